@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`. Both build .venv themselves.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+# The demo runs with DEBUG on and talks to the local Condo sandbox; a real deployment sets these itself.
+DEMO_ENV := DEBUG=$${DEBUG:-true} \
+	CONDO_API_URL=$${CONDO_API_URL:-http://127.0.0.1:8765/admin/api} \
+	CONDO_LOGIN=$${CONDO_LOGIN:-publisher@sandbox.local} \
+	CONDO_PASSWORD=$${CONDO_PASSWORD:-sandbox-publisher-password}
+
+.PHONY: install run test test-browser bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py setup_demo
+	$(DEMO_ENV) $(PY) manage.py run_desk
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test_db.sqlite3* var/

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from billing.errors import ApplicationError
+from billing.services.demo import demo_users_ensure
+
+
+class Command(BaseCommand):
+    help = "Prepare the demo installation (roles, users, data). Safe to run again."
+
+    def handle(self, *args, **options):
+        try:
+            logins = demo_users_ensure()
+        except ApplicationError as error:
+            raise CommandError(error.message) from error
+        self.stdout.write(self.style.SUCCESS("Демо-установка готова. Входите на http://127.0.0.1:8000/admin/"))
+        for login in logins:
+            self.stdout.write(f"  {login.role:<18} логин: {login.username:<12} пароль: {login.password}")

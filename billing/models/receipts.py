@@ -1,0 +1,123 @@
+"""Receipts (квитанции) and their service lines, mirroring Condo's BillingReceipt."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+
+from billing.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+
+def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, default=0, **kwargs
+    )
+
+
+def receipt_import_id(*, organization_tin: str, period: date, account_number: str, category: str) -> str:
+    """Condo's importId of a logical receipt.
+
+    It depends only on the organization, the account, the month and the category, never on
+    the batch: a corrected registry for the same month then updates the receipts Condo holds
+    instead of creating duplicates (contract 5.3).
+    """
+    return f"{organization_tin}:{period:%Y-%m}:{account_number}:{category}"
+
+
+class ReceiptCategory(models.TextChoices):
+    HOUSING = "housing", "ЖКУ"
+    CAPITAL_REPAIR = "capital_repair", "Капремонт"
+    ELECTRICITY = "electricity", "Электроэнергия"
+
+
+class PublishState(models.TextChoices):
+    PENDING = "pending", "Ожидает отправки"
+    ACCEPTED = "accepted", "Принята"
+    REJECTED = "rejected", "Отклонена"
+    WITHDRAWN = "withdrawn", "Отозвана"
+
+
+class Receipt(models.Model):
+    Category = ReceiptCategory
+    PublishState = PublishState
+    batch = models.ForeignKey("billing.Batch", verbose_name="пакет", on_delete=models.CASCADE, related_name="receipts")
+    organization = models.ForeignKey(
+        "billing.Organization", verbose_name="УК", on_delete=models.PROTECT, related_name="+"
+    )
+    account = models.ForeignKey("billing.Account", verbose_name="лицевой счёт", on_delete=models.PROTECT, related_name="receipts")
+    period = models.DateField("период")
+    category = models.CharField("категория", max_length=16, choices=Category.choices, default=Category.HOUSING)
+    recipient = models.ForeignKey("billing.Recipient", verbose_name="получатель", on_delete=models.PROTECT, related_name="+")
+    import_id = models.CharField("importId", max_length=128)
+
+    to_pay = money_field("итого к оплате")
+    charge = money_field("начислено")
+    balance = money_field("долг на начало")
+    recalculation = money_field("перерасчёт")
+    privilege = money_field("льготы")
+    penalty = money_field("пени")
+    paid = money_field("оплачено")
+
+    publish_state = models.CharField(
+        "состояние публикации", max_length=16, choices=PublishState.choices, default=PublishState.PENDING
+    )
+    condo_id = models.CharField("ID в Condo", max_length=64, blank=True)
+    error_code = models.CharField("код ошибки", max_length=64, blank=True)
+    error_message = models.TextField("ошибка", blank=True)
+    published_at = models.DateTimeField("принята", null=True, blank=True)
+    created_at = models.DateTimeField("создана", auto_now_add=True)
+    updated_at = models.DateTimeField("изменена", auto_now=True)
+
+    class Meta:
+        verbose_name = "квитанция"
+        verbose_name_plural = "квитанции"
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "account", "category"], name="receipt_one_per_account_category"),
+            models.UniqueConstraint(fields=["batch", "import_id"], name="receipt_import_id_unique"),
+            models.CheckConstraint(
+                condition=Q(publish_state__in=PublishState.values), name="receipt_publish_state_known"
+            ),
+            models.CheckConstraint(condition=Q(category__in=ReceiptCategory.values), name="receipt_category_known"),
+            models.CheckConstraint(condition=Q(period__day=1), name="receipt_period_first_day"),
+            models.CheckConstraint(
+                condition=~Q(publish_state="accepted") | ~Q(condo_id=""), name="receipt_accepted_has_condo_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["batch", "publish_state"], name="receipt_batch_state"),
+            models.Index(fields=["batch", "id"], condition=Q(publish_state="pending"), name="receipt_pending"),
+            models.Index(fields=["organization", "period"], name="receipt_org_period"),
+            models.Index(fields=["import_id"], name="receipt_import_id"),
+            models.Index(fields=["error_code"], condition=~Q(error_code=""), name="receipt_error_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Квитанция {self.import_id}"
+
+
+class ServiceLine(models.Model):
+    """One service of a receipt with its own details (Condo: an item of `services`)."""
+
+    receipt = models.ForeignKey(Receipt, verbose_name="квитанция", on_delete=models.CASCADE, related_name="service_lines")
+    service_id = models.CharField("код услуги", max_length=64)
+    name = models.CharField("услуга", max_length=255)
+    to_pay = money_field("итого к оплате")
+    charge = money_field("начислено")
+    balance = money_field("долг на начало")
+    recalculation = money_field("перерасчёт")
+    privilege = money_field("льготы")
+    penalty = money_field("пени")
+    paid = money_field("оплачено")
+    volume = models.DecimalField("объём", max_digits=16, decimal_places=6, null=True, blank=True)
+    tariff = models.DecimalField("тариф", max_digits=16, decimal_places=6, null=True, blank=True)
+    measure = models.CharField("ед. изм.", max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = "услуга"
+        verbose_name_plural = "услуги"
+        constraints = [models.UniqueConstraint(fields=["receipt", "service_id"], name="service_line_unique_service")]
+
+    def __str__(self) -> str:
+        return self.name

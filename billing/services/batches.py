@@ -1,0 +1,145 @@
+"""The batch workflow: one table of allowed transitions and the one function that moves a batch.
+
+Everything that changes `Batch.status` comes through `batch_transition`: it checks the edge
+and its guard, moves the batch with a conditional UPDATE on the expected state (so two
+racing approvers cannot both win) and records the move in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from billing.errors import ActionForbidden, ApplicationError, ConcurrentTransition, TransitionNotAllowed
+from billing.models import Batch, BatchTransition
+
+Status = Batch.Status
+
+
+@dataclass(frozen=True)
+class Edge:
+    # The permission a person needs to take this edge; None: only background tasks take it.
+    permission: str | None
+    reason_required: bool = False
+    system_may: bool = False
+    # Four eyes: whoever submitted the batch may never take this edge, superusers included.
+    forbid_submitter: bool = False
+
+
+TRANSITIONS: dict[tuple[str, str], Edge] = {
+    (Status.DRAFT, Status.SUBMITTED): Edge("billing.submit_batch"),
+    (Status.SUBMITTED, Status.APPROVED): Edge("billing.approve_batch", forbid_submitter=True),
+    (Status.SUBMITTED, Status.REJECTED): Edge("billing.approve_batch", reason_required=True),
+    (Status.APPROVED, Status.PUBLISHING): Edge("billing.publish_batch", system_may=True),
+    (Status.PUBLISHING, Status.PUBLISHED): Edge(None),
+    (Status.PUBLISHING, Status.PARTIALLY_PUBLISHED): Edge(None),
+    (Status.PUBLISHING, Status.FAILED): Edge(None),
+    (Status.FAILED, Status.PUBLISHING): Edge("billing.publish_batch", system_may=True),
+    (Status.PARTIALLY_PUBLISHED, Status.PUBLISHING): Edge("billing.publish_batch", system_may=True),
+    (Status.PUBLISHED, Status.WITHDRAWN): Edge("billing.withdraw_batch", reason_required=True),
+    (Status.PARTIALLY_PUBLISHED, Status.WITHDRAWN): Edge("billing.withdraw_batch", reason_required=True),
+    (Status.PUBLISHED, Status.SUPERSEDED): Edge("billing.withdraw_batch", reason_required=True, system_may=True),
+    (Status.PARTIALLY_PUBLISHED, Status.SUPERSEDED): Edge(
+        "billing.withdraw_batch", reason_required=True, system_may=True
+    ),
+}
+
+ALLOWED: dict[str, frozenset[str]] = {
+    status: frozenset(target for (source, target) in TRANSITIONS if source == status) for status in Status.values
+}
+
+
+def batch_transition(
+    *,
+    batch: Batch,
+    to: str,
+    by: AbstractBaseUser | None,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+) -> Batch:
+    """Move `batch` to `to`, or raise. `by=None` means a background task acts.
+
+    `changes` are other fields written by the same conditional UPDATE (who submitted, when).
+    """
+    reason = (reason or "").strip()
+    edge = TRANSITIONS.get((batch.status, to))
+    if edge is None:
+        raise TransitionNotAllowed(
+            f"Пакет №{batch.pk} в статусе «{Status(batch.status).label}» нельзя перевести "
+            f"в статус «{Status(to).label}»."
+        )
+    _check_actor(batch=batch, edge=edge, by=by)
+    if edge.reason_required and not reason:
+        raise ApplicationError("Укажите причину: без неё это действие не выполняется.")
+
+    with transaction.atomic():
+        now = timezone.now()
+        moved = Batch.objects.filter(pk=batch.pk, status=batch.status).update(
+            status=to, updated_at=now, **(changes or {})
+        )
+        if moved != 1:
+            raise ConcurrentTransition(
+                f"Пакет №{batch.pk} уже изменён другим пользователем или задачей. Обновите страницу."
+            )
+        BatchTransition.objects.create(batch=batch, source=batch.status, target=to, actor=by, reason=reason)
+    batch.refresh_from_db()
+    return batch
+
+
+def _check_actor(*, batch: Batch, edge: Edge, by: AbstractBaseUser | None) -> None:
+    if by is None:
+        if edge.permission is not None and not edge.system_may:
+            raise ActionForbidden("Это действие выполняет только пользователь, не фоновая задача.")
+        return
+    if edge.permission is None:
+        raise ActionForbidden("Этот переход выполняет только фоновая задача публикации.")
+    if not by.has_perm(edge.permission):
+        raise ActionForbidden("У вашей роли нет права на это действие.")
+    if edge.forbid_submitter and batch.submitted_by_id == by.pk:
+        raise ActionForbidden("Нельзя утвердить пакет, который вы сами отправили на утверждение.")
+
+
+def available_targets(*, batch: Batch, user: AbstractBaseUser) -> list[str]:
+    """The states this user may move the batch to now, for showing only the allowed buttons."""
+    targets = []
+    for target in ALLOWED[batch.status]:
+        edge = TRANSITIONS[(batch.status, target)]
+        try:
+            _check_actor(batch=batch, edge=edge, by=user)
+        except ApplicationError:
+            continue
+        targets.append(target)
+    return targets
+
+
+# --- The named actions of people ---------------------------------------------------------------
+
+
+def batch_submit(*, batch: Batch, by: AbstractBaseUser) -> Batch:
+    return batch_transition(
+        batch=batch, to=Status.SUBMITTED, by=by, changes={"submitted_by": by, "submitted_at": timezone.now()}
+    )
+
+
+def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
+    """Approve a submitted batch; publishing starts once the approval is committed."""
+    organization = batch.organization
+    if not organization.is_active:
+        raise ApplicationError(f"Организация «{organization.name}» отключена: её пакеты не публикуются.")
+    if not organization.condo_context_id:
+        raise ApplicationError(
+            f"У организации «{organization.name}» не указан ID контекста биллинга в Condo: "
+            "пакет некуда публиковать. Обратитесь к администратору."
+        )
+    return batch_transition(
+        batch=batch, to=Status.APPROVED, by=by, changes={"approved_by": by, "approved_at": timezone.now()}
+    )
+
+
+def batch_reject(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
+    return batch_transition(batch=batch, to=Status.REJECTED, by=by, reason=reason)
+

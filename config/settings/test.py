@@ -1,0 +1,21 @@
+"""Test settings: only what makes tests faster or deterministic."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+
+from .base import *  # noqa: E402,F403
+from .base import BASE_DIR, Q_CLUSTER  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+SECURE_SSL_REDIRECT = False
+# Tests that want a real cluster start one in a subprocess; the rest run tasks inline.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+
+# One test database file per pytest process, so parallel runs never share one; tests that
+# start worker processes hand them this file's path.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "var" / f"test_db_{os.getpid()}.sqlite3")  # noqa: F405
+    (BASE_DIR / "var").mkdir(exist_ok=True)

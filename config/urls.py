@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from config.health import healthz
+
+admin.site.site_header = "Публикация квитанций в DOMA.AI"
+admin.site.site_title = "Публикация квитанций"
+admin.site.index_title = "Рабочий стол"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

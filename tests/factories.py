@@ -1,0 +1,144 @@
+"""factory-boy factories for every model; traits give batches in each workflow state."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from billing.models import Account, Batch, BatchTransition, Organization, Property, Receipt, Recipient, ServiceLine
+from billing.models import receipt_import_id
+from billing.roles import ACCOUNTANT, APPROVER
+
+
+def _valid_tin(seed: int) -> str:
+    digits = [int(d) for d in f"{seed % 10**9:09d}"]
+    weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+    check = sum(d * w for d, w in zip(digits, weights)) % 11 % 10
+    return "".join(map(str, digits)) + str(check)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """`UserFactory(role=ACCOUNTANT)` puts the user in that role's group."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "password")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        self.save()
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+class RecipientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recipient
+        django_get_or_create = ("tin", "bic", "bank_account")
+
+    name = "ООО «Расчётный центр»"
+    tin = "7701234564"
+    bic = "044525225"
+    bank_account = "40702810938000012345"
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+        django_get_or_create = ("tin",)
+
+    name = factory.Sequence(lambda n: f"УК «Домострой-{n}»")
+    tin = factory.Sequence(lambda n: _valid_tin(500_000_000 + n))
+    condo_context_id = factory.Faker("uuid4")
+    default_recipient = factory.SubFactory(RecipientFactory)
+
+
+class PropertyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Property
+
+    organization = factory.SubFactory(OrganizationFactory)
+    address = factory.Sequence(lambda n: f"г Москва, ул Тверская, д {n + 1}")
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    organization = factory.SubFactory(OrganizationFactory)
+    property = factory.SubFactory(PropertyFactory, organization=factory.SelfAttribute("..organization"))
+    number = factory.Sequence(lambda n: f"{n + 1:010d}")
+    unit_name = factory.Sequence(lambda n: str(n % 200 + 1))
+    full_name = "Иванов Иван Иванович"
+
+
+class BatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Batch
+
+    organization = factory.SubFactory(OrganizationFactory)
+    period = date(2026, 10, 1)
+    created_by = factory.SubFactory(UserFactory, role=ACCOUNTANT)
+    source_name = "реестр.xlsx"
+    source_format = "desk_excel"
+
+    class Params:
+        submitted = factory.Trait(
+            status=Batch.Status.SUBMITTED,
+            submitted_by=factory.SelfAttribute("created_by"),
+            submitted_at=factory.Faker("date_time", tzinfo=factory.Faker("pytimezone")),
+        )
+
+
+class ReceiptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Receipt
+
+    batch = factory.SubFactory(BatchFactory)
+    organization = factory.SelfAttribute("batch.organization")
+    account = factory.SubFactory(AccountFactory, organization=factory.SelfAttribute("..batch.organization"))
+    period = factory.SelfAttribute("batch.period")
+    recipient = factory.SubFactory(RecipientFactory)
+    category = Receipt.Category.HOUSING
+    import_id = factory.LazyAttribute(
+        lambda r: receipt_import_id(
+            organization_tin=r.organization.tin, period=r.period, account_number=r.account.number, category=r.category
+        )
+    )
+    charge = Decimal("1500.40")
+    penalty = Decimal("20.00")
+    to_pay = Decimal("1520.40")
+
+
+class ServiceLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceLine
+
+    receipt = factory.SubFactory(ReceiptFactory)
+    service_id = factory.Sequence(lambda n: f"service-{n}")
+    name = "Содержание жилого помещения"
+    charge = Decimal("1500.40")
+    to_pay = Decimal("1500.40")
+    volume = Decimal("54.2")
+    tariff = Decimal("27.68")
+    measure = "м²"
+
+
+class BatchTransitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BatchTransition
+
+    batch = factory.SubFactory(BatchFactory)
+    source = Batch.Status.DRAFT
+    target = Batch.Status.SUBMITTED
+    actor = factory.SelfAttribute("batch.created_by")
