@@ -19,6 +19,12 @@ class DemoLogin:
     role: str
 
 
+# The demo management company and the Condo billing context the local sandbox seeds for it.
+DEMO_ORGANIZATION_NAME = "УК «Демонстрационная»"
+DEMO_ORGANIZATION_TIN = "7707083893"
+DEMO_CONTEXT_ID = "5f3c9a52-8d1e-4c7b-9a0e-2b6f1d9e7c31"
+
+
 # Well-known on purpose: they only ever exist on a DEBUG installation (see demo_check_allowed).
 DEMO_LOGINS = (
     DemoLogin("accountant", "accountant-demo", ACCOUNTANT),
