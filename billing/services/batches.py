@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from billing.errors import ActionForbidden, ApplicationError, ConcurrentTransition, TransitionNotAllowed
 from billing.models import Batch, BatchTransition
@@ -66,16 +67,7 @@ def batch_transition(
     `changes` are other fields written by the same conditional UPDATE (who submitted, when).
     """
     reason = (reason or "").strip()
-    edge = TRANSITIONS.get((batch.status, to))
-    if edge is None:
-        raise TransitionNotAllowed(
-            f"Пакет №{batch.pk} в статусе «{Status(batch.status).label}» нельзя перевести "
-            f"в статус «{Status(to).label}»."
-        )
-    _check_actor(batch=batch, edge=edge, by=by)
-    if edge.reason_required and not reason:
-        raise ApplicationError("Укажите причину: без неё это действие не выполняется.")
-
+    batch_transition_check(batch=batch, to=to, by=by, reason=reason)
     with transaction.atomic():
         now = timezone.now()
         moved = Batch.objects.filter(pk=batch.pk, status=batch.status).update(
@@ -88,6 +80,19 @@ def batch_transition(
         BatchTransition.objects.create(batch=batch, source=batch.status, target=to, actor=by, reason=reason)
     batch.refresh_from_db()
     return batch
+
+
+def batch_transition_check(*, batch: Batch, to: str, by: AbstractBaseUser | None, reason: str = "") -> None:
+    """Raise unless `by` may move the batch to `to` now; for side effects that must precede the move."""
+    edge = TRANSITIONS.get((batch.status, to))
+    if edge is None:
+        raise TransitionNotAllowed(
+            f"Пакет №{batch.pk} в статусе «{Status(batch.status).label}» нельзя перевести "
+            f"в статус «{Status(to).label}»."
+        )
+    _check_actor(batch=batch, edge=edge, by=by)
+    if edge.reason_required and not (reason or "").strip():
+        raise ApplicationError("Укажите причину: без неё это действие не выполняется.")
 
 
 def _check_actor(*, batch: Batch, edge: Edge, by: AbstractBaseUser | None) -> None:
@@ -135,9 +140,16 @@ def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
             f"У организации «{organization.name}» не указан ID контекста биллинга в Condo: "
             "пакет некуда публиковать. Обратитесь к администратору."
         )
-    return batch_transition(
-        batch=batch, to=Status.APPROVED, by=by, changes={"approved_by": by, "approved_at": timezone.now()}
-    )
+    with transaction.atomic():
+        batch = batch_transition(
+            batch=batch, to=Status.APPROVED, by=by, changes={"approved_by": by, "approved_at": timezone.now()}
+        )
+        batch_id = batch.pk
+        # By path, not by import: billing does not depend on integration. Ids only: tasks are pickled.
+        transaction.on_commit(
+            lambda: async_task("integration.tasks.publish_batch", batch_id, task_name=f"publish-batch-{batch_id}")
+        )
+    return batch
 
 
 def batch_reject(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:

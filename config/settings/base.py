@@ -214,3 +214,11 @@ LOGGING = {
         "gql": {"level": "WARNING"},
     },
 }
+
+# --- Publishing ------------------------------------------------------------------------------
+# A publisher holds its batch for this long and renews the hold after every call to Condo; a
+# batch whose hold ran out (its worker died) is picked up again by the watchdog schedule.
+PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=180)
+# Failed batches are retried automatically after 5, 10, 20 … minutes, at most this many times.
+PUBLISH_RETRY_BASE_SECONDS = env.int("PUBLISH_RETRY_BASE_SECONDS", default=300)
+PUBLISH_MAX_AUTO_RETRIES = env.int("PUBLISH_MAX_AUTO_RETRIES", default=6)

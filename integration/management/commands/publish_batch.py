@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from billing.models import Batch
+from integration.publishing.publisher import batch_publish
+
+
+class Command(BaseCommand):
+    help = (
+        "Publish a batch to Condo in the foreground (approved, failed, partially published, or publishing "
+        "with an expired lease). Sends only what is not yet accepted; exit 0 when the batch ends published."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("batch_id", type=int)
+        parser.add_argument(
+            "--retry-rejected", action="store_true", help="Send the receipts Condo rejected again (after a fix)."
+        )
+
+    def handle(self, *args, batch_id, retry_rejected, **options):
+        try:
+            batch = Batch.objects.get(pk=batch_id)
+        except Batch.DoesNotExist:
+            raise CommandError(f"Пакет №{batch_id} не найден.", returncode=2)
+        if batch.status == Batch.Status.PUBLISHED:
+            self.stdout.write(f"Пакет №{batch_id} уже опубликован: отправлять нечего.")
+            return
+        if batch.status == Batch.Status.PARTIALLY_PUBLISHED and retry_rejected:
+            from integration.publishing.retry import batch_retry_rejected
+
+            batch_retry_rejected(batch=batch, by=None, enqueue=False)
+        report = batch_publish(batch_id=batch_id)
+        if report.status != Batch.Status.PUBLISHED:
+            raise CommandError(report.summary, returncode=1)
+        self.stdout.write(report.summary)

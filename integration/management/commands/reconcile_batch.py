@@ -1,0 +1,50 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from billing.models import Batch
+from integration.condo import CondoError
+from integration.publishing.reconciliation import batch_reconcile
+
+DIFFERENCES_EXIT_CODE = 3
+
+
+class Command(BaseCommand):
+    help = "Compare what Condo holds for a batch's context and month with the batch. Exit 0: consistent; 3: differences."
+
+    def add_arguments(self, parser):
+        parser.add_argument("batch_id", type=int)
+        parser.add_argument("--json", action="store_true", help="Print the result as one JSON line.")
+
+    def handle(self, *args, batch_id, **options):
+        try:
+            batch = Batch.objects.select_related("organization").get(pk=batch_id)
+        except Batch.DoesNotExist:
+            raise CommandError(f"Пакет №{batch_id} не найден.", returncode=2)
+        try:
+            result = batch_reconcile(batch=batch)
+        except CondoError as error:
+            raise CommandError(f"Condo не ответил: {error}", returncode=1)
+        summary = {
+            "batch_id": batch.pk,
+            "consistent": result.is_consistent,
+            "batch_receipts": result.batch_receipts,
+            "condo_receipts": result.condo_receipts,
+            "missing_in_condo": result.missing_in_condo,
+            "extra_in_condo": result.extra_in_condo,
+            "amount_differs": result.amount_differs,
+            "batch_total": f"{result.batch_total:.2f}",
+            "condo_total": f"{result.condo_total:.2f}",
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+        else:
+            self.stdout.write(
+                f"Пакет №{batch.pk}: в пакете {result.batch_receipts} ({summary['batch_total']}), "
+                f"в Condo {result.condo_receipts} ({summary['condo_total']}); нет в Condo {result.missing_in_condo}, "
+                f"лишних {result.extra_in_condo}, сумма отличается у {result.amount_differs}."
+            )
+            for difference in result.differences[:20]:
+                self.stdout.write(f"  {difference['kind']}: {difference['import_id']}")
+        if not result.is_consistent:
+            raise SystemExit(DIFFERENCES_EXIT_CODE)

@@ -1,0 +1,69 @@
+"""Records of what was said to Condo: every call, and every reconciliation."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class CondoCall(models.Model):
+    """One HTTP call to Condo made while publishing, withdrawing or reconciling a batch."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "Успешно"
+        PARTIAL = "partial", "Частично"
+        ERROR = "error", "Ошибка"
+
+    batch = models.ForeignKey("billing.Batch", verbose_name="пакет", on_delete=models.CASCADE, related_name="condo_calls")
+    operation = models.CharField("операция", max_length=64)
+    chunk = models.PositiveIntegerField("порция", default=0)
+    receipts = models.PositiveIntegerField("квитанций", default=0)
+    bytes = models.PositiveIntegerField("байт", default=0)
+    attempt = models.PositiveSmallIntegerField("попытка", default=1)
+    duration_ms = models.PositiveIntegerField("длительность, мс", default=0)
+    outcome = models.CharField("результат", max_length=16, choices=Outcome.choices)
+    error_class = models.CharField("класс ошибки", max_length=16, blank=True)
+    error_code = models.CharField("код ошибки", max_length=64, blank=True)
+    request_id = models.CharField("X-Request-Id", max_length=128, blank=True)
+    created_at = models.DateTimeField("когда", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "вызов Condo"
+        verbose_name_plural = "вызовы Condo"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["batch", "-created_at"], name="condo_call_batch_time"),
+            models.Index(fields=["-created_at"], condition=~Q(outcome="ok"), name="condo_call_failures"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} · {self.get_outcome_display()}"
+
+
+class Reconciliation(models.Model):
+    """What Condo holds for a batch's context and period, compared with the batch by importId."""
+
+    batch = models.ForeignKey(
+        "billing.Batch", verbose_name="пакет", on_delete=models.CASCADE, related_name="reconciliations"
+    )
+    created_at = models.DateTimeField("когда", auto_now_add=True)
+    is_consistent = models.BooleanField("расхождений нет")
+    batch_receipts = models.PositiveIntegerField("квитанций в пакете")
+    condo_receipts = models.PositiveIntegerField("квитанций в Condo")
+    missing_in_condo = models.PositiveIntegerField("нет в Condo")
+    extra_in_condo = models.PositiveIntegerField("лишние в Condo")
+    amount_differs = models.PositiveIntegerField("сумма отличается")
+    batch_total = models.DecimalField("сумма пакета", max_digits=18, decimal_places=2)
+    condo_total = models.DecimalField("сумма в Condo", max_digits=18, decimal_places=2)
+    # The differences themselves, as [{"kind", "import_id", "account", "batch_to_pay", "condo_to_pay"}];
+    # money as decimal strings.
+    differences = models.JSONField("расхождения", default=list)
+
+    class Meta:
+        verbose_name = "сверка с Condo"
+        verbose_name_plural = "сверки с Condo"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["batch", "-created_at"], name="reconciliation_batch_time")]
+
+    def __str__(self) -> str:
+        return f"Сверка пакета №{self.batch_id}: {'без расхождений' if self.is_consistent else 'есть расхождения'}"

@@ -1,0 +1,76 @@
+"""Compare what Condo holds for a batch's context and period with the batch, by importId."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from billing.models import Batch, Receipt
+from billing.money import quantize_money
+from integration.condo import CondoClient
+from integration.models import Reconciliation
+
+# The page shows differences, the export lists them all; the row keeps a bounded sample.
+DIFFERENCES_KEPT = 5000
+
+
+def batch_reconcile(*, batch: Batch, client: CondoClient | None = None) -> Reconciliation:
+    """Ask Condo what it holds for the batch's context and period and store the comparison.
+
+    Rejected receipts were never in Condo and are left out; withdrawn ones are expected to be
+    missing and are reported as such, so a withdrawal shows up here.
+    """
+    from integration.publishing.publisher import CallRecorder
+
+    client = client or CondoClient.from_settings(on_call=CallRecorder(batch_id=batch.pk))
+    ours: dict[str, tuple[str, Decimal]] = {
+        import_id: (account, to_pay)
+        for import_id, account, to_pay in Receipt.objects.filter(batch=batch)
+        .exclude(publish_state=Receipt.PublishState.REJECTED)
+        .values_list("import_id", "account__number", "to_pay")
+        .iterator(chunk_size=5000)
+    }
+    differences: list[dict] = []
+    missing = extra = differs = condo_count = 0
+    condo_total = Decimal("0")
+    seen: set[str] = set()
+    for condo in client.iter_receipts(batch.organization.condo_context_id, batch.period):
+        condo_count += 1
+        condo_total += condo.to_pay
+        mine = ours.get(condo.import_id)
+        if mine is None:
+            extra += 1
+            _keep(differences, "extra", condo.import_id, condo.account_number, None, condo.to_pay)
+            continue
+        seen.add(condo.import_id)
+        if quantize_money(condo.to_pay) != mine[1]:
+            differs += 1
+            _keep(differences, "amount", condo.import_id, mine[0], mine[1], condo.to_pay)
+    for import_id, (account, to_pay) in ours.items():
+        if import_id not in seen:
+            missing += 1
+            _keep(differences, "missing", import_id, account, to_pay, None)
+    return Reconciliation.objects.create(
+        batch=batch,
+        is_consistent=not (missing or extra or differs),
+        batch_receipts=len(ours),
+        condo_receipts=condo_count,
+        missing_in_condo=missing,
+        extra_in_condo=extra,
+        amount_differs=differs,
+        batch_total=sum((to_pay for _, to_pay in ours.values()), Decimal("0")),
+        condo_total=quantize_money(condo_total),
+        differences=differences,
+    )
+
+
+def _keep(differences, kind, import_id, account, batch_to_pay, condo_to_pay) -> None:
+    if len(differences) < DIFFERENCES_KEPT:
+        differences.append(
+            {
+                "kind": kind,
+                "import_id": import_id,
+                "account": account,
+                "batch_to_pay": None if batch_to_pay is None else f"{batch_to_pay:.2f}",
+                "condo_to_pay": None if condo_to_pay is None else f"{quantize_money(condo_to_pay):.2f}",
+            }
+        )

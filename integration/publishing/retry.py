@@ -1,0 +1,44 @@
+"""People restarting publishing: «Повторить отклонённые» and «Опубликовать снова» after a failure."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from billing.errors import ApplicationError
+from billing.models import Batch
+from billing.services.batches import batch_transition, batch_transition_check
+from integration.publishing.outcomes import rejected_reset
+
+Status = Batch.Status
+
+
+def batch_retry_rejected(*, batch: Batch, by: AbstractBaseUser | None, enqueue: bool = True) -> Batch:
+    """Send the receipts Condo rejected once more, after the cause was fixed."""
+    if batch.status != Status.PARTIALLY_PUBLISHED:
+        raise ApplicationError("Повторить можно только отклонённые квитанции частично опубликованного пакета.")
+    batch_transition_check(batch=batch, to=Status.PUBLISHING, by=by)
+    with transaction.atomic():
+        rejected_reset(batch_id=batch.pk)
+        # No lease is taken here: the publisher takes a `publishing` batch without a lease.
+        batch = batch_transition(batch=batch, to=Status.PUBLISHING, by=by, reason="Повтор отклонённых квитанций")
+        if enqueue:
+            _enqueue_on_commit(batch.pk)
+    return batch
+
+
+def batch_publish_again(*, batch: Batch, by: AbstractBaseUser, enqueue: bool = True) -> Batch:
+    """Restart a failed batch now instead of waiting for the automatic retry."""
+    if batch.status != Status.FAILED:
+        raise ApplicationError("Снова опубликовать можно только пакет со сбоем публикации.")
+    with transaction.atomic():
+        batch = batch_transition(batch=batch, to=Status.PUBLISHING, by=by, reason="Повтор публикации после сбоя")
+        if enqueue:
+            _enqueue_on_commit(batch.pk)
+    return batch
+
+
+def _enqueue_on_commit(batch_id: int) -> None:
+    from integration.tasks import publish_enqueue
+
+    transaction.on_commit(lambda: publish_enqueue(batch_id))

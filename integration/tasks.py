@@ -1,0 +1,71 @@
+"""django-q2 tasks: thin doors that load by id and call one service. Safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.db.models import Max
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from billing.models import Batch
+from integration.publishing.lease import batches_with_expired_lease
+from integration.publishing.publisher import batch_publish
+from integration.publishing.reconciliation import batch_reconcile
+from integration.publishing.withdrawal import batch_withdraw_from_condo
+
+logger = logging.getLogger(__name__)
+Status = Batch.Status
+
+
+def publish_enqueue(batch_id: int) -> None:
+    async_task("integration.tasks.publish_batch", batch_id, task_name=f"publish-batch-{batch_id}")
+
+
+def publish_batch(batch_id: int) -> str:
+    return batch_publish(batch_id=batch_id).summary
+
+
+def reconcile_batch(batch_id: int) -> str:
+    result = batch_reconcile(batch=Batch.objects.select_related("organization").get(pk=batch_id))
+    return str(result)
+
+
+def withdraw_batch(batch_id: int, user_id: int, reason: str) -> str:
+    batch = Batch.objects.select_related("organization").get(pk=batch_id)
+    user = get_user_model().objects.get(pk=user_id)
+    return str(batch_withdraw_from_condo(batch=batch, by=user, reason=reason))
+
+
+def requeue_expired_leases() -> int:
+    """Watchdog: batches whose publisher died mid-way are handed to a live worker."""
+    batch_ids = batches_with_expired_lease()
+    for batch_id in batch_ids:
+        logger.warning("batch %s: publisher lease expired; re-enqueueing", batch_id)
+        publish_enqueue(batch_id)
+    return len(batch_ids)
+
+
+def retry_failed_batches() -> int:
+    """Failed batches whose backoff has passed are tried again."""
+    batch_ids = list(
+        Batch.objects.filter(status=Status.FAILED, next_retry_at__lte=timezone.now()).values_list("pk", flat=True)
+    )
+    for batch_id in batch_ids:
+        publish_enqueue(batch_id)
+    return len(batch_ids)
+
+
+def reconcile_latest_batches() -> int:
+    """Nightly: reconcile the last published batch of each organization."""
+    latest = (
+        Batch.objects.filter(status__in=(Status.PUBLISHED, Status.PARTIALLY_PUBLISHED))
+        .values("organization_id")
+        .annotate(last_id=Max("pk"))
+        .values_list("last_id", flat=True)
+    )
+    batch_ids = list(latest)
+    for batch_id in batch_ids:
+        async_task("integration.tasks.reconcile_batch", batch_id, task_name=f"reconcile-batch-{batch_id}")
+    return len(batch_ids)
