@@ -194,6 +194,20 @@ CONDO_MAX_VARIABLES_BYTES = env.int("CONDO_MAX_VARIABLES_BYTES", default=480 * 1
 CONDO_CONNECT_TIMEOUT = env.float("CONDO_CONNECT_TIMEOUT", default=5.0)
 CONDO_READ_TIMEOUT = env.float("CONDO_READ_TIMEOUT", default=60.0)
 CONDO_MAX_ATTEMPTS = env.int("CONDO_MAX_ATTEMPTS", default=5)
+# Retry waits: base * 2**(attempt-1) with jitter, capped; a rate-limit reset further away than
+# CONDO_MAX_RETRY_WAIT seconds is not waited for (the call fails as transient instead).
+CONDO_BACKOFF_BASE = env.float("CONDO_BACKOFF_BASE", default=0.5)
+CONDO_BACKOFF_CAP = env.float("CONDO_BACKOFF_CAP", default=30.0)
+CONDO_MAX_RETRY_WAIT = env.float("CONDO_MAX_RETRY_WAIT", default=120.0)
+# After this many server failures in a row, stop calling Condo for the cool-down (seconds).
+CONDO_BREAKER_THRESHOLD = env.int("CONDO_BREAKER_THRESHOLD", default=5)
+CONDO_BREAKER_COOLDOWN = env.float("CONDO_BREAKER_COOLDOWN", default=30.0)
+# Receipts withdrawn per updateBillingReceipts call (Condo's own client sends 10; every call costs
+# the same rate-limit points, so larger chunks spare the hourly quota).
+CONDO_WITHDRAW_CHUNK_SIZE = env.int("CONDO_WITHDRAW_CHUNK_SIZE", default=50)
+# The cache alias that shares the Condo session token between processes. A database cache is
+# never given the token (it would sit in a table); the token then stays in process memory.
+CONDO_TOKEN_CACHE = env.str("CONDO_TOKEN_CACHE", default="default")
 
 # --- Imports ---------------------------------------------------------------------------------
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=50 * 1024 * 1024)
@@ -205,7 +219,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Masks full names and secrets in any record that reaches a handler (integration/logmask.py).
+    "filters": {"personal_data": {"()": "integration.logmask.PersonalDataFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"level": "INFO"},

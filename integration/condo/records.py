@@ -1,0 +1,120 @@
+"""Plain values the client takes and returns: no Django, no gql, cheap to build in bulk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(slots=True, frozen=True)
+class ServiceIn:
+    """One service line of a receipt, as the publishing code reads it from the database."""
+
+    id: str
+    name: str
+    to_pay: Decimal
+    charge: Decimal
+    balance: Decimal
+    recalculation: Decimal
+    privilege: Decimal
+    penalty: Decimal
+    paid: Decimal
+    volume: Decimal | None = None
+    tariff: Decimal | None = None
+    measure: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class ReceiptIn:
+    """One receipt to publish. `period` is the first day of the month."""
+
+    import_id: str
+    address: str
+    unit_name: str
+    unit_type: str
+    account_number: str
+    full_name: str
+    owner_type: str
+    account_global_id: str  # ЕЛС, may be ""
+    address_global_id: str  # FIAS house GUID, may be ""
+    is_closed: bool
+    period: date
+    to_pay: Decimal
+    charge: Decimal
+    balance: Decimal
+    recalculation: Decimal
+    privilege: Decimal
+    penalty: Decimal
+    paid: Decimal
+    services: tuple[ServiceIn, ...]
+    category_id: str
+    tin: str
+    bic: str
+    bank_account: str
+
+
+@dataclass(slots=True, frozen=True)
+class ReceiptError:
+    """Why Condo (or the client, before sending) refused one receipt.
+
+    `variable` is the last element of Condo's `extensions.variable` ("month", "bic", …), the
+    part that tells its generic error types apart. `retryable` means the same data may pass
+    later (a server-side failure), as opposed to a data error that must be fixed first.
+    """
+
+    code: str
+    type: str = ""
+    message: str = ""
+    message_for_user: str = ""
+    variable: str = ""
+    retryable: bool = False
+
+
+@dataclass(slots=True, frozen=True)
+class ReceiptOutcome:
+    import_id: str
+    accepted: bool
+    condo_id: str | None = None
+    to_pay: Decimal | None = None
+    error: ReceiptError | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class CallRecord:
+    """One HTTP call to Condo, for the caller's own audit trail (`on_call`)."""
+
+    operation: str
+    receipts: int
+    bytes: int
+    attempt: int
+    duration_ms: int
+    outcome: str  # "ok" | "partial" | "error"
+    error_class: str = ""  # "" | "transient" | "permanent"
+    error_code: str = ""
+    request_id: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class CondoReceipt:
+    """A receipt as Condo holds it, for reconciliation."""
+
+    id: str
+    import_id: str
+    to_pay: Decimal
+    account_number: str
+    period: date
+
+
+@dataclass(slots=True, frozen=True)
+class CondoAccount:
+    """A personal account as Condo holds it, to compare with a registry. No personal data."""
+
+    id: str
+    number: str
+    unit_name: str
+    unit_type: str
+    global_id: str
+    import_id: str
+    is_closed: bool
+    address: str

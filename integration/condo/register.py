@@ -1,0 +1,106 @@
+"""registerBillingReceipts: chunk, send, split what Condo finds too large, read the answer back."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from billing.money import money_from_wire
+from integration.condo.chunking import Item, Oversized, halves, plan_chunks
+from integration.condo.errors import CondoError, PayloadTooLarge, receipt_error
+from integration.condo.payloads import DV, PayloadError, receipt_to_wire
+from integration.condo.records import ReceiptError, ReceiptIn, ReceiptOutcome
+from integration.condo.sizing import object_sizeof
+
+if TYPE_CHECKING:
+    from integration.condo.client import CondoClient
+
+logger = logging.getLogger("integration.condo")
+
+OPERATION = "registerBillingReceipts"
+
+
+def register_receipts(client: CondoClient, context_id: str, receipts: list[ReceiptIn]) -> list[ReceiptOutcome]:
+    """Publish receipts; one outcome per input, in input order.
+
+    Splits by count (the client's chunk size, at most 1000) and by size (the variables must
+    stay under Condo's 512 KiB, measured its way, with the client's margin). A chunk Condo
+    still finds too large is halved and resent; a receipt too large on its own fails alone
+    with RECEIPT_TOO_LARGE. Per-receipt rejections come back as outcomes; a whole-call failure
+    that survives the retries raises CondoError, whose `outcomes` holds what was already known
+    (resending those receipts is safe: Condo matches them by importId).
+    """
+    outcomes: list[ReceiptOutcome | None] = [None] * len(receipts)
+    envelope = _variables(client, context_id, [])
+    room = client.max_variables_bytes - object_sizeof(envelope)
+    wires = _wires(receipts, outcomes)
+    try:
+        for planned in plan_chunks(wires, max_count=client.chunk_size, max_bytes=room):
+            if isinstance(planned, Oversized):
+                outcomes[planned.index] = _too_large(receipts[planned.index], planned.size)
+            else:
+                _send(client, context_id, receipts, planned, outcomes)
+    except CondoError as error:
+        error.outcomes = outcomes
+        raise
+    return [outcome or _missing(receipt) for outcome, receipt in zip(outcomes, receipts)]
+
+
+def _variables(client: CondoClient, context_id: str, wires: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"data": {"dv": DV, "sender": client.sender, "context": {"id": context_id}, "receipts": wires}}
+
+
+def _wires(receipts: list[ReceiptIn], outcomes: list[ReceiptOutcome | None]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for index, receipt in enumerate(receipts):
+        try:
+            yield index, receipt_to_wire(receipt)
+        except PayloadError as error:
+            outcomes[index] = ReceiptOutcome(
+                receipt.import_id, False,
+                error=ReceiptError(code="INVALID_RECEIPT", type="WRONG_FORMAT", message=str(error), retryable=False),
+            )
+
+
+def _send(client: CondoClient, context_id: str, receipts: list[ReceiptIn], chunk: list[Item],
+          outcomes: list[ReceiptOutcome | None]) -> None:
+    variables = _variables(client, context_id, [item.wire for item in chunk])
+    try:
+        answer, verdict = client.call(OPERATION, variables, receipts=len(chunk), per_item=True)
+    except PayloadTooLarge:
+        if len(chunk) == 1:
+            outcomes[chunk[0].index] = _too_large(receipts[chunk[0].index], chunk[0].size)
+            return
+        logger.info("condo %s: Condo found %s receipts too large; splitting", OPERATION, len(chunk))
+        for half in halves(chunk):
+            _send(client, context_id, receipts, half, outcomes)
+        return
+    results = (answer.data or {}).get("result")
+    if not isinstance(results, list) or len(results) != len(chunk):
+        raise CondoError("Condo ответил списком другой длины, чем отправлено.", transient=True, code="BAD_RESPONSE")
+    for position, (item, result) in enumerate(zip(chunk, results)):
+        outcomes[item.index] = _outcome(receipts[item.index], result, verdict.item_errors.get(position))
+
+
+def _outcome(receipt: ReceiptIn, result: dict[str, Any] | None, error: dict[str, Any] | None) -> ReceiptOutcome:
+    if error is not None:
+        return ReceiptOutcome(receipt.import_id, False, error=receipt_error(error))
+    if not result:
+        return _missing(receipt)
+    if result.get("importId") not in (None, receipt.import_id):
+        return ReceiptOutcome(receipt.import_id, False, error=ReceiptError(
+            code="BAD_RESPONSE", message="Condo вернул квитанцию с другим importId.", retryable=True))
+    return ReceiptOutcome(receipt.import_id, True, condo_id=str(result["id"]), to_pay=money_from_wire(result.get("toPay")))
+
+
+def _missing(receipt: ReceiptIn) -> ReceiptOutcome:
+    return ReceiptOutcome(receipt.import_id, False, error=ReceiptError(
+        code="UNKNOWN", message="Condo не вернул ни квитанцию, ни ошибку.", retryable=True))
+
+
+def _too_large(receipt: ReceiptIn, size: int) -> ReceiptOutcome:
+    return ReceiptOutcome(receipt.import_id, False, error=ReceiptError(
+        code="RECEIPT_TOO_LARGE", type="PAYLOAD_TOO_LARGE",
+        message=f"Квитанция занимает {size} байт по счёту Condo и не помещается в один запрос.",
+        retryable=False,
+    ))

@@ -1,0 +1,40 @@
+"""The size of GraphQL variables as Condo measures them (npm `object-sizeof`, contract §1).
+
+Strings count 2 bytes per UTF-16 code unit, keys included; numbers 8; booleans 4; null 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+STRING_BYTES = 2
+NUMBER_BYTES = 8
+BOOLEAN_BYTES = 4
+
+
+def text_size(value: str) -> int:
+    if value.isascii():
+        return len(value) * STRING_BYTES
+    # Characters outside the BMP are two UTF-16 units in JavaScript.
+    return len(value.encode("utf-16-le"))
+
+
+def object_sizeof(value: Any) -> int:
+    kind = type(value)
+    if kind is str:
+        return len(value) * STRING_BYTES if value.isascii() else len(value.encode("utf-16-le"))
+    if kind is dict:
+        total = 0
+        for key, item in value.items():
+            total += (len(key) * STRING_BYTES if key.isascii() else text_size(key)) + object_sizeof(item)
+        return total
+    if kind is list or kind is tuple:
+        total = 0
+        for item in value:
+            total += object_sizeof(item)
+        return total
+    if kind is bool:
+        return BOOLEAN_BYTES
+    if kind is int or kind is float:
+        return NUMBER_BYTES
+    return 0
