@@ -1,0 +1,201 @@
+"""The batch review page and the workflow buttons behind it.
+
+The views read through billing.selectors and change nothing themselves: every button calls
+a service of billing.services.batches, and every refusal (state, role, four eyes, missing
+reason) comes from the service and is reported as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from billing.errors import ActionForbidden, ApplicationError
+from billing.models import Batch, Receipt
+from billing.selectors import (
+    Anomaly,
+    batch_anomalies,
+    batch_receipts,
+    batch_service_totals,
+    batch_state_counts,
+    batch_totals,
+    batch_transitions,
+)
+from billing.services.batches import available_targets, batch_approve, batch_reject, batch_submit, batch_withdraw
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+RECEIPTS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class BatchAction:
+    """A workflow button: the status it leads to and the service that takes the batch there."""
+
+    slug: str
+    target: str
+    label: str
+    done: str
+    service: Callable[..., Batch]
+    needs_reason: bool = False
+
+    def url_name(self) -> str:
+        return f"billing_batch_{self.slug}"
+
+    def run(self, *, batch: Batch, by, reason: str) -> Batch:
+        if self.needs_reason:
+            return self.service(batch=batch, by=by, reason=reason)
+        return self.service(batch=batch, by=by)
+
+
+ACTIONS: tuple[BatchAction, ...] = (
+    BatchAction("submit", Batch.Status.SUBMITTED, "Отправить на утверждение", "Пакет отправлен на утверждение.", batch_submit),
+    BatchAction("approve", Batch.Status.APPROVED, "Утвердить", "Пакет утверждён.", batch_approve),
+    BatchAction("reject", Batch.Status.REJECTED, "Отклонить", "Пакет отклонён.", batch_reject, needs_reason=True),
+    BatchAction("withdraw", Batch.Status.WITHDRAWN, "Отозвать", "Пакет отозван.", batch_withdraw, needs_reason=True),
+)
+
+
+def _batch_or_404(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> Batch:
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    batch = model_admin.get_object(request, unquote(object_id))
+    if batch is None:
+        raise Http404("Пакет не найден.")
+    return batch
+
+
+def batch_action_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str, *, action: BatchAction) -> HttpResponse:
+    """POST only. A refusal for the user's role answers 403; any other refusal is a message."""
+    if request.method != "POST":
+        return HttpResponse(status=405, headers={"Allow": "POST"})
+    batch = _batch_or_404(model_admin, request, object_id)
+    try:
+        action.run(batch=batch, by=request.user, reason=request.POST.get("reason", ""))
+    except ActionForbidden as error:
+        context = {**model_admin.admin_site.each_context(request), "title": "Действие запрещено", "batch": batch,
+                   "message": error.message, "opts": model_admin.opts}
+        return TemplateResponse(request, "admin/billing/batch/forbidden.html", context, status=403)
+    except ApplicationError as error:
+        model_admin.message_user(request, error.message, level=messages.ERROR)
+    else:
+        model_admin.message_user(request, f"{action.done} {batch}", level=messages.SUCCESS)
+    return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
+
+
+def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> TemplateResponse:
+    """The read-only review page: status, allowed buttons, totals, anomalies, history, receipts."""
+    batch = _batch_or_404(model_admin, request, object_id)
+    state = request.GET.get("state") if request.GET.get("state") in Receipt.PublishState.values else None
+    anomaly = request.GET.get("anomaly") if request.GET.get("anomaly") in Anomaly.LABELS else None
+    page = _page_number(request.GET.get("page"))
+
+    anomalies = batch_anomalies(batch=batch)
+    state_counts = batch_state_counts(batch=batch)
+    offset = (page - 1) * RECEIPTS_PER_PAGE
+    queryset = batch_receipts(batch=batch, state=state, anomaly=anomaly, previous=anomalies.previous)
+    # One row more than a page tells whether a next page exists without counting.
+    rows = list(queryset[offset : offset + RECEIPTS_PER_PAGE + 1])
+    total = _known_total(state=state, anomaly=anomaly, state_counts=state_counts, anomalies=anomalies)
+
+    allowed = set(available_targets(batch=batch, user=request.user))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "title": str(batch),
+        "batch": batch,
+        "actions": [
+            {"action": action, "url": reverse(f"admin:{action.url_name()}", args=[batch.pk])}
+            for action in model_admin.workflow_actions
+            if action.target in allowed
+        ],
+        "totals": batch_totals(batch=batch),
+        "service_totals": batch_service_totals(batch=batch),
+        "anomalies": anomalies,
+        "anomaly_rows": _anomaly_rows(request, anomalies),
+        "transitions": list(batch_transitions(batch=batch)),
+        "state_filters": _state_filters(request, state, state_counts),
+        "anomaly_filters": _anomaly_filters(request, anomaly, anomalies),
+        "receipts": rows[:RECEIPTS_PER_PAGE],
+        "page": page,
+        "page_count": max((total + RECEIPTS_PER_PAGE - 1) // RECEIPTS_PER_PAGE, 1) if total is not None else None,
+        "receipts_total": total,
+        "previous_page_url": _url_with(request, page=page - 1) if page > 1 else None,
+        "next_page_url": _url_with(request, page=page + 1) if len(rows) > RECEIPTS_PER_PAGE else None,
+        "receipt_list_url": reverse("admin:billing_receipt_changelist") + f"?batch__id__exact={batch.pk}",
+    }
+    return TemplateResponse(request, "admin/billing/batch/review.html", context)
+
+
+def _page_number(raw: str | None) -> int:
+    try:
+        return max(int(raw or 1), 1)
+    except ValueError:
+        return 1
+
+
+def _known_total(*, state, anomaly, state_counts, anomalies) -> int | None:
+    """The number of rows the receipt filter shows, when already counted for the page."""
+    if anomaly is None:
+        return state_counts[state] if state else sum(state_counts.values())
+    if state is None:
+        return anomalies.count_for(anomaly)
+    return None
+
+
+def _url_with(request: HttpRequest, **changes) -> str:
+    query = request.GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    if "page" not in changes:
+        query.pop("page", None)
+    encoded = query.urlencode()
+    return f"?{encoded}#receipts" if encoded else "?#receipts"
+
+
+def _state_filters(request: HttpRequest, state: str | None, counts: dict[str, int]) -> list[dict]:
+    filters = [{"label": "Все", "count": sum(counts.values()), "url": _url_with(request, state=None), "selected": state is None}]
+    for value, label in Receipt.PublishState.choices:
+        filters.append({"label": label, "count": counts[value], "url": _url_with(request, state=value), "selected": state == value})
+    return filters
+
+
+def _anomaly_filters(request: HttpRequest, anomaly: str | None, anomalies) -> list[dict]:
+    filters = [{"label": "Все", "url": _url_with(request, anomaly=None), "selected": anomaly is None}]
+    compared = anomalies.previous is not None
+    for value, label in Anomaly.LABELS.items():
+        if value != Anomaly.NONPOSITIVE and not compared:
+            continue
+        filters.append({"label": label, "url": _url_with(request, anomaly=value), "selected": anomaly == value})
+    return filters
+
+
+def _anomaly_rows(request: HttpRequest, anomalies) -> list[dict]:
+    samples = anomalies.samples
+    rows = [
+        {"label": "Нулевая или отрицательная сумма к оплате", "unit": "квитанций", "count": anomalies.nonpositive_receipts,
+         "samples": samples.get(Anomaly.NONPOSITIVE, []), "url": _url_with(request, anomaly=Anomaly.NONPOSITIVE, state=None)},
+    ]
+    if anomalies.previous is None:
+        return rows
+    return [
+        {"label": "Новые лицевые счета", "unit": "счетов", "count": anomalies.new_accounts,
+         "samples": samples.get(Anomaly.NEW, []), "url": _url_with(request, anomaly=Anomaly.NEW, state=None)},
+        {"label": "Исчезнувшие лицевые счета", "unit": "счетов", "count": anomalies.disappeared_accounts,
+         "samples": samples.get("disappeared", []), "url": None, "gone": True},
+        {"label": f"Сумма изменилась больше чем на {anomalies.threshold_percent.normalize():f} %", "unit": "квитанций",
+         "count": anomalies.moved_receipts, "samples": samples.get(Anomaly.MOVED, []),
+         "url": _url_with(request, anomaly=Anomaly.MOVED, state=None)},
+        *rows,
+    ]

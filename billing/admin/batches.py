@@ -1,0 +1,112 @@
+"""The batch list and the batch review page. Batches change only through the workflow buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import path, reverse
+from django.utils.formats import date_format, number_format
+
+from billing.admin import batch_views
+from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter
+from billing.models import Batch
+from billing.selectors import batches_awaiting_approval
+
+
+@dataclass(frozen=True)
+class ObjectTool:
+    """A button above the batch list; mixins add theirs in `get_object_tools`."""
+
+    url: str
+    label: str
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "organization",
+        "month",
+        "status",
+        "receipts_count",
+        "total_to_pay",
+        "progress",
+        "created_by",
+        "created_at",
+    )
+    list_display_links = ("number",)
+    list_select_related = ("organization", "created_by")
+    list_filter = (AwaitingApprovalFilter, "status", ("organization", admin.RelatedOnlyFieldListFilter), PeriodFilter)
+    search_fields = ("organization__name", "=organization__tin")
+    search_help_text = "Название управляющей компании или её ИНН"
+    ordering = ("-period", "-created_at")
+    list_per_page = 50
+    change_list_template = "admin/billing/batch/change_list.html"
+    # The buttons of the review page; a subclass may swap the service behind one of them.
+    workflow_actions: tuple[batch_views.BatchAction, ...] = batch_views.ACTIONS
+
+    # Batches are created by registry imports and move only through the audited workflow,
+    # so nobody adds, edits or deletes them here, superusers included.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Batch | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Batch | None = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("organization", "created_by", "submitted_by", "approved_by")
+
+    def get_urls(self):
+        def wrap(action: batch_views.BatchAction):
+            def view(request, object_id):
+                return batch_views.batch_action_view(self, request, object_id, action=action)
+
+            return self.admin_site.admin_view(view)
+
+        action_urls = [
+            path(f"<path:object_id>/{action.slug}/", wrap(action), name=action.url_name())
+            for action in self.workflow_actions
+        ]
+        return [*action_urls, *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        return batch_views.batch_review_view(self, request, object_id)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra_context = {**(extra_context or {}), "batch_object_tools": self.get_object_tools(request)}
+        return super().changelist_view(request, extra_context)
+
+    def get_object_tools(self, request: HttpRequest) -> list[ObjectTool]:
+        """Buttons above the list; the approver's queue link shows how many batches wait."""
+        if not request.user.has_perm("billing.approve_batch"):
+            return []
+        waiting = batches_awaiting_approval(user=request.user).count()
+        url = reverse("admin:billing_batch_changelist")
+        query = f"?{AwaitingApprovalFilter.parameter_name}={AwaitingApprovalFilter.MINE}"
+        return [ObjectTool(url=url + query, label=f"Ожидают утверждения: {waiting}")]
+
+    @admin.display(description="пакет", ordering="pk")
+    def number(self, batch: Batch) -> str:
+        return f"№{batch.pk}"
+
+    @admin.display(description="период", ordering="period")
+    def month(self, batch: Batch) -> str:
+        return date_format(batch.period, "F Y")
+
+    @admin.display(description="публикация")
+    def progress(self, batch: Batch) -> str:
+        processed = batch.accepted_count + batch.rejected_count
+        if not batch.receipts_count or not (processed or batch.withdrawn_count):
+            return "—"
+        percent = processed * 100 // batch.receipts_count
+        parts = [f"{percent} %", f"принято {number_format(batch.accepted_count, force_grouping=True)}"]
+        if batch.rejected_count:
+            parts.append(f"отклонено {number_format(batch.rejected_count, force_grouping=True)}")
+        if batch.withdrawn_count:
+            parts.append(f"отозвано {number_format(batch.withdrawn_count, force_grouping=True)}")
+        return ", ".join(parts)

@@ -1,0 +1,72 @@
+"""Sidebar filters of the review admin; each reads only small tables or a partial index."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.utils.formats import date_format
+
+from billing.models import Receipt
+from billing.selectors import batch_periods, batches_awaiting_approval
+
+
+class PeriodFilter(admin.SimpleListFilter):
+    """Months that have batches; read from the small batches table, never from receipts."""
+
+    title = "период"
+    parameter_name = "period"
+
+    def lookups(self, request, model_admin):
+        return [(f"{period:%Y-%m-%d}", date_format(period, "F Y")) for period in batch_periods()]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if not value:
+            return queryset
+        try:
+            period = date.fromisoformat(value)
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(period=period)
+
+
+class AwaitingApprovalFilter(admin.SimpleListFilter):
+    """«Ожидают утверждения»: shown only to those who may approve, without their own submissions."""
+
+    title = "очередь"
+    parameter_name = "awaiting"
+    MINE = "me"
+
+    def lookups(self, request, model_admin):
+        if request.user.has_perm("billing.approve_batch"):
+            return [(self.MINE, "Ожидают утверждения")]
+        return []
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == self.MINE:
+            return queryset.filter(pk__in=batches_awaiting_approval(user=request.user).values("pk"))
+        return queryset
+
+
+class ErrorCodeFilter(admin.SimpleListFilter):
+    """Condo's rejection codes present in the database, read from the partial error-code index."""
+
+    title = "код ошибки"
+    parameter_name = "error_code"
+    limit = 50
+
+    def lookups(self, request, model_admin):
+        codes = (
+            Receipt.objects.exclude(error_code="")
+            .order_by("error_code")
+            .values_list("error_code", flat=True)
+            .distinct()[: self.limit]
+        )
+        return [(code, code) for code in codes]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(error_code=self.value())
+        return queryset

@@ -1,0 +1,98 @@
+"""The receipt list: read-only, and fast with millions of rows.
+
+Receipts change only through imports and publishing, so nothing here is editable. The list
+joins what it shows, never counts the whole table and searches through the accounts.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+
+from billing.admin.filters import ErrorCodeFilter, PeriodFilter
+from billing.admin.paging import CappedCountPaginator
+from billing.admin.readonly import ReadOnlyAdminMixin
+from billing.models import Receipt, ServiceLine
+from billing.selectors import receipt_list_queryset, receipt_search
+
+
+class ServiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ServiceLine
+    extra = 0
+    fields = ("service_id", "name", "charge", "recalculation", "privilege", "penalty", "paid", "to_pay",
+              "volume", "tariff", "measure")
+    readonly_fields = fields
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "account_number",
+        "address",
+        "unit",
+        "full_name",
+        "organization",
+        "month",
+        "category",
+        "to_pay",
+        "publish_state",
+        "error_code",
+        "batch_link",
+    )
+    list_select_related = ("account", "account__property", "organization")
+    list_filter = ("organization", PeriodFilter, "publish_state", ErrorCodeFilter)
+    # Documents what get_search_results does: exact account number, prefixes of name and address.
+    search_fields = ("=account__number", "^account__full_name", "^account__property__address")
+    search_help_text = "Лицевой счёт (полностью), начало адреса или начало ФИО"
+    ordering = ("-id",)
+    # Sorting a million rows by an unindexed column is a full sort: newest first only.
+    sortable_by = ()
+    list_per_page = 100
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    actions = None
+    raw_id_fields = ("batch", "organization", "account", "recipient")
+    inlines = (ServiceLineInline,)
+    fieldsets = (
+        (None, {"fields": ("batch", "organization", "account", "address", "unit", "full_name", "period", "category",
+                           "recipient", "import_id")}),
+        ("Суммы", {"fields": ("charge", "balance", "recalculation", "privilege", "penalty", "paid", "to_pay")}),
+        ("Публикация", {"fields": ("publish_state", "condo_id", "error_code", "error_message", "published_at",
+                                   "created_at", "updated_at")}),
+    )
+    readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
+
+    def get_queryset(self, request: HttpRequest):
+        return receipt_list_queryset(super().get_queryset(request))
+
+    def get_search_results(self, request: HttpRequest, queryset, search_term: str):
+        return receipt_search(queryset, search_term), False
+
+    @admin.display(description="лицевой счёт")
+    def account_number(self, receipt: Receipt) -> str:
+        return receipt.account.number
+
+    @admin.display(description="адрес")
+    def address(self, receipt: Receipt) -> str:
+        return receipt.account.property.address
+
+    @admin.display(description="помещение")
+    def unit(self, receipt: Receipt) -> str:
+        return receipt.account.unit_name
+
+    @admin.display(description="ФИО / наименование")
+    def full_name(self, receipt: Receipt) -> str:
+        return receipt.account.full_name
+
+    @admin.display(description="период")
+    def month(self, receipt: Receipt) -> str:
+        return date_format(receipt.period, "m.Y")
+
+    @admin.display(description="пакет")
+    def batch_link(self, receipt: Receipt) -> str:
+        # The batch id alone: its title would need one more join per row.
+        url = reverse("admin:billing_batch_change", args=[receipt.batch_id])
+        return format_html('<a href="{}">№{}</a>', url, receipt.batch_id)

@@ -1,0 +1,48 @@
+"""`manage.py batch {submit,approve,reject,withdraw} BATCH_ID --user USERNAME [--reason TEXT]`.
+
+The same workflow services as the admin buttons, for scripts and operators. Exit codes:
+0 done; 1 unknown batch or user; 2 refused by the workflow (state, role, four eyes, reason).
+Every refusal is one line on stderr.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from billing.errors import ApplicationError
+from billing.models import Batch
+from billing.services.batches import batch_approve, batch_reject, batch_submit, batch_withdraw
+
+NOT_FOUND = 1
+REFUSED = 2
+
+
+class Command(BaseCommand):
+    help = "Перевести пакет по процессу утверждения от имени пользователя."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["submit", "approve", "reject", "withdraw"])
+        parser.add_argument("batch_id", type=int)
+        parser.add_argument("--user", required=True, help="Логин пользователя, от имени которого действие.")
+        parser.add_argument("--reason", default="", help="Причина (обязательна для reject и withdraw).")
+
+    def handle(self, *args, action: str, batch_id: int, user: str, reason: str, **options) -> None:
+        actor = get_user_model().objects.filter(username=user).first()
+        if actor is None or not actor.is_active:
+            raise CommandError(f"Пользователь «{user}» не найден или отключён.", returncode=NOT_FOUND)
+        batch = Batch.objects.select_related("organization").filter(pk=batch_id).first()
+        if batch is None:
+            raise CommandError(f"Пакет №{batch_id} не найден.", returncode=NOT_FOUND)
+        try:
+            if action == "submit":
+                batch = batch_submit(batch=batch, by=actor)
+            elif action == "approve":
+                batch = batch_approve(batch=batch, by=actor)
+            elif action == "reject":
+                batch = batch_reject(batch=batch, by=actor, reason=reason)
+            else:
+                batch = batch_withdraw(batch=batch, by=actor, reason=reason)
+        except ApplicationError as error:
+            raise CommandError(error.message, returncode=REFUSED) from error
+        self.stdout.write(f"{batch}: статус «{batch.get_status_display()}».")

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from billing.models import Account, Batch, Property, Receipt, ServiceLine, receipt_import_id
+from tests.factories import RecipientFactory, UserFactory
+
+
+@pytest.fixture
+def staff_without_role(db):
+    return UserFactory(username="staff-no-role")
+
+
+@pytest.fixture
+def login(client):
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user
+
+
+def bulk_receipts(batch: Batch, count: int, *, first: int = 0, amount: Decimal = Decimal("100.00"), services: int = 2):
+    """`count` receipts of accounts first..first+count-1 of the batch's organization, in bulk.
+
+    Accounts are shared between batches of one organization by number, as imports do.
+    """
+    organization = batch.organization
+    recipient = RecipientFactory()
+    house, _ = Property.objects.get_or_create(organization=organization, address="г Москва, ул Ленина, д 1")
+    numbers = [f"LS{i:07d}" for i in range(first, first + count)]
+    existing = set(Account.objects.filter(organization=organization, number__in=numbers).values_list("number", flat=True))
+    Account.objects.bulk_create(
+        Account(organization=organization, property=house, number=number, unit_name=str(i + 1), full_name=f"Жилец {i}")
+        for i, number in enumerate(numbers)
+        if number not in existing
+    )
+    accounts = Account.objects.filter(organization=organization, number__in=numbers).order_by("number")
+    receipts = Receipt.objects.bulk_create(
+        Receipt(
+            batch=batch,
+            organization=organization,
+            account=account,
+            period=batch.period,
+            recipient=recipient,
+            import_id=receipt_import_id(
+                organization_tin=organization.tin, period=batch.period, account_number=account.number, category="housing"
+            ),
+            to_pay=amount,
+            charge=amount,
+        )
+        for account in accounts
+    )
+    if not receipts[0].pk:  # backends that do not return ids from bulk inserts
+        receipts = list(Receipt.objects.filter(batch=batch).order_by("id"))
+    ServiceLine.objects.bulk_create(
+        ServiceLine(receipt=receipt, service_id=f"s{n}", name=f"Услуга {n}", to_pay=amount / services, charge=amount / services)
+        for receipt in receipts
+        for n in range(services)
+    )
+    Batch.objects.filter(pk=batch.pk).update(receipts_count=len(receipts), accounts_count=len(receipts))
+    batch.refresh_from_db()
+    return receipts

@@ -1,0 +1,97 @@
+"""The admin's number of queries does not grow with the number of receipts.
+
+A few hundred rows stand in for a million: what is asserted is that the count is bounded
+and identical for a small and a larger batch, so per-row queries cannot hide.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from billing.models import Batch, Receipt
+from tests.billing.admin.conftest import bulk_receipts
+from tests.factories import BatchFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+RECEIPT_LIST_MAX_QUERIES = 12
+BATCH_PAGE_MAX_QUERIES = 20
+
+
+def _month_pair(size: int) -> Batch:
+    """A published September and an October under review with new, gone, moved and zero receipts."""
+    organization = OrganizationFactory()
+    previous = BatchFactory(organization=organization, period=date(2026, 9, 1), status=Batch.Status.PUBLISHED)
+    bulk_receipts(previous, size, first=0, amount=Decimal("100"))
+    batch = BatchFactory(organization=organization, submitted=True)
+    bulk_receipts(batch, size, first=size // 10, amount=Decimal("180"))
+    Receipt.objects.filter(pk__in=Receipt.objects.filter(batch=batch).values("pk")[:3]).update(to_pay=0)
+    Receipt.objects.filter(batch=batch).filter(pk__in=Receipt.objects.filter(batch=batch).values("pk")[3:6]).update(
+        publish_state=Receipt.PublishState.REJECTED, error_code="WRONG_TIN", error_message="ошибка"
+    )
+    return batch
+
+
+def _queries(client, url: str, params: dict | None = None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(captured)
+
+
+RECEIPT_LIST_PARAMS = [
+    {},
+    {"q": "LS0000005"},
+    {"q": "г Москва"},
+    {"publish_state__exact": "rejected", "error_code": "WRONG_TIN"},
+    {"period": "2026-10-01", "p": "1"},
+]
+
+
+@pytest.mark.parametrize("params", RECEIPT_LIST_PARAMS)
+def test_receipt_list_queries_do_not_depend_on_rows(params, login, approver, django_assert_max_num_queries):
+    client = login(approver)
+    _month_pair(10)
+    client.get(reverse("admin:billing_receipt_changelist"))  # session and permission caches warm
+    small = _queries(client, reverse("admin:billing_receipt_changelist"), params)
+    _month_pair(300)
+    large = _queries(client, reverse("admin:billing_receipt_changelist"), params)
+    assert small == large
+    with django_assert_max_num_queries(RECEIPT_LIST_MAX_QUERIES):
+        client.get(reverse("admin:billing_receipt_changelist"), params)
+
+
+BATCH_PAGE_PARAMS = [{}, {"anomaly": "moved"}, {"anomaly": "new", "page": "2"}, {"state": "rejected"}, {"page": "4"}]
+
+
+@pytest.mark.parametrize("params", BATCH_PAGE_PARAMS)
+def test_batch_page_queries_do_not_depend_on_rows(params, login, approver, django_assert_max_num_queries):
+    client = login(approver)
+    small_batch = _month_pair(20)
+    large_batch = _month_pair(300)
+    client.get(reverse("admin:billing_batch_change", args=[small_batch.pk]))
+    small = _queries(client, reverse("admin:billing_batch_change", args=[small_batch.pk]), params)
+    large = _queries(client, reverse("admin:billing_batch_change", args=[large_batch.pk]), params)
+    assert small == large
+    with django_assert_max_num_queries(BATCH_PAGE_MAX_QUERIES):
+        response = client.get(reverse("admin:billing_batch_change", args=[large_batch.pk]), params)
+    assert response.context["receipts"] or params.get("page")
+
+
+def test_batch_list_queries_do_not_depend_on_rows(login, approver, django_assert_max_num_queries):
+    client = login(approver)
+    for _ in range(3):
+        _month_pair(5)
+    client.get(reverse("admin:billing_batch_changelist"))
+    small = _queries(client, reverse("admin:billing_batch_changelist"))
+    for _ in range(10):
+        _month_pair(5)
+    assert _queries(client, reverse("admin:billing_batch_changelist")) == small
+    with django_assert_max_num_queries(12):
+        client.get(reverse("admin:billing_batch_changelist"))
