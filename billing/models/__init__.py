@@ -1,4 +1,5 @@
 from billing.models.batches import Batch, BatchTransition
+from billing.models.imports import RegistryUpload, SberColumnMap
 from billing.models.organizations import Account, Organization, Property, Recipient
 from billing.models.receipts import Receipt, ServiceLine, receipt_import_id
 
@@ -10,6 +11,8 @@ __all__ = [
     "Property",
     "Receipt",
     "Recipient",
+    "RegistryUpload",
+    "SberColumnMap",
     "ServiceLine",
     "receipt_import_id",
 ]

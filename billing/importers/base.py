@@ -1,0 +1,148 @@
+"""The small interface every registry format implements, and the values passed through it.
+
+A parser turns a stored file into a stream of `ParsedRow` (one logical line: an account with
+one or more services) and `RowError` (a problem at a row and column). It checks what one line
+can show by itself; `collect.RegistryCollector` checks what needs the whole file (duplicates,
+one account under two addresses, the period of the batch) and groups lines into receipts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterator, Protocol
+
+from billing.errors import ApplicationError
+
+AMOUNT_FIELDS = ("charge", "recalculation", "privilege", "penalty", "paid", "balance", "to_pay")
+RecipientKey = tuple[str, str, str]  # (tin, bic, bank_account)
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem: the row (None for the whole file), the column as the file names it, the value."""
+
+    row: int | None
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        parts = []
+        if self.row is not None:
+            parts.append(f"строка {self.row}")
+        if self.column:
+            parts.append(f"столбец «{self.column}»")
+        if self.value != "":
+            parts.append(f"значение «{self.value}»")
+        where = ", ".join(parts)
+        text = f"{where}: {self.message}" if where else self.message
+        return text[:1].upper() + text[1:]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RowError":
+        return cls(row=data.get("row"), column=data.get("column", ""), value=data.get("value", ""), message=data["message"])
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """A raw cell value as the accountant would recognise it, cut to a sane length."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ImportRefused(ApplicationError):
+    """The file is refused as a whole before its rows could be read (type, size, headers...)."""
+
+    def __init__(self, errors: list[RowError] | RowError | str) -> None:
+        if isinstance(errors, str):
+            errors = [RowError(None, "", "", errors)]
+        elif isinstance(errors, RowError):
+            errors = [errors]
+        self.errors = errors
+        super().__init__("; ".join(str(error) for error in errors[:3]))
+
+
+@dataclass(slots=True)
+class ServiceDraft:
+    """One service of a receipt with its details, as read from the file."""
+
+    row: int
+    name: str
+    to_pay: Decimal
+    charge: Decimal = Decimal(0)
+    recalculation: Decimal = Decimal(0)
+    privilege: Decimal = Decimal(0)
+    penalty: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+    balance: Decimal = Decimal(0)
+    volume: Decimal | None = None
+    tariff: Decimal | None = None
+    measure: str = ""
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    """One logical line: who (account, address, unit), for which month, to whom, and what."""
+
+    row: int
+    account: str
+    address: str
+    period: date
+    unit_name: str = ""
+    unit_type: str = "flat"
+    full_name: str = ""
+    els: str = ""
+    fias: str = ""
+    category: str = "housing"
+    recipient: RecipientKey | None = None  # None: the organization's default recipient
+    services: list[ServiceDraft] = field(default_factory=list)
+    # Receipt-level amounts the format states itself (a Sber total, GIS debt and payments);
+    # when absent, a receipt's amounts are the sums of its services.
+    receipt_amounts: dict[str, Decimal] | None = None
+
+
+@dataclass(frozen=True)
+class RegistrySource:
+    """A stored file about to be parsed, with what the safety checks learned about it."""
+
+    path: Path
+    name: str  # the name the user uploaded, for messages and the Sber ММГГ convention
+    kind: str  # "xlsx", "xls", "ods" or "text"
+    rows_total: int | None = None  # rows of the first sheet (text: lines), for progress and limits
+    # Per worksheet (xlsx): rows, merged ranges, formulas saved without values (safety.SheetScan).
+    scans: dict[str, Any] = field(default_factory=dict)
+
+    def scan(self, sheet: int | str) -> Any | None:
+        if isinstance(sheet, int):
+            values = list(self.scans.values())
+            return values[sheet] if sheet < len(values) else None
+        return self.scans.get(sheet)
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    period: date
+    organization_tin: str
+    default_recipient: RecipientKey | None
+    tolerance: Decimal = Decimal("0.01")
+    calamine_max_rows: int = 150_000
+    # GIS payment documents carry no account number or address: they are found by ЕЛС/ЖКУ id.
+    accounts_by_els: Callable[[], dict[str, tuple[str, str, str, str]]] | None = None
+
+
+class RegistryParser(Protocol):
+    code: ClassVar[str]
+    label: ClassVar[str]
+    kinds: ClassVar[tuple[str, ...]]
+
+    def rows(self, source: RegistrySource, context: ParseContext) -> Iterator[ParsedRow | RowError]: ...

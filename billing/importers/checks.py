@@ -1,0 +1,318 @@
+"""Field checks shared by every registry format: money, periods, account numbers, requisites.
+
+Each check returns the clean value or raises `CellError` with a Russian message; the
+parser turns that into a `RowError` naming the row, the column and the raw value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from billing.models.organizations import UnitType
+
+CENT = Decimal("0.01")
+MONEY_LIMIT = Decimal("100000000")  # 100 million roubles per line: anything above is a typo
+QUANTITY_LIMIT = Decimal("10000000000")
+QUANTITY_PLACES = 6
+
+
+class CellError(ValueError):
+    """A cell value is unusable; the message is for the accountant."""
+
+
+# --- Money and quantities -------------------------------------------------------------------
+
+_SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009\u2007\t'"), None)
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$")
+
+
+def _decimal_from_float(value: float, places: int) -> Decimal:
+    if not math.isfinite(value):
+        raise CellError("не число (NaN или бесконечность)")
+    # repr() is the shortest text that gives back the same binary value: 1259.53 stays 1259.53.
+    exact = Decimal(repr(value))
+    if exact.as_tuple().exponent >= -places:
+        return exact
+    # A computed cell (=A1*B1) carries binary noise such as 0.30000000000000004; Excel itself
+    # shows 15 significant digits, and so do we.
+    shown = Decimal(format(value, ".15g"))
+    return shown
+
+
+def parse_decimal(raw: object, *, places: int = 2, limit: Decimal = MONEY_LIMIT) -> Decimal | None:
+    """A Decimal from a text or numeric cell; None for an empty cell. Never goes through float text."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raise CellError("логическое значение вместо числа")
+    if isinstance(raw, int):
+        value = Decimal(raw)
+    elif isinstance(raw, float):
+        value = _decimal_from_float(raw, places)
+    elif isinstance(raw, Decimal):
+        value = raw
+    elif isinstance(raw, str):
+        text = raw.strip().translate(_SPACES).replace("\u2212", "-")
+        if not text:
+            return None
+        if text.lower().lstrip("+-") in ("nan", "inf", "infinity", "бесконечность"):
+            raise CellError("не число (NaN или бесконечность)")
+        if not _NUMBER.match(text):
+            raise CellError("не число: ожидается сумма вида 1259,53 или 1259.53")
+        try:
+            value = Decimal(text.replace(",", "."))
+        except InvalidOperation as error:  # pragma: no cover - the pattern already guards this
+            raise CellError("не число") from error
+    elif isinstance(raw, (date, datetime)):
+        raise CellError("дата вместо числа")
+    else:
+        raise CellError("не число")
+    if not value.is_finite():
+        raise CellError("не число (NaN или бесконечность)")
+    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+        if places == 2:
+            raise CellError("больше двух знаков после запятой: суммы указываются в рублях с копейками")
+        raise CellError(f"больше {places} знаков после запятой")
+    if abs(value) >= limit:
+        raise CellError(f"сумма вне допустимого диапазона (по модулю меньше {limit:,.0f})".replace(",", " "))
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def parse_money(raw: object) -> Decimal | None:
+    return parse_decimal(raw, places=2, limit=MONEY_LIMIT)
+
+
+def parse_quantity(raw: object) -> Decimal | None:
+    """Volumes and tariffs: up to six decimals."""
+    return parse_decimal(raw, places=QUANTITY_PLACES, limit=QUANTITY_LIMIT)
+
+
+class MoneyParser:
+    """`parse_money` with a memo: registries repeat the same amounts and tariffs a lot.
+
+    The memo is keyed by the raw value and its type (1 and 1.0 and "1" are different inputs
+    that may fail differently) and is bounded, so memory stays flat on huge files.
+    """
+
+    __slots__ = ("_cache", "_places", "_limit", "_max")
+
+    def __init__(self, *, places: int = 2, limit: Decimal = MONEY_LIMIT, max_entries: int = 200_000) -> None:
+        self._cache: dict[tuple[type, object], Decimal | None | CellError] = {}
+        self._places = places
+        self._limit = limit
+        self._max = max_entries
+
+    def __call__(self, raw: object) -> Decimal | None:
+        if raw is None or raw == "":
+            return None
+        key = (type(raw), raw)
+        try:
+            found = self._cache[key]
+        except KeyError:
+            try:
+                found = parse_decimal(raw, places=self._places, limit=self._limit)
+            except CellError as error:
+                found = error
+            if len(self._cache) >= self._max:
+                self._cache.clear()
+            self._cache[key] = found
+        if isinstance(found, CellError):
+            raise found
+        return found
+
+
+# --- Periods ---------------------------------------------------------------------------------
+
+_PERIOD_TEXT = (
+    re.compile(r"^(?P<month>\d{1,2})[./-](?P<year>\d{4})$"),
+    re.compile(r"^(?P<year>\d{4})[./-](?P<month>\d{1,2})$"),
+    re.compile(r"^\d{1,2}[./-](?P<month>\d{1,2})[./-](?P<year>\d{4})$"),
+    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-\d{1,2}(?:[ T].*)?$"),
+)
+_PERIOD_MMYY = re.compile(r"^(?P<month>\d{1,2})(?P<year>\d{2})$")
+
+
+def _month(year: int, month: int) -> date:
+    if not 1 <= month <= 12:
+        raise CellError(f"месяц {month} вне диапазона 1–12")
+    if not 2000 <= year <= 2099:
+        raise CellError(f"год {year} вне диапазона 2000–2099")
+    return date(year, month, 1)
+
+
+def parse_period(raw: object, *, allow_mmyy: bool = False) -> date:
+    """First day of the month from `MM.YYYY` (and close variants), a date cell, or `MMYY`."""
+    if isinstance(raw, datetime):
+        return date(raw.year, raw.month, 1)
+    if isinstance(raw, date):
+        return date(raw.year, raw.month, 1)
+    if raw is None or raw == "":
+        raise CellError("период не указан")
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    if isinstance(raw, int) and allow_mmyy and 100 <= raw <= 1299:
+        # Excel drops the leading zero of MMYY: 922 means 09.2022.
+        raw = f"{raw:04d}"
+    text = str(raw).strip()
+    for pattern in _PERIOD_TEXT:
+        match = pattern.match(text)
+        if match:
+            return _month(int(match["year"]), int(match["month"]))
+    if allow_mmyy:
+        if len(text) == 3 and text.isdigit():
+            text = "0" + text
+        match = _PERIOD_MMYY.match(text)
+        if match and len(text) == 4:
+            return _month(2000 + int(match["year"]), int(match["month"]))
+    raise CellError("период не распознан: ожидается ММ.ГГГГ" + (" или ММГГ" if allow_mmyy else ""))
+
+
+def period_label(value: date) -> str:
+    return f"{value:%m.%Y}"
+
+
+# --- Account numbers, addresses, unit types ---------------------------------------------------
+
+_ACCOUNT_ALLOWED = re.compile(r"^[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё/_.\-]{0,63}$")
+_ACCOUNT_FLOATED = re.compile(r"^\d+[.,]0+$")
+_ACCOUNT_EXPONENT = re.compile(r"^\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+
+
+def parse_account_number(raw: object) -> str:
+    """Account numbers are text. A number cell is refused: Excel may have dropped leading zeros
+    or digits beyond the fifteenth, and a changed number would bill someone else."""
+    if raw is None or raw == "":
+        raise CellError("лицевой счёт не указан")
+    if isinstance(raw, bool) or isinstance(raw, (int, float, Decimal)):
+        raise CellError(
+            "лицевой счёт записан числом: Excel мог потерять ведущие нули или цифры. "
+            "Задайте столбцу текстовый формат и введите номера заново"
+        )
+    text = str(raw).strip()
+    if not text:
+        raise CellError("лицевой счёт не указан")
+    if _ACCOUNT_EXPONENT.match(text):
+        raise CellError("лицевой счёт в экспоненциальной записи: номер искажён при выгрузке из Excel")
+    if _ACCOUNT_FLOATED.match(text):
+        raise CellError("лицевой счёт похож на дробное число из Excel: номер мог быть искажён")
+    if not _ACCOUNT_ALLOWED.match(text):
+        raise CellError("недопустимые символы в лицевом счёте (разрешены буквы, цифры, / _ . -; до 64 знаков)")
+    return text
+
+
+def clean_text(raw: object, max_length: int = 255) -> str:
+    """A text cell: trimmed, inner whitespace collapsed; numbers written back without '.0'."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = " ".join(str(raw).split())
+    if len(text) > max_length:
+        raise CellError(f"слишком длинное значение (больше {max_length} знаков)")
+    return text
+
+
+_UNIT_TYPES = {
+    "квартира": UnitType.FLAT,
+    "кв": UnitType.FLAT,
+    "жилое помещение": UnitType.FLAT,
+    "апартаменты": UnitType.APARTMENT,
+    "коммерческое помещение": UnitType.COMMERCIAL,
+    "нежилое помещение": UnitType.COMMERCIAL,
+    "кладовка": UnitType.WAREHOUSE,
+    "кладовая": UnitType.WAREHOUSE,
+    "парковочное место": UnitType.PARKING,
+    "машиноместо": UnitType.PARKING,
+    "машино-место": UnitType.PARKING,
+}
+UNIT_TYPE_NAMES = "Квартира, Апартаменты, Коммерческое помещение, Кладовка, Парковочное место"
+
+
+def parse_unit_type(raw: object) -> str:
+    text = " ".join(str(raw or "").split()).lower().replace("ё", "е").rstrip(".")
+    if not text:
+        return UnitType.FLAT
+    try:
+        return _UNIT_TYPES[text]
+    except KeyError:
+        raise CellError(f"неизвестный тип помещения; допустимы: {UNIT_TYPE_NAMES}") from None
+
+
+# --- Recipient requisites ----------------------------------------------------------------------
+
+_TIN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_TIN12_WEIGHTS_11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_TIN12_WEIGHTS_12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_ACCOUNT_WEIGHTS = (7, 1, 3) * 7 + (7, 1)
+
+
+def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
+    return sum(int(d) * w for d, w in zip(digits, weights)) % 11 % 10
+
+
+def tin_is_valid(tin: str) -> bool:
+    """INN of an organization (10 digits) or a person/sole trader (12), with its check digits."""
+    if not tin.isascii() or not tin.isdigit():
+        return False
+    if len(tin) == 10:
+        return _check_digit(tin, _TIN10_WEIGHTS) == int(tin[9])
+    if len(tin) == 12:
+        return _check_digit(tin, _TIN12_WEIGHTS_11) == int(tin[10]) and _check_digit(
+            tin, _TIN12_WEIGHTS_12
+        ) == int(tin[11])
+    return False
+
+
+def bic_is_valid(bic: str) -> bool:
+    """A Russian BIC: 9 digits, starting with 04 (banks) or 01 (the Treasury's TOFK)."""
+    return len(bic) == 9 and bic.isascii() and bic.isdigit() and bic[:2] in ("04", "01")
+
+
+def _bank_prefix(bic: str) -> str:
+    # Bank of Russia order 515: an account in a cash settlement centre (BIC ends 000/001/002)
+    # is keyed with "0" + digits 5-6 of the BIC; an account in a bank with digits 7-9.
+    return "0" + bic[4:6] if bic[6:] in ("000", "001", "002") else bic[6:]
+
+
+def bank_account_is_valid(account: str, bic: str) -> bool:
+    """20 digits whose control key (digit 9) matches the BIC by the Bank of Russia algorithm."""
+    if len(account) != 20 or not account.isascii() or not account.isdigit() or not bic_is_valid(bic):
+        return False
+    digits = _bank_prefix(bic) + account
+    return sum(int(d) * w % 10 for d, w in zip(digits, _ACCOUNT_WEIGHTS)) % 10 == 0
+
+
+def bank_account_with_key(account: str, bic: str) -> str:
+    """The same 20-digit account with its control key set (demo data and tests)."""
+    base = account[:8] + "0" + account[9:]
+    digits = _bank_prefix(bic) + base
+    key = sum(int(d) * w % 10 for d, w in zip(digits, _ACCOUNT_WEIGHTS)) % 10 * 3 % 10
+    return base[:8] + str(key) + base[9:]
+
+
+def requisite_digits(raw: object, *, name: str) -> str:
+    """TIN, BIC and bank account are text; a number cell would lose leading zeros (BICs start with 0)."""
+    if raw is None or raw == "":
+        return ""
+    if isinstance(raw, (bool, float, Decimal)) or isinstance(raw, int):
+        raise CellError(f"{name} записан числом: задайте столбцу текстовый формат (ведущие нули теряются)")
+    return str(raw).strip()
+
+
+def recipient_problems(tin: str, bic: str, bank_account: str) -> list[tuple[str, str, str]]:
+    """(field, value, message) for each requisite that fails its check."""
+    problems = []
+    if not tin_is_valid(tin):
+        problems.append(("tin", tin, "ИНН получателя должен содержать 10 или 12 цифр с верными контрольными цифрами"))
+    if not bic_is_valid(bic):
+        problems.append(("bic", bic, "БИК должен содержать 9 цифр и начинаться с 04 или 01"))
+    elif not bank_account_is_valid(bank_account, bic):
+        if len(bank_account) != 20 or not bank_account.isdigit():
+            message = "расчётный счёт должен содержать 20 цифр"
+        else:
+            message = "контрольный ключ расчётного счёта не сходится с БИК"
+        problems.append(("bank_account", bank_account, message))
+    return problems

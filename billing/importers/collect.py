@@ -1,0 +1,240 @@
+"""Checks that need the whole file, and grouping of lines into receipts, in compact memory.
+
+A 100,000-line registry becomes ~20,000 receipts; each line keeps only its `ServiceDraft`
+(Decimals shared through the parsers' memo), so a large month fits in tens of megabytes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Callable, Iterable
+
+from billing.importers.base import AMOUNT_FIELDS, ParsedRow, RecipientKey, RowError, ServiceDraft
+from billing.importers.checks import period_label
+
+ZERO = Decimal("0.00")
+SAMPLE_ROWS = 20
+PROGRESS_EVERY = 5000
+
+
+@dataclass(slots=True)
+class AccountDraft:
+    row: int
+    address: str
+    unit_name: str
+    unit_type: str
+    full_name: str
+    els: str
+    fias: str
+
+
+@dataclass(slots=True)
+class ReceiptDraft:
+    account: str
+    category: str
+    recipient: RecipientKey
+    row: int
+    services: list[ServiceDraft] = field(default_factory=list)
+    stated: dict[str, Decimal] | None = None  # amounts the file states for the receipt itself
+    amounts: dict[str, Decimal] | None = None  # final amounts, set by `finish`
+
+
+@dataclass
+class ImportResult:
+    format_code: str
+    format_label: str
+    period: date
+    rows_read: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    errors_count: int = 0
+    accounts: dict[str, AccountDraft] = field(default_factory=dict)
+    receipts: list[ReceiptDraft] = field(default_factory=list)
+    recipients: set[RecipientKey] = field(default_factory=set)
+    service_lines: int = 0
+    total_to_pay: Decimal = ZERO
+    totals_by_service: list[tuple[str, int, Decimal]] = field(default_factory=list)
+    sample: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors_count == 0
+
+    def account_totals(self) -> dict[str, Decimal]:
+        totals: dict[str, Decimal] = {}
+        for receipt in self.receipts:
+            totals[receipt.account] = totals.get(receipt.account, ZERO) + receipt.amounts["to_pay"]
+        return totals
+
+    def summary(self) -> dict[str, object]:
+        """What the preview shows, as JSON-ready values (money as decimal strings)."""
+        return {
+            "format": self.format_code,
+            "format_label": self.format_label,
+            "period": f"{self.period:%Y-%m}",
+            "rows": self.rows_read,
+            "accounts": len(self.accounts),
+            "receipts": len(self.receipts),
+            "service_lines": self.service_lines,
+            "total_to_pay": f"{self.total_to_pay:.2f}",
+            "totals_by_service": [
+                {"name": name, "lines": lines, "to_pay": f"{to_pay:.2f}"} for name, lines, to_pay in self.totals_by_service
+            ],
+            "sample": self.sample,
+        }
+
+
+class Cancelled(Exception):
+    """The progress callback learned that the user cancelled the upload."""
+
+
+class RegistryCollector:
+    def __init__(
+        self,
+        *,
+        format_code: str,
+        format_label: str,
+        period: date,
+        default_recipient: RecipientKey | None,
+        tolerance: Decimal,
+        max_errors_kept: int = 100_000,
+    ) -> None:
+        self.result = ImportResult(format_code=format_code, format_label=format_label, period=period)
+        self._period = period
+        self._default_recipient = default_recipient
+        self._tolerance = tolerance
+        self._max_errors = max_errors_kept
+        self._receipts: dict[tuple[str, str], ReceiptDraft] = {}
+        self._wrong_periods: Counter[date] = Counter()
+        self._missing_recipient_reported = False
+
+    # --- feeding ------------------------------------------------------------------------------
+
+    def feed(self, items: Iterable[ParsedRow | RowError], *, progress: Callable[[int], None] | None = None) -> None:
+        next_report = PROGRESS_EVERY
+        add, add_error = self.add, self.add_error
+        for item in items:
+            if type(item) is ParsedRow:
+                add(item)
+                row = item.row
+            else:
+                add_error(item)
+                row = item.row or 0
+            if progress is not None and row >= next_report:
+                progress(row)
+                next_report = row + PROGRESS_EVERY
+
+    def add_error(self, error: RowError) -> None:
+        self.result.errors_count += 1
+        if len(self.result.errors) < self._max_errors:
+            self.result.errors.append(error)
+
+    def add(self, row: ParsedRow) -> None:
+        result = self.result
+        result.rows_read = max(result.rows_read, row.row)
+        if row.period != self._period:
+            self._wrong_periods[row.period] += 1
+            self.add_error(RowError(row.row, "Период", period_label(row.period),
+                                    f"период не совпадает с периодом пакета {period_label(self._period)}"))
+        recipient = row.recipient or self._default_recipient
+        if recipient is None:
+            if not self._missing_recipient_reported:
+                self._missing_recipient_reported = True
+                self.add_error(RowError(row.row, "ИНН получателя", "",
+                                        "в реестре нет реквизитов получателя, а у организации не указан получатель "
+                                        "по умолчанию: заполните его в карточке организации"))
+            recipient = ("", "", "")
+        account = result.accounts.get(row.account)
+        if account is None:
+            result.accounts[row.account] = AccountDraft(
+                row.row, row.address, row.unit_name, row.unit_type, row.full_name, row.els, row.fias
+            )
+        elif account.address != row.address:
+            self.add_error(RowError(row.row, "Адрес", row.address,
+                                    f"лицевой счёт {row.account} уже указан в строке {account.row} с адресом "
+                                    f"«{account.address}»: один счёт не может относиться к двум адресам"))
+        key = (row.account, row.category)
+        receipt = self._receipts.get(key)
+        if receipt is None:
+            receipt = self._receipts[key] = ReceiptDraft(row.account, row.category, recipient, row.row)
+        else:
+            if receipt.recipient != recipient:
+                self.add_error(RowError(row.row, "Расчётный счёт", recipient[2],
+                                        f"у лицевого счёта {row.account} в строке {receipt.row} указан другой получатель "
+                                        "платежа: в одной квитанции получатель один"))
+            if not row.services or receipt.stated is not None and row.receipt_amounts is not None:
+                self.add_error(RowError(row.row, "Лицевой счёт", row.account,
+                                        f"лицевой счёт повторяется: уже был в строке {receipt.row}"))
+                return
+        if row.receipt_amounts is not None:
+            receipt.stated = row.receipt_amounts
+        for service in row.services:
+            folded = service.name.casefold()
+            for earlier in receipt.services:
+                if earlier.name.casefold() == folded:
+                    self.add_error(RowError(service.row, "Услуга", service.name,
+                                            f"услуга для лицевого счёта {row.account} повторяется: уже была в строке {earlier.row}"))
+                    break
+            else:
+                receipt.services.append(service)
+        if len(result.sample) < SAMPLE_ROWS:
+            result.sample.extend(_sample(row)[: SAMPLE_ROWS - len(result.sample)])
+
+    # --- finishing ----------------------------------------------------------------------------
+
+    def finish(self) -> ImportResult:
+        result = self.result
+        by_service: dict[str, list] = {}
+        total = ZERO
+        lines = 0
+        for receipt in self._receipts.values():
+            sums = dict.fromkeys(AMOUNT_FIELDS, ZERO)
+            for service in receipt.services:
+                for name in AMOUNT_FIELDS:
+                    sums[name] += getattr(service, name)
+                bucket = by_service.get(service.name)
+                if bucket is None:
+                    bucket = by_service[service.name] = [0, ZERO]
+                bucket[0] += 1
+                bucket[1] += service.to_pay
+            lines += len(receipt.services)
+            if receipt.stated:
+                # A format may state the services' total apart from the receipt's (GIS: the month's
+                # charges vs the total with debt); compare services with whichever it states.
+                stated_total = receipt.stated.get("services_total", receipt.stated.get("to_pay"))
+                if receipt.services and stated_total is not None:
+                    difference = abs(sums["to_pay"] - stated_total)
+                    if difference > self._tolerance:
+                        self.add_error(RowError(receipt.row, "Итого к оплате", f"{stated_total:.2f}",
+                                                f"итог не сходится с суммой услуг {sums['to_pay']:.2f} "
+                                                f"(расхождение {difference:.2f})"))
+                sums.update((key, value) for key, value in receipt.stated.items() if key in sums)
+            receipt.amounts = sums
+            total += sums["to_pay"]
+        result.receipts = list(self._receipts.values())
+        self._receipts.clear()
+        result.recipients = {receipt.recipient for receipt in result.receipts}
+        result.service_lines = lines
+        result.total_to_pay = total
+        result.totals_by_service = sorted(((n, c, s) for n, (c, s) in by_service.items()), key=lambda item: -item[2])
+        if self._wrong_periods:
+            found = ", ".join(f"{period_label(p)} ({n} стр.)" for p, n in self._wrong_periods.most_common(3))
+            # The reason a whole file is refused comes first: a month's file for the wrong month.
+            result.errors.insert(0, RowError(None, "Период", found,
+                                             f"реестр за другой период: пакет — за {period_label(self._period)}. "
+                                             "Файл отклонён целиком; выберите верный период или другой файл"))
+            result.errors_count += 1
+        if not result.receipts and not result.errors_count:
+            self.add_error(RowError(None, "", "", "в файле нет строк с данными"))
+        return result
+
+
+def _sample(row: ParsedRow) -> list[dict[str, str]]:
+    base = {"row": str(row.row), "account": row.account, "address": row.address, "unit": row.unit_name,
+            "full_name": row.full_name}
+    if not row.services:
+        to_pay = (row.receipt_amounts or {}).get("to_pay")
+        return [{**base, "service": "", "to_pay": "" if to_pay is None else f"{to_pay:.2f}"}]
+    return [{**base, "row": str(s.row), "service": s.name, "to_pay": f"{s.to_pay:.2f}"} for s in row.services]

@@ -1,0 +1,125 @@
+"""Which parser reads a file: chosen by the user, or recognised from the content when unambiguous."""
+
+from __future__ import annotations
+
+from billing.importers.base import ImportRefused, RegistryParser, RegistrySource
+from billing.importers.desk_excel import DeskExcelParser, header_matches
+from billing.importers.gis_pd import SECTIONS_1_2, SECTIONS_3_6, GisPaymentDocumentParser
+from billing.importers.sber import PRESETS, SberLayout, SberTextParser
+from billing.importers.textfile import detect_encoding, read_lines, split_cells
+
+AUTO = "auto"
+MAP_PREFIX = "sber_map_"
+
+
+def format_choices(custom_layouts: list[SberLayout] = ()) -> list[tuple[str, str]]:
+    return [
+        (AUTO, "Определить автоматически"),
+        (DeskExcelParser.code, DeskExcelParser.label),
+        *((code, layout.label) for code, layout in PRESETS.items()),
+        *((layout.code, layout.label) for layout in custom_layouts),
+        (GisPaymentDocumentParser.code, GisPaymentDocumentParser.label),
+    ]
+
+
+def parser_for(code: str, custom_layouts: list[SberLayout] = ()) -> RegistryParser:
+    if code == DeskExcelParser.code:
+        return DeskExcelParser()
+    if code == GisPaymentDocumentParser.code:
+        return GisPaymentDocumentParser()
+    if code in PRESETS:
+        return SberTextParser(PRESETS[code])
+    for layout in custom_layouts:
+        if layout.code == code:
+            return SberTextParser(layout)
+    raise ImportRefused(f"Неизвестный формат реестра «{code}».")
+
+
+def resolve_parser(source: RegistrySource, code: str, custom_layouts: list[SberLayout] = ()) -> RegistryParser:
+    """The parser for `code`, or the recognised one for AUTO; refuses a file of the wrong kind."""
+    if code != AUTO:
+        parser = parser_for(code, custom_layouts)
+        if source.kind not in parser.kinds:
+            kind = "текстовый файл" if source.kind == "text" else f"книга {source.kind}"
+            raise ImportRefused(f"Выбран формат «{parser.label}», а файл — {kind}. Выберите другой формат.")
+        return parser
+    if source.kind == "text":
+        return SberTextParser(_recognise_layout(source, custom_layouts))
+    return _recognise_workbook(source)
+
+
+def _recognise_workbook(source: RegistrySource) -> RegistryParser:
+    from billing.importers.workbook import first_row, sheet_names
+
+    names = sheet_names(source)
+    if SECTIONS_1_2 in names and SECTIONS_3_6 in names:
+        return GisPaymentDocumentParser()
+    if header_matches(first_row(source, 0)):
+        return DeskExcelParser()
+    raise ImportRefused(
+        "Не удалось определить формат книги: в первой строке первого листа нет заголовков Excel-шаблона, "
+        f"и нет листов «{SECTIONS_1_2}» и «{SECTIONS_3_6}» шаблона ГИС ЖКХ. Выберите формат вручную "
+        "или скачайте шаблон."
+    )
+
+
+def _recognise_layout(source: RegistrySource, custom_layouts: list[SberLayout]) -> SberLayout:
+    """The organization's own maps win when they fit; among presets, exactly one must fit."""
+    sample = _sample_lines(source)
+    if not sample:
+        raise ImportRefused("В текстовом файле нет строк с данными (только пустые строки или строки с #).")
+    fitting_custom = [layout for layout in custom_layouts if _fits(layout, sample)]
+    if len(fitting_custom) == 1:
+        return fitting_custom[0]
+    if len(fitting_custom) > 1:
+        raise _ambiguous(fitting_custom)
+    fitting = [layout for layout in PRESETS.values() if _fits(layout, sample)]
+    if len(fitting) == 1:
+        return fitting[0]
+    if not fitting:
+        raise ImportRefused(
+            "Не удалось определить раскладку текстового реестра: строки не подходят ни к одной известной "
+            "(" + "; ".join(layout.describe() for layout in PRESETS.values()) + "). Выберите формат вручную "
+            "или попросите администратора описать раскладку для вашей УК."
+        )
+    raise _ambiguous(fitting)
+
+
+def _ambiguous(layouts: list[SberLayout]) -> ImportRefused:
+    return ImportRefused("Файл подходит к нескольким раскладкам (" + "; ".join(l.label for l in layouts) + "): "
+                         "выберите формат вручную.")
+
+
+def _sample_lines(source: RegistrySource, limit: int = 20) -> list[list[str]]:
+    encoding = detect_encoding(source.path)
+    lines = []
+    try:
+        for _, line, _ in read_lines(source.path, encoding):
+            if line.strip() and not line.lstrip().startswith("#"):
+                lines.append(split_cells(line))
+                if len(lines) >= limit:
+                    break
+    except ImportRefused:
+        if not lines:
+            raise
+    return lines
+
+
+def _fits(layout: SberLayout, sample: list[list[str]]) -> bool:
+    from billing.importers.checks import CellError, parse_account_number, parse_money, parse_period
+
+    for cells in sample:
+        if layout.services_from is None and len(cells) != layout.min_fields:
+            return False
+        if layout.services_from is not None and (len(cells) < layout.services_from + 1
+                                                 or (len(cells) - layout.services_from + 1) % 2):
+            return False
+        try:
+            parse_account_number(cells[layout.account - 1])
+            if parse_money(cells[layout.to_pay - 1]) is None:
+                return False
+            if layout.period:
+                parse_period(cells[layout.period - 1], allow_mmyy=True)
+        except CellError:
+            return False
+    return True

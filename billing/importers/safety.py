@@ -1,0 +1,267 @@
+"""What a file really is, and whether it is safe to parse, decided before any reader touches it.
+
+Checks happen in order of cost: the size on disk, the magic bytes, the archive's declared
+sizes (an xlsx is a zip, and a small zip can expand to gigabytes), then one streaming pass
+over each worksheet's XML that counts rows, notices merged header cells and formulas saved
+without their values, and verifies that no member inflates beyond what it declared.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+from billing.importers.base import ImportRefused, RegistrySource
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+# A worksheet compresses about 10-20 times; hundreds of times means a crafted archive.
+MAX_COMPRESSION_RATIO = 200
+CHUNK = 1 << 20
+MAX_CELL_BUFFER = 64 << 20
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]+\d+(?::[A-Z]+(\d+))?\"")
+_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b")
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"")
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+_CELL_REF = re.compile(rb"\br=\"([A-Z]+\d+)\"")
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+@dataclass
+class SheetScan:
+    name: str
+    rows: int = 0
+    merged: list[str] = field(default_factory=list)
+    formulas_without_values: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_rows: int
+    max_uncompressed: int
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):.1f} МБ".replace(".", ",")
+
+
+def inspect_file(path: Path, name: str, *, limits: Limits) -> RegistrySource:
+    """Sniff the file type and run the safety checks; raise ImportRefused with the reason."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportRefused("Файл пустой (0 байт): выберите файл реестра ещё раз.")
+    if size > limits.max_bytes:
+        raise ImportRefused(
+            f"Файл слишком большой: {_mb(size)}, допускается не больше {_mb(limits.max_bytes)}. "
+            "Разделите реестр на несколько файлов."
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    suffix = PurePosixPath(name).suffix.lower()
+    if head.startswith(ZIP_MAGIC):
+        return _inspect_zip(path, name, limits=limits)
+    if head == OLE_MAGIC:
+        return RegistrySource(path=path, name=name, kind="xls")
+    kind = _text_or_binary(path)
+    if kind == "binary":
+        raise ImportRefused(
+            "Файл не похож ни на книгу Excel (xlsx, xls, ods), ни на текстовый реестр: "
+            "внутри двоичные данные. Возможно, файл повреждён."
+        )
+    if suffix in WORKBOOK_SUFFIXES:
+        raise ImportRefused(
+            f"Файл назван «{name}», но внутри не книга Excel, а текст (например, CSV). "
+            "Откройте его в Excel и сохраните как «Книга Excel (*.xlsx)» или выберите формат текстового реестра, "
+            "переименовав файл в .txt."
+        )
+    rows = _count_text_lines(path)
+    if rows > limits.max_rows:
+        raise ImportRefused(f"В файле {rows} строк, допускается не больше {limits.max_rows}.")
+    return RegistrySource(path=path, name=name, kind="text", rows_total=rows)
+
+
+def _text_or_binary(path: Path) -> str:
+    with path.open("rb") as handle:
+        sample = handle.read(64 * 1024)
+    if b"\x00" in sample:
+        return "binary"
+    controls = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 13, 12, 26))
+    return "binary" if controls > max(2, len(sample) // 200) else "text"
+
+
+def _count_text_lines(path: Path) -> int:
+    count = 0
+    last = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            count += chunk.count(b"\n")
+            last = chunk
+    return count + (1 if last and not last.endswith(b"\n") else 0)
+
+
+def _inspect_zip(path: Path, name: str, *, limits: Limits) -> RegistrySource:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ImportRefused("Файл повреждён: это ZIP-архив (как xlsx), но его не удаётся открыть.") from error
+    with archive:
+        members = archive.infolist()
+        names = {member.filename for member in members}
+        _check_declared_sizes(members, limits=limits)
+        if "xl/workbook.xml" in names:
+            scans = _scan_xlsx(archive, limits=limits)
+            kind = "xlsx"
+        elif "content.xml" in names and _is_ods(archive):
+            scans = {}
+            kind = "ods"
+        else:
+            raise ImportRefused("Файл — ZIP-архив, но не книга Excel (xlsx) или OpenDocument (ods).")
+    first = next(iter(scans.values()), None)
+    return RegistrySource(path=path, name=name, kind=kind, rows_total=first.rows if first else None, scans=scans)
+
+
+def _is_ods(archive: zipfile.ZipFile) -> bool:
+    try:
+        return archive.read("mimetype")[:100].startswith(b"application/vnd.oasis.opendocument.spreadsheet")
+    except KeyError:
+        return False
+
+
+def _check_declared_sizes(members: list[zipfile.ZipInfo], *, limits: Limits) -> None:
+    total = sum(member.file_size for member in members)
+    if total > limits.max_uncompressed:
+        raise ImportRefused(
+            f"Архив книги раскрывается в {_mb(total)}, допускается не больше {_mb(limits.max_uncompressed)}: "
+            "такой файл не обрабатывается (похоже на zip-бомбу или на слишком большой реестр)."
+        )
+    for member in members:
+        if member.file_size > CHUNK and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1):
+            raise ImportRefused(
+                f"Часть книги «{member.filename}» сжата в {member.file_size // max(member.compress_size, 1)} раз: "
+                "так сжимаются только специально созданные файлы (zip-бомба). Файл не обрабатывается."
+            )
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, part path) in workbook order."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError) as error:
+        raise ImportRefused("Файл повреждён: в книге Excel нет описания листов.") from error
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("rel:Relationship", _NS)}
+    parts = []
+    for sheet in workbook.iterfind("m:sheets/m:sheet", _NS):
+        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        parts.append((sheet.get("name", ""), str(PurePosixPath(target))))
+    return parts
+
+
+def _scan_xlsx(archive: zipfile.ZipFile, *, limits: Limits) -> dict[str, SheetScan]:
+    scans: dict[str, SheetScan] = {}
+    for sheet_name, part in _sheet_parts(archive):
+        try:
+            member = archive.getinfo(part)
+        except KeyError:
+            continue
+        scans[sheet_name] = _scan_sheet(archive, member, sheet_name, limits=limits)
+    if not scans:
+        raise ImportRefused("В книге Excel нет ни одного листа с данными.")
+    for member in archive.infolist():
+        # Shared strings are loaded whole by every reader: check they inflate as declared.
+        if member.filename.endswith("sharedStrings.xml"):
+            _inflate_within(archive, member)
+    return scans
+
+
+def _inflate_within(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    seen = 0
+    with archive.open(member) as stream:
+        while chunk := stream.read(CHUNK):
+            seen += len(chunk)
+            if seen > member.file_size:
+                raise _lying_archive(member)
+
+
+def _lying_archive(member: zipfile.ZipInfo) -> ImportRefused:
+    return ImportRefused(
+        f"Часть книги «{member.filename}» раскрывается больше заявленного в архиве размера: "
+        "файл повреждён или создан специально. Файл не обрабатывается."
+    )
+
+
+def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, *, limits: Limits) -> SheetScan:
+    scan = SheetScan(name=name)
+    max_xml_rows = limits.max_rows + 1  # the header row
+    buffer = b""
+    seen = 0
+    row_open: tuple[bytes, bytes] | None = None
+    with archive.open(member) as stream:
+        first = True
+        while chunk := stream.read(CHUNK):
+            seen += len(chunk)
+            if seen > member.file_size:
+                raise _lying_archive(member)
+            buffer += chunk
+            if first:
+                first = False
+                _check_dimension(buffer, name, max_xml_rows, limits)
+            if row_open is None:
+                match = _SHEET_DATA.search(buffer)
+                if match:
+                    prefix = match.group(1) or b""
+                    row_open = (b"<" + prefix + b"row ", b"<" + prefix + b"row>")
+            cut = max(buffer.rfind(b"</c>"), buffer.rfind(b"row>"))
+            if cut < 0:
+                if len(buffer) > MAX_CELL_BUFFER:
+                    raise ImportRefused(f"Лист «{name}»: ячейка больше {_mb(MAX_CELL_BUFFER)} — файл не обрабатывается.")
+                continue
+            cut += 4
+            _scan_segment(buffer[:cut], scan, row_open)
+            buffer = buffer[cut:]
+            if scan.rows > max_xml_rows:
+                raise _too_many_rows(name, limits)
+    _scan_segment(buffer, scan, row_open)
+    if scan.rows > max_xml_rows:
+        raise _too_many_rows(name, limits)
+    return scan
+
+
+def _too_many_rows(name: str, limits: Limits) -> ImportRefused:
+    return ImportRefused(
+        f"На листе «{name}» больше {limits.max_rows} строк данных — это больше допустимого. "
+        "Разделите реестр на несколько файлов."
+    )
+
+
+def _check_dimension(head: bytes, name: str, max_xml_rows: int, limits: Limits) -> None:
+    # The declared dimension is cheap to read; when it already exceeds the limit we stop at once.
+    match = _DIMENSION.search(head[:65536])
+    if match and match.group(1) and int(match.group(1)) > max_xml_rows:
+        raise _too_many_rows(name, limits)
+
+
+def _scan_segment(segment: bytes, scan: SheetScan, row_open: tuple[bytes, bytes] | None) -> None:
+    if row_open is not None:
+        scan.rows += segment.count(row_open[0]) + segment.count(row_open[1])
+    if b"<f" in segment or b":f" in segment:
+        for match in _FORMULA_WITHOUT_VALUE.finditer(segment):
+            if len(scan.formulas_without_values) < 50:
+                ref = _CELL_REF.search(match.group(1))
+                scan.formulas_without_values.append(ref.group(1).decode() if ref else "?")
+    if b"mergeCell" in segment:
+        scan.merged.extend(ref.decode() for ref in _MERGE.findall(segment))

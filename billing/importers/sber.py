@@ -1,0 +1,215 @@
+"""Sberbank (СББОЛ) `;` text registries: no header, `#` lines skipped, a column map per template.
+
+Templates differ in column order, so one reader takes a `SberLayout`: the presets below come
+from FORMATS.md §2.3; administrators define more per organization (models.SberColumnMap).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import PurePosixPath
+from typing import ClassVar, Iterator
+
+from billing.importers.base import ParseContext, ParsedRow, RegistrySource, RowError, ServiceDraft, shown
+from billing.importers.checks import (
+    CellError,
+    MoneyParser,
+    clean_text,
+    parse_account_number,
+    parse_money,
+    parse_period,
+    period_label,
+)
+from billing.importers.textfile import detect_encoding, read_lines, split_cells
+
+_FILESUM = re.compile(r"^#\s*FILESUM\b[\s:;=]*(?P<sum>[-+]?[\d\s\u00a0]*[.,]?\d*)", re.IGNORECASE)
+_NAME_PERIOD = re.compile(r"_(?P<mm>\d{2})(?P<yy>\d{2})(?:\.\w+)?$")
+
+
+@dataclass(frozen=True)
+class SberLayout:
+    """1-based column numbers of one template; None where the template has no such column."""
+
+    code: str
+    label: str
+    account: int
+    address: int | None
+    to_pay: int
+    period: int | None = None
+    full_name: int | None = None
+    els: int | None = None
+    fias_unit: int | None = None  # "FIAS GUID,unit" in one cell (the 2021 line)
+    unit_name: int | None = None
+    services_from: int | None = None  # (service, amount) pairs from this column to the end
+    encoding: str = ""  # "" = recognise (cp1251 by default)
+
+    @property
+    def min_fields(self) -> int:
+        columns = [self.account, self.address, self.to_pay, self.period, self.full_name, self.els, self.fias_unit,
+                   self.unit_name]
+        return max(column for column in columns if column)
+
+    def describe(self) -> str:
+        names = {"account": "ЛС", "els": "ЕЛС", "fias_unit": "ФИАС,помещение", "unit_name": "Помещение",
+                 "full_name": "ФИО", "address": "Адрес", "period": "Период", "to_pay": "Сумма"}
+        placed = sorted((getattr(self, key), title) for key, title in names.items() if getattr(self, key))
+        text = ";".join(title for _, title in placed)
+        return text + (";Услуга1;Сумма1;…" if self.services_from else "")
+
+
+PRESETS: dict[str, SberLayout] = {
+    layout.code: layout
+    for layout in (
+        SberLayout("sber_minimal", "Сбербанк: ЛС;Адрес;Сумма;Период", account=1, address=2, to_pay=3, period=4),
+        SberLayout("sber_2021", "Сбербанк 2021: ЛС;ЕЛС;ФИАС,помещение;ФИО;Адрес;Период;Сумма",
+                   account=1, els=2, fias_unit=3, full_name=4, address=5, period=6, to_pay=7),
+        SberLayout("sber_services", "Сбербанк с услугами: ЛС;Адрес;Период;Итого;Услуга;Сумма;…",
+                   account=1, address=2, period=3, to_pay=4, services_from=5),
+    )
+}
+
+
+def period_from_name(name: str):
+    match = _NAME_PERIOD.search(PurePosixPath(name).stem + PurePosixPath(name).suffix)
+    if not match:
+        return None
+    try:
+        return parse_period(match["mm"] + match["yy"], allow_mmyy=True)
+    except CellError:
+        return None
+
+
+def _period_mmyy(raw: str):
+    return parse_period(raw, allow_mmyy=True)
+
+
+class SberTextParser:
+    code: ClassVar[str] = "sber"
+    label: ClassVar[str] = "Сбербанк (текстовый реестр)"
+    kinds: ClassVar[tuple[str, ...]] = ("text",)
+
+    def __init__(self, layout: SberLayout) -> None:
+        self.layout = layout
+        self.code = layout.code
+        self.label = layout.label
+
+    def rows(self, source: RegistrySource, context: ParseContext) -> Iterator[ParsedRow | RowError]:
+        layout = self.layout
+        encoding = detect_encoding(source.path, layout.encoding)
+        fallback_period = period_from_name(source.name) or context.period
+        money = MoneyParser()
+        total = Decimal("0.00")
+        declared: tuple[int, str, Decimal | None] | None = None
+        lines = read_lines(source.path, encoding)
+        pending = next(lines, None)
+        while pending is not None:
+            number, line, ended = pending
+            pending = next(lines, None)
+            if not line.strip():
+                continue
+            if line.lstrip().startswith("#"):
+                match = _FILESUM.match(line.strip())
+                if match:
+                    try:
+                        declared = (number, match["sum"], parse_money(match["sum"]))
+                    except CellError:
+                        declared = (number, match["sum"], None)
+                continue
+            cells = split_cells(line)
+            if len(cells) < layout.min_fields:
+                cut = pending is None and not ended
+                yield RowError(number, "", shown(line), (
+                    "файл обрезан посередине строки: последняя строка неполная" if cut else
+                    f"в строке {len(cells)} полей через «;», а по раскладке «{layout.describe()}» нужно не меньше "
+                    f"{layout.min_fields}"))
+                continue
+            errors: list[RowError] = []
+            row = self._row(number, cells, errors, money, fallback_period)
+            if errors:
+                yield from errors
+            elif row is not None:
+                total += row.receipt_amounts["to_pay"]
+                yield row
+        if declared is not None:
+            line_number, text, value = declared
+            if value is None:
+                yield RowError(line_number, "#FILESUM", text, "контрольная сумма файла не распознана")
+            elif value != total:
+                yield RowError(line_number, "#FILESUM", text,
+                               f"контрольная сумма файла не равна сумме строк {total:.2f}: файл неполный или изменён")
+
+    def _row(self, number, cells, errors, money, fallback_period) -> ParsedRow | None:
+        layout = self.layout
+
+        def cell(column: int | None) -> str:
+            return cells[column - 1] if column and column <= len(cells) else ""
+
+        def check(title, raw, function, *args):
+            try:
+                return function(raw, *args)
+            except CellError as error:
+                errors.append(RowError(number, title, shown(raw), str(error)))
+                return None
+
+        account = check("Лицевой счёт", cell(layout.account), parse_account_number)
+        address = check("Адрес", cell(layout.address), clean_text, 500) or ""
+        if layout.address and not address:
+            errors.append(RowError(number, "Адрес", "", "адрес не указан"))
+        if layout.period:
+            period = check("Период", cell(layout.period), _period_mmyy)
+        else:
+            period = fallback_period
+        to_pay = check("Сумма", cell(layout.to_pay), money)
+        if to_pay is None and not errors:
+            errors.append(RowError(number, "Сумма", "", "сумма не указана"))
+        fias, unit_name = "", check("Помещение", cell(layout.unit_name), clean_text, 64) or ""
+        if layout.fias_unit:
+            head, _, tail = cell(layout.fias_unit).partition(",")
+            fias, unit_name = head.strip()[:64], tail.strip()[:64] or unit_name
+        services = self._services(number, cells, errors, money) if layout.services_from else []
+        if errors:
+            return None
+        return ParsedRow(
+            row=number,
+            account=account,
+            address=address,
+            period=period,
+            unit_name=unit_name,
+            full_name=check("ФИО", cell(layout.full_name), clean_text, 255) or "",
+            els=cell(layout.els)[:32],
+            fias=fias,
+            services=services,
+            receipt_amounts={"to_pay": to_pay, "charge": to_pay} if not services else {"to_pay": to_pay},
+        )
+
+    def _services(self, number, cells, errors, money) -> list[ServiceDraft]:
+        services = []
+        start = self.layout.services_from - 1
+        for index in range(start, len(cells), 2):
+            name = cells[index]
+            raw = cells[index + 1] if index + 1 < len(cells) else ""
+            if not name and not raw:
+                continue
+            title = f"Услуга {(index - start) // 2 + 1}"
+            if not name:
+                errors.append(RowError(number, title, raw, "сумма услуги без названия"))
+                continue
+            try:
+                amount = money(raw)
+            except CellError as error:
+                errors.append(RowError(number, f"{title}: сумма", raw, str(error)))
+                continue
+            if amount is None:
+                errors.append(RowError(number, f"{title}: сумма", "", f"не указана сумма услуги «{name}»"))
+                continue
+            services.append(ServiceDraft(number, name[:255], amount, charge=amount))
+        return services
+
+
+def describe_period_source(layout: SberLayout, name: str) -> str:
+    if layout.period:
+        return "из строк"
+    found = period_from_name(name)
+    return f"из имени файла ({period_label(found)})" if found else "период пакета"

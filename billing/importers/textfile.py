@@ -1,0 +1,88 @@
+"""Text registries: recognising the encoding and reading `;` lines the way Condo's converter does."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+from typing import Iterator
+
+from billing.importers.base import ImportRefused
+
+SAMPLE_BYTES = 256 * 1024
+ENCODING_LABELS = {"cp1251": "Windows-1251", "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp866": "CP866 (DOS)"}
+_GOOD = re.compile(r"[\x20-\x7eА-яЁё\t№«»–—’“”…\u00a0]")
+_KOI_LIKE = re.compile(r"(?<![А-яЁё])[а-яё][А-ЯЁ]{2,}")
+_NORMAL_WORD = re.compile(r"(?<![А-яЁё])[А-ЯЁ]?[а-яё]{2,}")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
+
+
+def _score(text: str) -> float:
+    non_ascii = [ch for ch in text if ord(ch) > 127]
+    if not non_ascii:
+        return 1.0
+    good = sum(1 for ch in non_ascii if _GOOD.match(ch))
+    return good / len(non_ascii)
+
+
+def detect_encoding(path: Path, pinned: str = "") -> str:
+    """cp1251 by default; UTF-8 and CP866 recognised. Refuses what decodes only into gibberish."""
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if pinned:
+        text = sample.decode(pinned, errors="replace")
+        if _score(text) < 0.98 or _looks_koi8(text):
+            raise ImportRefused(
+                f"Файл не читается в кодировке {ENCODING_LABELS.get(pinned, pinned)}, заданной для этого формата: "
+                "пересохраните его в этой кодировке или измените раскладку."
+            )
+        return pinned
+    try:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        text = decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
+        if any(ord(ch) > 127 for ch in text):
+            return "utf-8"
+        return "cp1251"  # plain ASCII reads the same in every candidate
+    except UnicodeDecodeError:
+        pass
+    candidates = {name: sample.decode(name, errors="replace") for name in ("cp1251", "cp866")}
+    best = max(candidates, key=lambda name: _score(candidates[name]))
+    if _looks_koi8(candidates["cp1251"]):
+        raise ImportRefused(
+            "Файл, похоже, в кодировке KOI8-R: принимаются Windows-1251 (по умолчанию), UTF-8 и CP866. "
+            "Пересохраните реестр в Windows-1251."
+        )
+    if _score(candidates[best]) < 0.98:
+        raise ImportRefused(
+            "Не удалось распознать кодировку файла: принимаются Windows-1251 (по умолчанию), UTF-8 и CP866. "
+            "Пересохраните реестр в Windows-1251."
+        )
+    return best
+
+
+def _looks_koi8(text: str) -> bool:
+    # KOI8-R read as Windows-1251 swaps letter case: "г Москва" becomes "Г мОСКВА".
+    odd = len(_KOI_LIKE.findall(text))
+    return odd >= 3 and odd > len(_NORMAL_WORD.findall(text))
+
+
+def read_lines(path: Path, encoding: str) -> Iterator[tuple[int, str, bool]]:
+    """(line number, cleaned line, ended with a newline). Decoding errors name the line."""
+    number = 0
+    with path.open("r", encoding=encoding, errors="strict", newline="") as handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                ended = line.endswith("\n")
+                yield number, line.rstrip("\r\n").translate(_INVISIBLE), ended
+        except UnicodeDecodeError as error:
+            raise ImportRefused(
+                f"Строка {number + 1}: байты, недопустимые в кодировке {ENCODING_LABELS.get(encoding, encoding)} "
+                "(файл обрезан или сохранён в другой кодировке)."
+            ) from error
+
+
+def split_cells(line: str) -> list[str]:
+    # Condo's converter: ';' without quoting, every cell trimmed with inner whitespace collapsed.
+    return [" ".join(cell.split()) for cell in line.split(";")]

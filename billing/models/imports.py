@@ -1,0 +1,144 @@
+"""Registry uploads awaiting confirmation, and per-organization column maps of Sber registries."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from billing.models.batches import batch_source_path
+
+
+class UploadStatus(models.TextChoices):
+    QUEUED = "queued", "В очереди"
+    PARSING = "parsing", "Проверяется"
+    READY = "ready", "Проверен, ждёт подтверждения"
+    REFUSED = "refused", "Отклонён"
+    CONFIRMING = "confirming", "Создаётся пакет"
+    DONE = "done", "Пакет создан"
+    CANCELLED = "cancelled", "Отменён"
+    FAILED = "failed", "Сбой"
+
+
+class RegistryUpload(models.Model):
+    """One uploaded registry between upload and the user's «Подтвердить» or «Отменить»."""
+
+    Status = UploadStatus
+    token = models.UUIDField("ключ", default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey("billing.Organization", verbose_name="УК", on_delete=models.PROTECT, related_name="+")
+    period = models.DateField("период")
+    format_code = models.CharField("выбранный формат", max_length=32)
+    detected_format = models.CharField("формат", max_length=32, blank=True)
+    # A random name under registries/: it becomes the batch's source file on confirmation.
+    file = models.FileField("файл", upload_to=batch_source_path, blank=True)
+    source_name = models.CharField("имя файла", max_length=255)
+    file_size = models.PositiveBigIntegerField("размер, байт", default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT,
+                                    related_name="+")
+    status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField("строк в файле", null=True, blank=True)
+    rows_read = models.PositiveIntegerField("строк прочитано", default=0)
+    errors = models.JSONField("первые ошибки", default=list, blank=True)
+    errors_count = models.PositiveIntegerField("ошибок", default=0)
+    # Every kept error, for the xlsx download; deferred from pages that only need the first 200.
+    errors_report = models.JSONField("все ошибки", default=list, blank=True)
+    preview = models.JSONField("предпросмотр", default=dict, blank=True)
+    message = models.TextField("сообщение", blank=True)
+    batch = models.ForeignKey("billing.Batch", verbose_name="пакет", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    created_at = models.DateTimeField("загружен", auto_now_add=True)
+    updated_at = models.DateTimeField("изменён", auto_now=True)
+    finished_at = models.DateTimeField("проверка завершена", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "загрузка реестра"
+        verbose_name_plural = "загрузки реестров"
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=UploadStatus.values), name="upload_status_known"),
+            models.CheckConstraint(condition=Q(period__day=1), name="upload_period_first_day"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="upload_status_created")]
+
+    def __str__(self) -> str:
+        return f"Загрузка «{self.source_name}» · {self.period:%m.%Y}"
+
+
+class SberColumnMap(models.Model):
+    """Column numbers of one Sber registry template as a management company's bank configured it."""
+
+    class Encoding(models.TextChoices):
+        AUTO = "", "Определять автоматически (по умолчанию Windows-1251)"
+        CP1251 = "cp1251", "Windows-1251"
+        UTF8 = "utf-8", "UTF-8"
+        CP866 = "cp866", "CP866 (DOS)"
+
+    organization = models.ForeignKey("billing.Organization", verbose_name="УК", on_delete=models.CASCADE,
+                                     related_name="sber_column_maps")
+    name = models.CharField("название", max_length=100, help_text="Например: «Шаблон 8_2 Сбербанка».")
+    is_active = models.BooleanField("используется", default=True)
+    encoding = models.CharField("кодировка", max_length=16, choices=Encoding.choices, blank=True, default="")
+    account_column = models.PositiveSmallIntegerField("№ поля: лицевой счёт", validators=[MinValueValidator(1)])
+    address_column = models.PositiveSmallIntegerField("№ поля: адрес", validators=[MinValueValidator(1)])
+    to_pay_column = models.PositiveSmallIntegerField("№ поля: сумма к оплате", validators=[MinValueValidator(1)])
+    period_column = models.PositiveSmallIntegerField(
+        "№ поля: период", null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="ММГГ или ММ.ГГГГ. Пусто — период из имени файла (…_ММГГ.txt) или период пакета.")
+    full_name_column = models.PositiveSmallIntegerField("№ поля: ФИО", null=True, blank=True,
+                                                        validators=[MinValueValidator(1)])
+    els_column = models.PositiveSmallIntegerField("№ поля: ЕЛС", null=True, blank=True, validators=[MinValueValidator(1)])
+    fias_unit_column = models.PositiveSmallIntegerField(
+        "№ поля: ФИАС и помещение", null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text="Поле вида «ГУИД ФИАС дома,номер помещения».")
+    unit_name_column = models.PositiveSmallIntegerField("№ поля: помещение", null=True, blank=True,
+                                                        validators=[MinValueValidator(1)])
+    services_from_column = models.PositiveSmallIntegerField(
+        "услуги начиная с поля", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text="С этого поля до конца строки идут пары «услуга;сумма».")
+    created_at = models.DateTimeField("создана", auto_now_add=True)
+    updated_at = models.DateTimeField("изменена", auto_now=True)
+
+    COLUMN_FIELDS = ("account_column", "address_column", "to_pay_column", "period_column", "full_name_column",
+                     "els_column", "fias_unit_column", "unit_name_column")
+
+    class Meta:
+        verbose_name = "раскладка реестра Сбербанка"
+        verbose_name_plural = "раскладки реестров Сбербанка"
+        ordering = ["organization", "name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="sber_map_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organization.name})"
+
+    def clean(self) -> None:
+        used = [getattr(self, name) for name in self.COLUMN_FIELDS if getattr(self, name)]
+        if len(used) != len(set(used)):
+            raise ValidationError("Один номер поля указан для двух значений.")
+        if self.services_from_column and used and self.services_from_column <= max(used):
+            raise ValidationError({"services_from_column": "Пары услуг должны идти после всех остальных полей."})
+
+    @property
+    def format_code(self) -> str:
+        return f"sber_map_{self.pk}"
+
+    def layout(self):
+        from billing.importers.sber import SberLayout
+
+        return SberLayout(
+            code=self.format_code,
+            label=f"Сбербанк, раскладка «{self.name}»",
+            account=self.account_column,
+            address=self.address_column,
+            to_pay=self.to_pay_column,
+            period=self.period_column,
+            full_name=self.full_name_column,
+            els=self.els_column,
+            fias_unit=self.fias_unit_column,
+            unit_name=self.unit_name_column,
+            services_from=self.services_from_column,
+            encoding=self.encoding,
+        )

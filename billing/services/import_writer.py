@@ -1,0 +1,149 @@
+"""Writing a clean import result as a draft batch: one transaction, bulk inserts, upserted accounts."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Callable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+
+from billing.importers.collect import ImportResult
+from billing.models import Account, Batch, Organization, Property, Receipt, Recipient, ServiceLine, receipt_import_id
+
+CHUNK = 2000
+
+
+def service_code(name: str) -> str:
+    """A stable code for a service name, the same every month (Condo: services[].id)."""
+    return hashlib.sha1(name.casefold().encode()).hexdigest()[:16]
+
+
+@transaction.atomic
+def batch_create_from_import(
+    *,
+    result: ImportResult,
+    organization: Organization,
+    period: date,
+    by: AbstractBaseUser,
+    source_file: str,
+    source_name: str,
+    progress: Callable[[int], None] | None = None,
+) -> Batch:
+    """Create the draft batch with its receipts and service lines; all of it or nothing.
+
+    `source_file` is a name already in the default storage (the caller stored the upload).
+    """
+    if not result.ok:
+        raise ValueError("an import result with errors is never written")
+    recipients = _recipients_ensure(result)
+    properties = _properties_ensure(result, organization)
+    accounts = _accounts_ensure(result, organization, properties)
+    batch = Batch.objects.create(
+        organization=organization,
+        period=period,
+        created_by=by,
+        source_file=source_file,
+        source_name=source_name[:255],
+        source_format=result.format_code,
+        accounts_count=len(result.accounts),
+        receipts_count=len(result.receipts),
+        service_lines_count=result.service_lines,
+        total_to_pay=result.total_to_pay,
+    )
+    codes: dict[str, str] = {}
+    tin = organization.tin
+    written = 0
+    for start in range(0, len(result.receipts), CHUNK):
+        drafts = result.receipts[start : start + CHUNK]
+        receipts = []
+        for draft in drafts:
+            amounts = draft.amounts
+            receipts.append(Receipt(
+                batch=batch, organization=organization, account_id=accounts[draft.account], period=period,
+                category=draft.category, recipient_id=recipients[draft.recipient],
+                import_id=receipt_import_id(organization_tin=tin, period=period, account_number=draft.account,
+                                            category=draft.category),
+                to_pay=amounts["to_pay"], charge=amounts["charge"], balance=amounts["balance"],
+                recalculation=amounts["recalculation"], privilege=amounts["privilege"], penalty=amounts["penalty"],
+                paid=amounts["paid"],
+            ))
+        Receipt.objects.bulk_create(receipts, batch_size=CHUNK)
+        lines = []
+        for draft, receipt in zip(drafts, receipts):
+            for service in draft.services:
+                code = codes.get(service.name)
+                if code is None:
+                    code = codes[service.name] = service_code(service.name)
+                lines.append(ServiceLine(
+                    receipt_id=receipt.pk, service_id=code, name=service.name, to_pay=service.to_pay,
+                    charge=service.charge, balance=service.balance, recalculation=service.recalculation,
+                    privilege=service.privilege, penalty=service.penalty, paid=service.paid, volume=service.volume,
+                    tariff=service.tariff, measure=service.measure,
+                ))
+        ServiceLine.objects.bulk_create(lines, batch_size=CHUNK)
+        written += len(drafts)
+        if progress is not None:
+            progress(written)
+    return batch
+
+
+def _recipients_ensure(result: ImportResult) -> dict[tuple[str, str, str], int]:
+    keys = result.recipients
+    condition = Q(pk__in=[])
+    for tin, bic, bank_account in keys:
+        condition |= Q(tin=tin, bic=bic, bank_account=bank_account)
+    found = {(r.tin, r.bic, r.bank_account): r.pk for r in Recipient.objects.filter(condition)}
+    missing = [Recipient(tin=t, bic=b, bank_account=a) for (t, b, a) in keys if (t, b, a) not in found]
+    for recipient in Recipient.objects.bulk_create(missing):
+        found[(recipient.tin, recipient.bic, recipient.bank_account)] = recipient.pk
+    return found
+
+
+def _properties_ensure(result: ImportResult, organization: Organization) -> dict[str, int]:
+    wanted: dict[str, str] = {}
+    for account in result.accounts.values():
+        if account.fias or account.address not in wanted:
+            wanted[account.address] = account.fias or wanted.get(account.address, "")
+    existing = {address: (pk, fias) for pk, address, fias in
+                Property.objects.filter(organization=organization).values_list("pk", "address", "fias_id")}
+    created = Property.objects.bulk_create(
+        [Property(organization=organization, address=address, fias_id=fias)
+         for address, fias in wanted.items() if address not in existing], batch_size=CHUNK)
+    ids = {address: pk for address, (pk, _) in existing.items()}
+    ids.update({prop.address: prop.pk for prop in created})
+    stale = [Property(pk=existing[address][0], fias_id=fias) for address, fias in wanted.items()
+             if address in existing and fias and existing[address][1] != fias]
+    if stale:
+        Property.objects.bulk_update(stale, ["fias_id"], batch_size=CHUNK)
+    return ids
+
+
+def _accounts_ensure(result: ImportResult, organization: Organization, properties: dict[str, int]) -> dict[str, int]:
+    existing = {
+        number: rest for number, *rest in Account.objects.filter(organization=organization).values_list(
+            "number", "pk", "property_id", "unit_name", "unit_type", "full_name", "els")
+    }
+    new, changed, ids = [], [], {}
+    for number, draft in result.accounts.items():
+        property_id = properties[draft.address]
+        current = existing.get(number)
+        if current is None:
+            new.append(Account(organization=organization, number=number, property_id=property_id,
+                               unit_name=draft.unit_name, unit_type=draft.unit_type, full_name=draft.full_name,
+                               els=draft.els))
+            continue
+        pk, old_property, unit_name, unit_type, full_name, els = current
+        ids[number] = pk
+        wanted = (property_id, draft.unit_name, draft.unit_type, draft.full_name or full_name, draft.els or els)
+        if wanted != (old_property, unit_name, unit_type, full_name, els):
+            changed.append(Account(pk=pk, property_id=wanted[0], unit_name=wanted[1], unit_type=wanted[2],
+                                   full_name=wanted[3], els=wanted[4]))
+    for account in Account.objects.bulk_create(new, batch_size=CHUNK):
+        ids[account.number] = account.pk
+    if changed:
+        Account.objects.bulk_update(changed, ["property_id", "unit_name", "unit_type", "full_name", "els"],
+                                    batch_size=CHUNK)
+    return ids
