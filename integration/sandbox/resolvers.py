@@ -1,0 +1,191 @@
+"""Root resolvers for graphql-core: logins, the token check, reads, withdrawal, files.
+
+graphql-core's default resolver calls `root.<fieldName>(info, **args)`, so each root field of
+the project's SDL is a method here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections import defaultdict, deque
+from typing import TYPE_CHECKING, Any
+
+from integration.sandbox import ledger
+from integration.sandbox.errors import SandboxError, access_denied, authentication_error, check_dv_sender, gql_error
+from integration.sandbox.register import Pipeline, check_access, last_report
+from integration.sandbox.storage import now_iso
+
+if TYPE_CHECKING:
+    from integration.sandbox.server import SandboxState
+
+MAX_RESULTS = 1000  # Keystone's maxResults per list (contract §8)
+PHONE_GUARD_ATTEMPTS = 10  # per phone per hour (contract §2)
+
+
+class Root:
+    def __init__(self, state: SandboxState, user: sqlite3.Row | None) -> None:
+        self.state = state
+        self.storage = state.storage
+        self.user = user
+
+    # --- Authentication ------------------------------------------------------------------------
+
+    def authenticatedUser(self, info: Any) -> dict[str, Any] | None:  # noqa: N802 - GraphQL field name
+        return _user(self.user) if self.user else None
+
+    def authenticateUserWithPassword(self, info: Any, email: str | None = None, password: str | None = None) -> dict:  # noqa: N802
+        users = self.storage.users_by_email(email or "")
+        if not users:
+            raise SandboxError("[passwordAuth:identity:notFound] The email provided is not found", name="GraphQLError")
+        if len(users) > 1:
+            raise SandboxError("[passwordAuth:identity:multipleFound] Identity is not unique", name="GraphQLError")
+        if users[0]["password"] != password:
+            raise SandboxError("[passwordAuth:secret:mismatch] The password provided is incorrect", name="GraphQLError")
+        return self._session(users[0])
+
+    def authenticateUserWithPhoneAndPassword(self, info: Any, data: dict[str, Any]) -> dict:  # noqa: N802
+        mutation = "authenticateUserWithPhoneAndPassword"
+        phone = str(data.get("phone") or "")
+        if not self.state.guard_allows(phone):
+            raise gql_error(mutation, "BAD_USER_INPUT", "TOO_MANY_REQUESTS", "You have to wait 60 min. to be able to send request again")
+        if not phone.startswith("+") or not phone[1:].isdigit():
+            raise gql_error(mutation, "BAD_USER_INPUT", "WRONG_PHONE_FORMAT", "Wrong format of provided phone number")
+        user = self.storage.user_by_phone(phone, data.get("userType") or "staff")  # staff unless told otherwise
+        if user is None or user["password"] != data.get("password"):
+            raise gql_error(mutation, "BAD_USER_INPUT", "WRONG_CREDENTIALS", "Wrong phone or password",
+                            message_for_user="Wrong phone or password")
+        return self._session(user)
+
+    def _session(self, user: sqlite3.Row) -> dict[str, Any]:
+        token = self.storage.issue_token(user["id"], self.state.faults.token_ttl_seconds)
+        self.state.count_login()
+        return {"token": token, "item": _user(user)}
+
+    # --- Publishing --------------------------------------------------------------------------
+
+    def registerBillingReceipts(self, info: Any, data: dict[str, Any]) -> list[Any]:  # noqa: N802
+        return register(self.state, self._require_user(), data)
+
+    def registerBillingReceiptFile(self, info: Any, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        mutation = "registerBillingReceiptFile"
+        user = self._require_user()
+        with self.storage.transaction() as db:
+            context = check_access(db, user, (data.get("context") or {}).get("id"))
+            check_dv_sender(mutation, data)
+            where = {"AND": [data.get("receipt") or {}, {"context": {"id": context["id"]}}, {"deletedAt": None}]}
+            found = ledger.select_receipts(db, where, first=2)
+            if len(found) != 1:
+                kind = "NO_RECEIPTS_FOUND" if not found else "MULTIPLE_BILLING_RECEIPTS_FOUND"
+                message = "No receipts found" if not found else "Multiple billing receipts found"
+                raise gql_error(mutation, "BAD_USER_INPUT", "NOT_FOUND", f"{message} ({kind})", ["data", "receipt"],
+                                message_for_user=message)
+            encoded = data["base64EncodedPDF"]
+            # Condo's controlSum is md5 of the base64 text, not of the bytes (contract §7).
+            control_sum = hashlib.md5(encoded.encode()).hexdigest()  # noqa: S324
+            file_id, status = self.storage.save_file(receipt_id=found[0]["id"], context_id=context["id"],
+                                                     control_sum=control_sum, size=len(encoded))
+        return {"id": file_id, "status": status}
+
+    def updateBillingReceipts(self, info: Any, data: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:  # noqa: N802
+        user = self._require_user()
+        items = data or []
+        ids = [item["id"] for item in items]
+        if len(set(ids)) != len(ids):
+            raise gql_error("updateBillingReceipts", "BAD_USER_INPUT", "WRONG_VALUE", "The ids of one call must be unique")
+        with self.storage.transaction() as db:
+            rows = {row["id"]: row for row in ledger.select_receipts(db, {"id_in": ids}, include_deleted=True)}
+            for item in items:
+                row = rows.get(item["id"])
+                if row is None:
+                    raise access_denied()
+                check_access(db, user, row["context"]["id"])
+                check_dv_sender("updateBillingReceipts", item.get("data") or {})
+                if row["deletedAt"]:
+                    raise SandboxError("Already deleted", name="GraphQLError", extensions={"code": "BAD_USER_INPUT"})
+            stamp = now_iso()
+            for item in items:
+                if (item.get("data") or {}).get("deletedAt"):  # any truthy value becomes the server's time
+                    db.execute("UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ?",
+                               (stamp, stamp, item["id"]))
+            return ledger.select_receipts(db, {"id_in": ids}, include_deleted=True)
+
+    def deleteBillingReceipts(self, info: Any, ids: list[str] | None = None) -> None:  # noqa: N802
+        raise access_denied()  # soft-deleted lists refuse hard deletes, always (contract §10)
+
+    # --- Reads ---------------------------------------------------------------------------------
+
+    def allBillingReceipts(self, info: Any, where: dict | None = None, sortBy: list[str] | None = None,  # noqa: N802, N803
+                           first: int | None = None, skip: int | None = None) -> list[dict[str, Any]]:
+        self._require_user()
+        with self.storage.lock:
+            rows = ledger.select_receipts(self.storage.db, where, sortBy, _page(first), skip)
+        _limit(rows, first)
+        return rows
+
+    def _allBillingReceiptsMeta(self, info: Any, where: dict | None = None) -> dict[str, int]:  # noqa: N802
+        self._require_user()
+        with self.storage.lock:
+            return {"count": ledger.count_receipts(self.storage.db, where)}
+
+    def allBillingAccounts(self, info: Any, where: dict | None = None, sortBy: list[str] | None = None,  # noqa: N802, N803
+                           first: int | None = None, skip: int | None = None) -> list[dict[str, Any]]:
+        self._require_user()
+        with self.storage.lock:
+            rows = ledger.select_accounts(self.storage.db, where, sortBy, _page(first), skip)
+        _limit(rows, first)
+        return rows
+
+    def _require_user(self) -> sqlite3.Row:
+        if self.user is None:
+            raise authentication_error()
+        return self.user
+
+
+def register(state: SandboxState, user: sqlite3.Row, data: dict[str, Any]) -> list[Any]:
+    """The whole registerBillingReceipts call: receipts saved in one transaction, then the
+    sender check that Condo only does when it writes lastReport (contract §11.6)."""
+    problem = None
+    with state.storage.transaction() as db:
+        pipeline = Pipeline(db, user, data, state.faults.rejection_for, limit=state.receipts_limit)
+        results = pipeline.run()
+        try:
+            check_dv_sender("registerBillingReceipts", data)
+        except SandboxError as error:
+            problem = error
+        else:
+            last_report(db, pipeline.context_id, [pipeline.work[index]["period"] for index in pipeline.alive])
+    if problem is not None:
+        raise problem
+    return results
+
+
+def _page(first: int | None) -> int | None:
+    if first is not None and first > MAX_RESULTS:
+        raise SandboxError("Your request exceeded server limits", name="LimitsExceededError")
+    return first if first is not None else MAX_RESULTS + 1
+
+
+def _limit(rows: list[Any], first: int | None) -> None:
+    if first is None and len(rows) > MAX_RESULTS:
+        raise SandboxError("Your request exceeded server limits", name="LimitsExceededError")
+
+
+def _user(row: sqlite3.Row) -> dict[str, Any]:
+    return {"id": row["id"], "type": row["type"], "name": None, "deletedAt": row["deleted_at"]}
+
+
+class LoginGuard:
+    """Condo's brute-force guard on the phone mutation: attempts per phone in the last hour."""
+
+    def __init__(self) -> None:
+        self._attempts: dict[str, deque[float]] = defaultdict(deque)
+
+    def allows(self, phone: str) -> bool:
+        now = time.time()
+        attempts = self._attempts[phone]
+        while attempts and attempts[0] < now - 3600:
+            attempts.popleft()
+        attempts.append(now)  # every attempt counts, successful ones included
+        return len(attempts) <= PHONE_GUARD_ATTEMPTS
