@@ -1,0 +1,77 @@
+"""Batches of any size for publishing tests, written with bulk inserts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from billing.models import Account, Batch, Organization, Property, Receipt, ServiceLine, receipt_import_id
+from tests.factories import BatchFactory, OrganizationFactory, RecipientFactory, UserFactory
+from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID
+
+
+def sandbox_organization() -> Organization:
+    return OrganizationFactory(condo_context_id=SANDBOX_CONTEXT_ID)
+
+
+def batch_with_receipts(
+    *,
+    receipts: int,
+    organization: Organization | None = None,
+    status: str = Batch.Status.APPROVED,
+    amount: Decimal = Decimal("1000.00"),
+    amounts: dict[int, Decimal] | None = None,
+    accounts_from: int = 0,
+) -> Batch:
+    """A batch whose i-th receipt (account number `accounts_from + i`) owes `amount` (or `amounts[i]`)."""
+    organization = organization or sandbox_organization()
+    approver = UserFactory(role="Утверждающий")
+    batch = BatchFactory(organization=organization, status=status, approved_by=approver)
+    recipient = RecipientFactory()
+    house, _ = Property.objects.get_or_create(organization=organization, address="г Москва, ул Тверская, д 7")
+    numbers = [f"{accounts_from + i:08d}" for i in range(receipts)]
+    existing = set(Account.objects.filter(organization=organization, number__in=numbers).values_list("number", flat=True))
+    Account.objects.bulk_create(
+        [
+            Account(organization=organization, property=house, number=n, unit_name=str(i + 1), full_name="Иванов Иван Иванович")
+            for i, n in enumerate(numbers)
+            if n not in existing
+        ]
+    )
+    accounts = dict(Account.objects.filter(organization=organization, number__in=numbers).values_list("number", "pk"))
+    rows = []
+    for i, number in enumerate(numbers):
+        to_pay = (amounts or {}).get(i, amount)
+        rows.append(
+            Receipt(
+                batch=batch,
+                organization=organization,
+                account_id=accounts[number],
+                period=batch.period,
+                recipient=recipient,
+                import_id=receipt_import_id(
+                    organization_tin=organization.tin, period=batch.period, account_number=number, category="housing"
+                ),
+                to_pay=to_pay,
+                charge=to_pay,
+            )
+        )
+    Receipt.objects.bulk_create(rows, batch_size=2000)
+    ServiceLine.objects.bulk_create(
+        [
+            ServiceLine(receipt=r, service_id="maintenance", name="Содержание жилого помещения", to_pay=r.to_pay, charge=r.to_pay,
+                        volume=Decimal("54.2"), tariff=Decimal("18.45"), measure="м²")
+            for r in Receipt.objects.filter(batch=batch).only("pk", "to_pay")
+        ],
+        batch_size=2000,
+    )
+    Batch.objects.filter(pk=batch.pk).update(
+        receipts_count=receipts, service_lines_count=receipts, accounts_count=receipts,
+        total_to_pay=sum((r.to_pay for r in rows), Decimal("0")),
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def live_receipts(sandbox, context_id: str = SANDBOX_CONTEXT_ID) -> dict[str, dict]:
+    """What the sandbox holds and has not deleted, by importId."""
+    return {r["importId"]: r for r in sandbox.receipts(context_id, include_deleted=False)}
