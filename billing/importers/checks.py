@@ -106,11 +106,13 @@ class MoneyParser:
         self._max = max_entries
 
     def __call__(self, raw: object) -> Decimal | None:
-        if raw is None or raw == "":
-            return None
-        key = (type(raw), raw)
+        if raw is None or raw == "" or raw is True or raw is False:
+            if raw is None or raw == "":
+                return None
+            raise CellError("логическое значение вместо числа")
+        # Keyed by the value itself: 1, 1.0 and "1" either give the same amount or differ in hash.
         try:
-            found = self._cache[key]
+            found = self._cache[raw]
         except KeyError:
             try:
                 found = parse_decimal(raw, places=self._places, limit=self._limit)
@@ -118,8 +120,10 @@ class MoneyParser:
                 found = error
             if len(self._cache) >= self._max:
                 self._cache.clear()
-            self._cache[key] = found
-        if isinstance(found, CellError):
+            self._cache[raw] = found
+        except TypeError:
+            found = parse_decimal(raw, places=self._places, limit=self._limit)
+        if found.__class__ is CellError:
             raise found
         return found
 

@@ -228,6 +228,9 @@ class RegistryCollector:
             result.errors_count += 1
         if not result.receipts and not result.errors_count:
             self.add_error(RowError(None, "", "", "в файле нет строк с данными"))
+        if result.errors_count:
+            # A refused file creates nothing, so nothing of it needs to stay in memory.
+            result.receipts, result.accounts = [], {}
         return result
 
 

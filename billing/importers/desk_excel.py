@@ -146,6 +146,19 @@ def category_for(service: str) -> str:
     return ReceiptCategory.CAPITAL_REPAIR if "капремонт" in folded or "капитальн" in folded else ReceiptCategory.HOUSING
 
 
+_CATEGORY_BY_SERVICE: dict[str, str] = {}
+_ZERO = Decimal("0.00")
+
+
+def _category_fast(service: str) -> str:
+    found = _CATEGORY_BY_SERVICE.get(service)
+    if found is None:
+        found = category_for(service)
+        if len(_CATEGORY_BY_SERVICE) < 10_000:
+            _CATEGORY_BY_SERVICE[service] = found
+    return found
+
+
 def refuse_unsafe_sheet(source: RegistrySource, sheet: int | str, header_row: int) -> None:
     scan = source.scan(sheet)
     if scan is None:
@@ -191,7 +204,10 @@ class _DeskRows:
         self.periods: dict[object, object] = {}
         self.unit_types: dict[object, object] = {}
         self.recipients: dict[tuple[str, str, str], list] = {}
-        self.strings: dict[str, str] = {}
+        self.strings: dict[object, str] = {}
+        self.optional = {key: positions.get(key) for key in ("els", "fias", "category")}
+        self._last_account_raw: object = None
+        self._last_account = ""
 
     def parse(self, rows) -> Iterator[ParsedRow | RowError]:
         p = self.positions
@@ -202,12 +218,82 @@ class _DeskRows:
                 values = values + [None] * (width - len(values))
             if all(value is None or value == "" for value in values):
                 continue
+            try:
+                yield self._fast_row(number, values)
+                continue
+            except CellError:
+                pass  # the careful path below names every problem of this row
             errors: list[RowError] = []
             row = self._row(number, values, p, optional, errors)
             if errors:
                 yield from errors
             elif row is not None:
                 yield row
+
+    def _clean(self, raw, limit: int) -> str:
+        try:
+            value = self.strings[raw]
+        except (KeyError, TypeError):
+            value = clean_text(raw, 100_000)
+            if len(self.strings) < 100_000:
+                try:
+                    self.strings[raw] = value
+                except TypeError:
+                    pass
+        if len(value) > limit:
+            raise CellError("too long")
+        return value
+
+    def _fast_row(self, number, values) -> ParsedRow:
+        """The common case of a clean row, without error bookkeeping; any doubt raises CellError
+        and the row goes through `_row`, which is the reference for what is accepted."""
+        p, clean, money, quantity = self.positions, self._clean, self.money, self.quantity
+        raw = values[p["account"]]
+        if raw == self._last_account_raw and raw.__class__ is str:
+            account = self._last_account
+        else:
+            account = parse_account_number(raw)
+            self._last_account_raw, self._last_account = raw, account
+        address = clean(values[p["address"]], 500)
+        service_name = clean(values[p["service"]], 255)
+        if not address or not service_name:
+            raise CellError("empty")
+        period = self.periods.get(values[p["period"]])
+        if period is None or period.__class__ is CellError:
+            raise CellError("period")
+        unit_type = self.unit_types.get(values[p["unit_type"]])
+        if unit_type is None or unit_type.__class__ is CellError:
+            raise CellError("unit type")
+        zero = _ZERO
+        charge = money(values[p["charge"]]) or zero
+        recalculation = money(values[p["recalculation"]]) or zero
+        privilege = money(values[p["privilege"]]) or zero
+        penalty = money(values[p["penalty"]]) or zero
+        paid = money(values[p["paid"]]) or zero
+        balance = money(values[p["balance"]]) or zero
+        to_pay = money(values[p["to_pay"]])
+        if to_pay is None:
+            raise CellError("to pay")
+        if abs(balance + charge + recalculation - abs(privilege) + penalty - abs(paid) - to_pay) > self.context.tolerance:
+            raise CellError("total")
+        requisites = (values[p["recipient_tin"]], values[p["bic"]], values[p["bank_account"]])
+        found = self.recipients.get(requisites)
+        if found is None or found[1]:
+            raise CellError("recipient")
+        optional = self.optional
+        category = _category_fast(service_name) if optional["category"] is None else None
+        if category is None:
+            raise CellError("category")
+        service = ServiceDraft(number, service_name, to_pay, charge, recalculation, privilege, penalty, paid, balance,
+                               quantity(values[p["volume"]]), quantity(values[p["tariff"]]),
+                               clean(values[p["measure"]], 32))
+        return ParsedRow(
+            number, account, address, period, clean(values[p["unit_name"]], 64), unit_type,
+            clean(values[p["full_name"]], 255),
+            clean(values[optional["els"]], 32) if optional["els"] is not None else "",
+            clean(values[optional["fias"]], 64) if optional["fias"] is not None else "",
+            category, found[0], [service],
+        )
 
     def _cell(self, errors, number, key, raw, function, *args):
         try:
@@ -234,9 +320,7 @@ class _DeskRows:
         return found
 
     def _text(self, errors, number, key, raw, limit) -> str:
-        value = self._cell(errors, number, key, raw, clean_text, limit) or ""
-        # Addresses, services and units repeat on every line: keep one string object for each.
-        return self.strings.setdefault(value, value) if len(self.strings) < 100_000 else value
+        return self._cell(errors, number, key, raw, clean_text, limit) or ""
 
     def _row(self, number, values, p, optional, errors) -> ParsedRow | None:
         account = self._cell(errors, number, "account", values[p["account"]], parse_account_number)

@@ -109,7 +109,7 @@ def demo_registry_rows(*, period: date, recipient: tuple[str, str, str], account
         first, middle = rng.choice(_NAMES)
         if first in ("Анна", "Ольга", "Мария", "Елена"):
             surname += "а"
-        account = f"{4500000000 + index * 7 + house:010d}"
+        account = f"{4500000000 + index * 13:010d}"
         unit_type = "Квартира" if flat % 40 else "Кладовка"
         debt_roll = rng.random()
         for service, measure, tariff, basis in _SERVICES:

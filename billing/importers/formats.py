@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from billing.importers.base import ImportRefused, RegistryParser, RegistrySource
-from billing.importers.desk_excel import DeskExcelParser, header_matches
+from billing.importers.desk_excel import DeskExcelParser
 from billing.importers.gis_pd import SECTIONS_1_2, SECTIONS_3_6, GisPaymentDocumentParser
 from billing.importers.sber import PRESETS, SberLayout, SberTextParser
 from billing.importers.textfile import detect_encoding, read_lines, split_cells
@@ -49,18 +49,14 @@ def resolve_parser(source: RegistrySource, code: str, custom_layouts: list[SberL
 
 
 def _recognise_workbook(source: RegistrySource) -> RegistryParser:
-    from billing.importers.workbook import first_row, sheet_names
+    from billing.importers.workbook import sheet_names
 
     names = sheet_names(source)
     if SECTIONS_1_2 in names and SECTIONS_3_6 in names:
         return GisPaymentDocumentParser()
-    if header_matches(first_row(source, 0)):
-        return DeskExcelParser()
-    raise ImportRefused(
-        "Не удалось определить формат книги: в первой строке первого листа нет заголовков Excel-шаблона, "
-        f"и нет листов «{SECTIONS_1_2}» и «{SECTIONS_3_6}» шаблона ГИС ЖКХ. Выберите формат вручную "
-        "или скачайте шаблон."
-    )
+    # Anything else must be the desk template; its header check then says precisely what is wrong.
+    # (Reading the header here would load the sheet twice.)
+    return DeskExcelParser()
 
 
 def _recognise_layout(source: RegistrySource, custom_layouts: list[SberLayout]) -> SberLayout:

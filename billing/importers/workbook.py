@@ -8,6 +8,7 @@ stream. Both yield `(row_number, values)` with 1-based Excel row numbers, empty 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Iterator
 
 from billing.importers.base import ImportRefused, RegistrySource
@@ -16,24 +17,10 @@ Row = tuple[int, list]
 
 
 def sheet_names(source: RegistrySource) -> list[str]:
-    if source.kind == "xlsx":
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(source.path, read_only=True, data_only=True)
-        try:
-            return list(workbook.sheetnames)
-        finally:
-            workbook.close()
+    if source.kind == "xlsx" and source.scans:
+        return list(source.scans)
     with _calamine(source) as workbook:
         return list(workbook.sheet_names)
-
-
-def first_row(source: RegistrySource, sheet: int | str = 0) -> list:
-    """The header row without reading the rest (openpyxl streams; calamine loads, which is fine
-    for xls/ods since those are small by construction)."""
-    for _, values in iter_rows(source, sheet, prefer_streaming=True):
-        return values
-    return []
 
 
 def iter_rows(source: RegistrySource, sheet: int | str = 0, *, calamine_max_rows: int = 150_000,
@@ -77,7 +64,8 @@ def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(source.path, read_only=True, data_only=True)
+        with _no_dimension_scan():
+            workbook = load_workbook(source.path, read_only=True, data_only=True)
     except Exception as error:
         raise ImportRefused("Файл не удаётся прочитать как книгу Excel: он повреждён.") from error
     try:
@@ -91,6 +79,20 @@ def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:
             yield number, list(values)
     finally:
         workbook.close()
+
+
+@contextmanager
+def _no_dimension_scan():
+    """openpyxl sizes every read-only sheet on load, and without a <dimension> element that means
+    parsing the whole sheet once more; we read rows with reset dimensions anyway, so skip it."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    original = ReadOnlyWorksheet._get_size
+    ReadOnlyWorksheet._get_size = lambda self: None
+    try:
+        yield
+    finally:
+        ReadOnlyWorksheet._get_size = original
 
 
 def check_height(source: RegistrySource, rows: int, max_rows: int) -> None:

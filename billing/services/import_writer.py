@@ -7,7 +7,8 @@ from datetime import date
 from typing import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.db.models import Q
 
 from billing.importers.collect import ImportResult
@@ -53,41 +54,76 @@ def batch_create_from_import(
         service_lines_count=result.service_lines,
         total_to_pay=result.total_to_pay,
     )
+    _receipts_insert(result, batch=batch, organization=organization, period=period, accounts=accounts,
+                     recipients=recipients, progress=progress)
+    return batch
+
+
+RECEIPT_FIELDS = ("batch", "organization", "account", "period", "category", "recipient", "import_id", "to_pay",
+                  "charge", "balance", "recalculation", "privilege", "penalty", "paid", "publish_state", "condo_id",
+                  "error_code", "error_message", "created_at", "updated_at")
+ACCOUNT_FIELDS = ("organization", "number", "property", "unit_name", "unit_type", "full_name", "owner_type",
+                  "is_closed", "els")
+LINE_FIELDS = ("receipt", "service_id", "name", "to_pay", "charge", "balance", "recalculation", "privilege", "penalty",
+               "paid", "volume", "tariff", "measure")
+
+
+def _insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT with executemany. bulk_create prepares every value through its field (~10 µs each),
+    which made writing a 100,000-line registry four times slower than reading it; our values
+    are already clean Decimals, strings and ids, adapted once per type by the caller."""
+    if not rows:
+        return
+    columns = [model._meta.get_field(name).column for name in fields]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _receipts_insert(result, *, batch, organization, period, accounts, recipients, progress) -> None:
+    period_db = connection.ops.adapt_datefield_value(period)
+    now_db = connection.ops.adapt_datetimefield_value(timezone.now())
+    pending = Receipt.PublishState.PENDING.value
+    tin, batch_id, organization_id = organization.tin, batch.pk, organization.pk
     codes: dict[str, str] = {}
-    tin = organization.tin
-    written = 0
-    for start in range(0, len(result.receipts), CHUNK):
-        drafts = result.receipts[start : start + CHUNK]
-        receipts = []
+    written = last_id = 0
+    for start in range(0, len(result.receipts), CHUNK * 5):
+        drafts = result.receipts[start : start + CHUNK * 5]
+        rows = []
         for draft in drafts:
-            amounts = draft.amounts
-            receipts.append(Receipt(
-                batch=batch, organization=organization, account_id=accounts[draft.account], period=period,
-                category=draft.category, recipient_id=recipients[draft.recipient],
-                import_id=receipt_import_id(organization_tin=tin, period=period, account_number=draft.account,
-                                            category=draft.category),
-                to_pay=amounts["to_pay"], charge=amounts["charge"], balance=amounts["balance"],
-                recalculation=amounts["recalculation"], privilege=amounts["privilege"], penalty=amounts["penalty"],
-                paid=amounts["paid"],
+            a = draft.amounts
+            rows.append((
+                batch_id, organization_id, accounts[draft.account], period_db, str(draft.category),
+                recipients[draft.recipient],
+                receipt_import_id(organization_tin=tin, period=period, account_number=draft.account,
+                                  category=draft.category),
+                a["to_pay"], a["charge"], a["balance"], a["recalculation"], a["privilege"], a["penalty"], a["paid"],
+                pending, "", "", "", now_db, now_db,
             ))
-        Receipt.objects.bulk_create(receipts, batch_size=CHUNK)
+        _insert_rows(Receipt, RECEIPT_FIELDS, rows)
+        # Receipts of this batch inserted by this chunk are exactly those above the last id seen.
+        ids = {}
+        for pk, account_id, category in Receipt.objects.filter(batch=batch, pk__gt=last_id).values_list(
+            "pk", "account_id", "category"
+        ):
+            ids[(account_id, category)] = pk
+            last_id = max(last_id, pk)
         lines = []
-        for draft, receipt in zip(drafts, receipts):
+        for draft in drafts:
+            receipt_id = ids[(accounts[draft.account], str(draft.category))]
             for service in draft.services:
                 code = codes.get(service.name)
                 if code is None:
                     code = codes[service.name] = service_code(service.name)
-                lines.append(ServiceLine(
-                    receipt_id=receipt.pk, service_id=code, name=service.name, to_pay=service.to_pay,
-                    charge=service.charge, balance=service.balance, recalculation=service.recalculation,
-                    privilege=service.privilege, penalty=service.penalty, paid=service.paid, volume=service.volume,
-                    tariff=service.tariff, measure=service.measure,
-                ))
-        ServiceLine.objects.bulk_create(lines, batch_size=CHUNK)
+                lines.append((receipt_id, code, service.name, service.to_pay, service.charge, service.balance,
+                              service.recalculation, service.privilege, service.penalty, service.paid, service.volume,
+                              service.tariff, service.measure))
+        _insert_rows(ServiceLine, LINE_FIELDS, lines)
         written += len(drafts)
         if progress is not None:
             progress(written)
-    return batch
 
 
 def _recipients_ensure(result: ImportResult) -> dict[tuple[str, str, str], int]:
@@ -141,8 +177,13 @@ def _accounts_ensure(result: ImportResult, organization: Organization, propertie
         if wanted != (old_property, unit_name, unit_type, full_name, els):
             changed.append(Account(pk=pk, property_id=wanted[0], unit_name=wanted[1], unit_type=wanted[2],
                                    full_name=wanted[3], els=wanted[4]))
-    for account in Account.objects.bulk_create(new, batch_size=CHUNK):
-        ids[account.number] = account.pk
+    if new:
+        _insert_rows(Account, ACCOUNT_FIELDS, [
+            (organization.pk, a.number, a.property_id, a.unit_name, str(a.unit_type), a.full_name, a.owner_type,
+             False, a.els) for a in new])
+        fresh = {a.number for a in new}
+        ids.update((number, pk) for number, pk in Account.objects.filter(organization=organization).values_list(
+            "number", "pk") if number in fresh)
     if changed:
         Account.objects.bulk_update(changed, ["property_id", "unit_name", "unit_type", "full_name", "els"],
                                     batch_size=CHUNK)
