@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from billing.models import Account, Batch, BatchTransition, Organization, Property, Receipt, Recipient, ServiceLine
 from billing.models import receipt_import_id
-from billing.roles import ACCOUNTANT, APPROVER
+from billing.roles import ACCOUNTANT, APPROVER, roles_sync
 
 
 def _valid_tin(seed: int) -> str:
@@ -38,6 +38,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         self.save()
         if create and extracted:
+            if not Group.objects.filter(name=extracted).exists():
+                # Transactional tests flush the groups the data migration made; put them back.
+                roles_sync(group_model=Group, permission_model=Permission)
             self.groups.add(Group.objects.get(name=extracted))
 
 

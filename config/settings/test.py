@@ -12,7 +12,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 SECURE_SSL_REDIRECT = False
 # Tests that want a real cluster start one in a subprocess; the rest run tasks inline.
-Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# Each test process has its own queue name, so parallel runs sharing one Redis never trade tasks.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True, "name": f"desk-test-{os.getpid()}"}
 
 # One test database file per pytest process, so parallel runs never share one; tests that
 # start worker processes hand them this file's path.
