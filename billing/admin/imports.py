@@ -1,0 +1,222 @@
+"""«Загрузить реестр»: upload → progress → preview → confirm or cancel, as a ModelAdmin mixin.
+
+The views are thin doors into billing.services.imports_flow; the parsing runs in a django-q2
+task, and the page polls a small JSON endpoint for the progress bar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.views.decorators.http import require_POST
+
+from billing.errors import ApplicationError
+from billing.importers.desk_template import desk_template_bytes
+from billing.importers.error_report import errors_workbook
+from billing.importers.formats import AUTO, format_choices
+from billing.models import Organization, RegistryUpload, SberColumnMap
+from billing.services.imports import IMPORT_PERMISSION
+from billing.services.imports_flow import upload_cancel, upload_confirm, upload_create, upload_errors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WORKING = (RegistryUpload.Status.QUEUED, RegistryUpload.Status.PARSING, RegistryUpload.Status.CONFIRMING)
+
+
+@dataclass(frozen=True)
+class UploadTool:
+    url: str
+    label: str
+
+
+def _previous_month() -> date:
+    return (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+class RegistryUploadForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.filter(is_active=True), label="Управляющая компания")
+    period = forms.DateField(
+        label="Период", input_formats=["%Y-%m", "%m.%Y"], help_text="Месяц начислений, например 2026-10.",
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    format_code = forms.ChoiceField(label="Формат", initial=AUTO)
+    file = forms.FileField(label="Файл реестра", help_text="xlsx, xls, ods или текстовый реестр Сбербанка (.txt).")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        maps = SberColumnMap.objects.filter(is_active=True).select_related("organization")
+        layouts = []
+        for column_map in maps:
+            layout = column_map.layout()
+            layouts.append(replace(layout, label=f"{layout.label} — {column_map.organization.name}"))
+        self.fields["format_code"].choices = format_choices(layouts)
+        self._maps = {column_map.format_code: column_map.organization_id for column_map in maps}
+
+    def clean(self):
+        data = super().clean()
+        code, organization = data.get("format_code"), data.get("organization")
+        if code in self._maps and organization and self._maps[code] != organization.pk:
+            self.add_error("format_code", "Эта раскладка описана для другой управляющей компании.")
+        return data
+
+
+class RegistryUploadAdminMixin:
+    """Adds the registry upload pages to a ModelAdmin (meant for BatchAdmin)."""
+
+    import_template_dir = "admin/billing/import"
+
+    def _import_url_name(self, step: str) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_import{step}"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        urls = [
+            path("import/", view(self.import_upload_view), name=self._import_url_name("")),
+            path("import/template/<slug:kind>.xlsx", view(self.import_template_view),
+                 name=self._import_url_name("_template")),
+            path("import/<uuid:token>/", view(self.import_status_view), name=self._import_url_name("_status")),
+            path("import/<uuid:token>/progress/", view(self.import_progress_view),
+                 name=self._import_url_name("_progress")),
+            path("import/<uuid:token>/confirm/", view(self.import_confirm_view), name=self._import_url_name("_confirm")),
+            path("import/<uuid:token>/cancel/", view(self.import_cancel_view), name=self._import_url_name("_cancel")),
+            path("import/<uuid:token>/errors.xlsx", view(self.import_errors_view),
+                 name=self._import_url_name("_errors")),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def get_object_tools(self, request: HttpRequest) -> list:
+        tools = list(super().get_object_tools(request)) if hasattr(super(), "get_object_tools") else []
+        if request.user.has_perm(IMPORT_PERMISSION):
+            tools.insert(0, UploadTool(reverse(f"admin:{self._import_url_name('')}"), "Загрузить реестр"))
+        return tools
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _check_permission(self, request: HttpRequest) -> None:
+        if not request.user.has_perm(IMPORT_PERMISSION):
+            raise PermissionDenied
+
+    def _upload(self, request: HttpRequest, token) -> RegistryUpload:
+        self._check_permission(request)
+        upload = get_object_or_404(
+            RegistryUpload.objects.select_related("organization", "batch").defer("errors_report"), token=token)
+        if upload.uploaded_by_id != request.user.pk and not request.user.is_superuser:
+            raise Http404
+        return upload
+
+    def _render(self, request: HttpRequest, template: str, context: dict) -> TemplateResponse:
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, **context,
+                   "url_names": {(step.lstrip("_") or "upload"): f"admin:{self._import_url_name(step)}" for step in
+                                 ("", "_template", "_status", "_progress", "_confirm", "_cancel", "_errors")}}
+        return TemplateResponse(request, f"{self.import_template_dir}/{template}", context)
+
+    # --- views -----------------------------------------------------------------------------------
+
+    def import_upload_view(self, request: HttpRequest) -> HttpResponse:
+        self._check_permission(request)
+        if request.method == "POST":
+            form = RegistryUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                data, file = form.cleaned_data, form.cleaned_data["file"]
+                try:
+                    upload = upload_create(
+                        organization=data["organization"], period=data["period"], format_code=data["format_code"],
+                        file=file, name=file.name, size=file.size, by=request.user)
+                except ApplicationError as error:
+                    form.add_error("file", error.message)
+                else:
+                    return HttpResponseRedirect(reverse(f"admin:{self._import_url_name('_status')}", args=[upload.token]))
+        else:
+            form = RegistryUploadForm(initial={"period": _previous_month(), "format_code": AUTO})
+        return self._render(request, "upload.html", {"title": "Загрузить реестр", "form": form})
+
+    def import_template_view(self, request: HttpRequest, kind: str) -> HttpResponse:
+        self._check_permission(request)
+        if kind not in ("template", "example"):
+            raise Http404
+        name = "shablon-reestra.xlsx" if kind == "template" else "primer-reestra.xlsx"
+        response = HttpResponse(desk_template_bytes(example=kind == "example"), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def import_status_view(self, request: HttpRequest, token) -> HttpResponse:
+        upload = self._upload(request, token)
+        batch_url = None
+        if upload.batch_id:
+            try:
+                batch_url = reverse(f"admin:{self.model._meta.app_label}_batch_change", args=[upload.batch_id])
+            except NoReverseMatch:
+                batch_url = None
+        preview = upload.preview or {}
+        return self._render(request, "status.html", {
+            "title": f"Загрузка реестра «{upload.source_name}»",
+            "upload": upload,
+            "working": upload.status in WORKING,
+            "preview": preview,
+            "anomalies": preview.get("anomalies") or {},
+            "batch_url": batch_url,
+            "more_errors": max(upload.errors_count - len(upload.errors), 0),
+        })
+
+    def import_progress_view(self, request: HttpRequest, token) -> JsonResponse:
+        upload = self._upload(request, token)
+        return JsonResponse({"status": upload.status, "label": upload.get_status_display(),
+                             "rows_read": upload.rows_read, "rows_total": upload.rows_total,
+                             "working": upload.status in WORKING})
+
+    def import_confirm_view(self, request: HttpRequest, token) -> HttpResponse:
+        return require_POST(self._confirm)(request, token)
+
+    def import_cancel_view(self, request: HttpRequest, token) -> HttpResponse:
+        return require_POST(self._cancel)(request, token)
+
+    def _confirm(self, request: HttpRequest, token) -> HttpResponse:
+        upload = self._upload(request, token)
+        try:
+            upload = upload_confirm(upload=upload, by=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(reverse(f"admin:{self._import_url_name('_status')}", args=[upload.token]))
+
+    def _cancel(self, request: HttpRequest, token) -> HttpResponse:
+        upload = self._upload(request, token)
+        try:
+            upload_cancel(upload=upload, by=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(reverse(f"admin:{self._import_url_name('_status')}", args=[upload.token]))
+        messages.info(request, f"Загрузка «{upload.source_name}» отменена, файл удалён.")
+        return HttpResponseRedirect(reverse(f"admin:{self._import_url_name('')}"))
+
+    def import_errors_view(self, request: HttpRequest, token) -> HttpResponse:
+        upload = self._upload(request, token)
+        content = errors_workbook(upload_errors(upload=upload), total=upload.errors_count, source_name=upload.source_name)
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="oshibki-reestra-{upload.pk}.xlsx"'
+        return response
+
+
+@admin.register(SberColumnMap)
+class SberColumnMapAdmin(admin.ModelAdmin):
+    list_display = ("name", "organization", "layout_text", "encoding", "is_active")
+    list_select_related = ("organization",)
+    list_filter = ("is_active",)
+    search_fields = ("name", "organization__name", "=organization__tin")
+    raw_id_fields = ("organization",)
+    fieldsets = (
+        (None, {"fields": ("organization", "name", "is_active", "encoding")}),
+        ("Номера полей (через «;», с 1)", {"fields": (
+            "account_column", "address_column", "to_pay_column", "period_column", "full_name_column", "els_column",
+            "fias_unit_column", "unit_name_column", "services_from_column")}),
+    )
+
+    @admin.display(description="раскладка")
+    def layout_text(self, column_map: SberColumnMap) -> str:
+        return column_map.layout().describe()

@@ -1,0 +1,76 @@
+"""`manage.py import_registry FILE --organization TIN --period YYYY-MM [--format NAME] [--user U] [--json]`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from billing.errors import ApplicationError
+from billing.importers.formats import AUTO, format_choices
+from billing.models import Organization
+from billing.services.imports import custom_layouts, registry_import
+
+
+class Command(BaseCommand):
+    help = "Проверить реестр и создать из него пакет-черновик (всё или ничего)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--organization", required=True, help="ИНН управляющей компании")
+        parser.add_argument("--period", required=True, help="период YYYY-MM")
+        parser.add_argument("--format", default=AUTO, help="формат; по умолчанию определяется по содержимому")
+        parser.add_argument("--user", help="логин, от имени которого создаётся пакет (по умолчанию — первый суперпользователь)")
+        parser.add_argument("--json", action="store_true", help="последней строкой вывести итог в JSON")
+
+    def handle(self, *args, **options):
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"Файл не найден: {path}")
+        try:
+            period = datetime.strptime(options["period"], "%Y-%m").date()
+        except ValueError as error:
+            raise CommandError("Период указывается как YYYY-MM, например 2026-10.") from error
+        organization = Organization.objects.select_related("default_recipient").filter(tin=options["organization"]).first()
+        if organization is None:
+            raise CommandError(f"Управляющая компания с ИНН {options['organization']} не найдена.")
+        codes = {code for code, _ in format_choices(custom_layouts(organization))}
+        if options["format"] not in codes:
+            raise CommandError(f"Неизвестный формат «{options['format']}». Допустимы: {', '.join(sorted(codes))}.")
+        user = self._user(options["user"])
+        try:
+            outcome = registry_import(organization=organization, period=period, path=path, by=user,
+                                      format_code=options["format"])
+        except ApplicationError as error:
+            raise CommandError(error.message) from error
+        result = outcome.result
+        if outcome.batch is None:
+            for error in result.errors:
+                self.stderr.write(str(error))
+            if result.errors_count > len(result.errors):
+                self.stderr.write(f"… и ещё {result.errors_count - len(result.errors)} ошибок")
+            raise CommandError(f"Реестр отклонён: ошибок {result.errors_count}. Ничего не создано.")
+        batch = outcome.batch
+        self.stdout.write(self.style.SUCCESS(
+            f"Пакет №{batch.pk} создан ({result.format_label}): лицевых счетов {batch.accounts_count}, "
+            f"квитанций {batch.receipts_count}, строк услуг {batch.service_lines_count}, "
+            f"итого к оплате {batch.total_to_pay:.2f}"))
+        if options["json"]:
+            self.stdout.write(json.dumps({"batch_id": batch.pk, "receipts": batch.receipts_count,
+                                          "service_lines": batch.service_lines_count,
+                                          "total_to_pay": f"{batch.total_to_pay:.2f}"}))
+
+    def _user(self, username: str | None):
+        users = get_user_model().objects
+        if username:
+            user = users.filter(username=username, is_active=True).first()
+            if user is None:
+                raise CommandError(f"Пользователь «{username}» не найден или отключён.")
+            return user
+        user = users.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        if user is None:
+            raise CommandError("Укажите --user: суперпользователя, от имени которого создать пакет, нет.")
+        return user

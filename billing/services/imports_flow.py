@@ -1,0 +1,204 @@
+"""The admin's import flow: upload → parse in a task with progress → preview → confirm or cancel.
+
+The upload's status moves only by conditional UPDATEs here, so a task delivered twice, or a
+cancel racing a running parse, never does the work twice or resurrects a cancelled upload.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from billing.errors import ActionForbidden, ApplicationError
+from billing.importers.base import RowError
+from billing.importers.collect import Cancelled, ImportResult
+from billing.models import Organization, RegistryUpload
+from billing.models.batches import batch_source_path
+from billing.selectors_anomalies import accounts_anomalies
+from billing.services.import_writer import batch_create_from_import
+from billing.services.imports import IMPORT_PERMISSION, first_of_month, local_path, registry_parse
+
+logger = logging.getLogger(__name__)
+Status = RegistryUpload.Status
+SHOWN_ERRORS = 200
+
+
+def _require_permission(by: AbstractBaseUser) -> None:
+    if not by.has_perm(IMPORT_PERMISSION):
+        raise ActionForbidden("У вашей роли нет права загружать реестры.")
+
+
+def _require_owner(upload: RegistryUpload, by: AbstractBaseUser) -> None:
+    _require_permission(by)
+    if upload.uploaded_by_id != by.pk and not by.is_superuser:
+        raise ActionForbidden("Это загрузка другого пользователя.")
+
+
+def upload_create(
+    *, organization: Organization, period: date, format_code: str, file: IO[bytes], name: str, size: int,
+    by: AbstractBaseUser,
+) -> RegistryUpload:
+    """Store the file under a random name and queue its check. Too big a file is refused at once."""
+    _require_permission(by)
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if size > limit:
+        raise ApplicationError(
+            f"Файл слишком большой: {size / (1 << 20):.1f} МБ, допускается не больше {limit / (1 << 20):.1f} МБ. "
+            "Разделите реестр на несколько файлов.".replace(".", ",", 1)
+        )
+    if size == 0:
+        raise ApplicationError("Файл пустой (0 байт): выберите файл реестра ещё раз.")
+    stored = default_storage.save(batch_source_path(None, name), file)
+    try:
+        with transaction.atomic():
+            upload = RegistryUpload.objects.create(
+                organization=organization, period=first_of_month(period), format_code=format_code, file=stored,
+                source_name=name[:255], file_size=size, uploaded_by=by,
+            )
+            transaction.on_commit(lambda: _enqueue("billing.tasks.import_upload_parse", upload.pk, "parse"))
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    return upload
+
+
+def _enqueue(task: str, upload_id: int, step: str) -> None:
+    from django_q.tasks import async_task
+
+    async_task(task, upload_id, task_name=f"import-{step}-{upload_id}")
+
+
+def _progress(upload_id: int, status: str):
+    def report(rows: int) -> None:
+        # Also the cancel signal: once the user cancelled, the status no longer matches.
+        if not RegistryUpload.objects.filter(pk=upload_id, status=status).update(rows_read=rows, updated_at=timezone.now()):
+            raise Cancelled
+    return report
+
+
+def upload_parse(*, upload_id: int) -> str:
+    """The parse task's work: check every row and keep the preview or the errors."""
+    if not RegistryUpload.objects.filter(pk=upload_id, status=Status.QUEUED).update(
+        status=Status.PARSING, rows_read=0, updated_at=timezone.now()
+    ):
+        return "skipped"
+    upload = RegistryUpload.objects.select_related("organization__default_recipient").get(pk=upload_id)
+    try:
+        with local_path(upload.file.name) as path:
+            result = registry_parse(
+                organization=upload.organization, period=upload.period, path=path, source_name=upload.source_name,
+                format_code=upload.format_code, progress=_progress(upload_id, Status.PARSING),
+                on_inspected=lambda total: RegistryUpload.objects.filter(pk=upload_id).update(rows_total=total),
+            )
+    except Cancelled:
+        return "cancelled"
+    except Exception:
+        logger.exception("registry upload %s: parsing failed", upload_id)
+        _finish_failed(upload, "Не удалось проверить файл из-за внутренней ошибки. Сообщите администратору.")
+        return "failed"
+    if result.ok:
+        preview = result.summary()
+        preview["anomalies"] = accounts_anomalies(
+            organization=upload.organization, period=upload.period, totals=result.account_totals()).as_dict()
+        changed = RegistryUpload.objects.filter(pk=upload_id, status=Status.PARSING).update(
+            status=Status.READY, detected_format=result.format_code, preview=preview, rows_read=result.rows_read,
+            finished_at=timezone.now(), updated_at=timezone.now())
+        return "ready" if changed else "cancelled"
+    _finish_refused(upload, result)
+    return "refused"
+
+
+def _finish_refused(upload: RegistryUpload, result: ImportResult) -> None:
+    errors = [error.as_dict() for error in result.errors]
+    changed = RegistryUpload.objects.filter(pk=upload.pk, status__in=(Status.PARSING, Status.CONFIRMING)).update(
+        status=Status.REFUSED, detected_format=result.format_code, errors=errors[:SHOWN_ERRORS],
+        errors_report=errors, errors_count=result.errors_count, file="", finished_at=timezone.now(),
+        updated_at=timezone.now())
+    if changed:
+        # A refused file leaves nothing behind but the list of its errors.
+        default_storage.delete(upload.file.name)
+
+
+def _finish_failed(upload: RegistryUpload, message: str) -> None:
+    RegistryUpload.objects.filter(pk=upload.pk).update(
+        status=Status.FAILED, message=message, file="", finished_at=timezone.now(), updated_at=timezone.now())
+    if upload.file.name:
+        default_storage.delete(upload.file.name)
+
+
+def upload_confirm(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUpload:
+    """Queue creation of the batch from a checked upload."""
+    _require_owner(upload, by)
+    with transaction.atomic():
+        if not RegistryUpload.objects.filter(pk=upload.pk, status=Status.READY).update(
+            status=Status.CONFIRMING, rows_read=0, updated_at=timezone.now()
+        ):
+            raise ApplicationError("Эту загрузку уже подтвердили или отменили. Обновите страницу.")
+        transaction.on_commit(lambda: _enqueue("billing.tasks.import_upload_write", upload.pk, "write"))
+    upload.refresh_from_db()
+    return upload
+
+
+def upload_write(*, upload_id: int) -> str:
+    """The confirm task's work: read the stored file again and create the draft batch at once.
+
+    The stored file is the one checked for the preview; reading it again is cheaper than keeping
+    a large month's rows between two requests, and trusts nothing from the browser.
+    """
+    upload = RegistryUpload.objects.select_related("organization__default_recipient", "uploaded_by").get(pk=upload_id)
+    if upload.status != Status.CONFIRMING or upload.batch_id:
+        return "skipped"
+    try:
+        with local_path(upload.file.name) as path:
+            result = registry_parse(
+                organization=upload.organization, period=upload.period, path=path, source_name=upload.source_name,
+                format_code=upload.detected_format or upload.format_code,
+                progress=_progress(upload_id, Status.CONFIRMING))
+        if not result.ok:
+            _finish_refused(upload, result)
+            return "refused"
+        with transaction.atomic():
+            batch = batch_create_from_import(
+                result=result, organization=upload.organization, period=upload.period, by=upload.uploaded_by,
+                source_file=upload.file.name, source_name=upload.source_name)
+            # The conditional UPDATE makes a second delivery of this task roll its batch back.
+            if not RegistryUpload.objects.filter(pk=upload_id, status=Status.CONFIRMING, batch__isnull=True).update(
+                status=Status.DONE, batch=batch, rows_read=result.rows_read, updated_at=timezone.now()
+            ):
+                raise Cancelled
+    except Cancelled:
+        return "cancelled"
+    except Exception:
+        logger.exception("registry upload %s: creating the batch failed", upload_id)
+        RegistryUpload.objects.filter(pk=upload_id, status=Status.CONFIRMING).update(
+            status=Status.FAILED, message="Не удалось создать пакет из-за внутренней ошибки. Сообщите администратору.",
+            updated_at=timezone.now())
+        return "failed"
+    logger.info("registry upload %s became batch %s", upload_id, batch.pk)
+    return "done"
+
+
+def upload_cancel(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUpload:
+    """Discard an upload that has not become a batch, with its stored file."""
+    _require_owner(upload, by)
+    open_states = (Status.QUEUED, Status.PARSING, Status.READY, Status.REFUSED, Status.FAILED)
+    if not RegistryUpload.objects.filter(pk=upload.pk, status__in=open_states).update(
+        status=Status.CANCELLED, file="", preview={}, errors_report=[], updated_at=timezone.now()
+    ):
+        raise ApplicationError("Эту загрузку уже нельзя отменить: пакет создаётся или уже создан.")
+    if upload.file.name:
+        default_storage.delete(upload.file.name)
+    upload.refresh_from_db()
+    return upload
+
+
+def upload_errors(*, upload: RegistryUpload) -> list[RowError]:
+    report = RegistryUpload.objects.filter(pk=upload.pk).values_list("errors_report", flat=True).first() or []
+    return [RowError.from_dict(item) for item in report]
