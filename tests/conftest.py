@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+pytest_plugins = ["tests.sandbox_fixtures"]
+
 import pytest
 
 from billing.roles import ACCOUNTANT, APPROVER

@@ -25,6 +25,7 @@ logger = logging.getLogger("integration.condo")
 # Condo keeps a service user's session for 7 days; forget it a little before that.
 TOKEN_TTL_SECONDS = 6 * 24 * 3600
 LOGIN_LOCK_SECONDS = 60
+LOCK_SETTLE_SECONDS = 0.05
 
 
 class LocalTokenCache:
@@ -98,7 +99,7 @@ class TokenStore:
             token = self.get()
             if token and token != refused:
                 return token
-            if self._cache.add(self._lock_key, owner, LOGIN_LOCK_SECONDS):
+            if self._acquire(owner):
                 try:
                     token = self.get()
                     if token and token != refused:
@@ -115,3 +116,11 @@ class TokenStore:
                 self.set(token)
                 return token
             self._clock.sleep(0.05)
+
+    def _acquire(self, owner: str) -> bool:
+        if not self._cache.add(self._lock_key, owner, LOGIN_LOCK_SECONDS):
+            return False
+        # The file cache's add() is a check-then-set, not atomic: let a concurrent writer land,
+        # then only the process whose mark survived goes on to log in.
+        self._clock.sleep(LOCK_SETTLE_SECONDS)
+        return self._cache.get(self._lock_key) == owner

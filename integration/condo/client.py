@@ -188,7 +188,7 @@ class CondoClient:
                 return answer, verdict
             if verdict.kind == calls.TOO_LARGE:
                 raise PayloadTooLarge(verdict.message)
-            if verdict.kind == calls.UNAUTHENTICATED and authorized and not relogged and self._can_login():
+            if verdict.kind == calls.UNAUTHENTICATED and authorized and not relogged:
                 # Condo's own client does the same: log in again once, resend once (contract §2).
                 token, relogged, attempt = self._token(refused=token), True, attempt - 1
                 continue

@@ -44,8 +44,11 @@ def _withdraw(client: CondoClient, ids: list[str], results: dict[str, ReceiptErr
             _withdraw(client, ids[:middle], results)
             _withdraw(client, ids[middle:], results)
             return
-        results[ids[0]] = None if _already_deleted(error.message) else ReceiptError(
-            code=error.code or "REFUSED", message=error.message, retryable=False)
+        if _already_deleted(error.message):
+            results[ids[0]] = None
+        else:
+            message = _NOT_YOURS if error.code == "ACCESS_DENIED" else error.message
+            results[ids[0]] = ReceiptError(code=error.code or "REFUSED", message=message, retryable=False)
         return
     rows = (answer.data or {}).get("result") or []
     for position, condo_id in enumerate(ids):
@@ -56,6 +59,9 @@ def _withdraw(client: CondoClient, ids: list[str], results: dict[str, ReceiptErr
             results[condo_id] = ReceiptError(code="UNKNOWN", message="Condo не подтвердил отзыв.", retryable=True)
         else:
             results[condo_id] = None
+
+
+_NOT_YOURS = "Condo не нашёл эту квитанцию или не дал пользователю интеграции прав на её изменение."
 
 
 def _already_deleted(message: str) -> bool:

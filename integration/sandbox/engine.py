@@ -60,6 +60,12 @@ class Engine:
     def run(self, request: Any, token: str | None) -> Answer:
         if not isinstance(request, dict) or not isinstance(request.get("query"), str) or not request["query"]:
             return Answer(400, {"errors": [request_error("GraphQL operations must contain a non-empty `query`.", "BAD_REQUEST")]}, {})
+        answer = self._run(request, token)
+        # Before parsing, the operation name is all there is to tell what was called.
+        answer.operation = answer.operation or str(request.get("operationName") or "")
+        return answer
+
+    def _run(self, request: dict[str, Any], token: str | None) -> Answer:
         state = self.state
         query, variables = request["query"], request.get("variables") or {}
         if len(query) > state.max_query_length:
@@ -133,7 +139,8 @@ class Engine:
             prepared.alias = (root.alias or root.name).value
             prepared.location = {"line": root.loc.source.get_location(root.loc.start).line,
                                  "column": root.loc.source.get_location(root.loc.start).column} if root.loc else None
-            argument = root.arguments[0].value if len(root.arguments) == 1 else None
+            arguments = root.arguments or ()
+            argument = arguments[0].value if len(arguments) == 1 else None
             if prepared.field == "registerBillingReceipts" and isinstance(argument, VariableNode):
                 prepared.data_variable = argument.name.value
                 prepared.projection = _projection(root)

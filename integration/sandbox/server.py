@@ -94,14 +94,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, {"errors": [{"message": "Unexpected token in JSON", "extensions": {"code": "BAD_REQUEST"}}]})
         authorization = self.headers.get("Authorization") or ""
         token = authorization[7:].strip() if authorization.startswith("Bearer ") else None
-        engine = self.server.engine
-        if isinstance(body, list):  # Apollo batching: one answer per operation, in order
-            answers = [engine.run(item, token) for item in body]
-            answer = Answer(200, [a.body for a in answers], {}, drop=any(a.drop for a in answers))
-            operation, receipts = "batch", 0
-        else:
-            answer = engine.run(body, token)
-            operation, receipts = answer.operation, _receipts_in(body)
+        try:
+            answer, operation, receipts = self._run(body, token)
+        except Exception:  # a sandbox bug must look like a server crash, not hang the client
+            logger.exception("sandbox: unexpected error")
+            answer, operation, receipts = Answer(500, {"errors": [{"message": "Internal Server Error",
+                                                                   "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}, {}), "", 0
         self.server.state.seen(CallSeen(operation, answer.status, request_id, receipts, length, token is not None, answer.drop))
         if answer.drop:
             # The receipts are stored; the client never hears about it.
@@ -111,6 +109,14 @@ class _Handler(BaseHTTPRequestHandler):
         if request_id:
             headers["X-Request-Id"] = request_id
         return self._send(answer.status, answer.body, headers)
+
+    def _run(self, body: Any, token: str | None) -> tuple[Answer, str, int]:
+        engine = self.server.engine
+        if isinstance(body, list):  # Apollo batching: one answer per operation, in order
+            answers = [engine.run(item, token) for item in body]
+            return Answer(200, [a.body for a in answers], {}, drop=any(a.drop for a in answers)), "batch", 0
+        answer = engine.run(body, token)
+        return answer, answer.operation, _receipts_in(body)
 
     def do_GET(self) -> None:  # noqa: N802
         self._send(200, {"sandbox": "Condo sandbox", "api": "/admin/api"})
@@ -170,7 +176,9 @@ class SandboxServer:
         self.state.faults = value
 
     def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"condo-sandbox-{self.port}", daemon=True)
+        # A short poll interval makes stop() quick (tests start and stop one sandbox each).
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"condo-sandbox-{self.port}", daemon=True)
         self._thread.start()
         return self
 
