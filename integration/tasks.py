@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from billing.models import Batch
-from integration.publishing.lease import batches_with_expired_lease
+from integration.publishing.lease import batches_without_live_publisher
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
 from integration.publishing.withdrawal import batch_withdraw_from_condo
@@ -39,10 +39,10 @@ def withdraw_batch(batch_id: int, user_id: int, reason: str) -> str:
 
 
 def requeue_expired_leases() -> int:
-    """Watchdog: batches whose publisher died mid-way are handed to a live worker."""
-    batch_ids = batches_with_expired_lease()
+    """Watchdog: batches whose publisher died, or whose task never reached the queue, get a worker."""
+    batch_ids = batches_without_live_publisher()
     for batch_id in batch_ids:
-        logger.warning("batch %s: publisher lease expired; re-enqueueing", batch_id)
+        logger.warning("batch %s: no live publisher; enqueueing", batch_id)
         publish_enqueue(batch_id)
     return len(batch_ids)
 

@@ -146,8 +146,10 @@ def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
         )
         batch_id = batch.pk
         # By path, not by import: billing does not depend on integration. Ids only: tasks are pickled.
+        # Robust: the approval stands even if the queue is down; the watchdog enqueues it later.
         transaction.on_commit(
-            lambda: async_task("integration.tasks.publish_batch", batch_id, task_name=f"publish-batch-{batch_id}")
+            lambda: async_task("integration.tasks.publish_batch", batch_id, task_name=f"publish-batch-{batch_id}"),
+            robust=True,
         )
     return batch
 

@@ -72,9 +72,9 @@ def lease_release(*, batch_id: int, owner: str) -> None:
     Batch.objects.filter(pk=batch_id, lease_owner=owner).update(lease_owner="", lease_until=None)
 
 
-def batches_with_expired_lease() -> list[int]:
-    return list(
-        Batch.objects.filter(status=Status.PUBLISHING)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()))
-        .values_list("pk", flat=True)
-    )
+def batches_without_live_publisher(*, approved_grace_seconds: int = 120) -> list[int]:
+    """Batches that should be publishing but nobody is: the worker died, or the enqueue was lost."""
+    now = timezone.now()
+    stalled = Q(status=Status.PUBLISHING) & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    forgotten = Q(status=Status.APPROVED, approved_at__lt=now - timedelta(seconds=approved_grace_seconds))
+    return list(Batch.objects.filter(stalled | forgotten).values_list("pk", flat=True))

@@ -50,10 +50,10 @@ def batch_publish(*, batch_id: int, client: CondoClient | None = None, owner: st
     if batch is None:
         return _report(batch_id, "Пакет публикует другой процесс, или публиковать нечего.")
     recorder = CallRecorder(batch_id=batch_id, owner=owner)
-    client = client or CondoClient.from_settings(on_call=recorder)
-    if client.on_call is None:
-        client.on_call = recorder
     try:
+        client = client or CondoClient.from_settings(on_call=recorder)
+        if client.on_call is None:
+            client.on_call = recorder
         outcome = _send_pending(batch=batch, client=client, owner=owner, recorder=recorder)
     except CondoError as error:
         logger.warning("batch %s: publishing failed: %s (transient=%s)", batch_id, error, error.transient)
