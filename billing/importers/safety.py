@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
@@ -117,18 +118,27 @@ def _inspect_zip(path: Path, name: str, *, limits: Limits) -> RegistrySource:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
         raise ImportRefused("Файл повреждён: это ZIP-архив (как xlsx), но его не удаётся открыть.") from error
-    with archive:
-        members = archive.infolist()
-        names = {member.filename for member in members}
-        _check_declared_sizes(members, limits=limits)
-        if "xl/workbook.xml" in names:
-            scans = _scan_xlsx(archive, limits=limits)
-            kind = "xlsx"
-        elif "content.xml" in names and _is_ods(archive):
-            scans = {}
-            kind = "ods"
-        else:
-            raise ImportRefused("Файл — ZIP-архив, но не книга Excel (xlsx) или OpenDocument (ods).")
+    try:
+        with archive:
+            return _inspect_archive(archive, path, name, limits=limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise ImportRefused(
+            "Файл повреждён: архив книги не распаковывается (не сходится контрольная сумма или размер)."
+        ) from error
+
+
+def _inspect_archive(archive: zipfile.ZipFile, path: Path, name: str, *, limits: Limits) -> RegistrySource:
+    members = archive.infolist()
+    names = {member.filename for member in members}
+    _check_declared_sizes(members, limits=limits)
+    if "xl/workbook.xml" in names:
+        scans = _scan_xlsx(archive, limits=limits)
+        kind = "xlsx"
+    elif "content.xml" in names and _is_ods(archive):
+        scans = {}
+        kind = "ods"
+    else:
+        raise ImportRefused("Файл — ZIP-архив, но не книга Excel (xlsx) или OpenDocument (ods).")
     first = next(iter(scans.values()), None)
     return RegistrySource(path=path, name=name, kind=kind, rows_total=first.rows if first else None, scans=scans)
 
