@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.errors import ApplicationError
-from billing.services.demo import demo_users_ensure
+from django.contrib.auth import get_user_model
+
+from billing.services.demo import demo_organization_ensure, demo_registry_ensure, demo_users_ensure
 
 
 class Command(BaseCommand):
@@ -10,8 +12,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             logins = demo_users_ensure()
+            demo_organization_ensure()
+            batch = demo_registry_ensure(get_user_model().objects.get(username="accountant"))
         except ApplicationError as error:
             raise CommandError(error.message) from error
         self.stdout.write(self.style.SUCCESS("Демо-установка готова. Входите на http://127.0.0.1:8000/admin/"))
         for login in logins:
             self.stdout.write(f"  {login.role:<18} логин: {login.username:<12} пароль: {login.password}")
+        self.stdout.write(f"  Демо-пакет №{batch.pk} ({batch.organization.name}, {batch.period:%m.%Y}): "
+                          f"квитанций {batch.receipts_count}, итого к оплате {batch.total_to_pay:.2f}")
