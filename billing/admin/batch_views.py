@@ -19,15 +19,8 @@ from django.urls import reverse
 
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt
-from billing.selectors import (
-    Anomaly,
-    batch_anomalies,
-    batch_receipts,
-    batch_service_totals,
-    batch_state_counts,
-    batch_totals,
-    batch_transitions,
-)
+from billing.selectors import batch_state_counts, batch_transitions
+from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts, batch_review
 from billing.services.batches import available_targets, batch_approve, batch_reject, batch_submit, batch_withdraw
 
 if TYPE_CHECKING:
@@ -56,11 +49,14 @@ class BatchAction:
         return self.service(batch=batch, by=by)
 
 
+Status = Batch.Status
 ACTIONS: tuple[BatchAction, ...] = (
-    BatchAction("submit", Batch.Status.SUBMITTED, "Отправить на утверждение", "Пакет отправлен на утверждение.", batch_submit),
-    BatchAction("approve", Batch.Status.APPROVED, "Утвердить", "Пакет утверждён.", batch_approve),
-    BatchAction("reject", Batch.Status.REJECTED, "Отклонить", "Пакет отклонён.", batch_reject, needs_reason=True),
-    BatchAction("withdraw", Batch.Status.WITHDRAWN, "Отозвать", "Пакет отозван.", batch_withdraw, needs_reason=True),
+    BatchAction(
+        "submit", Status.SUBMITTED, "Отправить на утверждение", "Пакет отправлен на утверждение.", batch_submit
+    ),
+    BatchAction("approve", Status.APPROVED, "Утвердить", "Пакет утверждён.", batch_approve),
+    BatchAction("reject", Status.REJECTED, "Отклонить", "Пакет отклонён.", batch_reject, needs_reason=True),
+    BatchAction("withdraw", Status.WITHDRAWN, "Отозвать", "Пакет отозван.", batch_withdraw, needs_reason=True),
 )
 
 
@@ -73,7 +69,9 @@ def _batch_or_404(model_admin: ModelAdmin, request: HttpRequest, object_id: str)
     return batch
 
 
-def batch_action_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str, *, action: BatchAction) -> HttpResponse:
+def batch_action_view(
+    model_admin: ModelAdmin, request: HttpRequest, object_id: str, *, action: BatchAction
+) -> HttpResponse:
     """POST only. A refusal for the user's role answers 403; any other refusal is a message."""
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
@@ -98,7 +96,8 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
     anomaly = request.GET.get("anomaly") if request.GET.get("anomaly") in Anomaly.LABELS else None
     page = _page_number(request.GET.get("page"))
 
-    anomalies = batch_anomalies(batch=batch)
+    review = batch_review(batch=batch)
+    anomalies = review.anomalies
     state_counts = batch_state_counts(batch=batch)
     offset = (page - 1) * RECEIPTS_PER_PAGE
     queryset = batch_receipts(batch=batch, state=state, anomaly=anomaly, previous=anomalies.previous)
@@ -117,8 +116,8 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
             for action in model_admin.workflow_actions
             if action.target in allowed
         ],
-        "totals": batch_totals(batch=batch),
-        "service_totals": batch_service_totals(batch=batch),
+        "totals": review.totals,
+        "service_totals": review.services,
         "anomalies": anomalies,
         "anomaly_rows": _anomaly_rows(request, anomalies),
         "transitions": list(batch_transitions(batch=batch)),
@@ -164,38 +163,47 @@ def _url_with(request: HttpRequest, **changes) -> str:
     return f"?{encoded}#receipts" if encoded else "?#receipts"
 
 
+def _link(label: str, url: str | None, selected: bool = False, **extra) -> dict:
+    return {"label": label, "url": url, "selected": selected, **extra}
+
+
 def _state_filters(request: HttpRequest, state: str | None, counts: dict[str, int]) -> list[dict]:
-    filters = [{"label": "Все", "count": sum(counts.values()), "url": _url_with(request, state=None), "selected": state is None}]
-    for value, label in Receipt.PublishState.choices:
-        filters.append({"label": label, "count": counts[value], "url": _url_with(request, state=value), "selected": state == value})
-    return filters
-
-
-def _anomaly_filters(request: HttpRequest, anomaly: str | None, anomalies) -> list[dict]:
-    filters = [{"label": "Все", "url": _url_with(request, anomaly=None), "selected": anomaly is None}]
-    compared = anomalies.previous is not None
-    for value, label in Anomaly.LABELS.items():
-        if value != Anomaly.NONPOSITIVE and not compared:
-            continue
-        filters.append({"label": label, "url": _url_with(request, anomaly=value), "selected": anomaly == value})
-    return filters
-
-
-def _anomaly_rows(request: HttpRequest, anomalies) -> list[dict]:
-    samples = anomalies.samples
-    rows = [
-        {"label": "Нулевая или отрицательная сумма к оплате", "unit": "квитанций", "count": anomalies.nonpositive_receipts,
-         "samples": samples.get(Anomaly.NONPOSITIVE, []), "url": _url_with(request, anomaly=Anomaly.NONPOSITIVE, state=None)},
-    ]
-    if anomalies.previous is None:
-        return rows
     return [
-        {"label": "Новые лицевые счета", "unit": "счетов", "count": anomalies.new_accounts,
-         "samples": samples.get(Anomaly.NEW, []), "url": _url_with(request, anomaly=Anomaly.NEW, state=None)},
-        {"label": "Исчезнувшие лицевые счета", "unit": "счетов", "count": anomalies.disappeared_accounts,
-         "samples": samples.get("disappeared", []), "url": None, "gone": True},
-        {"label": f"Сумма изменилась больше чем на {anomalies.threshold_percent.normalize():f} %", "unit": "квитанций",
-         "count": anomalies.moved_receipts, "samples": samples.get(Anomaly.MOVED, []),
-         "url": _url_with(request, anomaly=Anomaly.MOVED, state=None)},
-        *rows,
+        _link("Все", _url_with(request, state=None), state is None, count=sum(counts.values())),
+        *(
+            _link(label, _url_with(request, state=value), state == value, count=counts[value])
+            for value, label in Receipt.PublishState.choices
+        ),
+    ]
+
+
+def _anomaly_filters(request: HttpRequest, anomaly: str | None, anomalies: BatchAnomalies) -> list[dict]:
+    # Without a published batch to compare with, only the zero-or-negative filter means anything.
+    offered = Anomaly.LABELS if anomalies.previous else {Anomaly.NONPOSITIVE: Anomaly.LABELS[Anomaly.NONPOSITIVE]}
+    return [
+        _link("Все", _url_with(request, anomaly=None), anomaly is None),
+        *(_link(label, _url_with(request, anomaly=value), anomaly == value) for value, label in offered.items()),
+    ]
+
+
+def _anomaly_rows(request: HttpRequest, anomalies: BatchAnomalies) -> list[dict]:
+    def show(anomaly: str) -> str:
+        return _url_with(request, anomaly=anomaly, state=None)
+
+    samples = anomalies.samples
+    nonpositive = _link(
+        "Квитанции с нулевой или отрицательной суммой к оплате", show(Anomaly.NONPOSITIVE),
+        count=anomalies.nonpositive_receipts, samples=samples.get(Anomaly.NONPOSITIVE, []),
+    )
+    if anomalies.previous is None:
+        return [nonpositive]
+    threshold = f"{anomalies.threshold_percent.normalize():f}"
+    return [
+        _link("Новые лицевые счета", show(Anomaly.NEW), count=anomalies.new_accounts,
+              samples=samples.get(Anomaly.NEW, [])),
+        _link("Исчезнувшие лицевые счета", None, count=anomalies.disappeared_accounts,
+              samples=samples.get(Anomaly.DISAPPEARED, []), gone=True),
+        _link(f"Квитанции, сумма которых изменилась больше чем на {threshold} %", show(Anomaly.MOVED),
+              count=anomalies.moved_receipts, samples=samples.get(Anomaly.MOVED, [])),
+        nonpositive,
     ]

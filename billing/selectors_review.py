@@ -1,0 +1,209 @@
+"""The batch review: anomalies against the last published batch, cached figures, receipt pages.
+
+Anomalies are set-based SQL (an anti-join for accounts, one indexed join to the previous
+batch for moved totals), never a Python loop over a batch's receipts. What is computed over
+all the receipts of a batch is cached: a batch's receipts do not change after the import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, FilteredRelation, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Abs
+
+from billing.models import Batch, Receipt
+from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
+from billing.selectors import BatchTotals, ServiceTotal, batch_previous_published, batch_service_totals, batch_totals
+
+_TOTAL = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+
+
+class Anomaly:
+    """Filters of the receipts of a batch by what differs from the last published batch."""
+
+    NEW = "new"
+    MOVED = "moved"
+    NONPOSITIVE = "nonpositive"
+    DISAPPEARED = "disappeared"  # receipts of the previous batch: shown as examples, not a filter
+    LABELS = {
+        NEW: "Новые лицевые счета",
+        MOVED: "Сумма изменилась больше порога",
+        NONPOSITIVE: "Нулевая или отрицательная сумма",
+    }
+
+
+@dataclass(frozen=True)
+class BatchFigures:
+    """What the review page computes over all of a batch's receipts, and the ids of examples.
+
+    Receipts are never changed after the import (only their publish state is), so these
+    figures are cached per batch, previous batch and threshold.
+    """
+
+    totals: BatchTotals
+    services: tuple[ServiceTotal, ...]
+    new_accounts: int = 0
+    disappeared_accounts: int = 0
+    moved_receipts: int = 0
+    sample_ids: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchAnomalies:
+    previous: Batch | None
+    threshold_percent: Decimal
+    new_accounts: int
+    disappeared_accounts: int
+    moved_receipts: int
+    nonpositive_receipts: int
+    samples: dict[str, list[Receipt]]
+
+    def count_for(self, anomaly: str) -> int | None:
+        """Receipts that the filter `anomaly` shows, when known without another query."""
+        if anomaly == Anomaly.MOVED:
+            return self.moved_receipts
+        if anomaly == Anomaly.NONPOSITIVE:
+            return self.nonpositive_receipts
+        return None  # new accounts are counted per account, receipts may be more
+
+
+@dataclass(frozen=True)
+class BatchReview:
+    totals: BatchTotals
+    services: tuple[ServiceTotal, ...]
+    anomalies: BatchAnomalies
+
+
+FIGURES_CACHE_SECONDS = 24 * 3600
+
+
+def batch_review(*, batch: Batch, sample_size: int = 10) -> BatchReview:
+    """Totals, totals per service and anomalies against the last published batch.
+
+    Three queries when the figures are cached; about a dozen aggregate queries over the
+    batch's receipts when not, whatever the size of the batch. Examples carry
+    `previous_to_pay` (None where there is nothing to compare with).
+    """
+    previous = batch_previous_published(batch=batch)
+    threshold = batch.organization.anomaly_threshold_percent
+    # created_at keeps keys apart even where ids are reused (test databases rolled back).
+    key = (
+        f"billing:batch-figures:v1:{batch.pk}:{batch.created_at.timestamp()}:{batch.receipts_count}:"
+        f"{previous.pk if previous else 0}:{threshold}:{sample_size}"
+    )
+    figures = cache.get(key)
+    if figures is None:
+        figures = _batch_figures(batch=batch, previous=previous, threshold=threshold, sample_size=sample_size)
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    anomalies = BatchAnomalies(
+        previous=previous,
+        threshold_percent=threshold,
+        new_accounts=figures.new_accounts,
+        disappeared_accounts=figures.disappeared_accounts,
+        moved_receipts=figures.moved_receipts,
+        nonpositive_receipts=figures.totals.nonpositive,
+        samples=_samples(batch=batch, previous=previous, sample_ids=figures.sample_ids),
+    )
+    return BatchReview(totals=figures.totals, services=figures.services, anomalies=anomalies)
+
+
+def batch_anomalies(*, batch: Batch, sample_size: int = 10) -> BatchAnomalies:
+    return batch_review(batch=batch, sample_size=sample_size).anomalies
+
+
+def _account_in_batch(batch_id: int) -> Exists:
+    return Exists(Receipt.objects.filter(batch_id=batch_id, account_id=OuterRef("account_id")))
+
+
+def _with_previous(queryset: QuerySet[Receipt], previous: Batch, threshold_percent: Decimal) -> QuerySet[Receipt]:
+    """Join each receipt to the same account and category in `previous` (one indexed LEFT JOIN).
+
+    A join instead of a correlated subquery: the previous total is used three times per row
+    and the subquery would be repeated in the SQL each time.
+    """
+    ratio = Value(threshold_percent / Decimal(100), output_field=DecimalField(max_digits=12, decimal_places=6))
+    return queryset.annotate(
+        previous_receipt=FilteredRelation(
+            "account__receipts",
+            condition=Q(account__receipts__batch_id=previous.pk, account__receipts__category=F("category")),
+        ),
+        previous_to_pay=F("previous_receipt__to_pay"),
+        change=ExpressionWrapper(Abs(F("to_pay") - F("previous_receipt__to_pay")), output_field=_TOTAL),
+        allowed_change=ExpressionWrapper(Abs(F("previous_receipt__to_pay")) * ratio, output_field=_TOTAL),
+    )
+
+
+# Rows without a previous receipt compare NULL and drop out: new accounts are their own anomaly.
+_MOVED = Q(change__gt=F("allowed_change"))
+_NONPOSITIVE = Q(to_pay__lte=0)
+
+
+def _batch_figures(*, batch: Batch, previous: Batch | None, threshold: Decimal, sample_size: int) -> BatchFigures:
+    receipts = Receipt.objects.filter(batch=batch)
+
+    def ids(queryset: QuerySet[Receipt], *order: str) -> tuple[int, ...]:
+        return tuple(queryset.order_by(*(order or ("id",))).values_list("id", flat=True)[:sample_size])
+
+    def accounts(queryset: QuerySet[Receipt]) -> int:
+        return queryset.values("account_id").distinct().count()
+
+    totals = batch_totals(batch=batch)
+    services = tuple(batch_service_totals(batch=batch))
+    sample_ids = {Anomaly.NONPOSITIVE: ids(receipts.filter(_NONPOSITIVE))}
+    if previous is None:
+        return BatchFigures(totals=totals, services=services, sample_ids=sample_ids)
+    new = receipts.filter(~_account_in_batch(previous.pk))
+    gone = Receipt.objects.filter(batch_id=previous.pk).filter(~_account_in_batch(batch.pk))
+    moved = _with_previous(receipts, previous, threshold).filter(_MOVED)
+    sample_ids[Anomaly.NEW] = ids(new)
+    sample_ids[Anomaly.DISAPPEARED] = ids(gone)
+    sample_ids[Anomaly.MOVED] = ids(moved, "-change", "id")
+    return BatchFigures(
+        totals=totals,
+        services=services,
+        new_accounts=accounts(new),
+        disappeared_accounts=accounts(gone),
+        moved_receipts=moved.count(),
+        sample_ids=sample_ids,
+    )
+
+
+def _samples(
+    *, batch: Batch, previous: Batch | None, sample_ids: dict[str, tuple[int, ...]]
+) -> dict[str, list[Receipt]]:
+    """The example receipts by id: one query for this batch's, one for the disappeared ones."""
+    own = [pk for kind, ids in sample_ids.items() if kind != Anomaly.DISAPPEARED for pk in ids]
+    gone = sample_ids.get(Anomaly.DISAPPEARED, ())
+    found: dict[int, Receipt] = {}
+    if own:
+        found.update((r.pk, r) for r in batch_receipts(batch=batch, previous=previous).filter(pk__in=own))
+    if gone:
+        rows = Receipt.objects.filter(pk__in=gone).annotate(previous_to_pay=F("to_pay"))
+        found.update((r.pk, r) for r in rows.select_related("account", "account__property"))
+    return {kind: [found[pk] for pk in ids if pk in found] for kind, ids in sample_ids.items()}
+
+
+def batch_receipts(
+    *, batch: Batch, state: str | None = None, anomaly: str | None = None, previous: Batch | None = None
+) -> QuerySet[Receipt]:
+    """The batch's receipts for its review page, optionally narrowed by publish state or anomaly.
+
+    With a previous batch, each row carries `previous_to_pay` for comparison.
+    """
+    queryset = Receipt.objects.filter(batch=batch)
+    if state:
+        queryset = queryset.filter(publish_state=state)
+    if previous is not None:
+        queryset = _with_previous(queryset, previous, batch.organization.anomaly_threshold_percent)
+    else:
+        queryset = queryset.annotate(previous_to_pay=Value(None, output_field=_TOTAL))
+    if anomaly == Anomaly.NONPOSITIVE:
+        queryset = queryset.filter(_NONPOSITIVE)
+    elif anomaly == Anomaly.NEW:
+        queryset = queryset.filter(~_account_in_batch(previous.pk)) if previous else queryset.none()
+    elif anomaly == Anomaly.MOVED:
+        queryset = queryset.filter(_MOVED) if previous else queryset.none()
+    return queryset.select_related("account", "account__property").order_by("id")
