@@ -30,6 +30,7 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(PY) bench/run_all.py
 
 clean:
