@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -13,6 +13,13 @@ from integration.condo import ReceiptOutcome
 from integration.publishing.explain import receipt_error_explained
 
 PublishState = Receipt.PublishState
+
+# One statement, one parameter row per receipt: the ORM's bulk_update builds a CASE expression
+# per row and field, which cost 30 s of CPU per 5,000 receipts where this costs well under one.
+_UPDATE_OUTCOME = (
+    f"UPDATE {Receipt._meta.db_table} SET publish_state = %s, condo_id = %s, published_at = %s, "
+    "error_code = %s, error_message = %s, updated_at = %s WHERE id = %s"
+)
 
 
 @dataclass(frozen=True)
@@ -31,40 +38,27 @@ def outcomes_store(*, batch_id: int, owner: str, receipt_ids: list[int], outcome
     if len(receipt_ids) != len(outcomes):
         raise ValueError(f"{len(outcomes)} outcomes for {len(receipt_ids)} receipts")
     now = timezone.now()
-    updated: list[Receipt] = []
+    rows: list[tuple] = []
     accepted = rejected = 0
     deferred: list[int] = []
     for receipt_id, outcome in zip(receipt_ids, outcomes):
-        receipt = Receipt(pk=receipt_id, updated_at=now)
         if outcome.accepted:
             accepted += 1
-            receipt.publish_state = PublishState.ACCEPTED
-            receipt.condo_id = outcome.condo_id or ""
-            receipt.published_at = now
-            receipt.error_code = receipt.error_message = ""
+            rows.append((PublishState.ACCEPTED, outcome.condo_id or "", now, "", "", now, receipt_id))
         elif outcome.error is not None and outcome.error.retryable:
             deferred.append(receipt_id)
-            receipt.publish_state = PublishState.PENDING
-            receipt.condo_id = ""
-            receipt.published_at = None
-            receipt.error_code = outcome.error.code
-            receipt.error_message = _message(outcome)
+            rows.append((PublishState.PENDING, "", None, outcome.error.code, _message(outcome), now, receipt_id))
         else:
             rejected += 1
-            receipt.publish_state = PublishState.REJECTED
-            receipt.condo_id = ""
-            receipt.published_at = None
-            receipt.error_code = outcome.error.code if outcome.error else "UNKNOWN"
-            receipt.error_message = _message(outcome)
-        updated.append(receipt)
+            code = outcome.error.code if outcome.error else "UNKNOWN"
+            rows.append((PublishState.REJECTED, "", None, code, _message(outcome), now, receipt_id))
 
     with transaction.atomic():
         holds = Batch.objects.select_for_update().filter(pk=batch_id, lease_owner=owner).values_list("pk", flat=True)
         if not list(holds):
             return None
-        Receipt.objects.bulk_update(
-            updated, ["publish_state", "condo_id", "published_at", "error_code", "error_message", "updated_at"]
-        )
+        with connection.cursor() as cursor:
+            cursor.executemany(_UPDATE_OUTCOME, rows)
         Batch.objects.filter(pk=batch_id).update(
             accepted_count=F("accepted_count") + accepted,
             rejected_count=F("rejected_count") + rejected,
