@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 
 from integration.condo import CondoClient
-from integration.condo.auth import LocalTokenCache, TokenStore
-from integration.condo.resilience import Backoff, CircuitBreaker
+from integration.condo.auth import LocalTokenCache, TokenStore, forget_process_tokens, token_cache
+from integration.condo.resilience import Backoff, CircuitBreaker, forget_shared_breakers
 from integration.sandbox import SandboxServer
 
 SANDBOX_LOGIN = "publisher@sandbox.test"
@@ -25,6 +25,9 @@ SANDBOX_FINGERPRINT = "test-publisher"
 
 @pytest.fixture
 def condo_sandbox(settings):
+    # A new sandbox may get the port of an earlier one: nothing learnt about that one may leak in.
+    forget_shared_breakers()
+    forget_process_tokens()
     server = SandboxServer(port=0).start()
     server.add_service_user(SANDBOX_LOGIN, SANDBOX_PASSWORD)
     server.add_context(SANDBOX_CONTEXT_ID)
@@ -36,8 +39,12 @@ def condo_sandbox(settings):
     settings.CONDO_BACKOFF_BASE = 0.01
     settings.CONDO_BACKOFF_CAP = 0.05
     settings.CONDO_READ_TIMEOUT = 10.0
+    shared = token_cache(settings.CONDO_TOKEN_CACHE)  # Redis in CI: it outlives the test
+    shared.delete(TokenStore(api_url=server.url, login=SANDBOX_LOGIN, cache=shared).key)
     yield server
     server.stop()
+    forget_shared_breakers()
+    forget_process_tokens()
 
 
 def sandbox_client(server: SandboxServer, **options) -> CondoClient:

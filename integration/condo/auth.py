@@ -59,8 +59,17 @@ class LocalTokenCache:
         with self._lock:
             self._values.pop(key, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
 
 _process_cache = LocalTokenCache()
+
+
+def forget_process_tokens() -> None:
+    """Drop the tokens this process keeps when the cache may not hold them (for tests)."""
+    _process_cache.clear()
 
 
 def token_cache(alias: str) -> BaseCache | LocalTokenCache:

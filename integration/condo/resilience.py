@@ -132,3 +132,9 @@ def shared_breaker(url: str, *, threshold: int, cooldown: float) -> CircuitBreak
         if breaker is None:
             breaker = _breakers[url] = CircuitBreaker(threshold=threshold, cooldown=cooldown)
         return breaker
+
+
+def forget_shared_breakers() -> None:
+    """Drop every process-wide breaker (tests start a new sandbox, maybe on a reused port)."""
+    with _breakers_lock:
+        _breakers.clear()

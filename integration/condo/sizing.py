@@ -1,6 +1,7 @@
 """The size of GraphQL variables as Condo measures them (npm `object-sizeof`, contract §1).
 
 Strings count 2 bytes per UTF-16 code unit, keys included; numbers 8; booleans 4; null 0.
+Used for every receipt of a publish, so leaf strings are measured inline, not by a call each.
 """
 
 from __future__ import annotations
@@ -21,18 +22,25 @@ def text_size(value: str) -> int:
 
 def object_sizeof(value: Any) -> int:
     kind = type(value)
-    if kind is str:
-        return len(value) * STRING_BYTES if value.isascii() else len(value.encode("utf-16-le"))
     if kind is dict:
         total = 0
         for key, item in value.items():
-            total += (len(key) * STRING_BYTES if key.isascii() else text_size(key)) + object_sizeof(item)
+            total += len(key) * STRING_BYTES if key.isascii() else text_size(key)
+            if type(item) is str:
+                total += len(item) * STRING_BYTES if item.isascii() else len(item.encode("utf-16-le"))
+            elif item is not None:
+                total += object_sizeof(item)
         return total
     if kind is list or kind is tuple:
         total = 0
         for item in value:
-            total += object_sizeof(item)
+            if type(item) is str:
+                total += len(item) * STRING_BYTES if item.isascii() else len(item.encode("utf-16-le"))
+            elif item is not None:
+                total += object_sizeof(item)
         return total
+    if kind is str:
+        return text_size(value)
     if kind is bool:
         return BOOLEAN_BYTES
     if kind is int or kind is float:

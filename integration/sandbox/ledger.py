@@ -12,23 +12,24 @@ RECEIPT_SELECT = """
 SELECT r.*, a.number, a.unit_name, a.unit_type, a.full_name, a.global_id AS account_global_id,
        a.import_id AS account_import_id, a.is_closed, a.owner_type, a.v AS account_v,
        p.address, p.global_id AS property_global_id, p.import_id AS property_import_id,
-       rc.tin, rc.bic, rc.bank_account, c.status AS context_status
+       rc.tin, rc.bic, rc.bank_account, c.status AS context_status,
+       f.id AS file_id, f.control_sum AS file_control_sum
 FROM receipts r
 JOIN accounts a ON a.id = r.account_id
 JOIN properties p ON p.id = r.property_id
 JOIN recipients rc ON rc.id = r.receiver_id
 JOIN contexts c ON c.id = r.context_id
+LEFT JOIN files f ON f.receipt_id = r.id
 """
 
 RECEIPT_SORT = {"id": "r.id", "period": "r.period", "importId": "r.import_id", "updatedAt": "r.updated_at"}
 ACCOUNT_SORT = {"id": "a.id", "number": "a.number"}
 
 
-def receipt_dict(row: sqlite3.Row, db: sqlite3.Connection) -> dict[str, Any]:
+def receipt_dict(row: sqlite3.Row) -> dict[str, Any]:
     body = json.loads(row["body"])
-    receipt_id = row["id"]
     return {
-        "id": receipt_id,
+        "id": row["id"],
         "importId": row["import_id"],
         "period": row["period"],
         "toPay": row["to_pay"],
@@ -46,8 +47,7 @@ def receipt_dict(row: sqlite3.Row, db: sqlite3.Connection) -> dict[str, Any]:
                      "bankAccount": row["bank_account"], "isApproved": True},
         "property": property_dict(row["property_id"], row["address"], row["property_global_id"], row["property_import_id"]),
         "account": account_dict(row),
-        # Loaded only when a query selects it.
-        "file": lambda *_args, **_kwargs: file_dict(db, receipt_id),
+        "file": {"id": row["file_id"], "controlSum": row["file_control_sum"], "importId": None} if row["file_id"] else None,
     }
 
 
@@ -72,18 +72,13 @@ def account_dict(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def file_dict(db: sqlite3.Connection, receipt_id: str) -> dict[str, Any] | None:
-    row = db.execute("SELECT id, control_sum FROM files WHERE receipt_id = ?", (receipt_id,)).fetchone()
-    return {"id": row["id"], "controlSum": row["control_sum"], "importId": None} if row else None
-
-
 def select_receipts(db: sqlite3.Connection, where: dict | None, sort_by: list[str] | None = None,
                     first: int | None = None, skip: int | None = None, *, include_deleted: bool = False) -> list[dict[str, Any]]:
     sql, params = receipt_filter(where or {}, include_deleted=include_deleted)
     query = f"{RECEIPT_SELECT} WHERE {sql} ORDER BY {_order(sort_by, RECEIPT_SORT, 'r.rowid')}"
     query += " LIMIT ? OFFSET ?"
     params += [first if first is not None else -1, skip or 0]
-    return [receipt_dict(row, db) for row in db.execute(query, params).fetchall()]
+    return [receipt_dict(row) for row in db.execute(query, params).fetchall()]
 
 
 def count_receipts(db: sqlite3.Connection, where: dict | None) -> int:

@@ -6,6 +6,7 @@ so that two concurrent publishes of the same importIds behave like Condo's uniqu
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import sqlite3
 import threading
@@ -15,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, email TEXT, phone TEXT, password TEXT NOT NULL,
     type TEXT NOT NULL, deleted_at TEXT);
@@ -52,8 +54,13 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+_ID_PREFIX = str(uuid.uuid4())[:24]  # random per process; the counter makes each id unique
+_ID_COUNTER = itertools.count(1)
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A UUID-shaped id; uuid4() per row costs more than the rest of saving a receipt."""
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):012x}"
 
 
 class Storage:
@@ -66,6 +73,12 @@ class Storage:
         if db_path:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
+        if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            # A sandbox file from an older layout: start it afresh rather than migrate test data.
+            tables = [row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for table in tables:
+                self.db.execute(f'DROP TABLE IF EXISTS "{table}"')
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.executescript(SCHEMA)
         self.lock = threading.RLock()
 

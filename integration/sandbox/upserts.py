@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -105,8 +106,9 @@ class ReceiptWrites:
         # `raw` (contract 5.3).
         ordered = sorted(services, key=_service_order) if len(services) > 1 else services
         body = json.dumps({"services": ordered, "toPayDetails": details}, ensure_ascii=False, sort_keys=True)
-        compared = "|".join((body, work["period"], work["category_id"], work["account_id"], work["property_id"],
-                             work["receiver_id"], import_id, f"{to_pay:.2f}"))
+        compared = hashlib.sha1("|".join((  # noqa: S324 - a fingerprint, not security
+            body, work["period"], work["category_id"], work["account_id"], work["property_id"], work["receiver_id"],
+            import_id, f"{to_pay:.2f}")).encode()).hexdigest()
         state = self.current.get(import_id)
         if state is None:
             state = {"id": new_id(), "v": 1, "created_at": self.stamp, "balance_updated_at": None}
