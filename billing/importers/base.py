@@ -136,6 +136,7 @@ class ParseContext:
     default_recipient: RecipientKey | None
     tolerance: Decimal = Decimal("0.01")
     calamine_max_rows: int = 150_000
+    max_rows: int = 1_000_000
     # GIS payment documents carry no account number or address: they are found by ЕЛС/ЖКУ id.
     accounts_by_els: Callable[[], dict[str, tuple[str, str, str, str]]] | None = None
 

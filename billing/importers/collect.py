@@ -109,6 +109,7 @@ class RegistryCollector:
         self._receipts: dict[tuple[str, str], ReceiptDraft] = {}
         self._wrong_periods: Counter[date] = Counter()
         self._missing_recipient_reported = False
+        self._last_row = -1
 
     # --- feeding ------------------------------------------------------------------------------
 
@@ -133,7 +134,9 @@ class RegistryCollector:
 
     def add(self, row: ParsedRow) -> None:
         result = self.result
-        result.rows_read = max(result.rows_read, row.row)
+        if row.row != self._last_row:
+            self._last_row = row.row
+            result.rows_read += 1
         if row.period != self._period:
             self._wrong_periods[row.period] += 1
             self.add_error(RowError(row.row, "Период", period_label(row.period),

@@ -185,7 +185,8 @@ class DeskExcelParser:
 
     def rows(self, source: RegistrySource, context: ParseContext) -> Iterator[ParsedRow | RowError]:
         refuse_unsafe_sheet(source, 0, 1)
-        rows = iter_rows(source, 0, calamine_max_rows=context.calamine_max_rows)
+        rows = iter_rows(source, 0, calamine_max_rows=context.calamine_max_rows,
+                             max_rows=context.max_rows)
         header = next(rows, None)
         if header is None or not any(value not in (None, "") for value in header[1]):
             raise ImportRefused("Первая строка первого листа пустая: в ней должны быть заголовки столбцов шаблона.")

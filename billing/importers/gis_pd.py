@@ -59,7 +59,8 @@ class GisPaymentDocumentParser:
         services, errors = self._services(source, context, money, quantity)
         yield from errors
         accounts = context.accounts_by_els() if context.accounts_by_els else {}
-        for number, values in iter_rows(source, SECTIONS_1_2, calamine_max_rows=context.calamine_max_rows):
+        for number, values in iter_rows(source, SECTIONS_1_2, calamine_max_rows=context.calamine_max_rows,
+                             max_rows=context.max_rows):
             if number < FIRST_ROW_1_2 or all(value in (None, "") for value in values):
                 continue
             row_errors: list[RowError] = []
@@ -73,7 +74,8 @@ class GisPaymentDocumentParser:
     def _services(self, source, context, money, quantity):
         by_document: dict[str, list[ServiceDraft]] = {}
         errors: list[RowError] = []
-        for number, values in iter_rows(source, SECTIONS_3_6, calamine_max_rows=context.calamine_max_rows):
+        for number, values in iter_rows(source, SECTIONS_3_6, calamine_max_rows=context.calamine_max_rows,
+                             max_rows=context.max_rows):
             if number < FIRST_ROW_3_6 or all(value in (None, "") for value in values):
                 continue
             found: dict[str, object] = {}

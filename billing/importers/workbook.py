@@ -24,14 +24,14 @@ def sheet_names(source: RegistrySource) -> list[str]:
 
 
 def iter_rows(source: RegistrySource, sheet: int | str = 0, *, calamine_max_rows: int = 150_000,
-              prefer_streaming: bool = False) -> Iterator[Row]:
+              prefer_streaming: bool = False, max_rows: int | None = None) -> Iterator[Row]:
     streaming = source.kind == "xlsx" and (
         prefer_streaming or (source.rows_total is not None and source.rows_total > calamine_max_rows)
     )
     if streaming:
         yield from _openpyxl_rows(source, sheet)
     else:
-        yield from _calamine_rows(source, sheet)
+        yield from _calamine_rows(source, sheet, max_rows)
 
 
 def _calamine(source: RegistrySource):
@@ -43,7 +43,7 @@ def _calamine(source: RegistrySource):
         raise ImportRefused(f"Файл не удаётся прочитать как книгу {source.kind}: он повреждён или имеет другой формат.") from error
 
 
-def _calamine_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:
+def _calamine_rows(source: RegistrySource, sheet: int | str, max_rows: int | None = None) -> Iterator[Row]:
     with _calamine(source) as workbook:
         try:
             data = workbook.get_sheet_by_index(sheet) if isinstance(sheet, int) else workbook.get_sheet_by_name(sheet)
@@ -52,6 +52,9 @@ def _calamine_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:
         start = data.start
         if start is None:
             return
+        if max_rows is not None:
+            # xls and ods are not scanned before reading (no zip of XML to count in): check here.
+            check_height(source, data.height, max_rows)
         first_row, first_column = start
         pad = [None] * first_column
         for index, values in enumerate(data.iter_rows()):

@@ -61,6 +61,7 @@ def _context(organization: Organization, period: date) -> ParseContext:
         default_recipient=(recipient.tin, recipient.bic, recipient.bank_account) if recipient else None,
         tolerance=Decimal(str(getattr(settings, "IMPORT_TOTAL_TOLERANCE", "0.01"))),
         calamine_max_rows=getattr(settings, "IMPORT_CALAMINE_MAX_ROWS", 150_000),
+        max_rows=settings.IMPORT_MAX_ROWS,
         accounts_by_els=lambda: _accounts_by_els(organization),
     )
 
