@@ -54,3 +54,13 @@ def test_the_row_limit_applies_to_ods_too(organization, importer, tmp_path, sett
                               by=importer)
     assert outcome.batch is None and "больше 5 строк" in str(outcome.result.errors[0])
     assert Batch.objects.count() == 0
+
+
+def test_big_sheets_stream_through_openpyxl_with_the_same_result(organization, importer, desk_file, settings):
+    from billing.services.imports import registry_parse
+
+    calamine = registry_parse(organization=organization, period=PERIOD, path=desk_file, source_name="r.xlsx")
+    settings.IMPORT_CALAMINE_MAX_ROWS = 5  # the desk file has 25 rows: above the threshold, it streams
+    streamed = registry_parse(organization=organization, period=PERIOD, path=desk_file, source_name="r.xlsx")
+    assert streamed.errors == [] and streamed.summary() == calamine.summary()
+    assert [r.amounts for r in streamed.receipts] == [r.amounts for r in calamine.receipts]
