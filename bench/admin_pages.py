@@ -241,9 +241,13 @@ def pages(batch) -> list[tuple[str, str]]:
         ("receipt list: search account number", f"{receipt_list}?q={some.account.number}"),
         ("receipt list: search name prefix", f"{receipt_list}?q=Смирнов 1234"),
         ("receipt list: page 50", f"{receipt_list}?p=50"),
+        # No receipt is rejected here: the worst case of a filter on an unindexed column.
+        ("receipt list: state rejected (none)", f"{receipt_list}?publish_state__exact=rejected"),
+        ("receipt list: an old month only", f"{receipt_list}?period=2025-01-01"),
         ("batch list", "/admin/billing/batch/"),
         ("batch page", batch_page),
         ("batch page: moved > threshold", f"{batch_page}?anomaly=moved"),
+        ("batch page: new accounts", f"{batch_page}?anomaly=new"),
         ("batch page: last page", f"{batch_page}?page={max(batch.receipts_count // 50, 1)}"),
     ]
 

@@ -135,15 +135,17 @@ def receipt_list_queryset(queryset: QuerySet[Receipt]) -> QuerySet[Receipt]:
 
 
 def receipt_search(queryset: QuerySet[Receipt], term: str) -> QuerySet[Receipt]:
-    """Receipts of accounts found by exact number, address prefix or name prefix.
+    """Receipts of accounts found by exact number, else by address prefix or name prefix.
 
-    Accounts are found first (small, indexed tables) and receipts follow through the
-    account index, so a search never scans the receipts table.
+    Accounts are found first and receipts follow through the account index, so a search never
+    scans the receipts table. An exact account number wins on its own: it is an index lookup,
+    while the prefixes read the whole accounts table.
     """
     term = term.strip()
     if not term:
         return queryset
-    accounts = Account.objects.filter(
-        Q(number=term) | Q(full_name__istartswith=term) | Q(property__address__istartswith=term)
-    ).values("pk")
-    return queryset.filter(account_id__in=accounts)
+    by_number = list(Account.objects.filter(number=term).values_list("pk", flat=True)[:100])
+    if by_number:
+        return queryset.filter(account_id__in=by_number)
+    accounts = Account.objects.filter(Q(full_name__istartswith=term) | Q(property__address__istartswith=term))
+    return queryset.filter(account_id__in=accounts.values("pk"))

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
 RECEIPTS_PER_PAGE = 50
+MAX_PAGE = 100_000  # 5,000,000 receipts; keeps a hand-typed page number within an SQL integer
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,13 @@ def batch_action_view(
     try:
         action.run(batch=batch, by=request.user, reason=request.POST.get("reason", ""))
     except ActionForbidden as error:
-        context = {**model_admin.admin_site.each_context(request), "title": "Действие запрещено", "batch": batch,
-                   "message": error.message, "opts": model_admin.opts}
+        context = {
+            **model_admin.admin_site.each_context(request),
+            "title": "Действие запрещено",
+            "opts": model_admin.opts,
+            "batch": batch,
+            "message": error.message,
+        }
         return TemplateResponse(request, "admin/billing/batch/forbidden.html", context, status=403)
     except ApplicationError as error:
         model_admin.message_user(request, error.message, level=messages.ERROR)
@@ -136,7 +142,7 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
 
 def _page_number(raw: str | None) -> int:
     try:
-        return max(int(raw or 1), 1)
+        return min(max(int(raw or 1), 1), MAX_PAGE)
     except ValueError:
         return 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.formats import date_format, number_format
@@ -75,6 +76,8 @@ class BatchAdmin(admin.ModelAdmin):
         return [*action_urls, *super().get_urls()]
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied  # the page is read-only; changes go through the action URLs
         return batch_views.batch_review_view(self, request, object_id)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
