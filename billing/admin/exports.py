@@ -1,0 +1,153 @@
+"""Excel downloads from the batch admin: a batch's receipts, its reconciliation, the monthly summary.
+
+`ExportAdminMixin` goes in front of BatchAdmin's bases; `export_receipts_action` goes into its
+`actions`. Every view checks `billing.view_batch` itself: admin_view only asks for staff.
+The xlsx is written to a temporary file on disk and streamed (see billing.exports.writer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from billing.errors import ApplicationError
+from billing.exports.receipts import receipts_export
+from billing.exports.reconciliation import reconciliation_export
+from billing.exports.summary import summary_export
+from billing.exports.writer import XLSX_CONTENT_TYPE, export_to_tempfile
+from billing.models import Batch, Organization
+from integration.models import Reconciliation
+
+EXPORT_PERMISSION = "billing.view_batch"
+
+
+@dataclass(frozen=True)
+class ExportTool:
+    """A button above the batch list (the same shape as BatchAdmin's ObjectTool)."""
+
+    url: str
+    label: str
+
+
+def xlsx_response(export, *, filename: str, **kwargs) -> FileResponse:
+    """Stream an export from a temporary file; FileResponse closes (and so deletes) it."""
+    return FileResponse(export_to_tempfile(export, **kwargs), as_attachment=True, filename=filename,
+                        content_type=XLSX_CONTENT_TYPE)
+
+
+def _require_export_permission(request: HttpRequest) -> None:
+    if not request.user.has_perm(EXPORT_PERMISSION):
+        raise PermissionDenied
+
+
+class SummaryForm(forms.Form):
+    period = forms.DateField(
+        label="Период", input_formats=["%Y-%m", "%m.%Y"], help_text="Месяц начислений, например 2026-10.",
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.order_by("name"), required=False, label="Управляющая компания",
+        empty_label="Все управляющие компании")
+
+    def clean_period(self) -> date:
+        return self.cleaned_data["period"].replace(day=1)
+
+
+class ExportAdminMixin:
+    """Adds `<pk>/export/receipts/`, `<pk>/export/reconciliation/` and `export/summary/` to BatchAdmin."""
+
+    def _export_url_name(self, what: str) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_export_{what}"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        urls = [
+            path("export/summary/", view(self.export_summary_view), name=self._export_url_name("summary")),
+            path("<path:object_id>/export/receipts/", view(self.export_receipts_view),
+                 name=self._export_url_name("receipts")),
+            path("<path:object_id>/export/reconciliation/", view(self.export_reconciliation_view),
+                 name=self._export_url_name("reconciliation")),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def get_object_tools(self, request: HttpRequest) -> list:
+        tools = list(super().get_object_tools(request)) if hasattr(super(), "get_object_tools") else []
+        if request.user.has_perm(EXPORT_PERMISSION):
+            tools.append(ExportTool(reverse(f"admin:{self._export_url_name('summary')}"), "Сводка за месяц (Excel)"))
+        return tools
+
+    def _export_batch(self, request: HttpRequest, object_id: str) -> Batch:
+        _require_export_permission(request)
+        batch = Batch.objects.select_related("organization").filter(pk=_int_or_404(unquote(object_id))).first()
+        if batch is None:
+            raise Http404("Пакет не найден.")
+        return batch
+
+    def export_receipts_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        batch = self._export_batch(request, object_id)
+        try:
+            return xlsx_response(receipts_export, batches=[batch], filename=f"kvitancii-paket-{batch.pk}.xlsx")
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
+
+    def export_reconciliation_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        batch = self._export_batch(request, object_id)
+        reconciliation = (
+            Reconciliation.objects.select_related("batch__organization")
+            .filter(batch=batch).order_by("-created_at", "-pk").first()
+        )
+        if reconciliation is None:
+            messages.warning(request, f"{batch}: сверки с Condo ещё не было.")
+            return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
+        return xlsx_response(reconciliation_export, reconciliation=reconciliation,
+                             filename=f"sverka-paket-{batch.pk}-{reconciliation.pk}.xlsx")
+
+    def export_summary_view(self, request: HttpRequest) -> HttpResponse:
+        """Without `?period=` a small form; with it the file (`&organization=<id>` narrows it)."""
+        _require_export_permission(request)
+        if "period" in request.GET:
+            form = SummaryForm(request.GET)
+            if form.is_valid():
+                period, organization = form.cleaned_data["period"], form.cleaned_data["organization"]
+                suffix = f"-{organization.tin}" if organization else ""
+                return xlsx_response(summary_export, period=period, organization=organization,
+                                     filename=f"svodka-{period:%Y-%m}{suffix}.xlsx")
+        else:
+            form = SummaryForm(initial={"period": _previous_month()})
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": "Сводка за месяц", "form": form}
+        return TemplateResponse(request, "admin/billing/batch/export_summary.html", context)
+
+
+@admin.action(description="Выгрузить квитанции выбранных пакетов в Excel", permissions=["view"])
+def export_receipts_action(modeladmin, request: HttpRequest, queryset: QuerySet[Batch]) -> HttpResponse | None:
+    _require_export_permission(request)
+    batches = list(queryset.order_by("pk"))
+    filename = f"kvitancii-paket-{batches[0].pk}.xlsx" if len(batches) == 1 else f"kvitancii-{len(batches)}-paketov.xlsx"
+    try:
+        return xlsx_response(receipts_export, batches=batches, filename=filename)
+    except ApplicationError as error:
+        modeladmin.message_user(request, error.message, level=messages.ERROR)
+        return None
+
+
+def _int_or_404(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404("Пакет не найден.") from None
+
+
+def _previous_month() -> date:
+    today = timezone.localdate()
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)

@@ -1,0 +1,64 @@
+"""«Сверка с Condo»: the differences one reconciliation found, with its totals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import IO
+
+from billing.exports.writer import Column, SheetWriter, key_value_sheet, new_workbook
+from integration.models import Reconciliation
+
+KINDS = {
+    "missing": "Нет в Condo",
+    "extra": "Лишняя в Condo",
+    "amount": "Сумма отличается",
+}
+COLUMNS = (
+    Column("Расхождение", width=20),
+    Column("Лицевой счёт", width=16),
+    Column("importId", width=44),
+    Column("Сумма в пакете", "money", 16),
+    Column("Сумма в Condo", "money", 16),
+    Column("Разница (Condo − пакет)", "money", 18),
+)
+
+
+def reconciliation_export(*, reconciliation: Reconciliation, out: IO[bytes]) -> int:
+    """Write the differences of one reconciliation to `out`; returns the number of rows.
+
+    Amounts are stored as decimal strings and written as exact numbers.
+    """
+    workbook = new_workbook()
+    sheet = SheetWriter(workbook, "Расхождения", COLUMNS)
+    for difference in reconciliation.differences:
+        ours, theirs = _money(difference.get("batch_to_pay")), _money(difference.get("condo_to_pay"))
+        delta = (theirs or Decimal("0")) - (ours or Decimal("0"))
+        kind = difference.get("kind", "")
+        sheet.append([KINDS.get(kind, kind), difference.get("account"), difference.get("import_id"), ours, theirs, delta])
+    sheet.close()
+    found = reconciliation.missing_in_condo + reconciliation.extra_in_condo + reconciliation.amount_differs
+    batch = reconciliation.batch
+    figures = [
+        ("Пакет", f"№{batch.pk}", "text"),
+        ("УК", f"{batch.organization.name} (ИНН {batch.organization.tin})", "text"),
+        ("Период", batch.period, "month"),
+        ("Сверка выполнена", reconciliation.created_at, "datetime"),
+        ("Расхождений нет", "да" if reconciliation.is_consistent else "нет", "text"),
+        ("Квитанций в пакете", reconciliation.batch_receipts, "int"),
+        ("Квитанций в Condo", reconciliation.condo_receipts, "int"),
+        ("Сумма пакета", reconciliation.batch_total, "money"),
+        ("Сумма в Condo", reconciliation.condo_total, "money"),
+        ("Нет в Condo", reconciliation.missing_in_condo, "int"),
+        ("Лишние в Condo", reconciliation.extra_in_condo, "int"),
+        ("Сумма отличается", reconciliation.amount_differs, "int"),
+    ]
+    if found > sheet.rows:
+        # The reconciliation keeps a bounded sample of differences (DIFFERENCES_KEPT).
+        figures.append((f"В файле первые {sheet.rows} расхождений из {found}", "", "text"))
+    key_value_sheet(workbook, "Итоги", figures)
+    workbook.save(out)
+    return sheet.rows
+
+
+def _money(value: str | None) -> Decimal | None:
+    return None if value in (None, "") else Decimal(value)

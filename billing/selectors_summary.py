@@ -1,0 +1,90 @@
+"""The monthly summary per management company: what each one published for a month.
+
+Two queries whatever the month holds: the organizations and the month's batches. Figures
+come from the batch rows' counters, which publishing keeps in the same transaction as each
+receipt's outcome, so no receipt is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Q
+
+from billing.models import Batch, Organization
+
+# Batches that went to Condo (or are on their way) describe the month better than a newer draft.
+REACHED_CONDO = frozenset({
+    Batch.Status.APPROVED,
+    Batch.Status.PUBLISHING,
+    Batch.Status.PUBLISHED,
+    Batch.Status.PARTIALLY_PUBLISHED,
+    Batch.Status.FAILED,
+    Batch.Status.WITHDRAWN,
+})
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    organization: Organization
+    batch: Batch | None  # the batch that stands for the month; None when there is none
+    batches: int
+    last_published_at: datetime | None
+
+    @property
+    def receipts(self) -> int:
+        return self.batch.receipts_count if self.batch else 0
+
+    @property
+    def to_pay(self) -> Decimal:
+        return self.batch.total_to_pay if self.batch else Decimal("0.00")
+
+    @property
+    def accepted(self) -> int:
+        return self.batch.accepted_count if self.batch else 0
+
+    @property
+    def rejected(self) -> int:
+        return self.batch.rejected_count if self.batch else 0
+
+    @property
+    def withdrawn(self) -> int:
+        return self.batch.withdrawn_count if self.batch else 0
+
+    @property
+    def pending(self) -> int:
+        return self.batch.pending_count if self.batch else 0
+
+
+def monthly_summary(*, period: date, organization: Organization | None = None) -> list[SummaryRow]:
+    """One row per active organization, or any with a batch that month, ordered by name.
+
+    A month may hold several batches (a rejected draft, a superseded one and its correction):
+    the row shows the newest batch that reached Condo, or else the newest of any kind, and
+    superseded batches never stand for the month.
+    """
+    batches = Batch.objects.filter(period=period).order_by("created_at", "pk")
+    organizations = Organization.objects.filter(Q(is_active=True) | Q(batches__period=period)).distinct()
+    if organization is not None:
+        batches = batches.filter(organization=organization)
+        organizations = organizations.filter(pk=organization.pk)
+    by_organization: dict[int, list[Batch]] = {}
+    for batch in batches:
+        by_organization.setdefault(batch.organization_id, []).append(batch)
+    rows = []
+    for org in organizations.order_by("name", "pk"):
+        month = by_organization.get(org.pk, [])
+        published = [batch.published_at for batch in month if batch.published_at]
+        rows.append(SummaryRow(organization=org, batch=standing_batch(month), batches=len(month),
+                               last_published_at=max(published, default=None)))
+    return rows
+
+
+def standing_batch(batches: list[Batch]) -> Batch | None:
+    """The batch that stands for an organization's month, from its batches oldest first."""
+    candidates = [batch for batch in batches if batch.status != Batch.Status.SUPERSEDED]
+    reached = [batch for batch in candidates if batch.status in REACHED_CONDO]
+    chosen = reached or candidates
+    return chosen[-1] if chosen else None
