@@ -1,0 +1,134 @@
+"""`{% desk_dashboard %}` on the admin index: the 12-month grid, the chart and the queues.
+
+The chart is an SVG drawn here on the server: no JavaScript, nothing from a CDN. Money stays
+Decimal in every label; it becomes a float only to place a point in pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+
+from billing.selectors_dashboard import (
+    ChartPoint,
+    dashboard_chart,
+    dashboard_counts,
+    dashboard_grid,
+    dashboard_months,
+)
+
+register = template.Library()
+
+VIEW_PERMISSION = "billing.view_batch"
+MONTH_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
+
+# Chart geometry, in SVG user units (the SVG scales to its container).
+WIDTH, HEIGHT = 760, 280
+LEFT, RIGHT, TOP, BOTTOM = 64, 96, 16, 44
+TICKS = 4
+
+
+def month_label(period: date) -> str:
+    return f"{MONTH_SHORT[period.month - 1]} {period:%Y}"
+
+
+def nice_ceiling(value: Decimal) -> Decimal:
+    """The smallest 1, 2, 2.5 or 5 × 10^k not below `value`, so axis ticks are round numbers."""
+    if value <= 0:
+        return Decimal(1)
+    exponent = value.adjusted()
+    for step in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)):
+        candidate = step.scaleb(exponent)
+        if candidate >= value:
+            return candidate
+    return Decimal(10).scaleb(exponent)  # unreachable: 10 × 10^k always covers
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    center: float
+    line_y: float
+    label: str
+    year: str  # under the first month and under each January
+    full: str
+    receipts: str
+    to_pay: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: float
+    receipts: str
+    to_pay: str
+
+
+def chart_geometry(points: list[ChartPoint]) -> dict:
+    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    receipts_max = nice_ceiling(Decimal(max((p.receipts for p in points), default=0)))
+    money_max = nice_ceiling(max((p.to_pay for p in points), default=Decimal(0)))
+    slot = plot_width / max(len(points), 1)
+    bottom = TOP + plot_height
+
+    def y_of(value: Decimal, top: Decimal) -> float:
+        return round(bottom - plot_height * float(value / top), 1)
+
+    bars = []
+    for index, point in enumerate(points):
+        x = LEFT + slot * index
+        y = y_of(Decimal(point.receipts), receipts_max)
+        bars.append(Bar(
+            x=round(x + slot * 0.2, 1), y=y, width=round(slot * 0.6, 1), height=round(bottom - y, 1),
+            center=round(x + slot / 2, 1), line_y=y_of(point.to_pay, money_max),
+            label=MONTH_SHORT[point.period.month - 1],
+            year=f"{point.period:%Y}" if index == 0 or point.period.month == 1 else "",
+            full=month_label(point.period),
+            receipts=number_format(point.receipts, force_grouping=True),
+            to_pay=number_format(point.to_pay, decimal_pos=2, force_grouping=True),
+        ))
+    ticks = []
+    for n in range(TICKS + 1):
+        share = Decimal(n) / TICKS
+        ticks.append(Tick(
+            y=round(bottom - plot_height * n / TICKS, 1),
+            receipts=number_format((receipts_max * share).normalize(), decimal_pos=0, force_grouping=True),
+            to_pay=number_format((money_max * share).normalize(), decimal_pos=0, force_grouping=True),
+        ))
+    return {
+        "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP, "bottom": bottom,
+        "bars": bars, "ticks": ticks, "line": " ".join(f"{bar.center},{bar.line_y}" for bar in bars),
+        "label_y": bottom + 16, "year_y": bottom + 30,
+        "description": "; ".join(
+            f"{month_label(p.period)}: {number_format(p.receipts, force_grouping=True)} квитанций, "
+            f"{number_format(p.to_pay, decimal_pos=2, force_grouping=True)} ₽" for p in points),
+    }
+
+
+@register.inclusion_tag("admin/billing/dashboard.html", takes_context=True)
+def desk_dashboard(context) -> dict:
+    """Shown to those who may view batches; others get the stock index only."""
+    request = context["request"]
+    if not request.user.has_perm(VIEW_PERMISSION):
+        return {"show": False}
+    months = dashboard_months(today=timezone.localdate())
+    counts = dashboard_counts()
+    batch_list = reverse("admin:billing_batch_changelist")
+    return {
+        "show": True,
+        "months": [{"label": MONTH_SHORT[m.month - 1], "year": f"{m:%Y}", "full": month_label(m)} for m in months],
+        "grid": dashboard_grid(months=months),
+        "chart": chart_geometry(dashboard_chart(months=months)),
+        "counts": counts,
+        "batch_list": batch_list,
+        "awaiting_url": f"{batch_list}?status__exact=submitted",
+        "failed_url": f"{batch_list}?status__exact=failed",
+    }
