@@ -240,8 +240,13 @@ class CondoClient:
                 verdict: calls.Verdict, request_id: str) -> None:
         duration_ms = int((self.clock.monotonic() - started) * 1000)
         outcome = {calls.OK: "ok", calls.PARTIAL: "partial"}.get(verdict.kind, "error")
-        error_class = "" if outcome != "error" else ("transient" if verdict.kind in (calls.TRANSIENT, calls.TOO_LARGE, calls.UNAUTHENTICATED) else "permanent")
-        record = CallRecord(name, receipts, answer.sent_bytes, attempt, duration_ms, outcome, error_class, verdict.code, request_id)
+        error_class = ""
+        if outcome == "error":
+            # Too large (split and resent) and unauthenticated (logged in again) are followed up too.
+            retried = verdict.kind in (calls.TRANSIENT, calls.TOO_LARGE, calls.UNAUTHENTICATED)
+            error_class = "transient" if retried else "permanent"
+        record = CallRecord(name, receipts, answer.sent_bytes, attempt, duration_ms, outcome, error_class,
+                            verdict.code, request_id)
         level = logging.INFO if outcome != "error" else logging.WARNING
         logger.log(level, "condo %s: receipts=%s bytes=%s attempt=%s duration_ms=%s http=%s outcome=%s%s request_id=%s",
                    name, receipts, record.bytes, attempt, duration_ms, answer.status, outcome,

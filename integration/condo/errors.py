@@ -113,5 +113,7 @@ def describe(errors: list[dict[str, Any]]) -> str:
         extensions = error.get("extensions") or {}
         label = "/".join(str(v) for v in (extensions.get("code"), extensions.get("type")) if v)
         text = str(error.get("message") or "")[:200]
+        if text.startswith("Unexpected error value"):
+            text = "Unexpected error value"  # the rest quotes the receipt, personal data included
         parts.append(f"{label}: {text}" if label else text)
     return "; ".join(parts)

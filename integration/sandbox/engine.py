@@ -30,6 +30,8 @@ from integration.sandbox.sizing import object_sizeof
 if TYPE_CHECKING:
     from integration.sandbox.server import SandboxState
 
+MAX_PREPARED = 256
+
 
 @dataclass
 class Prepared:
@@ -117,6 +119,8 @@ class Engine:
         key = (query, operation_name)
         prepared = self._prepared.get(key)
         if prepared is None:
+            if len(self._prepared) >= MAX_PREPARED:  # any client may send any text: stay bounded
+                self._prepared.clear()
             prepared = self._prepared[key] = self._build(query, operation_name)
         return prepared
 

@@ -67,8 +67,8 @@ class FaultConfig:
     reject: dict[str, str | Rejection] = field(default_factory=dict)
     token_ttl_seconds: float | None = None
     include_login: bool = False
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-    _calls: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _calls: int = field(default=0, init=False, repr=False)
 
     def counts(self, operation: str) -> bool:
         return self.include_login or operation not in LOGIN_OPERATIONS

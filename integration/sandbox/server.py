@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +31,7 @@ logger = logging.getLogger("integration.sandbox")
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_/=+-]+$")
 MAX_BODY_BYTES = 100 * 1024 * 1024  # express's JSON parser limit (contract §1)
+MAX_CALLS_KEPT = 10_000
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,8 @@ class SandboxState:
     max_query_length: int = 8192
     receipts_limit: int = 1000
     logins: int = 0
-    calls: list[CallSeen] = field(default_factory=list)
+    # The latest calls, for tests and the curious; bounded so a demo left running stays small.
+    calls: deque[CallSeen] = field(default_factory=lambda: deque(maxlen=MAX_CALLS_KEPT))
     schema: Any = field(default_factory=project_schema)
     checker: InputChecker = field(default_factory=InputChecker)
     guard: LoginGuard = field(default_factory=LoginGuard)
