@@ -1,6 +1,7 @@
 from billing.models.batches import Batch, BatchTransition
 from billing.models.imports import RegistryUpload, SberColumnMap
 from billing.models.organizations import Account, Organization, Property, Recipient
+from billing.models.pdfs import ReceiptPdf
 from billing.models.receipts import Receipt, ServiceLine, receipt_import_id
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "Organization",
     "Property",
     "Receipt",
+    "ReceiptPdf",
     "Recipient",
     "RegistryUpload",
     "SberColumnMap",

@@ -238,3 +238,24 @@ PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=180)
 # Failed batches are retried automatically after 5, 10, 20 … minutes, at most this many times.
 PUBLISH_RETRY_BASE_SECONDS = env.int("PUBLISH_RETRY_BASE_SECONDS", default=300)
 PUBLISH_MAX_AUTO_RETRIES = env.int("PUBLISH_MAX_AUTO_RETRIES", default=6)
+
+# --- Receipt PDFs ----------------------------------------------------------------------------
+# Condo takes a receipt's PDF as base64 inside the GraphQL variables (contract §7), and the
+# variables are capped at 512 KiB as object-sizeof counts them: 2 bytes per character, so about
+# 262,000 base64 characters. Derived from the client's own margin under that cap (less room for
+# the rest of the request), this is about 180 KB of PDF. Raise CONDO_MAX_VARIABLES_BYTES (and this
+# follows) only after the operator has raised Condo's REQUEST_LIMIT_CONFIG.
+RECEIPT_PDF_MAX_BYTES = env.int("RECEIPT_PDF_MAX_BYTES", default=(CONDO_MAX_VARIABLES_BYTES // 2 - 1024) // 4 * 3)
+# An uploaded ZIP of PDFs: its own size, and how many members it may hold at most (a batch's
+# archive may also hold at most its receipts plus a few stray files; see billing/services/pdf_archive.py).
+RECEIPT_PDF_ARCHIVE_MAX_BYTES = env.int("RECEIPT_PDF_ARCHIVE_MAX_BYTES", default=1024 * 1024 * 1024)
+RECEIPT_PDF_ARCHIVE_MAX_FILES = env.int("RECEIPT_PDF_ARCHIVE_MAX_FILES", default=200_000)
+# PDFs are stored through Django's storage API under random names and only ever streamed by a
+# view that checks access. By default they go to the default storage (MEDIA_ROOT); set
+# RECEIPT_PDF_STORAGE_BACKEND (for an S3-compatible store, "storages.backends.s3.S3Storage" from
+# django-storages[s3]) and its options as JSON to keep them elsewhere.
+if env.str("RECEIPT_PDF_STORAGE_BACKEND", default=""):
+    STORAGES["receipt_pdfs"] = {
+        "BACKEND": env.str("RECEIPT_PDF_STORAGE_BACKEND"),
+        "OPTIONS": env.json("RECEIPT_PDF_STORAGE_OPTIONS", default={}),
+    }
