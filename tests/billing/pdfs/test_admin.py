@@ -1,0 +1,130 @@
+"""The PDF pages of a batch: upload and report, send, download; who may do what."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from billing.models import Batch, ReceiptPdf
+from tests.billing.pdfs.support import make_pdf, stored_files, zip_of
+from tests.factories import UserFactory
+from tests.integration.publishing.builders import batch_with_receipts
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.billing.pdfs.admin_urls")]
+
+
+def upload(client, batch, entries: dict[str, bytes]):
+    archive = io.BytesIO(zip_of(entries))
+    archive.name = "pdfs.zip"
+    return client.post(reverse("admin:billing_batch_pdfs", args=[batch.pk]), {"archive": archive})
+
+
+def test_the_upload_page_is_for_accountants_only(client, batch, accountant, approver):
+    url = reverse("admin:billing_batch_pdfs", args=[batch.pk])
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    assert "login" in client.get(url)["Location"]
+    client.force_login(UserFactory(username="staff-no-role"))
+    assert client.get(url).status_code == 403
+    assert upload(client, batch, {"00000000.pdf": make_pdf()}).status_code == 403
+    client.force_login(approver)  # sees the state, may not upload
+    page = client.get(url)
+    assert page.status_code == 200 and "Квитанций с PDF" in page.content.decode()
+    assert 'type="file"' not in page.content.decode()
+    assert upload(client, batch, {"00000000.pdf": make_pdf()}).status_code == 403
+    assert not ReceiptPdf.objects.exists()
+    client.force_login(accountant)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Загрузить PDF" in page.content.decode() and "00012345_102026.pdf" in page.content.decode()
+
+
+def test_an_upload_shows_the_report_with_names_escaped(client, batch, accountant, pdf_storage):
+    client.force_login(accountant)
+    response = upload(client, batch, {
+        "00000000.pdf": make_pdf(), "00000001.pdf": b"not a pdf", "<script>alert(1)</script>.pdf": make_pdf("x"),
+    })
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Результат загрузки" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;.pdf" in page and "<script>alert(1)" not in page
+    assert "не начинается с «%PDF-»" in page
+    assert "00000002 (ЖКУ)" in page  # the receipt left without a file
+    assert ReceiptPdf.objects.get().receipt.account.number == "00000000"
+
+
+def test_a_hostile_archive_is_refused_on_the_page_and_nothing_is_stored(client, batch, accountant, pdf_storage):
+    client.force_login(accountant)
+    response = upload(client, batch, {"00000000.pdf": make_pdf(), "../../evil.pdf": make_pdf()})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Архив не принят, ничего не сохранено" in page and "«..»" in page
+    assert not ReceiptPdf.objects.exists() and stored_files(pdf_storage) == []
+
+
+def test_the_upload_needs_a_csrf_token(batch, accountant):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(accountant)
+    assert upload(client, batch, {"00000000.pdf": make_pdf()}).status_code == 403
+    assert not ReceiptPdf.objects.exists()
+
+
+def test_the_download_streams_the_pdf_to_viewers_only(client, batch, accountant, approver, pdf_storage):
+    client.force_login(accountant)
+    upload(client, batch, {"00000001.pdf": make_pdf("downloaded")})
+    pdf = ReceiptPdf.objects.get()
+    url = reverse("admin:billing_batch_pdf_download", args=[batch.pk, pdf.receipt_id])
+
+    client.force_login(approver)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert 'attachment; filename="00000001_102026_housing.pdf"' == response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == make_pdf("downloaded")
+
+    client.force_login(UserFactory(username="staff-no-role"))
+    assert client.get(url).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302
+    # A receipt of another batch is not reachable through this batch.
+    other = batch_with_receipts(receipts=1, status=Batch.Status.DRAFT, organization=batch.organization)
+    client.force_login(approver)
+    assert client.get(reverse("admin:billing_batch_pdf_download", args=[other.pk, pdf.receipt_id])).status_code == 404
+
+
+def test_the_send_button_is_post_only_and_for_approvers(client, accountant, approver, pdf_storage):
+    batch = batch_with_receipts(receipts=1, status=Batch.Status.PUBLISHED)
+    url = reverse("admin:billing_batch_pdfs_send", args=[batch.pk])
+    client.force_login(approver)
+    assert client.get(url).status_code == 405
+    client.force_login(accountant)
+    assert client.post(url).status_code == 403
+    client.force_login(approver)
+    response = client.post(url, follow=True)
+    assert "Нет PDF, ожидающих отправки" in response.content.decode()
+
+
+def test_the_batch_summary_snippet_and_receipt_snippet_render(client, batch, accountant, pdf_storage, rf):
+    from django.template.loader import render_to_string
+
+    from billing.admin.receipt_pdfs import receipt_pdf_state_html
+    from tests.billing.pdfs.admin_urls import site
+
+    client.force_login(accountant)
+    upload(client, batch, {"00000000.pdf": make_pdf()})
+    request = rf.get("/")
+    request.user = accountant
+    context = site._registry[Batch].receipt_pdf_context(request, batch)
+    html = render_to_string("admin/billing/batch/pdfs_summary.html", {**context, "request": request})
+    assert "Квитанций с PDF" in html and "1 из 3" in html and "Загрузить PDF (ZIP)" in html
+    assert "Отправить PDF в Condo" not in html  # a draft publishes its PDFs with its receipts
+
+    pdf = ReceiptPdf.objects.select_related("receipt").get()
+    state = receipt_pdf_state_html(receipt=pdf.receipt)
+    assert "Ожидает отправки" in state
+    assert reverse("admin:billing_batch_pdf_download", args=[batch.pk, pdf.receipt_id]) in state
+    other = batch.receipts.exclude(pk=pdf.receipt_id).first()
+    assert "нет PDF" in receipt_pdf_state_html(receipt=other)
