@@ -55,6 +55,9 @@ class Reconciliation(models.Model):
     amount_differs = models.PositiveIntegerField("сумма отличается")
     batch_total = models.DecimalField("сумма пакета", max_digits=18, decimal_places=2)
     condo_total = models.DecimalField("сумма в Condo", max_digits=18, decimal_places=2)
+    # PDFs: receipts whose PDF we sent, and how many of our receipts Condo holds with a file.
+    files_expected = models.PositiveIntegerField("PDF отправлено", default=0)
+    files_in_condo = models.PositiveIntegerField("PDF в Condo", default=0)
     # The differences themselves, as [{"kind", "import_id", "account", "batch_to_pay", "condo_to_pay"}];
     # money as decimal strings.
     differences = models.JSONField("расхождения", default=list)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from billing.models import Batch
+from integration.publishing.files import batch_send_pending_files
 from integration.publishing.lease import batches_without_live_publisher
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
@@ -25,6 +26,11 @@ def publish_enqueue(batch_id: int) -> None:
 
 def publish_batch(batch_id: int) -> str:
     return batch_publish(batch_id=batch_id).summary
+
+
+def send_batch_pdfs(batch_id: int) -> str:
+    """PDFs attached to an already published batch; its status stays as it is."""
+    return batch_send_pending_files(batch_id=batch_id).summary
 
 
 def reconcile_batch(batch_id: int) -> str:

@@ -41,6 +41,7 @@ def iter_receipts(client: CondoClient, context_id: str, period: date) -> Iterato
             to_pay=money_from_wire(row.get("toPay")) or money_from_wire("0"),
             account_number=((row.get("account") or {}).get("number")) or "",
             period=period_from_wire(row["period"]),
+            has_file=bool((row.get("file") or {}).get("id")),
         )
 
 

@@ -104,6 +104,7 @@ class CondoReceipt:
     to_pay: Decimal
     account_number: str
     period: date
+    has_file: bool = False  # a PDF is attached (registerBillingReceiptFile, contract §7)
 
 
 @dataclass(slots=True, frozen=True)

@@ -13,6 +13,7 @@ from billing.models import Batch
 from billing.services.batches import batch_transition
 from integration.condo import CallRecord, CondoClient, CondoError
 from integration.models import CondoCall
+from integration.publishing.files import pdfs_send_pending
 from integration.publishing.lease import lease_claim, lease_owner_name, lease_release, lease_renew
 from integration.publishing.outcomes import outcomes_store
 from integration.publishing.rows import pending_receipts
@@ -83,6 +84,9 @@ def _send_pending(*, batch: Batch, client: CondoClient, owner: str, recorder: Ca
             "batch %s chunk %s: %s accepted, %s rejected, %s deferred",
             batch.pk, recorder.chunk, stored.accepted, stored.rejected, len(stored.deferred),
         )
+    # Each accepted receipt's PDF follows it, under the same lease (integration/publishing/files.py).
+    if pdfs_send_pending(batch=batch, client=client, owner=owner).lease_lost:
+        return "Публикацию продолжил другой процесс."
     return _finish(batch_id=batch.pk, owner=owner, deferred=len(deferred))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from billing.models import Batch, Receipt
+from billing.models import Batch, Receipt, ReceiptPdf
 from billing.money import quantize_money
 from integration.condo import CondoClient
 from integration.models import Reconciliation
@@ -17,7 +17,8 @@ def batch_reconcile(*, batch: Batch, client: CondoClient | None = None) -> Recon
     """Ask Condo what it holds for the batch's context and period and store the comparison.
 
     Rejected receipts were never in Condo and are left out; withdrawn ones are expected to be
-    missing and are reported as such, so a withdrawal shows up here.
+    missing and are reported as such, so a withdrawal shows up here. Files are counted too: a
+    receipt whose PDF Condo confirmed but which holds no file there is a "file_missing" difference.
     """
     from integration.publishing.publisher import CallRecorder
 
@@ -29,8 +30,15 @@ def batch_reconcile(*, batch: Batch, client: CondoClient | None = None) -> Recon
         .values_list("import_id", "account__number", "to_pay")
         .iterator(chunk_size=5000)
     }
+    # Receipts whose PDF Condo confirmed: each should show a file there.
+    files_sent = set(
+        ReceiptPdf.objects.filter(batch=batch, state=ReceiptPdf.State.SENT)
+        .exclude(receipt__publish_state=Receipt.PublishState.WITHDRAWN)
+        .values_list("receipt__import_id", flat=True)
+        .iterator(chunk_size=5000)
+    )
     differences: list[dict] = []
-    missing = extra = differs = condo_count = 0
+    missing = extra = differs = condo_count = files_in_condo = files_missing = 0
     condo_total = Decimal("0")
     seen: set[str] = set()
     for condo in client.iter_receipts(batch.organization.condo_context_id, batch.period):
@@ -42,6 +50,10 @@ def batch_reconcile(*, batch: Batch, client: CondoClient | None = None) -> Recon
             _keep(differences, "extra", condo.import_id, condo.account_number, None, condo.to_pay)
             continue
         seen.add(condo.import_id)
+        files_in_condo += condo.has_file
+        if condo.import_id in files_sent and not condo.has_file:
+            files_missing += 1
+            _keep(differences, "file_missing", condo.import_id, mine[0], mine[1], condo.to_pay)
         if quantize_money(condo.to_pay) != mine[1]:
             differs += 1
             _keep(differences, "amount", condo.import_id, mine[0], mine[1], condo.to_pay)
@@ -51,7 +63,7 @@ def batch_reconcile(*, batch: Batch, client: CondoClient | None = None) -> Recon
             _keep(differences, "missing", import_id, account, to_pay, None)
     return Reconciliation.objects.create(
         batch=batch,
-        is_consistent=not (missing or extra or differs),
+        is_consistent=not (missing or extra or differs or files_missing),
         batch_receipts=len(ours),
         condo_receipts=condo_count,
         missing_in_condo=missing,
@@ -60,6 +72,8 @@ def batch_reconcile(*, batch: Batch, client: CondoClient | None = None) -> Recon
         batch_total=sum((to_pay for _, to_pay in ours.values()), Decimal("0")),
         condo_total=quantize_money(condo_total),
         differences=differences,
+        files_expected=len(files_sent),
+        files_in_condo=files_in_condo,
     )
 
 

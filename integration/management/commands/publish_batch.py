@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.models import Batch
+from integration.publishing.files import SENT_SEPARATELY, batch_send_pending_files, pdfs_pending_count
 from integration.publishing.publisher import batch_publish
 
 
 class Command(BaseCommand):
     help = (
         "Publish a batch to Condo in the foreground (approved, failed, partially published, or publishing "
-        "with an expired lease). Sends only what is not yet accepted; exit 0 when the batch ends published."
+        "with an expired lease). Sends only what is not yet accepted; exit 0 when the batch ends published. "
+        "A published batch with PDFs attached since sends those, and its status stays."
     )
 
     def add_arguments(self, parser):
@@ -21,6 +23,14 @@ class Command(BaseCommand):
             batch = Batch.objects.get(pk=batch_id)
         except Batch.DoesNotExist:
             raise CommandError(f"Пакет №{batch_id} не найден.", returncode=2)
+        if batch.status in SENT_SEPARATELY and not retry_rejected and pdfs_pending_count(batch_id=batch_id):
+            # PDFs attached after publishing go on their own; the batch keeps its status.
+            files = batch_send_pending_files(batch_id=batch_id)
+            if files.busy or files.error:
+                raise CommandError(f"Пакет №{batch_id}: {files.summary}", returncode=1)
+            self.stdout.write(f"Пакет №{batch_id}: {files.summary}")
+            if batch.status == Batch.Status.PUBLISHED:
+                return
         if batch.status == Batch.Status.PUBLISHED:
             self.stdout.write(f"Пакет №{batch_id} уже опубликован: отправлять нечего.")
             return
