@@ -149,7 +149,7 @@ def worker_importer(path: Path) -> None:
                                                             by=user, format_code="auto"))
         if outcome.batch is None:
             raise SystemExit("the bench registry was refused: " + "; ".join(map(str, outcome.result.errors[:3])))
-        _report(rows=outcome.result.rows_read - 1, receipts=outcome.batch.receipts_count,
+        _report(rows=outcome.result.rows_read, receipts=outcome.batch.receipts_count,
                 service_lines=outcome.batch.service_lines_count, cpu=cpu, wall=wall,
                 database=connection.vendor)
     finally:
