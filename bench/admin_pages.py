@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +37,16 @@ REVIEW_PERIOD = date(2026, 10, 1)
 # --- A database of its own -------------------------------------------------------------------------
 
 
-def _prepare_database(keep: bool) -> tuple[str, callable]:
+def _close_connections() -> None:
+    from django.conf import settings
+
+    if settings.configured:
+        from django.db import connections
+
+        connections.close_all()
+
+
+def _prepare_database(keep: bool) -> tuple[str, Callable[[], None]]:
     """Point DATABASE_URL at a fresh bench database; returns a description and a cleanup."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://", "pgsql://")):
@@ -50,9 +60,7 @@ def _prepare_database(keep: bool) -> tuple[str, callable]:
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
 
         def drop() -> None:
-            from django.db import connections
-
-            connections.close_all()
+            _close_connections()
             if not keep:
                 with psycopg.connect(admin_url, autocommit=True) as conn:
                     conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
@@ -62,9 +70,7 @@ def _prepare_database(keep: bool) -> tuple[str, callable]:
     os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
 
     def remove() -> None:
-        from django.db import connections
-
-        connections.close_all()
+        _close_connections()
         if keep:
             print(f"database kept: {directory / 'bench.sqlite3'}")
         else:
