@@ -35,6 +35,8 @@ class Command(BaseCommand):
             "amount_differs": result.amount_differs,
             "batch_total": f"{result.batch_total:.2f}",
             "condo_total": f"{result.condo_total:.2f}",
+            "files_expected": result.files_expected,
+            "files_in_condo": result.files_in_condo,
         }
         if options["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
@@ -42,7 +44,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Пакет №{batch.pk}: в пакете {result.batch_receipts} ({summary['batch_total']}), "
                 f"в Condo {result.condo_receipts} ({summary['condo_total']}); нет в Condo {result.missing_in_condo}, "
-                f"лишних {result.extra_in_condo}, сумма отличается у {result.amount_differs}."
+                f"лишних {result.extra_in_condo}, сумма отличается у {result.amount_differs}; "
+                f"PDF отправлено {result.files_expected}, в Condo {result.files_in_condo}."
             )
             for difference in result.differences[:20]:
                 self.stdout.write(f"  {difference['kind']}: {difference['import_id']}")

@@ -244,3 +244,14 @@ def test_the_admin_send_button_sends_a_published_batchs_pdfs(condo_sandbox, acco
     assert "поставлены в очередь на отправку в Condo: 2" in response.content.decode()
     assert set(ReceiptPdf.objects.values_list("state", flat=True)) == {"sent"}
     assert len(condo_files(condo_sandbox)) == 2
+
+
+def test_the_reconcile_command_reports_files(condo_sandbox, accountant, capsys):
+    import json
+
+    batch = batch_with_receipts(receipts=2)
+    attach(batch, accountant, range(2))
+    batch_publish(batch_id=batch.pk)
+    call_command("reconcile_batch", str(batch.pk), "--json")
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (summary["files_expected"], summary["files_in_condo"], summary["consistent"]) == (2, 2, True)
