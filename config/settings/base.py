@@ -212,6 +212,15 @@ CONDO_TOKEN_CACHE = env.str("CONDO_TOKEN_CACHE", default="default")
 # --- Imports ---------------------------------------------------------------------------------
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+# A row's «Итого к оплате» may differ from the sum of its parts by this much (rounding in the source).
+IMPORT_TOTAL_TOLERANCE = env.str("IMPORT_TOTAL_TOLERANCE", default="0.01")
+# Sheets up to this many rows are read by calamine (fast, holds the sheet in memory, ~1.8 KB a row);
+# larger ones are streamed by openpyxl (slower, flat memory).
+IMPORT_CALAMINE_MAX_ROWS = env.int("IMPORT_CALAMINE_MAX_ROWS", default=150_000)
+# An xlsx whose parts declare more than this when unpacked is refused before parsing (zip bombs).
+IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=2 * 1024**3)
+# How many row errors of a refused file are kept for the downloadable list.
+IMPORT_MAX_ERRORS_KEPT = env.int("IMPORT_MAX_ERRORS_KEPT", default=100_000)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
