@@ -1,3 +1,4 @@
+from billing.models.audit import AuditTransition
 from billing.models.batches import Batch, BatchTransition
 from billing.models.imports import RegistryUpload, SberColumnMap
 from billing.models.organizations import Account, Organization, Property, Recipient
@@ -6,6 +7,7 @@ from billing.models.receipts import Receipt, ServiceLine, receipt_import_id
 
 __all__ = [
     "Account",
+    "AuditTransition",
     "Batch",
     "BatchTransition",
     "Organization",
