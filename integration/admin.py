@@ -70,7 +70,8 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     ordering = ("-created_at", "-pk")
     show_full_result_count = False
     fields = ("created_at", "batch", "is_consistent", "batch_receipts", "condo_receipts", "missing_in_condo",
-              "extra_in_condo", "amount_differs", "batch_total", "condo_total", "download", "differences_table")
+              "extra_in_condo", "amount_differs", "batch_total", "condo_total", "files_expected", "files_in_condo",
+              "download", "differences_table")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest):

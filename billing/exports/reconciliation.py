@@ -12,6 +12,7 @@ KINDS = {
     "missing": "Нет в Condo",
     "extra": "Лишняя в Condo",
     "amount": "Сумма отличается",
+    "file_missing": "Нет PDF в Condo",
 }
 COLUMNS = (
     Column("Расхождение", width=20),
@@ -51,6 +52,8 @@ def reconciliation_export(*, reconciliation: Reconciliation, out: IO[bytes]) -> 
         ("Нет в Condo", reconciliation.missing_in_condo, "int"),
         ("Лишние в Condo", reconciliation.extra_in_condo, "int"),
         ("Сумма отличается", reconciliation.amount_differs, "int"),
+        ("PDF отправлено", reconciliation.files_expected, "int"),
+        ("PDF в Condo", reconciliation.files_in_condo, "int"),
     ]
     if found > sheet.rows:
         # The reconciliation keeps a bounded sample of differences (DIFFERENCES_KEPT).

@@ -51,6 +51,7 @@ def test_the_differences_a_real_reconciliation_found_are_listed_with_amounts(con
     assert figures["Расхождений нет"] == "нет"
     assert (figures["Нет в Condo"], figures["Лишние в Condo"], figures["Сумма отличается"]) == (1, 1, 1)
     assert exact(figures["Сумма пакета"]) == reconciliation.batch_total
+    assert (figures["PDF отправлено"], figures["PDF в Condo"]) == (0, 0)
 
 
 def test_a_truncated_sample_says_how_many_differences_there_were(db):
@@ -59,11 +60,13 @@ def test_a_truncated_sample_says_how_many_differences_there_were(db):
         batch=batch, is_consistent=False, batch_receipts=1, condo_receipts=0, missing_in_condo=7000,
         extra_in_condo=0, amount_differs=0, batch_total=Decimal("1000.00"), condo_total=Decimal("0.00"),
         differences=[{"kind": "missing", "import_id": f"id-{n}", "account": f"{n:08d}", "batch_to_pay": "0.10",
-                      "condo_to_pay": None} for n in range(3)],
+                      "condo_to_pay": None} for n in range(3)]
+        + [{"kind": "file_missing", "import_id": "id-pdf", "account": "7", "batch_to_pay": "5.00", "condo_to_pay": "5.00"}],
     )
     workbook = open_xlsx(_export(reconciliation))
     rows = data_rows(workbook["Расхождения"])
-    assert len(rows) == 3 and sum(exact(row[3]) for row in rows) == Decimal("0.30")
+    assert len(rows) == 4 and sum(exact(row[3]) for row in rows) == Decimal("5.30")
+    assert rows[-1][0] == "Нет PDF в Condo" and exact(rows[-1][5]) == 0
     assert workbook["Расхождения"].cell(row=2, column=4).number_format == MONEY_FORMAT
     labels = [row[0] for row in data_rows(workbook["Итоги"])]
-    assert "В файле первые 3 расхождений из 7000" in labels
+    assert "В файле первые 4 расхождений из 7000" in labels
