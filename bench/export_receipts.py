@@ -37,8 +37,10 @@ def fill_batch(receipts: int, label: str) -> int:
 
     from billing.models import Account, Batch, Organization, Property, Receipt, Recipient, receipt_import_id
 
-    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
-    recipient, _ = Recipient.objects.get_or_create(tin="7701234564", bic="044525225", bank_account="40702810938000012345")
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench", defaults={"is_superuser": True, "is_staff": True})
+    recipient, _ = Recipient.objects.get_or_create(
+        tin="7701234564", bic="044525225", bank_account="40702810938000012345")
     seed = 610_000_000 + Organization.objects.count() + 1
     digits = [int(d) for d in f"{seed:09d}"]
     tin = "".join(map(str, digits)) + str(sum(d * w for d, w in zip(digits, (2, 4, 10, 3, 5, 9, 4, 6, 8))) % 11 % 10)

@@ -133,7 +133,10 @@ class ExportAdminMixin:
 def export_receipts_action(modeladmin, request: HttpRequest, queryset: QuerySet[Batch]) -> HttpResponse | None:
     _require_export_permission(request)
     batches = list(queryset.order_by("pk"))
-    filename = f"kvitancii-paket-{batches[0].pk}.xlsx" if len(batches) == 1 else f"kvitancii-{len(batches)}-paketov.xlsx"
+    if len(batches) == 1:
+        filename = f"kvitancii-paket-{batches[0].pk}.xlsx"
+    else:
+        filename = f"kvitancii-{len(batches)}-paketov.xlsx"
     try:
         return xlsx_response(receipts_export, batches=batches, filename=filename)
     except ApplicationError as error:

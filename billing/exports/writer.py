@@ -13,7 +13,7 @@ import re
 from copy import copy
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any, Callable, Iterable, Sequence
 

@@ -34,7 +34,8 @@ class Command(BaseCommand):
     help = "Выгрузить отчёт в Excel (xlsx): квитанции пакета, сверку, сводку за месяц или ошибки реестра."
 
     def add_arguments(self, parser):
-        reports = parser.add_subparsers(dest="report", required=True, metavar="{receipts,reconciliation,summary,import-errors}")
+        reports = parser.add_subparsers(
+            dest="report", required=True, metavar="{receipts,reconciliation,summary,import-errors}")
         receipts = reports.add_parser("receipts", help="Квитанции пакетов с результатом публикации.")
         receipts.add_argument("batch_ids", nargs="+", type=int, metavar="BATCH_ID")
         reconciliation = reports.add_parser("reconciliation", help="Расхождения сверки с Condo.")
@@ -89,7 +90,8 @@ class Command(BaseCommand):
         return summary_export, {"period": month, "organization": org}, f"Сводка за {month:%m.%Y}"
 
     def _import_errors(self, *, upload_id: int, **options):
-        upload = RegistryUpload.objects.select_related("organization").defer("errors_report").filter(pk=upload_id).first()
+        uploads = RegistryUpload.objects.select_related("organization").defer("errors_report")
+        upload = uploads.filter(pk=upload_id).first()
         if upload is None:
             raise CommandError(f"Загрузка №{upload_id} не найдена.", returncode=NOT_FOUND)
         return import_errors_export, {"upload": upload}, f"Ошибки загрузки №{upload_id}"

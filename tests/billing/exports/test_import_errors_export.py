@@ -42,3 +42,11 @@ def test_every_kept_error_is_a_row_not_only_the_first_200(refused_upload):
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:D{total + 1}"
     figures = dict(data_rows(workbook["Реестр"]))
     assert figures["Файл"] == "плохой.xlsx" and figures["Ошибок найдено"] == total
+
+
+def test_the_export_command_writes_the_errors_too(refused_upload, tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "errors.xlsx"
+    call_command("export", "import-errors", str(refused_upload.pk), "--output", str(target))
+    assert len(data_rows(open_xlsx(target.read_bytes())["Ошибки"])) == refused_upload.errors_count
