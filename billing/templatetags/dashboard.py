@@ -28,6 +28,20 @@ register = template.Library()
 VIEW_PERMISSION = "billing.view_batch"
 MONTH_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 
+# Grid cells are narrow: a short label, the full one in the tooltip.
+STATUS_SHORT = {
+    "draft": "черновик",
+    "submitted": "на утв.",
+    "rejected": "отклонён",
+    "approved": "утверждён",
+    "publishing": "идёт",
+    "published": "опубл.",
+    "partially_published": "частично",
+    "failed": "сбой",
+    "withdrawn": "отозван",
+    "superseded": "заменён",
+}
+
 # Chart geometry, in SVG user units (the SVG scales to its container).
 WIDTH, HEIGHT = 760, 280
 LEFT, RIGHT, TOP, BOTTOM = 64, 96, 16, 44
@@ -111,6 +125,11 @@ def chart_geometry(points: list[ChartPoint]) -> dict:
             f"{month_label(p.period)}: {number_format(p.receipts, force_grouping=True)} квитанций, "
             f"{number_format(p.to_pay, decimal_pos=2, force_grouping=True)} ₽" for p in points),
     }
+
+
+@register.filter
+def status_short(status: str) -> str:
+    return STATUS_SHORT.get(status, status)
 
 
 @register.inclusion_tag("admin/billing/dashboard.html", takes_context=True)

@@ -144,3 +144,9 @@ def test_the_dashboard_queries_are_bounded(client, months, django_assert_max_num
 ])
 def test_axis_maximum_is_a_round_number_not_below_the_data(value, ceiling):
     assert nice_ceiling(value) == ceiling
+
+
+def test_every_status_has_a_short_grid_label():
+    from billing.templatetags.dashboard import STATUS_SHORT
+
+    assert set(STATUS_SHORT) == set(Status.values)
