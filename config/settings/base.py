@@ -268,3 +268,6 @@ if env.str("RECEIPT_PDF_STORAGE_BACKEND", default=""):
         "BACKEND": env.str("RECEIPT_PDF_STORAGE_BACKEND"),
         "OPTIONS": env.json("RECEIPT_PDF_STORAGE_OPTIONS", default={}),
     }
+# Receipts read, sent (in as many calls as Condo's limits need) and stored per round trip to
+# the database. A crash resends at most this many; larger slices spread the per-round costs.
+PUBLISH_READ_SIZE = env.int("PUBLISH_READ_SIZE", default=1000)

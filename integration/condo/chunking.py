@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from integration.condo.sizing import object_sizeof
+from integration.condo.sizing import sizeof_upper_bound
 
 
 @dataclass(slots=True)
@@ -27,7 +27,7 @@ def plan_chunks(
     *,
     max_count: int,
     max_bytes: int,
-    sizeof: Callable[[Any], int] = object_sizeof,
+    sizeof: Callable[[Any], int] = sizeof_upper_bound,
 ) -> Iterator[list[Item] | Oversized]:
     """Yield chunks of at most `max_count` items whose sizes add up to at most `max_bytes`.
 

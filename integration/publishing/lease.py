@@ -25,7 +25,7 @@ def lease_owner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _lease_expiry():
+def lease_expiry():
     return timezone.now() + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
 
 
@@ -42,7 +42,7 @@ def lease_claim(*, batch_id: int, owner: str) -> Batch | None:
                 batch=batch,
                 to=Status.PUBLISHING,
                 by=None,
-                changes={"lease_owner": owner, "lease_until": _lease_expiry(), "next_retry_at": None},
+                changes={"lease_owner": owner, "lease_until": lease_expiry(), "next_retry_at": None},
             )
         except ConcurrentTransition:
             return None
@@ -51,7 +51,7 @@ def lease_claim(*, batch_id: int, owner: str) -> Batch | None:
     taken = (
         Batch.objects.filter(pk=batch_id, status=Status.PUBLISHING)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=timezone.now()))
-        .update(lease_owner=owner, lease_until=_lease_expiry())
+        .update(lease_owner=owner, lease_until=lease_expiry())
     )
     if not taken:
         return None
@@ -63,7 +63,7 @@ def lease_renew(*, batch_id: int, owner: str) -> bool:
     """Extend the lease; False means another worker has taken the batch over."""
     return bool(
         Batch.objects.filter(pk=batch_id, status=Status.PUBLISHING, lease_owner=owner).update(
-            lease_until=_lease_expiry()
+            lease_until=lease_expiry()
         )
     )
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from billing.models import Batch, Receipt
 from integration.condo import ReceiptOutcome
+from integration.publishing.lease import lease_expiry
 from integration.publishing.explain import receipt_error_explained
 
 PublishState = Receipt.PublishState
@@ -63,6 +64,7 @@ def outcomes_store(*, batch_id: int, owner: str, receipt_ids: list[int], outcome
             accepted_count=F("accepted_count") + accepted,
             rejected_count=F("rejected_count") + rejected,
             updated_at=now,
+            lease_until=lease_expiry(),  # progress renews the lease in the same statement
         )
     return ChunkResult(accepted=accepted, rejected=rejected, deferred=deferred)
 

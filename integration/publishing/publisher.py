@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from billing.models import Batch
@@ -69,14 +70,14 @@ def _send_pending(*, batch: Batch, client: CondoClient, owner: str, recorder: Ca
     context_id = batch.organization.condo_context_id
     deferred: set[int] = set()
     while True:
-        chunk = pending_receipts(batch_id=batch.pk, limit=settings.CONDO_CHUNK_SIZE, skip_ids=deferred)
+        chunk = pending_receipts(batch_id=batch.pk, limit=settings.PUBLISH_READ_SIZE, skip_ids=deferred)
         if not chunk:
             break
         recorder.chunk += 1
         receipt_ids = [receipt_id for receipt_id, _ in chunk]
         outcomes = client.register_receipts(context_id, [payload for _, payload in chunk])
         stored = outcomes_store(batch_id=batch.pk, owner=owner, receipt_ids=receipt_ids, outcomes=outcomes)
-        if stored is None or not lease_renew(batch_id=batch.pk, owner=owner):
+        if stored is None:
             logger.warning("batch %s: lease lost to another worker; stopping", batch.pk)
             return "Публикацию продолжил другой процесс."
         deferred.update(stored.deferred)
@@ -158,6 +159,10 @@ class CallRecorder:
         self.chunk = 0
 
     def __call__(self, record: CallRecord) -> None:
+        with transaction.atomic():
+            self._write(record)
+
+    def _write(self, record: CallRecord) -> None:
         CondoCall.objects.create(
             batch_id=self.batch_id,
             operation=record.operation,
