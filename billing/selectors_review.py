@@ -191,19 +191,41 @@ def batch_receipts(
 ) -> QuerySet[Receipt]:
     """The batch's receipts for its review page, optionally narrowed by publish state or anomaly.
 
-    With a previous batch, each row carries `previous_to_pay` for comparison.
+    Each row carries `previous_to_pay`: the same account and category in `previous`, or None.
     """
+    queryset = _narrowed(batch=batch, state=state, anomaly=anomaly, previous=previous)
+    if previous is not None and anomaly != Anomaly.MOVED:  # MOVED has joined the previous batch already
+        queryset = _with_previous(queryset, previous, batch.organization.anomaly_threshold_percent)
+    elif previous is None:
+        queryset = queryset.annotate(previous_to_pay=Value(None, output_field=_TOTAL))
+    return queryset.select_related("account", "account__property").order_by("id")
+
+
+def batch_receipts_page(
+    *, batch: Batch, offset: int, limit: int, state: str | None = None, anomaly: str | None = None,
+    previous: Batch | None = None,
+) -> list[Receipt]:
+    """One page of `batch_receipts`: the ids first, then only those rows with their joins.
+
+    A deep OFFSET then walks an index of ids instead of 100,000 joined rows.
+    """
+    narrowed = _narrowed(batch=batch, state=state, anomaly=anomaly, previous=previous)
+    ids = list(narrowed.order_by("id").values_list("id", flat=True)[offset : offset + limit])
+    if not ids:
+        return []
+    return list(batch_receipts(batch=batch, previous=previous).filter(pk__in=ids))
+
+
+def _narrowed(*, batch: Batch, state: str | None, anomaly: str | None, previous: Batch | None) -> QuerySet[Receipt]:
     queryset = Receipt.objects.filter(batch=batch)
     if state:
         queryset = queryset.filter(publish_state=state)
-    if previous is not None:
-        queryset = _with_previous(queryset, previous, batch.organization.anomaly_threshold_percent)
-    else:
-        queryset = queryset.annotate(previous_to_pay=Value(None, output_field=_TOTAL))
     if anomaly == Anomaly.NONPOSITIVE:
-        queryset = queryset.filter(_NONPOSITIVE)
-    elif anomaly == Anomaly.NEW:
-        queryset = queryset.filter(~_account_in_batch(previous.pk)) if previous else queryset.none()
-    elif anomaly == Anomaly.MOVED:
-        queryset = queryset.filter(_MOVED) if previous else queryset.none()
-    return queryset.select_related("account", "account__property").order_by("id")
+        return queryset.filter(_NONPOSITIVE)
+    if anomaly in (Anomaly.NEW, Anomaly.MOVED) and previous is None:
+        return queryset.none()
+    if anomaly == Anomaly.NEW:
+        return queryset.filter(~_account_in_batch(previous.pk))
+    if anomaly == Anomaly.MOVED:
+        return _with_previous(queryset, previous, batch.organization.anomaly_threshold_percent).filter(_MOVED)
+    return queryset

@@ -20,7 +20,7 @@ from django.urls import reverse
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt
 from billing.selectors import batch_state_counts, batch_transitions
-from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts, batch_review
+from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts_page, batch_review
 from billing.services.batches import available_targets, batch_approve, batch_reject, batch_submit, batch_withdraw
 
 if TYPE_CHECKING:
@@ -105,10 +105,11 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
     review = batch_review(batch=batch)
     anomalies = review.anomalies
     state_counts = batch_state_counts(batch=batch)
-    offset = (page - 1) * RECEIPTS_PER_PAGE
-    queryset = batch_receipts(batch=batch, state=state, anomaly=anomaly, previous=anomalies.previous)
     # One row more than a page tells whether a next page exists without counting.
-    rows = list(queryset[offset : offset + RECEIPTS_PER_PAGE + 1])
+    rows = batch_receipts_page(
+        batch=batch, state=state, anomaly=anomaly, previous=anomalies.previous,
+        offset=(page - 1) * RECEIPTS_PER_PAGE, limit=RECEIPTS_PER_PAGE + 1,
+    )
     total = _known_total(state=state, anomaly=anomaly, state_counts=state_counts, anomalies=anomalies)
 
     allowed = set(available_targets(batch=batch, user=request.user))

@@ -69,14 +69,14 @@ def test_receipt_list_queries_do_not_depend_on_rows(params, login, approver, dja
         client.get(reverse("admin:billing_receipt_changelist"), params)
 
 
-BATCH_PAGE_PARAMS = [{}, {"anomaly": "moved"}, {"anomaly": "new", "page": "2"}, {"state": "rejected"}, {"page": "4"}]
+BATCH_PAGE_PARAMS = [{}, {"anomaly": "moved"}, {"anomaly": "new", "page": "2"}, {"state": "rejected"}, {"page": "2"}]
 
 
 @pytest.mark.parametrize("params", BATCH_PAGE_PARAMS)
 def test_batch_page_queries_do_not_depend_on_rows(params, login, approver, django_assert_max_num_queries):
     """Cold: the figures over all receipts are computed; warm: they come from the cache."""
     client = login(approver)
-    batches = (_month_pair(20), _month_pair(300))
+    batches = (_month_pair(60), _month_pair(300))
     urls = [reverse("admin:billing_batch_change", args=[batch.pk]) for batch in batches]
     client.get(urls[0])
     cache.clear()
