@@ -20,3 +20,6 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True, "name": f"desk-test-{os.getpid()}"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "var" / f"test_db_{os.getpid()}.sqlite3")  # noqa: F405
     (BASE_DIR / "var").mkdir(exist_ok=True)
+# Django's test client logs in without a request, which django-axes refuses; the throttling
+# tests (tests/security/test_login_throttling.py) switch it on for themselves.
+AXES_ENABLED = False
