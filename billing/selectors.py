@@ -36,6 +36,14 @@ def batches_awaiting_approval(*, user: AbstractBaseUser) -> QuerySet[Batch]:
     return Batch.objects.filter(status=Batch.Status.SUBMITTED).exclude(submitted_by_id=user.pk)
 
 
+def batches_in_flight_exist() -> bool:
+    return Batch.objects.filter(status__in=(Batch.Status.APPROVED, Batch.Status.PUBLISHING)).exists()
+
+
+def publishing_failures_count() -> int:
+    return Batch.objects.filter(status=Batch.Status.FAILED).count()
+
+
 def batch_periods(*, limit: int = 36) -> list[date]:
     """Months that have batches, newest first; the batches table is small, receipts are not read."""
     return list(Batch.objects.dates("period", "month", order="DESC")[:limit])

@@ -14,7 +14,7 @@ from integration.publishing.files import batch_send_pending_files
 from integration.publishing.lease import batches_without_live_publisher
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
-from integration.publishing.withdrawal import batch_withdraw_from_condo
+from integration.publishing.withdrawal import batch_supersede, batch_withdraw_from_condo
 
 logger = logging.getLogger(__name__)
 Status = Batch.Status
@@ -42,6 +42,13 @@ def withdraw_batch(batch_id: int, user_id: int, reason: str) -> str:
     batch = Batch.objects.select_related("organization").get(pk=batch_id)
     user = get_user_model().objects.get(pk=user_id)
     return str(batch_withdraw_from_condo(batch=batch, by=user, reason=reason))
+
+
+def supersede_batch(old_id: int, new_id: int, user_id: int, reason: str) -> str:
+    old = Batch.objects.select_related("organization").get(pk=old_id)
+    new = Batch.objects.get(pk=new_id)
+    user = get_user_model().objects.get(pk=user_id)
+    return str(batch_supersede(old=old, new=new, by=user, reason=reason))
 
 
 def requeue_expired_leases() -> int:

@@ -21,7 +21,8 @@ from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt
 from billing.selectors import batch_state_counts, batch_transitions
 from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts_page, batch_review
-from billing.services.batches import available_targets, batch_approve, batch_reject, batch_submit, batch_withdraw
+from billing.services.batches import available_targets, batch_approve, batch_reject, batch_submit
+from integration.publishing.withdrawal import batch_withdraw_request
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -57,7 +58,11 @@ ACTIONS: tuple[BatchAction, ...] = (
     ),
     BatchAction("approve", Status.APPROVED, "Утвердить", "Пакет утверждён.", batch_approve),
     BatchAction("reject", Status.REJECTED, "Отклонить", "Пакет отклонён.", batch_reject, needs_reason=True),
-    BatchAction("withdraw", Status.WITHDRAWN, "Отозвать", "Пакет отозван.", batch_withdraw, needs_reason=True),
+    BatchAction(
+        "withdraw", Status.WITHDRAWN, "Отозвать",
+        "Отзыв запущен: квитанции удаляются из Condo, по окончании пакет получит статус «Отозван».",
+        batch_withdraw_request, needs_reason=True,
+    ),
 )
 
 
@@ -137,6 +142,7 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
         "previous_page_url": _url_with(request, page=page - 1) if page > 1 else None,
         "next_page_url": _url_with(request, page=page + 1) if len(rows) > RECEIPTS_PER_PAGE else None,
         "receipt_list_url": reverse("admin:billing_receipt_changelist") + f"?batch__id__exact={batch.pk}",
+        **(model_admin.review_context(request, batch) if hasattr(model_admin, "review_context") else {}),
     }
     return TemplateResponse(request, "admin/billing/batch/review.html", context)
 

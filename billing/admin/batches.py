@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -10,22 +9,22 @@ from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.formats import date_format, number_format
 
+from billing.admin.object_tools import ObjectTool
 from billing.admin import batch_views
+from billing.admin.exports import ExportAdminMixin, export_receipts_action
 from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter
+from billing.admin.imports import RegistryUploadAdminMixin
+from billing.admin.publishing import PublishingAdminMixin
+from billing.admin.receipt_pdfs import ReceiptPdfAdminMixin
 from billing.models import Batch
-from billing.selectors import batches_awaiting_approval
+from billing.selectors import batches_awaiting_approval, batches_in_flight_exist, publishing_failures_count
 
-
-@dataclass(frozen=True)
-class ObjectTool:
-    """A button above the batch list; mixins add theirs in `get_object_tools`."""
-
-    url: str
-    label: str
 
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(
+    RegistryUploadAdminMixin, ReceiptPdfAdminMixin, ExportAdminMixin, PublishingAdminMixin, admin.ModelAdmin
+):
     list_display = (
         "number",
         "organization",
@@ -44,6 +43,7 @@ class BatchAdmin(admin.ModelAdmin):
     search_help_text = "Название управляющей компании или её ИНН"
     ordering = ("-period", "-created_at")
     list_per_page = 50
+    actions = [export_receipts_action]
     change_list_template = "admin/billing/batch/change_list.html"
     # The buttons of the review page; a subclass may swap the service behind one of them.
     workflow_actions: tuple[batch_views.BatchAction, ...] = batch_views.ACTIONS
@@ -81,17 +81,30 @@ class BatchAdmin(admin.ModelAdmin):
         return batch_views.batch_review_view(self, request, object_id)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        extra_context = {**(extra_context or {}), "batch_object_tools": self.get_object_tools(request)}
+        extra_context = {
+            **(extra_context or {}),
+            "batch_object_tools": self.get_object_tools(request),
+            # While something publishes, the list refreshes itself so its progress column is live.
+            "auto_refresh_seconds": 5 if batches_in_flight_exist() else None,
+        }
         return super().changelist_view(request, extra_context)
 
+    def review_context(self, request: HttpRequest, batch: Batch) -> dict:
+        """What the mixins add to the batch review page."""
+        return {**self.receipt_pdf_context(request, batch), **self.publishing_context(request, batch)}
+
     def get_object_tools(self, request: HttpRequest) -> list[ObjectTool]:
-        """Buttons above the list; the approver's queue link shows how many batches wait."""
-        if not request.user.has_perm("billing.approve_batch"):
-            return []
-        waiting = batches_awaiting_approval(user=request.user).count()
+        """Buttons above the list: the mixins' own, the approver's queue, publishing failures."""
+        tools = list(super().get_object_tools(request))
         url = reverse("admin:billing_batch_changelist")
-        query = f"?{AwaitingApprovalFilter.parameter_name}={AwaitingApprovalFilter.MINE}"
-        return [ObjectTool(url=url + query, label=f"Ожидают утверждения: {waiting}")]
+        if request.user.has_perm("billing.approve_batch"):
+            waiting = batches_awaiting_approval(user=request.user).count()
+            query = f"?{AwaitingApprovalFilter.parameter_name}={AwaitingApprovalFilter.MINE}"
+            tools.append(ObjectTool(url=url + query, label=f"Ожидают утверждения: {waiting}"))
+        failed = publishing_failures_count()
+        if failed:
+            tools.append(ObjectTool(url=f"{url}?status__exact={Batch.Status.FAILED}", label=f"Сбои публикации: {failed}"))
+        return tools
 
     @admin.display(description="пакет", ordering="pk")
     def number(self, batch: Batch) -> str:
@@ -103,6 +116,8 @@ class BatchAdmin(admin.ModelAdmin):
 
     @admin.display(description="публикация")
     def progress(self, batch: Batch) -> str:
+        if batch.status == Batch.Status.FAILED:
+            return f"сбой: {batch.last_error[:120]}" if batch.last_error else "сбой"
         processed = batch.accepted_count + batch.rejected_count
         if not batch.receipts_count or not (processed or batch.withdrawn_count):
             return "—"

@@ -7,7 +7,6 @@ The xlsx is written to a temporary file on disk and streamed (see billing.export
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django import forms
@@ -20,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from billing.admin.object_tools import ObjectTool
 from billing.errors import ApplicationError
 from billing.exports.receipts import receipts_export
 from billing.exports.reconciliation import reconciliation_export
@@ -30,13 +30,6 @@ from integration.models import Reconciliation
 
 EXPORT_PERMISSION = "billing.view_batch"
 
-
-@dataclass(frozen=True)
-class ExportTool:
-    """A button above the batch list (the same shape as BatchAdmin's ObjectTool)."""
-
-    url: str
-    label: str
 
 
 def xlsx_response(export, *, filename: str, **kwargs) -> FileResponse:
@@ -82,7 +75,7 @@ class ExportAdminMixin:
     def get_object_tools(self, request: HttpRequest) -> list:
         tools = list(super().get_object_tools(request)) if hasattr(super(), "get_object_tools") else []
         if request.user.has_perm(EXPORT_PERMISSION):
-            tools.append(ExportTool(reverse(f"admin:{self._export_url_name('summary')}"), "Сводка за месяц (Excel)"))
+            tools.append(ObjectTool(reverse(f"admin:{self._export_url_name('summary')}"), "Сводка за месяц (Excel)"))
         return tools
 
     def _export_batch(self, request: HttpRequest, object_id: str) -> Batch:

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_POST
 
+from billing.admin.object_tools import ObjectTool
 from billing.errors import ApplicationError
 from billing.importers.desk_template import desk_template_bytes
 from billing.importers.error_report import errors_workbook
@@ -29,11 +30,6 @@ from billing.services.imports_flow import upload_cancel, upload_confirm, upload_
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WORKING = (RegistryUpload.Status.QUEUED, RegistryUpload.Status.PARSING, RegistryUpload.Status.CONFIRMING)
 
-
-@dataclass(frozen=True)
-class UploadTool:
-    url: str
-    label: str
 
 
 def _previous_month() -> date:
@@ -94,7 +90,7 @@ class RegistryUploadAdminMixin:
     def get_object_tools(self, request: HttpRequest) -> list:
         tools = list(super().get_object_tools(request)) if hasattr(super(), "get_object_tools") else []
         if request.user.has_perm(IMPORT_PERMISSION):
-            tools.insert(0, UploadTool(reverse(f"admin:{self._import_url_name('')}"), "Загрузить реестр"))
+            tools.insert(0, ObjectTool(reverse(f"admin:{self._import_url_name('')}"), "Загрузить реестр"))
         return tools
 
     # --- helpers ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from billing.admin.receipt_pdfs import ReceiptPdfStateAdminMixin
 from billing.admin.filters import ErrorCodeFilter, PeriodFilter
 from billing.admin.paging import CappedCountPaginator
 from billing.admin.readonly import ReadOnlyAdminMixin
@@ -28,7 +29,7 @@ class ServiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdmin):
     list_display = (
         "account_number",
         "address",
@@ -61,7 +62,7 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                            "recipient", "import_id")}),
         ("Суммы", {"fields": ("charge", "balance", "recalculation", "privilege", "penalty", "paid", "to_pay")}),
         ("Публикация", {"fields": ("publish_state", "condo_id", "error_code", "error_message", "published_at",
-                                   "created_at", "updated_at")}),
+                                   "pdf_state", "created_at", "updated_at")}),
     )
     readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
 

@@ -157,7 +157,3 @@ def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
 def batch_reject(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
     return batch_transition(batch=batch, to=Status.REJECTED, by=by, reason=reason)
 
-
-
-def batch_withdraw(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
-    return batch_transition(batch=batch, to=Status.WITHDRAWN, by=by, reason=reason)

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import transaction
+from django_q.tasks import async_task
+
+from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt, ReceiptPdf
 from billing.money import quantize_money
 from integration.condo import CondoClient
 from integration.models import Reconciliation
+
+RECONCILABLE = (
+    Batch.Status.PUBLISHED,
+    Batch.Status.PARTIALLY_PUBLISHED,
+    Batch.Status.FAILED,
+    Batch.Status.WITHDRAWN,
+    Batch.Status.SUPERSEDED,
+)
 
 # The page shows differences, the export lists them all; the row keeps a bounded sample.
 DIFFERENCES_KEPT = 5000
@@ -88,3 +100,15 @@ def _keep(differences, kind, import_id, account, batch_to_pay, condo_to_pay) -> 
                 "condo_to_pay": None if condo_to_pay is None else f"{quantize_money(condo_to_pay):.2f}",
             }
         )
+
+
+def batch_reconcile_request(*, batch: Batch, by) -> None:
+    """Anyone who may see the batch may ask for a fresh comparison; a worker does it."""
+    if batch.status not in RECONCILABLE:
+        raise ApplicationError("Сверять можно только пакет, который публиковался.")
+    if not by.has_perm("billing.view_batch"):
+        raise ActionForbidden("У вашей роли нет права на это действие.")
+    batch_id = batch.pk
+    transaction.on_commit(
+        lambda: async_task("integration.tasks.reconcile_batch", batch_id, task_name=f"reconcile-batch-{batch_id}")
+    )

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from billing.errors import ApplicationError
 from billing.models import Batch, Receipt
@@ -85,9 +86,15 @@ def _own_live_receipts(batch: Batch):
 def _withdraw(*, batch: Batch, receipts, client: CondoClient | None) -> None:
     from integration.publishing.publisher import CallRecorder
 
-    client = client or CondoClient.from_settings(on_call=CallRecorder(batch_id=batch.pk))
+    pending = list(receipts.values_list("pk", "condo_id"))
+    if not pending:
+        return
+    try:
+        client = client or CondoClient.from_settings(on_call=CallRecorder(batch_id=batch.pk))
+    except CondoError as error:
+        raise ApplicationError(f"Нет доступа к Condo: {error}") from error
     failures: list[str] = []
-    for chunk in _chunks(list(receipts.values_list("pk", "condo_id")), WITHDRAW_CHUNK):
+    for chunk in _chunks(pending, WITHDRAW_CHUNK):
         try:
             results = client.withdraw_receipts([condo_id for _, condo_id in chunk])
         except CondoError as error:
@@ -130,3 +137,39 @@ def _chunks(items: Iterable, size: int):
             chunk = []
     if chunk:
         yield chunk
+
+
+def batch_withdraw_request(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
+    """An approver asks to withdraw: checked now, carried out by a worker (it may be 100,000 calls' worth)."""
+    batch_transition_check(batch=batch, to=Status.WITHDRAWN, by=by, reason=reason)
+    batch_id, user_id, reason = batch.pk, by.pk, reason.strip()
+    transaction.on_commit(
+        lambda: async_task("integration.tasks.withdraw_batch", batch_id, user_id, reason, task_name=f"withdraw-batch-{batch_id}")
+    )
+    return batch
+
+
+def batch_supersede_request(*, old: Batch, new: Batch, by: AbstractBaseUser, reason: str) -> Batch:
+    """An approver confirms that `new` replaces `old`; a worker withdraws what only `old` holds."""
+    if new not in superseded_by_candidates(old=old):
+        raise ApplicationError(f"Пакет №{new.pk} не заменяет пакет №{old.pk}: он не новее или ещё не опубликован.")
+    batch_transition_check(batch=old, to=Status.SUPERSEDED, by=by, reason=reason)
+    old_id, new_id, user_id, reason = old.pk, new.pk, by.pk, reason.strip()
+    transaction.on_commit(
+        lambda: async_task("integration.tasks.supersede_batch", old_id, new_id, user_id, reason, task_name=f"supersede-batch-{old_id}")
+    )
+    return old
+
+
+def superseded_by_candidates(*, old: Batch) -> list[Batch]:
+    """Newer published batches of the same organization and month that could replace `old`."""
+    if old.status not in (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED):
+        return []
+    return list(
+        Batch.objects.filter(
+            organization_id=old.organization_id,
+            period=old.period,
+            status__in=(Status.PUBLISHED, Status.PARTIALLY_PUBLISHED),
+            created_at__gt=old.created_at,
+        ).order_by("-created_at")
+    )

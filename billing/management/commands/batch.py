@@ -12,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from billing.errors import ApplicationError
 from billing.models import Batch
-from billing.services.batches import batch_approve, batch_reject, batch_submit, batch_withdraw
+from billing.services.batches import batch_approve, batch_reject, batch_submit
+from integration.condo import CondoError
+from integration.publishing.withdrawal import batch_withdraw_from_condo
 
 NOT_FOUND = 1
 REFUSED = 2
@@ -42,7 +44,10 @@ class Command(BaseCommand):
             elif action == "reject":
                 batch = batch_reject(batch=batch, by=actor, reason=reason)
             else:
-                batch = batch_withdraw(batch=batch, by=actor, reason=reason)
+                # In the foreground: the receipts leave Condo before the command answers.
+                batch = batch_withdraw_from_condo(batch=batch, by=actor, reason=reason)
         except ApplicationError as error:
             raise CommandError(error.message, returncode=REFUSED) from error
+        except CondoError as error:
+            raise CommandError(f"Condo: {error}", returncode=REFUSED) from error
         self.stdout.write(f"{batch}: статус «{batch.get_status_display()}».")

@@ -131,11 +131,12 @@ def test_reject_without_a_reason_is_refused_with_a_message(login, approver, subm
     assert submitted_batch.transitions.first().reason == "Нет пени за сентябрь"
 
 
-def test_withdraw_a_published_batch_with_a_reason(login, approver):
+def test_withdraw_a_published_batch_with_a_reason(login, approver, django_capture_on_commit_callbacks):
     batch = BatchFactory(status=Batch.Status.PUBLISHED)
     page = login(approver).get(page_url(batch)).content.decode()
     assert action_url(batch, "withdraw") in page
-    login(approver).post(action_url(batch, "withdraw"), {"reason": "Ошибка в тарифе"})
+    with django_capture_on_commit_callbacks(execute=True):  # the withdrawal task runs inline in tests
+        login(approver).post(action_url(batch, "withdraw"), {"reason": "Ошибка в тарифе"})
     batch.refresh_from_db()
     assert batch.status == Batch.Status.WITHDRAWN
 

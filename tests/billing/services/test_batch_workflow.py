@@ -14,7 +14,6 @@ from billing.services.batches import (
     batch_reject,
     batch_submit,
     batch_transition,
-    batch_withdraw,
 )
 from tests.factories import BatchFactory, UserFactory
 
@@ -129,11 +128,12 @@ def test_reject_keeps_the_reason(draft_batch, accountant, approver):
 @pytest.mark.django_db
 def test_withdraw_requires_a_reason_and_the_withdraw_permission(approver, accountant):
     batch = BatchFactory(status=Status.PUBLISHED)
+    withdraw = Status.WITHDRAWN
     with pytest.raises(ApplicationError):
-        batch_withdraw(batch=batch, by=approver, reason="")
+        batch_transition(batch=batch, to=withdraw, by=approver, reason="")
     with pytest.raises(ActionForbidden):
-        batch_withdraw(batch=batch, by=accountant, reason="ошибка в тарифах")
-    assert batch_withdraw(batch=batch, by=approver, reason="ошибка в тарифах").status == Status.WITHDRAWN
+        batch_transition(batch=batch, to=withdraw, by=accountant, reason="ошибка в тарифах")
+    assert batch_transition(batch=batch, to=withdraw, by=approver, reason="ошибка в тарифах").status == withdraw
 
 
 @pytest.mark.django_db

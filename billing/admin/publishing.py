@@ -1,0 +1,132 @@
+"""Publishing on the batch page: live progress, the approver's buttons, Condo calls, reconciliation.
+
+Every button calls a service of integration.publishing; the views only translate its answer.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from billing.errors import ActionForbidden, ApplicationError
+from billing.models import Batch
+from billing.services.batches import available_targets
+from integration.models import CondoCall, Reconciliation
+from integration.publishing.reconciliation import RECONCILABLE, batch_reconcile_request
+from integration.publishing.retry import batch_publish_again, batch_retry_rejected
+from integration.publishing.withdrawal import batch_supersede_request, superseded_by_candidates
+
+Status = Batch.Status
+IN_FLIGHT = (Status.APPROVED, Status.PUBLISHING)
+CALLS_SHOWN = 20
+
+
+class PublishingAdminMixin:
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        urls = [
+            path("<path:object_id>/progress/", view(never_cache(self.progress_view)), name="billing_batch_progress"),
+            path("<path:object_id>/retry-rejected/", view(require_POST(self.retry_rejected_view)),
+                 name="billing_batch_retry_rejected"),
+            path("<path:object_id>/publish-again/", view(require_POST(self.publish_again_view)),
+                 name="billing_batch_publish_again"),
+            path("<path:object_id>/reconcile/", view(require_POST(self.reconcile_view)), name="billing_batch_reconcile"),
+            path("<path:object_id>/supersede/<int:new_id>/", view(require_POST(self.supersede_view)),
+                 name="billing_batch_supersede"),
+        ]
+        return [*urls, *super().get_urls()]
+
+    def publishing_context(self, request: HttpRequest, batch: Batch) -> dict:
+        """What `admin/billing/batch/review_publishing.html` needs."""
+        targets = set(available_targets(batch=batch, user=request.user))
+        may_publish = Status.PUBLISHING in targets
+        return {
+            "publishing_live": batch.status in IN_FLIGHT,
+            "progress_url": reverse("admin:billing_batch_progress", args=[batch.pk]),
+            "progress": batch_progress(batch),
+            "can_retry_rejected": may_publish and batch.status == Status.PARTIALLY_PUBLISHED and batch.rejected_count,
+            "can_publish_again": may_publish and batch.status == Status.FAILED,
+            "can_reconcile": batch.status in RECONCILABLE,
+            "supersede_by": superseded_by_candidates(old=batch) if Status.SUPERSEDED in targets else [],
+            "reconciliation": Reconciliation.objects.filter(batch=batch).defer("differences").first(),
+            "condo_calls": list(CondoCall.objects.filter(batch=batch).order_by("-created_at", "-pk")[:CALLS_SHOWN]),
+            "condo_calls_url": reverse("admin:integration_condocall_changelist") + f"?batch__id__exact={batch.pk}",
+        }
+
+    # --- views -----------------------------------------------------------------------------------
+
+    def progress_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        batch = self._publishing_batch(request, object_id)
+        return JsonResponse(batch_progress(batch))
+
+    def retry_rejected_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        batch = self._publishing_batch(request, object_id)
+        return self._run(request, batch, lambda: batch_retry_rejected(batch=batch, by=request.user),
+                         "Отклонённые квитанции отправлены повторно.")
+
+    def publish_again_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        batch = self._publishing_batch(request, object_id)
+        return self._run(request, batch, lambda: batch_publish_again(batch=batch, by=request.user),
+                         "Публикация запущена снова.")
+
+    def reconcile_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        batch = self._publishing_batch(request, object_id)
+        return self._run(request, batch, lambda: batch_reconcile_request(batch=batch, by=request.user),
+                         "Сверка с Condo запущена; результат появится на этой странице.")
+
+    def supersede_view(self, request: HttpRequest, object_id: str, new_id: int) -> HttpResponse:
+        batch = self._publishing_batch(request, object_id)
+        new = Batch.objects.filter(pk=new_id).first()
+        if new is None:
+            raise Http404("Пакет не найден.")
+        reason = request.POST.get("reason", "")
+        return self._run(
+            request, batch, lambda: batch_supersede_request(old=batch, new=new, by=request.user, reason=reason),
+            f"Замена запущена: квитанции, которых нет в пакете №{new.pk}, отзываются из Condo.",
+        )
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _publishing_batch(self, request: HttpRequest, object_id: str) -> Batch:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        batch = self.get_object(request, unquote(object_id))
+        if batch is None:
+            raise Http404("Пакет не найден.")
+        return batch
+
+    def _run(self, request: HttpRequest, batch: Batch, call, done: str) -> HttpResponse:
+        try:
+            call()
+        except ActionForbidden as error:
+            context = {**self.admin_site.each_context(request), "title": "Действие запрещено", "opts": self.opts,
+                       "batch": batch, "message": error.message}
+            return TemplateResponse(request, "admin/billing/batch/forbidden.html", context, status=403)
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+        else:
+            self.message_user(request, done, level=messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
+
+
+def batch_progress(batch: Batch) -> dict:
+    done = batch.accepted_count + batch.rejected_count + batch.withdrawn_count
+    return {
+        "status": batch.status,
+        "status_label": batch.get_status_display(),
+        "total": batch.receipts_count,
+        "accepted": batch.accepted_count,
+        "rejected": batch.rejected_count,
+        "withdrawn": batch.withdrawn_count,
+        "pending": batch.pending_count,
+        "percent": done * 100 // batch.receipts_count if batch.receipts_count else 0,
+        "live": batch.status in IN_FLIGHT,
+        "last_error": batch.last_error if batch.status == Status.FAILED else "",
+        "next_retry_at": batch.next_retry_at.isoformat() if batch.next_retry_at and batch.status == Status.FAILED else None,
+    }
