@@ -88,7 +88,11 @@ class Receipt(models.Model):
         indexes = [
             models.Index(fields=["batch", "publish_state"], name="receipt_batch_state"),
             models.Index(fields=["batch", "id"], condition=Q(publish_state="pending"), name="receipt_pending"),
-            models.Index(fields=["organization", "period"], name="receipt_org_period"),
+            # The receipt list filters by organization, month and state and pages by -id: with id in
+            # the index no filtered list sorts its rows.
+            models.Index(fields=["organization", "period", "id"], name="receipt_org_period_id"),
+            models.Index(fields=["publish_state", "id"], name="receipt_state_id"),
+            models.Index(fields=["period", "id"], name="receipt_period_id"),
             models.Index(fields=["import_id"], name="receipt_import_id"),
             models.Index(fields=["error_code"], condition=~Q(error_code=""), name="receipt_error_code"),
         ]
