@@ -13,28 +13,24 @@ client (no network), as a superuser; the median of `--repeat` requests after one
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.support import prepare_database, setup_django  # noqa: E402
+
 BASELINE_RECEIPTS = 10_000
 BENCH_DATABASE = "bench_desk"
 CHUNK = 5_000
 FILLER_ACCOUNTS_PER_ORGANIZATION = 10_000
 REVIEW_PERIOD = date(2026, 10, 1)
-
-
-# --- A database of its own -------------------------------------------------------------------------
 
 
 def _close_connections() -> None:
@@ -46,53 +42,11 @@ def _close_connections() -> None:
         connections.close_all()
 
 
-def _prepare_database(keep: bool) -> tuple[str, Callable[[], None]]:
-    """Point DATABASE_URL at a fresh bench database; returns a description and a cleanup."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        admin_url = urlunsplit(parts._replace(scheme="postgresql"))
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-            conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-
-        def drop() -> None:
-            _close_connections()
-            if not keep:
-                with psycopg.connect(admin_url, autocommit=True) as conn:
-                    conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-
-        return f"PostgreSQL, database {BENCH_DATABASE}", drop
-    directory = Path(tempfile.mkdtemp(prefix="bench-admin-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
-
-    def remove() -> None:
-        _close_connections()
-        if keep:
-            print(f"database kept: {directory / 'bench.sqlite3'}")
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
-
-    return f"SQLite, {directory / 'bench.sqlite3'}", remove
-
-
 def _setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-for-anything-else-0123456789")
-    os.environ["SECURE_SSL_REDIRECT"] = "false"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_django()
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # lets the test client talk to "testserver"
-    call_command("migrate", verbosity=0)
 
 
 # --- Filling in bulk -------------------------------------------------------------------------------
@@ -301,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     if total < 2 * BASELINE_RECEIPTS:
         raise SystemExit(f"--receipts must be at least {2 * BASELINE_RECEIPTS}")
 
-    description, cleanup = _prepare_database(args.keep)
+    description, cleanup = prepare_database(BENCH_DATABASE, keep=args.keep)
     try:
         _setup_django()
         from billing.models import Receipt

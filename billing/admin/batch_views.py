@@ -66,7 +66,19 @@ ACTIONS: tuple[BatchAction, ...] = (
 )
 
 
-def _batch_or_404(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> Batch:
+def forbidden_response(model_admin: ModelAdmin, request: HttpRequest, batch: Batch, error: ActionForbidden) -> TemplateResponse:
+    """403 with the service's reason, in the admin's chrome."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": "Действие запрещено",
+        "opts": model_admin.opts,
+        "batch": batch,
+        "message": error.message,
+    }
+    return TemplateResponse(request, "admin/billing/batch/forbidden.html", context, status=403)
+
+
+def batch_or_404(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> Batch:
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     batch = model_admin.get_object(request, unquote(object_id))
@@ -81,18 +93,11 @@ def batch_action_view(
     """POST only. A refusal for the user's role answers 403; any other refusal is a message."""
     if request.method != "POST":
         return HttpResponse(status=405, headers={"Allow": "POST"})
-    batch = _batch_or_404(model_admin, request, object_id)
+    batch = batch_or_404(model_admin, request, object_id)
     try:
         action.run(batch=batch, by=request.user, reason=request.POST.get("reason", ""))
     except ActionForbidden as error:
-        context = {
-            **model_admin.admin_site.each_context(request),
-            "title": "Действие запрещено",
-            "opts": model_admin.opts,
-            "batch": batch,
-            "message": error.message,
-        }
-        return TemplateResponse(request, "admin/billing/batch/forbidden.html", context, status=403)
+        return forbidden_response(model_admin, request, batch, error)
     except ApplicationError as error:
         model_admin.message_user(request, error.message, level=messages.ERROR)
     else:
@@ -102,7 +107,7 @@ def batch_action_view(
 
 def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> TemplateResponse:
     """The read-only review page: status, allowed buttons, totals, anomalies, history, receipts."""
-    batch = _batch_or_404(model_admin, request, object_id)
+    batch = batch_or_404(model_admin, request, object_id)
     state = request.GET.get("state") if request.GET.get("state") in Receipt.PublishState.values else None
     anomaly = request.GET.get("anomaly") if request.GET.get("anomaly") in Anomaly.LABELS else None
     page = _page_number(request.GET.get("page"))

@@ -6,14 +6,12 @@ Every button calls a service of integration.publishing; the views only translate
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from billing.admin.batch_views import batch_or_404, forbidden_response
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch
 from billing.services.batches import available_targets
@@ -94,20 +92,13 @@ class PublishingAdminMixin:
     # --- helpers ---------------------------------------------------------------------------------
 
     def _publishing_batch(self, request: HttpRequest, object_id: str) -> Batch:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        batch = self.get_object(request, unquote(object_id))
-        if batch is None:
-            raise Http404("Пакет не найден.")
-        return batch
+        return batch_or_404(self, request, object_id)
 
     def _run(self, request: HttpRequest, batch: Batch, call, done: str) -> HttpResponse:
         try:
             call()
         except ActionForbidden as error:
-            context = {**self.admin_site.each_context(request), "title": "Действие запрещено", "opts": self.opts,
-                       "batch": batch, "message": error.message}
-            return TemplateResponse(request, "admin/billing/batch/forbidden.html", context, status=403)
+            return forbidden_response(self, request, batch, error)
         except ApplicationError as error:
             self.message_user(request, error.message, level=messages.ERROR)
         else:

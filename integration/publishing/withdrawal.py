@@ -59,15 +59,20 @@ def batch_supersede(
 
 def superseded_candidates(*, batch: Batch) -> list[Batch]:
     """Older published batches of the same organization and month that `batch` should replace."""
-    if batch.status not in (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED):
-        return []
-    return list(
-        Batch.objects.filter(
-            organization_id=batch.organization_id,
-            period=batch.period,
-            status__in=(Status.PUBLISHED, Status.PARTIALLY_PUBLISHED),
-            created_at__lt=batch.created_at,
-        ).order_by("created_at")
+    return list(_published_same_month(batch, created_at__lt=batch.created_at).order_by("created_at"))
+
+
+def superseded_by_candidates(*, old: Batch) -> list[Batch]:
+    """Newer published batches of the same organization and month that could replace `old`."""
+    return list(_published_same_month(old, created_at__gt=old.created_at).order_by("-created_at"))
+
+
+def _published_same_month(batch: Batch, **newer_or_older):
+    published = (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED)
+    if batch.status not in published:
+        return Batch.objects.none()
+    return Batch.objects.filter(
+        organization_id=batch.organization_id, period=batch.period, status__in=published, **newer_or_older
     )
 
 
@@ -160,16 +165,3 @@ def batch_supersede_request(*, old: Batch, new: Batch, by: AbstractBaseUser, rea
     )
     return old
 
-
-def superseded_by_candidates(*, old: Batch) -> list[Batch]:
-    """Newer published batches of the same organization and month that could replace `old`."""
-    if old.status not in (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED):
-        return []
-    return list(
-        Batch.objects.filter(
-            organization_id=old.organization_id,
-            period=old.period,
-            status__in=(Status.PUBLISHED, Status.PARTIALLY_PUBLISHED),
-            created_at__gt=old.created_at,
-        ).order_by("-created_at")
-    )
