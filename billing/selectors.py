@@ -54,15 +54,18 @@ def batch_transitions(*, batch: Batch) -> QuerySet[BatchTransition]:
 
 
 def batch_previous_published(*, batch: Batch) -> Batch | None:
-    """The last published batch of the same organization up to this batch's month, for comparison.
+    """The last published batch of the same organization up to this batch's month, for comparison."""
+    return previous_published_batch(organization_id=batch.organization_id, period=batch.period, exclude_id=batch.pk)
+
+
+def previous_published_batch(*, organization_id: int, period: date, exclude_id: int | None = None) -> Batch | None:
+    """What a registry for `period` is compared with, on the import preview and on the batch page.
 
     A correction for the same month compares with what was published for that month.
     """
     return (
-        Batch.objects.filter(
-            organization_id=batch.organization_id, status__in=_COMPARABLE_STATUSES, period__lte=batch.period
-        )
-        .exclude(pk=batch.pk)
+        Batch.objects.filter(organization_id=organization_id, status__in=_COMPARABLE_STATUSES, period__lte=period)
+        .exclude(pk=exclude_id)
         .order_by("-period", "-published_at", "-pk")
         .first()
     )

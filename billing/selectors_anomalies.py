@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from billing.models import Batch, Organization, Receipt
+from billing.models import Organization, Receipt
+from billing.selectors import previous_published_batch
 
-COMPARABLE_STATUSES = (Batch.Status.PUBLISHED, Batch.Status.PARTIALLY_PUBLISHED)
 SHOWN = 50
 
 
@@ -47,14 +47,6 @@ class AccountsAnomalies:
         }
 
 
-def previous_published_batch(*, organization: Organization, period: date) -> Batch | None:
-    return (
-        Batch.objects.filter(organization=organization, status__in=COMPARABLE_STATUSES, period__lt=period)
-        .order_by("-period", "-published_at", "-pk")
-        .first()
-    )
-
-
 def accounts_anomalies(*, organization: Organization, period: date, totals: dict[str, Decimal]) -> AccountsAnomalies:
     """New and disappeared accounts, totals moved beyond the organization's threshold, totals ≤ 0."""
     threshold = organization.anomaly_threshold_percent
@@ -64,7 +56,7 @@ def accounts_anomalies(*, organization: Organization, period: date, totals: dict
             found.not_positive_count += 1
             if len(found.not_positive) < SHOWN:
                 found.not_positive.append((account, total))
-    previous = previous_published_batch(organization=organization, period=period)
+    previous = previous_published_batch(organization_id=organization.pk, period=period)
     if previous is None:
         return found
     found.previous_batch_id, found.previous_period = previous.pk, previous.period

@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from billing.admin import audit  # noqa: F401  registers the transitions half of the audit
 from billing.admin.audit import BatchColumnsMixin
 from billing.admin.audit_filters import BatchOrganizationFilter, BatchPeriodFilter
 from billing.admin.exports import xlsx_response

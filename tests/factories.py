@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, Permission
 
 from billing.models import Account, Batch, BatchTransition, Organization, Property, Receipt, Recipient, ServiceLine
 from billing.models import receipt_import_id
-from billing.roles import ACCOUNTANT, APPROVER, roles_sync
+from billing.roles import ACCOUNTANT, roles_sync
 
 
 def _valid_tin(seed: int) -> str:

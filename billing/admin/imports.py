@@ -6,7 +6,7 @@ task, and the page polls a small JSON endpoint for the progress bar.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 
 from django import forms

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 from django.utils import timezone
@@ -14,7 +13,7 @@ from billing.services.batches import batch_approve, batch_submit
 from integration.models import Reconciliation
 from integration.publishing.publisher import batch_publish
 from integration.sandbox.faults import FaultConfig
-from tests.factories import BatchFactory, UserFactory
+from tests.factories import UserFactory
 from tests.integration.publishing.builders import batch_with_receipts, live_receipts
 from tests.integration.publishing.processes import manage, wait_for, worker_env
 
