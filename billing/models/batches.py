@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import PurePath
 
@@ -11,11 +12,14 @@ from django.db.models import F, Q
 
 from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
 
+_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,7}")
+
 
 def batch_source_path(instance: "Batch", filename: str) -> str:
-    # Random names: an uploaded file name is user input and must never become a path.
-    suffix = PurePath(filename).suffix.lower()[:8]
-    return f"registries/{uuid.uuid4().hex}{suffix}"
+    # Random names: an uploaded file name is user input and must never become a path. Only a
+    # plain extension survives (readers look at it); anything else is dropped.
+    suffix = PurePath(filename).suffix.lower()
+    return f"registries/{uuid.uuid4().hex}{suffix if _PLAIN_SUFFIX.fullmatch(suffix) else ''}"
 
 
 class BatchStatus(models.TextChoices):

@@ -281,6 +281,16 @@ RECEIPT_PDF_MAX_BYTES = env.int("RECEIPT_PDF_MAX_BYTES", default=(CONDO_MAX_VARI
 # archive may also hold at most its receipts plus a few stray files; see billing/services/pdf_archive.py).
 RECEIPT_PDF_ARCHIVE_MAX_BYTES = env.int("RECEIPT_PDF_ARCHIVE_MAX_BYTES", default=1024 * 1024 * 1024)
 RECEIPT_PDF_ARCHIVE_MAX_FILES = env.int("RECEIPT_PDF_ARCHIVE_MAX_FILES", default=200_000)
+# All files of one request together, checked while they arrive (config/uploads.py): the largest
+# upload the desk takes, plus room for the form's other fields. Set the TLS proxy's body limit to match.
+UPLOAD_MAX_REQUEST_BYTES = env.int(
+    "UPLOAD_MAX_REQUEST_BYTES", default=max(IMPORT_MAX_FILE_BYTES, RECEIPT_PDF_ARCHIVE_MAX_BYTES) + 1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "config.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # PDFs are stored through Django's storage API under random names and only ever streamed by a
 # view that checks access. By default they go to the default storage (MEDIA_ROOT); set
 # RECEIPT_PDF_STORAGE_BACKEND (for an S3-compatible store, "storages.backends.s3.S3Storage" from
