@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+BROWSER_INSTALLED := $(VENV)/.installed-browser
 
 # The demo runs with DEBUG on and talks to the local Condo sandbox; a real deployment sets these itself.
 DEMO_ENV := DEBUG=$${DEBUG:-true} \
@@ -21,6 +22,11 @@ $(INSTALLED): requirements.txt | $(PY)
 
 install: $(INSTALLED)
 
+# Selenium only: the browser itself is Debian's chromium and chromium-driver (.ci/run installs them).
+$(BROWSER_INSTALLED): requirements-browser.txt $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	touch $(BROWSER_INSTALLED)
+
 run: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py setup_demo
@@ -28,6 +34,10 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The admin in headless Chromium (tests/browser, marked `browser`; `make test` leaves them out).
+test-browser: $(BROWSER_INSTALLED)
+	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
 
 bench: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt

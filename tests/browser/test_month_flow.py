@@ -1,0 +1,244 @@
+"""A month through the real admin in headless Chromium, as the accountant and the approver do it.
+
+The live server runs the admin; a real django-q2 cluster (a subprocess on the same test database)
+parses the registry and publishes; the Condo sandbox runs in this process. Each step is named:
+a failing one leaves a screenshot in var/browser-screenshots/.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from billing.exports.receipts import COLUMNS as EXPORT_COLUMNS
+from billing.importers.desk_excel import COLUMNS as REGISTRY_COLUMNS
+from billing.importers.desk_template import TEMPLATE_KEYS, demo_registry_rows, write_desk_registry
+from billing.models import Batch, Recipient
+from billing.roles import ACCOUNTANT, APPROVER
+from billing.services.demo import DEMO_REGISTRY_ACCOUNTS
+from integration.models import Reconciliation
+from integration.sandbox.faults import FaultConfig
+from tests.browser.browser import (
+    Steps, buttons, click_button, click_link, text_of, wait, wait_download, wait_text,
+)
+from tests.factories import OrganizationFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "password"  # UserFactory's
+LIVE = ("Утверждён", "Публикуется")
+
+
+@pytest.fixture
+def organization(condo_sandbox):
+    from billing.importers.checks import bank_account_with_key
+
+    recipient = Recipient.objects.create(
+        name="ООО «РЦ»", tin="7707083893", bic="044525225",
+        bank_account=bank_account_with_key("40702810000000012345", "044525225"))
+    organization = OrganizationFactory(name="УК «Браузерная»", default_recipient=recipient)
+    condo_sandbox.add_context(organization.condo_context_id)
+    return organization
+
+
+def login(driver, base_url: str, username: str) -> None:
+    driver.get(f"{base_url}{reverse('admin:login')}")
+    driver.find_element(By.ID, "id_username").send_keys(username)
+    driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
+    # The header shows the name upper-cased by CSS; its text content is the login itself.
+    wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "#user-tools strong").get_attribute("textContent") == username)
+
+
+def logout(driver) -> None:
+    driver.find_element(By.CSS_SELECTOR, "#logout-form [type=submit]").click()
+    wait(driver).until(lambda d: not d.find_elements(By.ID, "logout-form"))
+
+
+def post_from_page(driver, url: str) -> tuple[int, str]:
+    """POST as the page's own forms do (session cookie and CSRF token): the HTTP status and body."""
+    return driver.execute_async_script(
+        """
+        const [url, done] = [arguments[0], arguments[arguments.length - 1]];
+        const body = new FormData();
+        body.append("csrfmiddlewaretoken", document.querySelector("[name=csrfmiddlewaretoken]").value);
+        fetch(url, {method: "POST", body: body, credentials: "same-origin", redirect: "manual"})
+          .then(r => r.text().then(t => done([r.status, t])))
+          .catch(e => done([0, String(e)]));
+        """,
+        url,
+    )
+
+
+def refresh_until(driver, predicate, *, timeout: float, what: str):
+    """For pages that do not refresh themselves: reload until `predicate(driver)` holds."""
+    def check(d):
+        if predicate(d):
+            return True
+        d.refresh()
+        return False
+
+    try:
+        return wait(driver, timeout).until(check)
+    except Exception as error:
+        error.add_note(f"waited {timeout} s for {what}")
+        raise
+
+
+def table(path, sheet: str) -> list[tuple]:
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return list(workbook[sheet].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def test_a_month_from_template_to_excel_export_through_the_admin(
+        chromium, live_server, qcluster, condo_sandbox, organization, request):
+    driver, base = chromium, live_server.url
+    steps = Steps(driver, request.node.name, on_failure=qcluster.tail)
+    accountant = UserFactory(username="buh-browser", role=ACCOUNTANT)
+    UserFactory(username="boss-browser", role=APPROVER)
+
+    with steps("accountant-login"):
+        login(driver, base, accountant.username)
+        driver.get(f"{base}{reverse('admin:billing_batch_changelist')}")
+        click_link(driver, "Загрузить реестр")
+        wait(driver).until(lambda d: "Загрузить и проверить" in buttons(d))
+
+    with steps("download-template"):
+        click_link(driver, "пустой шаблон")
+        template = wait_download(driver.downloads, "shablon-reestra.xlsx")
+        rows = table(template, "Реестр")
+        titles = [column.title for column in REGISTRY_COLUMNS if column.key in TEMPLATE_KEYS]
+        assert rows == [tuple(titles)], "the empty template holds the headers and nothing else"
+        assert {row[0] for row in table(template, "Описание")[1:]} >= set(titles)
+
+    with steps("upload-registry"):
+        period = driver.find_element(By.ID, "id_period").get_attribute("value")  # last month, prefilled
+        year, month = map(int, period.split("-"))
+        lines = list(demo_registry_rows(period=date(year, month, 1), recipient=(
+            organization.default_recipient.tin, organization.default_recipient.bic,
+            organization.default_recipient.bank_account), accounts=DEMO_REGISTRY_ACCOUNTS))
+        registry = driver.downloads.parent / f"demo-{period}.xlsx"
+        write_desk_registry(registry, iter(lines))
+        Select(driver.find_element(By.ID, "id_organization")).select_by_value(str(organization.pk))
+        driver.find_element(By.ID, "id_file").send_keys(str(registry))
+        click_button(driver, "Загрузить и проверить")
+        # No worker runs yet, so the page is bound to show the queued upload with its progress bar.
+        wait_text(driver, "#import-status", "В очереди")
+        assert driver.find_element(By.ID, "import-progress").get_attribute("value") == "0"
+
+    with steps("progress-bar-finishes"):
+        qcluster.start()
+        # The page polls its JSON and reloads itself when the check ends: no refresh here.
+        wait_text(driver, "#import-status", "Проверен", timeout=60)
+        assert not driver.find_elements(By.ID, "import-progress")
+
+    with steps("read-preview"):
+        counts = {row.find_element(By.TAG_NAME, "th").text: row.find_element(By.TAG_NAME, "td").text
+                  for row in driver.find_elements(By.CSS_SELECTOR, "table.import-counts tr")}
+        total = sum((line["to_pay"] for line in lines), Decimal("0"))
+        assert counts["Лицевых счетов"] == str(DEMO_REGISTRY_ACCOUNTS)
+        assert counts["Квитанций"] == str(2 * DEMO_REGISTRY_ACCOUNTS)  # housing and capital repair apart
+        assert counts["Строк услуг"] == str(len(lines))
+        assert counts["Итого к оплате"] == f"{total:.2f}"
+        first = driver.find_element(By.CSS_SELECTOR, "#import-sample tbody tr").find_elements(By.TAG_NAME, "td")
+        assert first[1].text == lines[0]["account"] and first[4].text == lines[0]["full_name"]
+        assert "сравнивать не с чем" in text_of(driver, "#import-anomalies")
+
+    with steps("confirm"):
+        click_button(driver, "Подтвердить")
+        wait_text(driver, "#content-main", "Пакет создан", timeout=60)
+        batch = Batch.objects.get(organization=organization)
+        click_link(driver, f"пакет №{batch.pk}")
+        wait_text(driver, "#batch-status", "Черновик")
+        assert f"{DEMO_REGISTRY_ACCOUNTS} / {2 * DEMO_REGISTRY_ACCOUNTS} / {len(lines)}" in text_of(driver, "#content-main .module")
+
+    with steps("submit"):
+        click_button(driver, "Отправить на утверждение")
+        wait_text(driver, "ul.messagelist", "Пакет отправлен на утверждение.")
+        wait_text(driver, "#batch-status", "На утверждении")
+
+    with steps("accountant-may-not-approve"):
+        assert "Утвердить" not in buttons(driver)
+        status, body = post_from_page(driver, f"{base}{reverse('admin:billing_batch_approve', args=[batch.pk])}")
+        assert status == 403, body[:500]
+        assert "Действие запрещено" in body
+        batch.refresh_from_db()
+        assert batch.status == Batch.Status.SUBMITTED and batch.approved_by is None
+        logout(driver)
+
+    with steps("approver-approves"):
+        login(driver, base, "boss-browser")
+        driver.get(f"{base}{reverse('admin:billing_batch_changelist')}")
+        click_link(driver, "Ожидают утверждения: 1")
+        click_link(driver, f"№{batch.pk}")
+        wait_text(driver, "#batch-status", "На утверждении")
+        # Slow answers keep the publishing visible for a few polls of the page.
+        condo_sandbox.faults = FaultConfig(latency_seconds=0.7)
+        click_button(driver, "Утвердить")
+        wait_text(driver, "ul.messagelist", "Пакет утверждён.")
+        assert text_of(driver, "#publish-status") in LIVE, "the page should open on a live publishing"
+
+    with steps("publishing-reaches-published"):
+        seen = set()
+
+        def published(d) -> bool:
+            seen.add(text_of(d, "#publish-status"))
+            return text_of(d, "#batch-status") == "Опубликован"
+
+        wait(driver, 90).until(published)  # the page polls and reloads itself once publishing ends
+        condo_sandbox.faults = FaultConfig()
+        receipts = str(2 * DEMO_REGISTRY_ACCOUNTS)
+        bar = driver.find_element(By.ID, "publish-progress")
+        assert bar.get_attribute("value") == bar.get_attribute("max") == receipts
+        assert text_of(driver, "#publish-percent") == "100 %"
+        assert text_of(driver, "#publish-counts [data-field=accepted]") == receipts
+        assert text_of(driver, "#publish-counts [data-field=rejected]") == "0"
+        assert seen & set(LIVE), seen
+
+    with steps("reconcile"):
+        def latest_link(d) -> str | None:
+            links = d.find_elements(By.CSS_SELECTOR, "#batch-publishing a[href*='/reconciliation/']")
+            return links[0].get_attribute("href") if links else None
+
+        # Publishing ends by asking for a reconciliation; the button asks for a fresh one.
+        refresh_until(driver, latest_link, timeout=60, what="the automatic reconciliation")
+        automatic = latest_link(driver)
+        click_button(driver, "Сверить с Condo")
+        wait_text(driver, "ul.messagelist", "Сверка с Condo запущена")
+        refresh_until(driver, lambda d: latest_link(d) not in (None, automatic), timeout=60,
+                      what="the reconciliation asked for by the button")
+        assert "Расхождений нет." in text_of(driver, "#batch-publishing")
+        click_link(driver, "Подробнее")
+        wait_text(driver, "#content", "сверка с Condo")
+        assert driver.find_element(By.CSS_SELECTOR, ".field-is_consistent img").get_attribute("alt") == "True"
+        for field in ("batch_receipts", "condo_receipts"):
+            assert text_of(driver, f".field-{field} .readonly") == receipts
+        for field in ("missing_in_condo", "extra_in_condo", "amount_differs"):
+            assert text_of(driver, f".field-{field} .readonly") == "0"
+        assert Reconciliation.objects.filter(batch=batch).count() == 2
+
+    with steps("export-receipts"):
+        driver.get(f"{base}{reverse('admin:billing_batch_change', args=[batch.pk])}")
+        click_link(driver, "Квитанции с результатом публикации")
+        exported = wait_download(driver.downloads, f"kvitancii-paket-{batch.pk}.xlsx")
+        header, *data = table(exported, "Квитанции")
+        assert list(header) == [column.header for column in EXPORT_COLUMNS]
+        at = {title: index for index, title in enumerate(header)}
+        assert len(data) == 2 * DEMO_REGISTRY_ACCOUNTS
+        assert {row[at["Результат публикации"]] for row in data} == {"Принята"}
+        assert {row[at["Лицевой счёт"]] for row in data} == {line["account"] for line in lines}
+        assert sum(Decimal(str(row[at["Итого к оплате"]])) for row in data) == total
+        figures = dict((row[0], row[1]) for row in table(exported, "Пакеты") if row and row[0])
+        assert figures[f"Пакет №{batch.pk}: статус"] == "Опубликован"
+
+    assert steps.done[-1] == "export-receipts"
+    assert len(condo_sandbox.receipts(organization.condo_context_id, include_deleted=False)) == 2 * DEMO_REGISTRY_ACCOUNTS
