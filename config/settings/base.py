@@ -23,7 +23,7 @@ DEBUG = env.bool("DEBUG", default=False)
 
 # A development key is only acceptable when DEBUG is on; production must bring its own.
 _DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
-SECRET_KEY = env.str("SECRET_KEY", default="")
+SECRET_KEY = env.str("SECRET_KEY", default="").strip()  # a blank key is no key
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
