@@ -8,6 +8,7 @@ every database row, the admin pages, the e-mails and the error texts shown to pe
 
 from __future__ import annotations
 
+import io
 import logging
 import traceback
 import uuid
@@ -64,8 +65,6 @@ def named_batch(accountant, pdf_storage) -> Batch:
     for receipt, name in zip(receipts, FULL_NAMES):
         Account.objects.filter(pk=receipt.account_id).update(full_name=name)
     archive = zip_of({f"{receipts[0].account.number}.pdf": make_pdf("secrets")})
-    import io
-
     receipt_pdfs_attach(batch=batch, archive=io.BytesIO(archive), by=accountant)
     batch.refresh_from_db()
     return batch
