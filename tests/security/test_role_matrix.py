@@ -355,3 +355,11 @@ def test_list_actions_offered_to_each_role(role, world):
     }
     expected = {label: ACTIONS.get(label, {}).get(role, set()) for label in offered}
     assert offered == expected
+
+
+def test_the_index_shows_staff_without_a_role_no_data(client, world):
+    client.force_login(world.user("staff"))
+    page = client.get(reverse("admin:index")).content.decode()
+    assert world.organization.name not in page and "Ожидают утверждения" not in page
+    client.force_login(world.user("accountant"))
+    assert world.organization.name in client.get(reverse("admin:index")).content.decode()  # the same page, with a role
