@@ -62,7 +62,10 @@ def start_chromium(*, profile: Path, downloads: Path) -> WebDriver:
 
 
 class Steps:
-    """`with steps("upload"):` — when the block fails, the page is kept as a screenshot and HTML."""
+    """`with steps("upload"):` — when the block fails, the page is kept as a screenshot and HTML.
+
+    With BROWSER_STEP_SCREENSHOTS=1 in the environment every step's last page is kept.
+    """
 
     def __init__(self, driver: WebDriver, test_name: str, *, on_failure: Callable[[], str] | None = None) -> None:
         self.driver = driver
@@ -82,6 +85,8 @@ class Steps:
                 error.add_note(note)
             raise
         self.done.append(name)
+        if os.environ.get("BROWSER_STEP_SCREENSHOTS"):  # to look at every page the test passed through
+            self._keep(name)
 
     def _keep(self, name: str) -> list[str]:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
