@@ -151,6 +151,8 @@ AUTHENTICATION_BACKENDS = [
 # After AXES_FAILURE_LIMIT wrong passwords for one login from one address, that pair is refused
 # for the cool-off, even with the right password; other logins and other addresses go on.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# A finance back office: a session ends after a working day, not Django's two weeks.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
