@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils.formats import number_format
 from openpyxl import load_workbook
 
 from billing.importers.desk_template import desk_template_bytes, write_desk_registry
@@ -49,7 +51,8 @@ def test_upload_preview_confirm_creates_a_draft_batch(accountant_client, organiz
     assert upload.status == RegistryUpload.Status.READY
     assert upload.rows_total == len(desk_rows()) + 1
     page = accountant_client.get(response["Location"]).content.decode()
-    assert "Подтвердить" in page and "Квитанций" in page and upload.preview["total_to_pay"] in page
+    assert "Подтвердить" in page and "Квитанций" in page
+    assert number_format(Decimal(upload.preview["total_to_pay"]), 2, force_grouping=True) in page
     progress = accountant_client.get(reverse("admin:billing_batch_import_progress", args=[upload.token])).json()
     assert progress["status"] == "ready" and progress["working"] is False
     with django_capture_on_commit_callbacks(execute=True):
@@ -121,3 +124,16 @@ def test_the_downloadable_example_is_a_clean_registry(accountant_client, organiz
     assert result.errors == [] and len(result.accounts) == 3
     empty = load_workbook(io.BytesIO(desk_template_bytes(example=False))).active
     assert empty.max_row == 1 and empty["A1"].value == "Лицевой счёт"
+
+
+def test_preview_shows_money_as_the_batch_page_does_grouped_with_a_decimal_comma(
+        accountant_client, organization, tmp_path, django_capture_on_commit_callbacks):
+    path = tmp_path / "реестр.xlsx"
+    write_desk_registry(path, iter(desk_rows(accounts=40)))
+    response = _upload(accountant_client, organization, path, capture=django_capture_on_commit_callbacks)
+    page = accountant_client.get(response["Location"]).content.decode()
+    total = RegistryUpload.objects.get().preview["total_to_pay"]
+    assert Decimal(total) >= 1000  # so that a thousands separator must show
+    integer, cents = total.split(".")
+    assert f'<td class="import-money">{int(integer):,}'.replace(",", "\xa0") + f",{cents}</td>" in page
+    assert f">{total}<" not in page
