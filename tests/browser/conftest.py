@@ -1,4 +1,4 @@
-"""Fixtures of the browser tests: Chromium, the live server's real worker cluster, named steps.
+"""Fixtures of the browser tests: headless Chromium, and a real worker cluster for the live server.
 
 These tests are marked `browser` and left out of `make test` (pytest.ini); `make test-browser`
 installs Selenium (requirements-browser.txt) and runs them. `make test` needs neither Selenium
