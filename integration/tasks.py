@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from billing.models import Batch
-from integration.publishing.files import batch_send_pending_files
+from integration.publishing.files import batch_send_pending_files, batches_with_pdfs_to_send
 from integration.publishing.lease import batches_without_live_publisher
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
@@ -61,13 +61,16 @@ def requeue_expired_leases() -> int:
 
 
 def retry_failed_batches() -> int:
-    """Failed batches whose backoff has passed are tried again."""
+    """Failed batches whose backoff has passed are tried again; so are PDFs a published batch still owes."""
     batch_ids = list(
         Batch.objects.filter(status=Status.FAILED, next_retry_at__lte=timezone.now()).values_list("pk", flat=True)
     )
     for batch_id in batch_ids:
         publish_enqueue(batch_id)
-    return len(batch_ids)
+    with_pdfs = batches_with_pdfs_to_send()
+    for batch_id in with_pdfs:
+        async_task("integration.tasks.send_batch_pdfs", batch_id, task_name=f"send-pdfs-{batch_id}")
+    return len(batch_ids) + len(with_pdfs)
 
 
 def reconcile_latest_batches() -> int:

@@ -111,6 +111,20 @@ def batch_send_pending_files(*, batch_id: int, client: CondoClient | None = None
         lease_release(batch_id=batch_id, owner=owner)
 
 
+def batches_with_pdfs_to_send() -> list[int]:
+    """Published batches holding PDFs whose receipts Condo accepted but that were not sent yet."""
+    return list(
+        ReceiptPdf.objects.filter(
+            state=State.PENDING,
+            receipt__publish_state=Receipt.PublishState.ACCEPTED,
+            batch__status__in=(Batch.Status.PUBLISHED, Batch.Status.PARTIALLY_PUBLISHED),
+        )
+        .values_list("batch_id", flat=True)
+        .distinct()
+        .order_by("batch_id")
+    )
+
+
 def pdfs_pending_count(*, batch_id: int) -> int:
     """PDFs that the next send would take: pending, and their receipt is accepted."""
     return ReceiptPdf.objects.filter(

@@ -255,3 +255,22 @@ def test_the_reconcile_command_reports_files(condo_sandbox, accountant, capsys):
     call_command("reconcile_batch", str(batch.pk), "--json")
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (summary["files_expected"], summary["files_in_condo"], summary["consistent"]) == (2, 2, True)
+
+
+def test_pdfs_a_published_batch_could_not_send_are_sent_by_the_retry_schedule(condo_sandbox, accountant, settings):
+    from integration.tasks import retry_failed_batches
+
+    batch = batch_with_receipts(receipts=3)
+    batch_publish(batch_id=batch.pk)
+    attach(batch, accountant, range(3))
+    settings.CONDO_MAX_ATTEMPTS = 1
+    condo_sandbox.faults = FaultConfig(error_every_nth=1)
+    assert batch_send_pending_files(batch_id=batch.pk).error
+    assert ReceiptPdf.objects.filter(batch=batch, state="pending").count() == 3
+
+    condo_sandbox.faults = FaultConfig()
+    assert retry_failed_batches() == 1  # the task runs inline in tests
+
+    assert ReceiptPdf.objects.filter(batch=batch, state="sent").count() == 3
+    assert len(condo_files(condo_sandbox)) == 3
+    assert Batch.objects.get(pk=batch.pk).status == Status.PUBLISHED
