@@ -73,61 +73,31 @@ def receipts_by_ids(receipt_ids: Collection[int]) -> list[tuple[int, ReceiptIn]]
 def receipts_in(rows: list[tuple]) -> list[tuple[int, ReceiptIn]]:
     services = _services_of([row[0] for row in rows])
     result = []
-    for (
-        receipt_id,
-        import_id,
-        period,
-        category,
-        to_pay,
-        charge,
-        balance,
-        recalculation,
-        privilege,
-        penalty,
-        paid,
-        account_number,
-        unit_name,
-        unit_type,
-        full_name,
-        owner_type,
-        els,
-        is_closed,
-        address,
-        fias_id,
-        tin,
-        bic,
-        bank_account,
-    ) in rows:
-        result.append(
-            (
-                receipt_id,
-                ReceiptIn(
-                    import_id=import_id,
-                    address=address,
-                    unit_name=unit_name,
-                    unit_type=unit_type,
-                    account_number=account_number,
-                    full_name=full_name,
-                    owner_type=owner_type,
-                    account_global_id=els,
-                    address_global_id=fias_id,
-                    is_closed=is_closed,
-                    period=period,
-                    to_pay=Decimal(to_pay),
-                    charge=Decimal(charge),
-                    balance=Decimal(balance),
-                    recalculation=Decimal(recalculation),
-                    privilege=Decimal(privilege),
-                    penalty=Decimal(penalty),
-                    paid=Decimal(paid),
-                    services=tuple(services.get(receipt_id, ())),
-                    category_id=CATEGORY_IDS[category],
-                    tin=tin,
-                    bic=bic,
-                    bank_account=bank_account,
-                ),
-            )
+    money_end = 4 + len(_MONEY)
+    for row in rows:
+        receipt_id, import_id, period, category = row[:4]
+        (account_number, unit_name, unit_type, full_name, owner_type, els, is_closed, address, fias_id,
+         tin, bic, bank_account) = row[money_end:]
+        receipt = ReceiptIn(
+            import_id=import_id,
+            address=address,
+            unit_name=unit_name,
+            unit_type=unit_type,
+            account_number=account_number,
+            full_name=full_name,
+            owner_type=owner_type,
+            account_global_id=els,
+            address_global_id=fias_id,
+            is_closed=is_closed,
+            period=period,
+            services=tuple(services.get(receipt_id, ())),
+            category_id=CATEGORY_IDS[category],
+            tin=tin,
+            bic=bic,
+            bank_account=bank_account,
+            **_amounts(row[4:money_end]),
         )
+        result.append((receipt_id, receipt))
     return result
 
 
@@ -136,35 +106,22 @@ def _services_of(receipt_ids: list[int]) -> dict[int, list[ServiceIn]]:
     if not receipt_ids:
         return services
     lines = ServiceLine.objects.filter(receipt_id__in=receipt_ids).order_by("receipt_id", "id")
-    for (
-        receipt_id,
-        service_id,
-        name,
-        to_pay,
-        charge,
-        balance,
-        recalculation,
-        privilege,
-        penalty,
-        paid,
-        volume,
-        tariff,
-        measure,
-    ) in lines.values_list(*_SERVICE_COLUMNS):
+    money_end = 3 + len(_MONEY)
+    for row in lines.values_list(*_SERVICE_COLUMNS):
+        receipt_id, service_id, name = row[:3]
+        volume, tariff, measure = row[money_end:]
         services[receipt_id].append(
             ServiceIn(
                 id=service_id,
                 name=name,
-                to_pay=Decimal(to_pay),
-                charge=Decimal(charge),
-                balance=Decimal(balance),
-                recalculation=Decimal(recalculation),
-                privilege=Decimal(privilege),
-                penalty=Decimal(penalty),
-                paid=Decimal(paid),
                 volume=None if volume is None else Decimal(volume),
                 tariff=None if tariff is None else Decimal(tariff),
                 measure=measure,
+                **_amounts(row[3:money_end]),
             )
         )
     return services
+
+
+def _amounts(texts: tuple[str, ...]) -> dict[str, Decimal]:
+    return dict(zip(_MONEY, map(Decimal, texts)))
