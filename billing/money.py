@@ -16,8 +16,12 @@ def quantize_money(value: Decimal) -> Decimal:
 
 
 def money_to_wire(value: Decimal) -> str:
-    """A decimal string with two places and a dot, as Condo expects (`"1520.40"`)."""
-    return f"{quantize_money(value):.2f}"
+    """A decimal string with two places and a dot, as Condo expects (`"1520.40"`).
+
+    `str` of a value quantized to kopecks is already that text (never exponent notation at
+    exponent -2); formatting it again cost as much as the rounding, 100,000 times a month.
+    """
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def money_from_wire(value: str | None) -> Decimal | None:

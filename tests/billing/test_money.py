@@ -1,0 +1,28 @@
+from decimal import Decimal
+
+import pytest
+
+from billing.money import money_from_wire, money_to_wire, quantize_money
+
+EDGES = ["0", "-0", "0.00", "0.005", "-0.005", "1259.53", "1000", "1E+3", "1.5E+2", "0.1", "-1872.61",
+         "999999999999.995", "12345678901234.56", "2.675", "0.0000001", "-0.0049"]
+
+
+@pytest.mark.parametrize("text", EDGES)
+def test_wire_text_is_the_rounded_amount_with_two_places_and_a_dot(text):
+    value = Decimal(text)
+    wire = money_to_wire(value)
+    assert wire == f"{quantize_money(value):.2f}"
+    assert "E" not in wire and wire.split(".")[1].__len__() == 2
+
+
+def test_half_a_kopeck_rounds_up_as_in_accounting():
+    assert money_to_wire(Decimal("2.675")) == "2.68"
+    assert money_to_wire(Decimal("-0.005")) == "-0.01"
+
+
+def test_condo_answers_come_back_exact():
+    assert money_from_wire("1520.40000000") == Decimal("1520.40")
+    assert money_from_wire(None) is None
+    with pytest.raises(ValueError):
+        money_from_wire("1,5")
