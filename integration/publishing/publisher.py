@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -151,16 +152,24 @@ def _report(batch_id: int, message: str) -> PublishReport:
 
 
 class CallRecorder:
-    """Records every HTTP call to Condo for the batch page, and keeps a publisher's lease fresh."""
+    """Records every HTTP call to Condo for the batch page, and keeps a publisher's lease fresh.
+
+    Stored progress renews the lease too; here it is renewed between calls only once a sixth of
+    it has passed, which still covers a chunk that spends minutes in retries.
+    """
 
     def __init__(self, *, batch_id: int, owner: str = "") -> None:
         self.batch_id = batch_id
         self.owner = owner
         self.chunk = 0
+        self._renewed_at = time.monotonic()
 
     def __call__(self, record: CallRecord) -> None:
         with transaction.atomic():
             self._write(record)
+            if self.owner and time.monotonic() - self._renewed_at >= settings.PUBLISH_LEASE_SECONDS / 6:
+                lease_renew(batch_id=self.batch_id, owner=self.owner)
+                self._renewed_at = time.monotonic()
 
     def _write(self, record: CallRecord) -> None:
         CondoCall.objects.create(
@@ -176,5 +185,3 @@ class CallRecorder:
             error_code=record.error_code,
             request_id=record.request_id,
         )
-        if self.owner:
-            lease_renew(batch_id=self.batch_id, owner=self.owner)
