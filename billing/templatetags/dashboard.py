@@ -94,6 +94,7 @@ def chart_geometry(points: list[ChartPoint]) -> dict:
     bottom = TOP + plot_height
 
     def y_of(value: Decimal, top: Decimal) -> float:
+        # A pixel position on the chart, not an amount: the ratio is taken in Decimal first.
         return round(bottom - plot_height * float(value / top), 1)
 
     bars = []
