@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from integration.condo.sizing import sizeof_upper_bound
+from integration.condo.sizing import text_size
 
 
 @dataclass(slots=True)
 class Item:
     index: int  # position in the caller's list
-    wire: dict[str, Any]
-    size: int
+    text: str  # the item's compact JSON, sent as it is
+    size: int  # an upper bound of Condo's measure of it (sizing.sizeof_upper_bound)
 
 
 @dataclass(slots=True)
@@ -22,30 +21,25 @@ class Oversized:
     size: int
 
 
-def plan_chunks(
-    wires: Iterable[tuple[int, dict[str, Any]]],
-    *,
-    max_count: int,
-    max_bytes: int,
-    sizeof: Callable[[Any], int] = sizeof_upper_bound,
-) -> Iterator[list[Item] | Oversized]:
+def plan_chunks(texts: Iterable[tuple[int, str]], *, max_count: int, max_bytes: int) -> Iterator[list[Item] | Oversized]:
     """Yield chunks of at most `max_count` items whose sizes add up to at most `max_bytes`.
 
-    `max_bytes` is what is left for the receipts once the envelope is counted. An item that
-    alone is over it is yielded as Oversized, to fail on its own. Items are built lazily, so
-    memory stays at one chunk however long the input.
+    Items come as (index, compact JSON text); each is sized by its text, an upper bound of what
+    Condo counts. `max_bytes` is what is left for the receipts once the envelope is counted. An
+    item that alone is over it is yielded as Oversized, to fail on its own. Items are taken
+    lazily, so memory stays at one chunk however long the input.
     """
     chunk: list[Item] = []
     used = 0
-    for index, wire in wires:
-        size = sizeof(wire)
+    for index, text in texts:
+        size = text_size(text)
         if size > max_bytes:
             yield Oversized(index, size)
             continue
         if chunk and (len(chunk) >= max_count or used + size > max_bytes):
             yield chunk
             chunk, used = [], 0
-        chunk.append(Item(index, wire, size))
+        chunk.append(Item(index, text, size))
         used += size
     if chunk:
         yield chunk

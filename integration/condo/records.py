@@ -1,4 +1,9 @@
-"""Plain values the client takes and returns: no Django, no gql, cheap to build in bulk."""
+"""Plain values the client takes and returns: no Django, no gql, cheap to build in bulk.
+
+The three built once per receipt of a publish (ServiceIn, ReceiptIn, ReceiptOutcome) are not
+frozen: a frozen dataclass sets each field through object.__setattr__, which made a ReceiptIn
+cost 5 µs to build instead of 0.4 µs. Nothing mutates them; they are values all the same.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ServiceIn:
     """One service line of a receipt, as the publishing code reads it from the database."""
 
@@ -25,7 +30,7 @@ class ServiceIn:
     measure: str = ""
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ReceiptIn:
     """One receipt to publish. `period` is the first day of the month."""
 
@@ -71,7 +76,7 @@ class ReceiptError:
     retryable: bool = False
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class ReceiptOutcome:
     import_id: str
     accepted: bool

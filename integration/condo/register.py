@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from billing.money import money_from_wire
 from integration.condo.chunking import Item, Oversized, halves, plan_chunks
 from integration.condo.errors import CondoError, PayloadTooLarge, receipt_error
+from integration.condo.jsontext import EncodedArray, compact
 from integration.condo.payloads import DV, PayloadError, receipt_to_wire
 from integration.condo.records import ReceiptError, ReceiptIn, ReceiptOutcome
 from integration.condo.sizing import object_sizeof
@@ -34,9 +35,9 @@ def register_receipts(client: CondoClient, context_id: str, receipts: list[Recei
     outcomes: list[ReceiptOutcome | None] = [None] * len(receipts)
     envelope = _variables(client, context_id, [])
     room = client.max_variables_bytes - object_sizeof(envelope)
-    wires = _wires(receipts, outcomes)
+    texts = _texts(receipts, outcomes)
     try:
-        for planned in plan_chunks(wires, max_count=client.chunk_size, max_bytes=room):
+        for planned in plan_chunks(texts, max_count=client.chunk_size, max_bytes=room):
             if isinstance(planned, Oversized):
                 outcomes[planned.index] = _too_large(receipts[planned.index], planned.size)
             else:
@@ -47,14 +48,15 @@ def register_receipts(client: CondoClient, context_id: str, receipts: list[Recei
     return [outcome or _missing(receipt) for outcome, receipt in zip(outcomes, receipts)]
 
 
-def _variables(client: CondoClient, context_id: str, wires: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"data": {"dv": DV, "sender": client.sender, "context": {"id": context_id}, "receipts": wires}}
+def _variables(client: CondoClient, context_id: str, receipts: list | EncodedArray) -> dict[str, Any]:
+    return {"data": {"dv": DV, "sender": client.sender, "context": {"id": context_id}, "receipts": receipts}}
 
 
-def _wires(receipts: list[ReceiptIn], outcomes: list[ReceiptOutcome | None]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _texts(receipts: list[ReceiptIn], outcomes: list[ReceiptOutcome | None]) -> Iterator[tuple[int, str]]:
+    """Each receipt's JSON, encoded once: sized here, then sent as it is."""
     for index, receipt in enumerate(receipts):
         try:
-            yield index, receipt_to_wire(receipt)
+            yield index, compact(receipt_to_wire(receipt))
         except PayloadError as error:
             outcomes[index] = ReceiptOutcome(
                 receipt.import_id, False,
@@ -64,7 +66,7 @@ def _wires(receipts: list[ReceiptIn], outcomes: list[ReceiptOutcome | None]) -> 
 
 def _send(client: CondoClient, context_id: str, receipts: list[ReceiptIn], chunk: list[Item],
           outcomes: list[ReceiptOutcome | None]) -> None:
-    variables = _variables(client, context_id, [item.wire for item in chunk])
+    variables = _variables(client, context_id, EncodedArray([item.text for item in chunk]))
     try:
         answer, verdict = client.call(OPERATION, variables, receipts=len(chunk), per_item=True)
     except PayloadTooLarge:

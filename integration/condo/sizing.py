@@ -6,8 +6,9 @@ Used for every receipt of a publish, so leaf strings are measured inline, not by
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from integration.condo.jsontext import compact
 
 STRING_BYTES = 2
 NUMBER_BYTES = 8
@@ -49,9 +50,6 @@ def object_sizeof(value: Any) -> int:
     return 0
 
 
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
-
-
 def sizeof_upper_bound(value: Any) -> int:
     """Never less than `object_sizeof(value)` for our payloads, at a fraction of its CPU.
 
@@ -62,5 +60,4 @@ def sizeof_upper_bound(value: Any) -> int:
     counts by the punctuation (about a tenth), which only makes chunks a little smaller; the
     JSON encoder is C code where the exact walk is Python, and this runs for every receipt.
     """
-    text = _compact(value)
-    return len(text) * STRING_BYTES if text.isascii() else len(text.encode("utf-16-le"))
+    return text_size(compact(value))

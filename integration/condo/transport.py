@@ -8,7 +8,6 @@ alongside Condo's error codes.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from gql.transport.exceptions import (
 )
 from gql.transport.httpx import HTTPXTransport
 
+from integration.condo import jsontext
 from integration.condo.documents import Operation
 
 
@@ -54,7 +54,7 @@ class _Transport(HTTPXTransport):
         self.local = threading.local()
 
     def _prepare_request(self, request, *, extra_args=None, upload_files=False):  # noqa: ANN001, ANN202
-        body = json.dumps(request.payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = jsontext.dumps(request.payload).encode()
         self.local.sent_bytes = len(body)
         headers = {"Content-Type": "application/json"}
         headers.update((extra_args or {}).get("headers") or {})

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from integration.condo import CATEGORY_IDS
+from integration.condo.jsontext import compact
 from integration.condo.sizing import sizeof_upper_bound
 from integration.condo.chunking import Oversized, plan_chunks
 from integration.condo.payloads import FORMULA, PayloadError, quantity_to_wire, receipt_to_wire
@@ -112,18 +113,18 @@ def test_client_and_sandbox_measure_a_receipt_alike():
 
 
 def test_chunks_respect_count_and_size():
-    wires = [(index, {"s": "x" * 50}) for index in range(10)]  # 104 bytes each
-    chunks = list(plan_chunks(wires, max_count=4, max_bytes=300))
+    texts = [(index, compact({"s": "x" * 50})) for index in range(10)]  # 116 bytes each, as a bound
+    chunks = list(plan_chunks(texts, max_count=4, max_bytes=300))
     assert [len(chunk) for chunk in chunks] == [2, 2, 2, 2, 2]
     assert all(sum(item.size for item in chunk) <= 300 for chunk in chunks)
     assert [item.index for chunk in chunks for item in chunk] == list(range(10))
-    chunks = list(plan_chunks(wires, max_count=4, max_bytes=10_000))
+    chunks = list(plan_chunks(texts, max_count=4, max_bytes=10_000))
     assert [len(chunk) for chunk in chunks] == [4, 4, 2]
 
 
 def test_an_oversized_item_is_set_apart():
-    wires = [(0, {"s": "x"}), (1, {"s": "x" * 500}), (2, {"s": "y"})]
-    planned = list(plan_chunks(wires, max_count=10, max_bytes=100))
+    texts = [(0, compact({"s": "x"})), (1, compact({"s": "x" * 500})), (2, compact({"s": "y"}))]
+    planned = list(plan_chunks(texts, max_count=10, max_bytes=100))
     oversized = [p for p in planned if isinstance(p, Oversized)]
     chunks = [p for p in planned if not isinstance(p, Oversized)]
     assert [(o.index, o.size) for o in oversized] == [(1, sizeof_upper_bound({"s": "x" * 500}))]
