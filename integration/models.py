@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class CondoCall(models.Model):
@@ -25,7 +26,8 @@ class CondoCall(models.Model):
     error_class = models.CharField("класс ошибки", max_length=16, blank=True)
     error_code = models.CharField("код ошибки", max_length=64, blank=True)
     request_id = models.CharField("X-Request-Id", max_length=128, blank=True)
-    created_at = models.DateTimeField("когда", auto_now_add=True)
+    # When the call ended; set by the recorder, which may write a chunk's calls together later.
+    created_at = models.DateTimeField("когда", default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = "вызов Condo"

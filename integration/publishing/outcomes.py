@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -10,16 +13,33 @@ from django.utils import timezone
 
 from billing.models import Batch, Receipt
 from integration.condo import ReceiptOutcome
-from integration.publishing.lease import lease_expiry
 from integration.publishing.explain import receipt_error_explained
+from integration.publishing.lease import lease_expiry
 
 PublishState = Receipt.PublishState
+_TABLE = Receipt._meta.db_table
 
-# One statement, one parameter row per receipt: the ORM's bulk_update builds a CASE expression
-# per row and field, which cost 30 s of CPU per 5,000 receipts where this costs well under one.
-_UPDATE_OUTCOME = (
-    f"UPDATE {Receipt._meta.db_table} SET publish_state = %s, condo_id = %s, published_at = %s, "
-    "error_code = %s, error_message = %s, updated_at = %s WHERE id = %s"
+# One statement per chunk, its rows passed as one JSON array of [id, state, condo_id, code,
+# message]: per-row statements (executemany) cost 4x the CPU on SQLite and 14x on PostgreSQL,
+# and the ORM's bulk_update (a CASE per row and field) cost 30 s per 5,000 receipts.
+_UPDATE_FROM_JSON = {
+    "postgresql": (
+        f"UPDATE {_TABLE} AS r SET publish_state = v.e->>1, condo_id = v.e->>2, error_code = v.e->>3, "
+        "error_message = v.e->>4, published_at = CASE WHEN v.e->>1 = %s THEN %s::timestamptz END, updated_at = %s "
+        "FROM json_array_elements(%s::json) AS v(e) WHERE r.id = (v.e->>0)::bigint"
+    ),
+    # UPDATE ... FROM needs SQLite 3.33; older ones take the per-row statement below.
+    "sqlite": (
+        f"UPDATE {_TABLE} SET publish_state = v.state, condo_id = v.condo_id, error_code = v.code, "
+        "error_message = v.message, published_at = CASE WHEN v.state = %s THEN %s END, updated_at = %s "
+        "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS state, "
+        "json_extract(value, '$[2]') AS condo_id, json_extract(value, '$[3]') AS code, "
+        f"json_extract(value, '$[4]') AS message FROM json_each(%s)) AS v WHERE {_TABLE}.id = v.id"
+    ),
+}
+_UPDATE_ONE = (
+    f"UPDATE {_TABLE} SET publish_state = %s, condo_id = %s, error_code = %s, error_message = %s, "
+    "published_at = CASE WHEN %s = %s THEN %s END, updated_at = %s WHERE id = %s"
 )
 
 
@@ -30,8 +50,13 @@ class ChunkResult:
     deferred: list[int]  # receipt ids Condo failed transiently: left pending for a later pass
 
 
-def outcomes_store(*, batch_id: int, owner: str, receipt_ids: list[int], outcomes: list[ReceiptOutcome]) -> ChunkResult | None:
+def outcomes_store(
+    *, batch_id: int, owner: str, receipt_ids: list[int], outcomes: list[ReceiptOutcome], with_them: Callable[[], None] | None = None
+) -> ChunkResult | None:
     """Save one chunk's outcomes in one transaction; None if this worker no longer holds the batch.
+
+    `with_them` runs in the same transaction once the lease is confirmed (the publisher writes
+    the chunk's call log there).
 
     A worker that lost its lease must not write: the new holder sends the same receipts again,
     and importId makes that second send an update of the same Condo receipts.
@@ -45,21 +70,22 @@ def outcomes_store(*, batch_id: int, owner: str, receipt_ids: list[int], outcome
     for receipt_id, outcome in zip(receipt_ids, outcomes):
         if outcome.accepted:
             accepted += 1
-            rows.append((PublishState.ACCEPTED, outcome.condo_id or "", now, "", "", now, receipt_id))
+            rows.append((receipt_id, PublishState.ACCEPTED, outcome.condo_id or "", "", ""))
         elif outcome.error is not None and outcome.error.retryable:
             deferred.append(receipt_id)
-            rows.append((PublishState.PENDING, "", None, outcome.error.code, _message(outcome), now, receipt_id))
+            rows.append((receipt_id, PublishState.PENDING, "", outcome.error.code, _message(outcome)))
         else:
             rejected += 1
             code = outcome.error.code if outcome.error else "UNKNOWN"
-            rows.append((PublishState.REJECTED, "", None, code, _message(outcome), now, receipt_id))
+            rows.append((receipt_id, PublishState.REJECTED, "", code, _message(outcome)))
 
     with transaction.atomic():
         holds = Batch.objects.select_for_update().filter(pk=batch_id, lease_owner=owner).values_list("pk", flat=True)
         if not list(holds):
             return None
-        with connection.cursor() as cursor:
-            cursor.executemany(_UPDATE_OUTCOME, rows)
+        _write(rows, now)
+        if with_them is not None:
+            with_them()
         Batch.objects.filter(pk=batch_id).update(
             accepted_count=F("accepted_count") + accepted,
             rejected_count=F("rejected_count") + rejected,
@@ -67,6 +93,25 @@ def outcomes_store(*, batch_id: int, owner: str, receipt_ids: list[int], outcome
             lease_until=lease_expiry(),  # progress renews the lease in the same statement
         )
     return ChunkResult(accepted=accepted, rejected=rejected, deferred=deferred)
+
+
+def _write(rows: list[tuple], now: datetime) -> None:
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        statement = _UPDATE_FROM_JSON.get(connection.vendor) if set_based_update_supported() else None
+        if statement:
+            cursor.execute(statement, (PublishState.ACCEPTED, stamp, stamp, json.dumps(rows)))
+        else:
+            cursor.executemany(_UPDATE_ONE, [
+                (state, condo_id, code, message, state, PublishState.ACCEPTED, stamp, stamp, receipt_id)
+                for receipt_id, state, condo_id, code, message in rows
+            ])
+
+
+def set_based_update_supported() -> bool:
+    if connection.vendor == "sqlite":
+        return connection.Database.sqlite_version_info >= (3, 33)
+    return connection.vendor in _UPDATE_FROM_JSON
 
 
 def _message(outcome: ReceiptOutcome) -> str:

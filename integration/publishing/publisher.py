@@ -52,7 +52,7 @@ def batch_publish(*, batch_id: int, client: CondoClient | None = None, owner: st
     batch = lease_claim(batch_id=batch_id, owner=owner)
     if batch is None:
         return _report(batch_id, "Пакет публикует другой процесс, или публиковать нечего.")
-    recorder = CallRecorder(batch_id=batch_id, owner=owner)
+    recorder = CallRecorder(batch_id=batch_id, owner=owner, buffered=True)
     try:
         client = client or CondoClient.from_settings(on_call=recorder)
         if client.on_call is None:
@@ -63,6 +63,7 @@ def batch_publish(*, batch_id: int, client: CondoClient | None = None, owner: st
         _fail(batch_id=batch_id, owner=owner, error=error)
         return _report(batch_id, str(error))
     finally:
+        recorder.flush()
         lease_release(batch_id=batch_id, owner=owner)
     return _report(batch_id, outcome)
 
@@ -70,14 +71,17 @@ def batch_publish(*, batch_id: int, client: CondoClient | None = None, owner: st
 def _send_pending(*, batch: Batch, client: CondoClient, owner: str, recorder: CallRecorder) -> str:
     context_id = batch.organization.condo_context_id
     deferred: set[int] = set()
+    after_id = 0
     while True:
-        chunk = pending_receipts(batch_id=batch.pk, limit=settings.PUBLISH_READ_SIZE, skip_ids=deferred)
+        chunk = pending_receipts(batch_id=batch.pk, limit=settings.PUBLISH_READ_SIZE, after_id=after_id)
         if not chunk:
             break
         recorder.chunk += 1
         receipt_ids = [receipt_id for receipt_id, _ in chunk]
+        after_id = receipt_ids[-1]
         outcomes = client.register_receipts(context_id, [payload for _, payload in chunk])
-        stored = outcomes_store(batch_id=batch.pk, owner=owner, receipt_ids=receipt_ids, outcomes=outcomes)
+        stored = outcomes_store(batch_id=batch.pk, owner=owner, receipt_ids=receipt_ids, outcomes=outcomes,
+                                with_them=recorder.flush)
         if stored is None:
             logger.warning("batch %s: lease lost to another worker; stopping", batch.pk)
             return "Публикацию продолжил другой процесс."
@@ -154,25 +158,39 @@ def _report(batch_id: int, message: str) -> PublishReport:
 class CallRecorder:
     """Records every HTTP call to Condo for the batch page, and keeps a publisher's lease fresh.
 
-    Stored progress renews the lease too; here it is renewed between calls only once a sixth of
-    it has passed, which still covers a chunk that spends minutes in retries.
+    A publisher's recorder is `buffered`: its calls are written with the outcomes they brought
+    (one INSERT per chunk, in the outcome's transaction) rather than one transaction per call.
+    Whatever is still buffered is written when the lease is renewed here and when publishing
+    ends, however it ends. Stored progress renews the lease too; here it is renewed between
+    calls only once a sixth of it has passed, which still covers a chunk that spends minutes
+    in retries.
     """
 
-    def __init__(self, *, batch_id: int, owner: str = "") -> None:
+    def __init__(self, *, batch_id: int, owner: str = "", buffered: bool = False) -> None:
         self.batch_id = batch_id
         self.owner = owner
+        self.buffered = buffered
         self.chunk = 0
+        self._unwritten: list[CondoCall] = []
         self._renewed_at = time.monotonic()
 
     def __call__(self, record: CallRecord) -> None:
-        with transaction.atomic():
-            self._write(record)
-            if self.owner and time.monotonic() - self._renewed_at >= settings.PUBLISH_LEASE_SECONDS / 6:
-                lease_renew(batch_id=self.batch_id, owner=self.owner)
-                self._renewed_at = time.monotonic()
+        self._unwritten.append(self._call(record))
+        renew = self.owner and time.monotonic() - self._renewed_at >= settings.PUBLISH_LEASE_SECONDS / 6
+        if not self.buffered or renew:
+            with transaction.atomic():
+                self.flush()
+                if renew:
+                    lease_renew(batch_id=self.batch_id, owner=self.owner)
+                    self._renewed_at = time.monotonic()
 
-    def _write(self, record: CallRecord) -> None:
-        CondoCall.objects.create(
+    def flush(self) -> None:
+        if self._unwritten:
+            CondoCall.objects.bulk_create(self._unwritten)
+            self._unwritten = []
+
+    def _call(self, record: CallRecord) -> CondoCall:
+        return CondoCall(
             batch_id=self.batch_id,
             operation=record.operation,
             chunk=self.chunk,
@@ -184,4 +202,5 @@ class CallRecorder:
             error_class=record.error_class,
             error_code=record.error_code,
             request_id=record.request_id,
+            created_at=timezone.now(),
         )
