@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from billing.money import money_from_wire
 from integration.condo.chunking import Item, Oversized, halves, plan_chunks
 from integration.condo.errors import CondoError, PayloadTooLarge, receipt_error
-from integration.condo.jsontext import EncodedArray, compact
-from integration.condo.payloads import DV, PayloadError, receipt_to_wire
+from integration.condo.jsontext import EncodedArray
+from integration.condo.payloads import DV, PayloadError, receipt_json
 from integration.condo.records import ReceiptError, ReceiptIn, ReceiptOutcome
 from integration.condo.sizing import object_sizeof
 
@@ -56,7 +56,7 @@ def _texts(receipts: list[ReceiptIn], outcomes: list[ReceiptOutcome | None]) -> 
     """Each receipt's JSON, encoded once: sized here, then sent as it is."""
     for index, receipt in enumerate(receipts):
         try:
-            yield index, compact(receipt_to_wire(receipt))
+            yield index, receipt_json(receipt)
         except PayloadError as error:
             outcomes[index] = ReceiptOutcome(
                 receipt.import_id, False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from integration.condo import CATEGORY_IDS
 from integration.condo.jsontext import compact
 from integration.condo.sizing import sizeof_upper_bound
 from integration.condo.chunking import Oversized, plan_chunks
-from integration.condo.payloads import FORMULA, PayloadError, quantity_to_wire, receipt_to_wire
+from integration.condo.payloads import FORMULA, PayloadError, quantity_to_wire, receipt_json, receipt_to_wire
 from integration.condo.sizing import object_sizeof
 from integration.sandbox.sizing import object_sizeof as sandbox_sizeof
 from tests.integration.condo_data import FULL_NAME, make_receipt, make_service
@@ -129,3 +130,15 @@ def test_an_oversized_item_is_set_apart():
     chunks = [p for p in planned if not isinstance(p, Oversized)]
     assert [(o.index, o.size) for o in oversized] == [(1, sizeof_upper_bound({"s": "x" * 500}))]
     assert [[item.index for item in chunk] for chunk in chunks] == [[0, 2]]
+
+
+@pytest.mark.parametrize("overrides", [
+    {},
+    {"full_name": 'Ёлкина «Анна» "в кавычках" \\ обратная косая', "address": "ул.\tТаб\nНовая строка \x01 \u2028 😀 𝔘"},
+    {"unit_name": "", "unit_type": "", "full_name": "", "owner_type": "", "is_closed": True, "account_global_id": "12АБ"},
+    {"address_global_id": "1d6f3a1e-0000-4000-8000-000000000001", "services": ()},
+    {"services": (make_service(volume=None, tariff=None, measure="", id=""), make_service(id="x\"y", name="Вода"))},
+])
+def test_receipt_json_is_exactly_what_the_compact_encoder_prints(overrides):
+    text = receipt_json(make_receipt(**overrides))
+    assert text == compact(json.loads(text))  # so the size bound of sizing.py holds for it
