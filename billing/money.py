@@ -22,7 +22,10 @@ def money_to_wire(value: Decimal) -> str:
 
     `str` of a value quantized to kopecks is already that text (never exponent notation at
     exponent -2); formatting it again cost as much as the rounding, 100,000 times a month.
+    Zero, most of a receipt's amounts (balance, recalculation, privilege, paid), skips both.
     """
+    if not value:
+        return "0.00"
     return str(value.quantize(CENT, None, _HALF_UP))
 
 

@@ -140,7 +140,9 @@ def receipt_to_wire(receipt: ReceiptIn) -> dict[str, Any]:
 
 def quantity_to_wire(value: Decimal) -> str:
     """A volume or tariff as a plain decimal string without trailing zeros ("54.2")."""
-    text = format(value, "f")
+    text = str(value)
+    if "E" in text:  # str() writes very small and very large values with an exponent
+        text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"

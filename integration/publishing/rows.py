@@ -74,8 +74,22 @@ def pending_receipts(*, batch_id: int, limit: int, after_id: int = 0) -> list[tu
     lines = ServiceLine.objects.filter(
         receipt__batch_id=batch_id, receipt__publish_state=PENDING, receipt_id__gt=after_id, receipt_id__lte=rows[-1][0]
     ).order_by("receipt_id", "id")
-    services = _services(_fetch(lines.values_list(*_SERVICE_COLUMNS)))
-    return [(row[0], _receipt(row, services.get(row[0], ()))) for row in rows]
+    decimals = _Decimals()
+    services = _services(_fetch(lines.values_list(*_SERVICE_COLUMNS)), decimals)
+    return [(row[0], _receipt(row, services.get(row[0], ()), decimals)) for row in rows]
+
+
+class _Decimals(dict):
+    """The Decimal of an amount's text, each distinct text parsed once per slice.
+
+    Most amounts of a month repeat (0.00 above all: balance, recalculation, privilege, paid),
+    and a dict hit costs a sixth of parsing the text again. Decimals are immutable: sharing
+    one between receipts is safe.
+    """
+
+    def __missing__(self, text: str) -> Decimal:
+        value = self[text] = Decimal(text)
+        return value
 
 
 def _fetch(queryset: QuerySet) -> list[tuple]:
@@ -85,7 +99,7 @@ def _fetch(queryset: QuerySet) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _receipt(row: tuple, services: tuple[ServiceIn, ...]) -> ReceiptIn:
+def _receipt(row: tuple, services: tuple[ServiceIn, ...], decimal: _Decimals) -> ReceiptIn:
     (_, import_id, period, category, to_pay, charge, balance, recalculation, privilege, penalty, paid, account_number,
      unit_name, unit_type, full_name, owner_type, els, is_closed, address, fias_id, tin, bic, bank_account) = row
     return ReceiptIn(
@@ -105,17 +119,17 @@ def _receipt(row: tuple, services: tuple[ServiceIn, ...]) -> ReceiptIn:
         tin=tin,
         bic=bic,
         bank_account=bank_account,
-        to_pay=Decimal(to_pay),
-        charge=Decimal(charge),
-        balance=Decimal(balance),
-        recalculation=Decimal(recalculation),
-        privilege=Decimal(privilege),
-        penalty=Decimal(penalty),
-        paid=Decimal(paid),
+        to_pay=decimal[to_pay],
+        charge=decimal[charge],
+        balance=decimal[balance],
+        recalculation=decimal[recalculation],
+        privilege=decimal[privilege],
+        penalty=decimal[penalty],
+        paid=decimal[paid],
     )
 
 
-def _services(rows: list[tuple]) -> dict[int, tuple[ServiceIn, ...]]:
+def _services(rows: list[tuple], decimal: _Decimals) -> dict[int, tuple[ServiceIn, ...]]:
     services: dict[int, list[ServiceIn]] = defaultdict(list)
     for (receipt_id, service_id, name, to_pay, charge, balance, recalculation, privilege, penalty, paid, volume, tariff,
          measure) in rows:
@@ -123,15 +137,15 @@ def _services(rows: list[tuple]) -> dict[int, tuple[ServiceIn, ...]]:
             ServiceIn(
                 id=service_id,
                 name=name,
-                to_pay=Decimal(to_pay),
-                charge=Decimal(charge),
-                balance=Decimal(balance),
-                recalculation=Decimal(recalculation),
-                privilege=Decimal(privilege),
-                penalty=Decimal(penalty),
-                paid=Decimal(paid),
-                volume=None if volume is None else Decimal(volume),
-                tariff=None if tariff is None else Decimal(tariff),
+                to_pay=decimal[to_pay],
+                charge=decimal[charge],
+                balance=decimal[balance],
+                recalculation=decimal[recalculation],
+                privilege=decimal[privilege],
+                penalty=decimal[penalty],
+                paid=decimal[paid],
+                volume=None if volume is None else decimal[volume],
+                tariff=None if tariff is None else decimal[tariff],
                 measure=measure,
             )
         )

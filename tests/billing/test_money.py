@@ -12,8 +12,13 @@ EDGES = ["0", "-0", "0.00", "0.005", "-0.005", "1259.53", "1000", "1E+3", "1.5E+
 def test_wire_text_is_the_rounded_amount_with_two_places_and_a_dot(text):
     value = Decimal(text)
     wire = money_to_wire(value)
-    assert wire == f"{quantize_money(value):.2f}"
+    assert wire == (f"{quantize_money(value):.2f}" if value else "0.00")
     assert "E" not in wire and wire.split(".")[1].__len__() == 2
+
+
+@pytest.mark.parametrize("text", ["0", "-0", "0.000", "-0E+5"])
+def test_zero_of_any_sign_or_scale_is_plain_zero(text):
+    assert money_to_wire(Decimal(text)) == "0.00"
 
 
 def test_half_a_kopeck_rounds_up_as_in_accounting():

@@ -77,7 +77,8 @@ def test_money_never_goes_through_float():
 
 
 @pytest.mark.parametrize("value, text", [(Decimal("54.200000"), "54.2"), (Decimal("3"), "3"), (Decimal("0.000000"), "0"),
-                                         (Decimal("1E+2"), "100")])
+                                         (Decimal("1E+2"), "100"), (Decimal("0.0000001"), "0.0000001"),
+                                         (Decimal("-2.50"), "-2.5"), (Decimal("120"), "120")])
 def test_quantities_are_plain_decimal_strings(value, text):
     assert quantity_to_wire(value) == text
 
