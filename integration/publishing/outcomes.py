@@ -28,7 +28,7 @@ _UPDATE_FROM_JSON = {
         "error_message = v.e->>4, published_at = CASE WHEN v.e->>1 = %s THEN %s::timestamptz END, updated_at = %s "
         "FROM json_array_elements(%s::json) AS v(e) WHERE r.id = (v.e->>0)::bigint"
     ),
-    # UPDATE ... FROM needs SQLite 3.33; older ones take the per-row statement below.
+    # UPDATE ... FROM needs SQLite 3.33 and JSON1; without them, the per-row statement below.
     "sqlite": (
         f"UPDATE {_TABLE} SET publish_state = v.state, condo_id = v.condo_id, error_code = v.code, "
         "error_message = v.message, published_at = CASE WHEN v.state = %s THEN %s END, updated_at = %s "
@@ -110,7 +110,8 @@ def _write(rows: list[tuple], now: datetime) -> None:
 
 def set_based_update_supported() -> bool:
     if connection.vendor == "sqlite":
-        return connection.Database.sqlite_version_info >= (3, 33)
+        # JSON1 is built into SQLite since 3.38 and optional before; Django knows if it is there.
+        return connection.Database.sqlite_version_info >= (3, 33) and connection.features.supports_json_field
     return connection.vendor in _UPDATE_FROM_JSON
 
 
