@@ -3,17 +3,22 @@
 (1) Client-side CPU per 1,000 receipts of the real publisher (read receipts and service lines
     from the database, build payloads, send, store every outcome) against a plain httpx loop
     that builds the same payloads from the same rows already in memory and posts them.
-    Target: the publisher costs at most 1.5x the plain loop.
+    Target: the publisher costs at most 1.5x the plain loop, on PostgreSQL, the production
+    database, whose work is done by its server. On SQLite the database engine runs inside the
+    measured process, so its reading and writing count as client CPU too; the figure is
+    printed all the same. `--phases` adds a third batch published with each phase timed.
 (2) Four batches (one per organization) published by a real django-q2 cluster with 1 worker
     and then with 2 workers, against a sandbox that answers every call in 1 s.
     Target: 2 workers finish in about half the time of 1.
 
-    python bench/publish.py [--receipts 100000] [--quick] [--keep]
+    python bench/publish.py [--receipts 100000] [--quick] [--phases] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import os
 import signal
 import subprocess
@@ -136,10 +141,50 @@ def publisher(*, batch) -> tuple[float, str]:
     return cpu_seconds() - started, report.summary
 
 
-def cpu_comparison(receipts: int) -> None:
-    from django.conf import settings
+# Where the publisher's CPU goes: (label, module, attribute path) of the functions to time.
+PHASES = (
+    ("read receipts from the database", "integration.publishing.publisher", "pending_receipts"),
+    ("write receipts' JSON", "integration.condo.register", "receipt_json"),
+    ("HTTP (gql + httpx)", "integration.condo.transport", "CondoTransport.post"),
+    ("store outcomes and call log", "integration.publishing.publisher", "outcomes_store"),
+)
 
-    sandbox = SandboxProcess(contexts=["ctx-plain", "ctx-publisher"])
+
+@contextlib.contextmanager
+def phases_timed(totals: dict[str, float]):
+    """Time the outermost call of each phase; everything else is "the rest"."""
+    patched, active = [], [False]
+    for label, module_name, path in PHASES:
+        *parents, name = path.split(".")
+        owner = importlib.import_module(module_name)
+        for parent in parents:
+            owner = getattr(owner, parent)
+        original = getattr(owner, name)
+
+        def timed(*args, __original=original, __label=label, **kwargs):
+            if active[0]:
+                return __original(*args, **kwargs)
+            active[0], started = True, cpu_seconds()
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                totals[__label] = totals.get(__label, 0.0) + cpu_seconds() - started
+                active[0] = False
+
+        setattr(owner, name, timed)
+        patched.append((owner, name, original))
+    try:
+        yield totals
+    finally:
+        for owner, name, original in patched:
+            setattr(owner, name, original)
+
+
+def cpu_comparison(receipts: int, *, phases: bool) -> None:
+    from django.conf import settings
+    from django.db import connection
+
+    sandbox = SandboxProcess(contexts=["ctx-plain", "ctx-publisher", "ctx-phases"])
     try:
         os.environ.update(sandbox.environment())
         settings.CONDO_API_URL, settings.CONDO_LOGIN, settings.CONDO_PASSWORD = (
@@ -151,13 +196,27 @@ def cpu_comparison(receipts: int) -> None:
         our_batch = fill_batch(receipts=receipts, context_id="ctx-publisher", label="Публикатор")
         plain_cpu, plain_accepted = plain_loop(batch=plain_batch, sandbox=sandbox, context_id="ctx-plain")
         ours_cpu, summary = publisher(batch=our_batch)
+        totals: dict[str, float] = {}
+        if phases:
+            timed_batch = fill_batch(receipts=receipts, context_id="ctx-phases", label="Фазы")
+            with phases_timed(totals):
+                phases_cpu, _ = publisher(batch=timed_batch)
     finally:
         sandbox.stop()
     per_thousand = lambda cpu: cpu / receipts * 1000 * 1000  # noqa: E731  (ms per 1,000 receipts)
     print(f"plain httpx loop : {plain_cpu:7.2f} s CPU, {per_thousand(plain_cpu):6.1f} ms per 1,000 receipts ({plain_accepted:,} accepted)")
     print(f"publisher        : {ours_cpu:7.2f} s CPU, {per_thousand(ours_cpu):6.1f} ms per 1,000 receipts ({summary})")
     ratio = ours_cpu / plain_cpu
-    print(f"ratio publisher / plain loop: {ratio:.2f}x (target <= 1.5x) {'OK' if ratio <= 1.5 else 'OVER TARGET'}")
+    if connection.vendor == "postgresql":
+        verdict = "OK" if ratio <= 1.5 else "OVER TARGET"
+    else:
+        verdict = "(the target is judged on PostgreSQL: here the database engine's own CPU counts as the client's)"
+    print(f"ratio publisher / plain loop: {ratio:.2f}x (target <= 1.5x) {verdict}")
+    if totals:
+        print(f"where the publisher's CPU goes, ms per 1,000 receipts (a third batch, timed; {per_thousand(phases_cpu):.1f} in all):")
+        for label, _, _ in PHASES:
+            print(f"  {label:34} {per_thousand(totals.get(label, 0.0)):6.1f}")
+        print(f"  {'the rest':34} {per_thousand(phases_cpu - sum(totals.values())):6.1f}")
 
 
 def parallel_batches(receipts_per_batch: int) -> None:
@@ -199,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--receipts", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="10,000 receipts instead of 100,000")
+    parser.add_argument("--phases", action="store_true", help="also publish a third batch with each phase timed")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args(argv)
     receipts = 10_000 if args.quick else args.receipts
@@ -206,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"database: {where}")
     try:
         setup_django(Q_CLUSTER_NAME=f"bench-publish-{os.getpid()}")
-        cpu_comparison(receipts)
+        cpu_comparison(receipts, phases=args.phases)
         parallel_batches(CHUNK * 3)
     finally:
         cleanup()
