@@ -40,18 +40,6 @@ def sender(fingerprint: str) -> dict[str, Any]:
 # A JSON string literal with non-ASCII characters kept as they are, as the compact encoder writes it.
 _string = json.encoder.encode_basestring
 
-# Money and quantities are digits, a sign and a dot: safe between quotes without escaping.
-_DETAILS = (
-    '"toPay":"%s","toPayDetails":{"formula":"' + FORMULA + '","charge":"%s","balance":"%s","recalculation":"%s",'
-    '"privilege":"%s","penalty":"%s","paid":"%s"'
-)
-_RECEIPT = (
-    '{"importId":%s,"address":%s,"accountNumber":%s,' + _DETAILS + '},"services":[%s],"category":{"id":%s},'
-    '"month":%d,"year":%d,"tin":%s,"routingNumber":%s,"bankAccount":%s%s,"accountMeta":{"isClosed":%s%s}}'
-)
-# Service level: volume, tariff and measure join the details; the receipt's own details reject them.
-_SERVICE = '{"name":%s,' + _DETAILS + '%s}%s}'
-
 
 def receipt_json(receipt: ReceiptIn) -> str:
     """The receipt as compact JSON text, one item of `registerBillingReceipts`' `receipts`."""
@@ -61,76 +49,62 @@ def receipt_json(receipt: ReceiptIn) -> str:
         raise PayloadError(f"month {period.month} is outside 1..12")
     if not receipt.import_id:
         raise PayloadError("importId is empty")
+    services = ",".join([service_json(service) for service in receipt.services])
+    # isClosed is always sent: False is how a reopened account is told apart from "unknown".
+    is_closed = "true" if receipt.is_closed else "false"
+    return (
+        f'{{"importId":{_string(receipt.import_id)},"address":{_string(receipt.address)},'
+        f'"accountNumber":{_string(receipt.account_number)},{_amounts(receipt)}}},"services":[{services}],'
+        f'"category":{{"id":{_string(receipt.category_id)}}},"month":{period.month},"year":{period.year},'
+        f'"tin":{_string(receipt.tin)},"routingNumber":{_string(receipt.bic)},"bankAccount":{_string(receipt.bank_account)}'
+        f'{_address_meta(receipt)},"accountMeta":{{"isClosed":{is_closed}{_account_meta(receipt)}}}}}'
+    )
+
+
+def service_json(service: ServiceIn) -> str:
+    # Service level: volume, tariff and measure join the details; the receipt's own details reject them.
+    extra = ""
+    if service.volume is not None:
+        extra += f',"volume":"{quantity_to_wire(service.volume)}"'
+    if service.tariff is not None:
+        extra += f',"tariff":"{quantity_to_wire(service.tariff)}"'
+    if service.measure:
+        extra += ',"measure":' + _string(service.measure)
+    identity = ',"id":' + _string(service.id) if service.id else ""
+    return f'{{"name":{_string(service.name)},{_amounts(service)}{extra}}}{identity}}}'
+
+
+def _amounts(item: ReceiptIn | ServiceIn) -> str:
+    """`toPay` and the open `toPayDetails` object. Money is digits, a sign and a dot: no escaping needed."""
     money = money_to_wire
-    return _RECEIPT % (
-        _string(receipt.import_id),
-        _string(receipt.address),
-        _string(receipt.account_number),
-        money(receipt.to_pay),
-        money(receipt.charge),
-        money(receipt.balance),
-        money(receipt.recalculation),
-        money(receipt.privilege),
-        money(receipt.penalty),
-        money(receipt.paid),
-        ",".join([service_json(service) for service in receipt.services]),
-        _string(receipt.category_id),
-        period.month,
-        period.year,
-        _string(receipt.tin),
-        _string(receipt.bic),
-        _string(receipt.bank_account),
-        _address_meta(receipt),
-        # isClosed is always sent: False is how a reopened account is told apart from "unknown".
-        "true" if receipt.is_closed else "false",
-        _account_meta(receipt),
+    return (
+        f'"toPay":"{money(item.to_pay)}","toPayDetails":{{"formula":"{FORMULA}","charge":"{money(item.charge)}",'
+        f'"balance":"{money(item.balance)}","recalculation":"{money(item.recalculation)}",'
+        f'"privilege":"{money(item.privilege)}","penalty":"{money(item.penalty)}","paid":"{money(item.paid)}"'
     )
 
 
 def _address_meta(receipt: ReceiptIn) -> str:
     # Condo ignores the top-level unitName/unitType/fullName (contract §11.8): the metas carry them.
-    fields = []
+    fields = ""
     if receipt.unit_name:
-        fields.append('"unitName":' + _string(receipt.unit_name))
+        fields += ',"unitName":' + _string(receipt.unit_name)
     if receipt.unit_type:
-        fields.append('"unitType":' + _string(receipt.unit_type))
+        fields += ',"unitType":' + _string(receipt.unit_type)
     if receipt.address_global_id:
-        fields.append('"globalId":' + _string(receipt.address_global_id))
-    return ',"addressMeta":{' + ",".join(fields) + "}" if fields else ""
+        fields += ',"globalId":' + _string(receipt.address_global_id)
+    return f',"addressMeta":{{{fields[1:]}}}' if fields else ""
 
 
 def _account_meta(receipt: ReceiptIn) -> str:
-    text = ""
+    fields = ""
     if receipt.full_name:
-        text += ',"fullName":' + _string(receipt.full_name)
+        fields += ',"fullName":' + _string(receipt.full_name)
     if receipt.owner_type:
-        text += ',"ownerType":' + _string(receipt.owner_type)
+        fields += ',"ownerType":' + _string(receipt.owner_type)
     if receipt.account_global_id:
-        text += ',"globalId":' + _string(receipt.account_global_id)
-    return text
-
-
-def service_json(service: ServiceIn) -> str:
-    extra = ""
-    if service.volume is not None:
-        extra += ',"volume":"' + quantity_to_wire(service.volume) + '"'
-    if service.tariff is not None:
-        extra += ',"tariff":"' + quantity_to_wire(service.tariff) + '"'
-    if service.measure:
-        extra += ',"measure":' + _string(service.measure)
-    money = money_to_wire
-    return _SERVICE % (
-        _string(service.name),
-        money(service.to_pay),
-        money(service.charge),
-        money(service.balance),
-        money(service.recalculation),
-        money(service.privilege),
-        money(service.penalty),
-        money(service.paid),
-        extra,
-        ',"id":' + _string(service.id) if service.id else "",
-    )
+        fields += ',"globalId":' + _string(receipt.account_global_id)
+    return fields
 
 
 def receipt_to_wire(receipt: ReceiptIn) -> dict[str, Any]:
