@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing.services.imports_flow import upload_parse, upload_write
+from billing.services.imports_flow import upload_parse, upload_write, uploads_expire
 
 
 def import_upload_parse(upload_id: int) -> str:
@@ -11,3 +11,7 @@ def import_upload_parse(upload_id: int) -> str:
 
 def import_upload_write(upload_id: int) -> str:
     return upload_write(upload_id=upload_id)
+
+
+def expire_stale_uploads() -> int:
+    return uploads_expire()

@@ -7,7 +7,7 @@ cancel racing a running parse, never does the work twice or resurrects a cancell
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import IO
 
 from django.conf import settings
@@ -28,6 +28,8 @@ from billing.services.imports import IMPORT_PERMISSION, first_of_month, local_pa
 logger = logging.getLogger(__name__)
 Status = RegistryUpload.Status
 SHOWN_ERRORS = 200
+# Not a batch yet, nor on the way to one: the user may still cancel these, and they expire.
+OPEN_STATES = (Status.QUEUED, Status.PARSING, Status.READY, Status.REFUSED, Status.FAILED)
 
 
 def _require_permission(by: AbstractBaseUser) -> None:
@@ -188,8 +190,7 @@ def upload_write(*, upload_id: int) -> str:
 def upload_cancel(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUpload:
     """Discard an upload that has not become a batch, with its stored file."""
     _require_owner(upload, by)
-    open_states = (Status.QUEUED, Status.PARSING, Status.READY, Status.REFUSED, Status.FAILED)
-    if not RegistryUpload.objects.filter(pk=upload.pk, status__in=open_states).update(
+    if not RegistryUpload.objects.filter(pk=upload.pk, status__in=OPEN_STATES).update(
         status=Status.CANCELLED, file="", preview={}, errors_report=[], updated_at=timezone.now()
     ):
         raise ApplicationError("Эту загрузку уже нельзя отменить: пакет создаётся или уже создан.")
@@ -197,6 +198,30 @@ def upload_cancel(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUp
         default_storage.delete(upload.file.name)
     upload.refresh_from_db()
     return upload
+
+
+def uploads_expire() -> int:
+    """Cancel the uploads left open longer than IMPORT_UPLOAD_KEEP_DAYS, with their files and previews.
+
+    A checked registry nobody confirmed, or a refused one nobody came back to, would otherwise
+    keep its file (up to IMPORT_MAX_FILE_BYTES) and its error list forever. The conditional
+    UPDATE leaves alone an upload the user acts on meanwhile.
+    """
+    days = settings.IMPORT_UPLOAD_KEEP_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    stale = RegistryUpload.objects.filter(status__in=OPEN_STATES, updated_at__lt=cutoff)
+    expired = 0
+    for upload_id, stored in stale.values_list("pk", "file"):
+        if stale.filter(pk=upload_id).update(
+            status=Status.CANCELLED, file="", preview={}, errors_report=[], updated_at=timezone.now(),
+            message=f"Отменена автоматически: загрузку не подтвердили и не отменили за {days} дн.",
+        ):
+            expired += 1
+            if stored:
+                default_storage.delete(stored)
+    if expired:
+        logger.info("registry uploads: %s left open over %s days were cancelled", expired, days)
+    return expired
 
 
 def upload_errors(*, upload: RegistryUpload) -> list[RowError]:

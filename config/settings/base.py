@@ -245,6 +245,8 @@ IMPORT_CALAMINE_MAX_ROWS = env.int("IMPORT_CALAMINE_MAX_ROWS", default=150_000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=2 * 1024**3)
 # How many row errors of a refused file are kept for the downloadable list.
 IMPORT_MAX_ERRORS_KEPT = env.int("IMPORT_MAX_ERRORS_KEPT", default=100_000)
+# Uploads neither confirmed nor cancelled for this many days are cancelled nightly, files removed.
+IMPORT_UPLOAD_KEEP_DAYS = env.int("IMPORT_UPLOAD_KEEP_DAYS", default=7)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
