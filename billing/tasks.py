@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from billing.services.imports_flow import upload_parse, upload_write, uploads_expire
+from billing.services.receipts_exports import exports_expire
+from billing.services.receipts_exports import receipts_export_write as receipts_export_write_service
 
 
 def import_upload_parse(upload_id: int) -> str:
@@ -13,5 +15,10 @@ def import_upload_write(upload_id: int) -> str:
     return upload_write(upload_id=upload_id)
 
 
-def expire_stale_uploads() -> int:
-    return uploads_expire()
+def receipts_export_write(export_id: int) -> str:
+    return receipts_export_write_service(export_id=export_id)
+
+
+def nightly_cleanup() -> str:
+    """Uploads nobody confirmed or cancelled, and exports past their keeping time."""
+    return f"uploads cancelled: {uploads_expire()}; exports removed: {exports_expire()}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -25,7 +26,8 @@ from billing.exports.receipts import receipts_export
 from billing.exports.reconciliation import reconciliation_export
 from billing.exports.summary import summary_export
 from billing.exports.writer import XLSX_CONTENT_TYPE, export_to_tempfile
-from billing.models import Batch, Organization
+from billing.models import Batch, Organization, ReceiptsExport
+from billing.services.receipts_exports import export_in_background, receipts_export_request
 from integration.models import Reconciliation
 
 EXPORT_PERMISSION = "billing.view_batch"
@@ -65,6 +67,9 @@ class ExportAdminMixin:
         view = self.admin_site.admin_view
         urls = [
             path("export/summary/", view(self.export_summary_view), name=self._export_url_name("summary")),
+            path("export/file/<uuid:token>/", view(self.export_file_view), name=self._export_url_name("file")),
+            path("export/file/<uuid:token>/download/", view(self.export_file_download_view),
+                 name=self._export_url_name("file_download")),
             path("<path:object_id>/export/receipts/", view(self.export_receipts_view),
                  name=self._export_url_name("receipts")),
             path("<path:object_id>/export/reconciliation/", view(self.export_reconciliation_view),
@@ -88,10 +93,37 @@ class ExportAdminMixin:
     def export_receipts_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         batch = self._export_batch(request, object_id)
         try:
-            return xlsx_response(receipts_export, batches=[batch], filename=f"kvitancii-paket-{batch.pk}.xlsx")
+            return receipts_download(request, [batch], filename=f"kvitancii-paket-{batch.pk}.xlsx")
         except ApplicationError as error:
             messages.error(request, error.message)
             return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
+
+    def _own_export(self, request: HttpRequest, token) -> ReceiptsExport:  # noqa: ANN001
+        _require_export_permission(request)
+        export = ReceiptsExport.objects.filter(token=token).first()
+        if export is None:
+            raise Http404("Выгрузка не найдена: файлы хранятся ограниченное время, запросите выгрузку ещё раз.")
+        # The link is no key to the file: only who asked for it (or a superuser) may open it.
+        if export.requested_by_id != request.user.pk and not request.user.is_superuser:
+            raise PermissionDenied
+        return export
+
+    def export_file_view(self, request: HttpRequest, token) -> HttpResponse:  # noqa: ANN001
+        export = self._own_export(request, token)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Выгрузка квитанций",
+            "export": export, "working": export.status in (ReceiptsExport.Status.QUEUED, ReceiptsExport.Status.RUNNING),
+            "keep_hours": settings.EXPORT_KEEP_HOURS,
+            "download_url": reverse(f"admin:{self._export_url_name('file_download')}", args=[export.token]),
+        }
+        return TemplateResponse(request, "admin/billing/batch/export_file.html", context)
+
+    def export_file_download_view(self, request: HttpRequest, token) -> HttpResponse:  # noqa: ANN001
+        export = self._own_export(request, token)
+        if export.status != ReceiptsExport.Status.READY or not export.file.name:
+            return HttpResponseRedirect(reverse(f"admin:{self._export_url_name('file')}", args=[export.token]))
+        return FileResponse(export.file.open("rb"), as_attachment=True, filename=export.filename,
+                            content_type=XLSX_CONTENT_TYPE)
 
     def export_reconciliation_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         batch = self._export_batch(request, object_id)
@@ -131,10 +163,18 @@ def export_receipts_action(modeladmin, request: HttpRequest, queryset: QuerySet[
     else:
         filename = f"kvitancii-{len(batches)}-paketov.xlsx"
     try:
-        return xlsx_response(receipts_export, batches=batches, filename=filename)
+        return receipts_download(request, batches, filename=filename)
     except ApplicationError as error:
         modeladmin.message_user(request, error.message, level=messages.ERROR)
         return None
+
+
+def receipts_download(request: HttpRequest, batches: list[Batch], *, filename: str) -> HttpResponse:
+    """The workbook at once, or, for many receipts, a page that follows a worker writing it."""
+    if not export_in_background(batches):
+        return xlsx_response(receipts_export, batches=batches, filename=filename)
+    export = receipts_export_request(batches=batches, filename=filename, by=request.user)
+    return HttpResponseRedirect(reverse("admin:billing_batch_export_file", args=[export.token]))
 
 
 def _int_or_404(value: str) -> int:

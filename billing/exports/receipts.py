@@ -65,12 +65,7 @@ def receipts_export(*, batches: Iterable[Batch], out: IO[bytes]) -> int:
     Rows are read with a server-side iterator in chunks: 100,000 receipts never sit in memory.
     """
     batches = list(Batch.objects.select_related("organization").filter(pk__in=[b.pk for b in batches]).order_by("pk"))
-    total = sum(batch.receipts_count for batch in batches)
-    if total >= EXCEL_MAX_ROWS:
-        raise ApplicationError(
-            f"В выбранных пакетах {total} квитанций, а на листе Excel помещается не больше {EXCEL_MAX_ROWS - 1}. "
-            "Выберите меньше пакетов."
-        )
+    receipts_export_check(batches)
     workbook = new_workbook()
     sheet = SheetWriter(workbook, "Квитанции", COLUMNS)
     rows = (
@@ -88,6 +83,16 @@ def receipts_export(*, batches: Iterable[Batch], out: IO[bytes]) -> int:
     key_value_sheet(workbook, "Пакеты", _batch_figures(batches))
     workbook.save(out)
     return sheet.rows
+
+
+def receipts_export_check(batches: Iterable[Batch]) -> None:
+    """Refuse at once what one Excel sheet cannot hold."""
+    total = sum(batch.receipts_count for batch in batches)
+    if total >= EXCEL_MAX_ROWS:
+        raise ApplicationError(
+            f"В выбранных пакетах {total} квитанций, а на листе Excel помещается не больше {EXCEL_MAX_ROWS - 1}. "
+            "Выберите меньше пакетов."
+        )
 
 
 def _batch_figures(batches: list[Batch]):

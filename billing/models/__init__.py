@@ -1,5 +1,6 @@
 from billing.models.audit import AuditTransition
 from billing.models.batches import Batch, BatchTransition
+from billing.models.exports import ReceiptsExport
 from billing.models.imports import RegistryUpload, SberColumnMap
 from billing.models.organizations import Account, Organization, Property, Recipient
 from billing.models.pdfs import ReceiptPdf
@@ -14,6 +15,7 @@ __all__ = [
     "Property",
     "Receipt",
     "ReceiptPdf",
+    "ReceiptsExport",
     "Recipient",
     "RegistryUpload",
     "SberColumnMap",

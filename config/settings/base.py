@@ -248,6 +248,13 @@ IMPORT_MAX_ERRORS_KEPT = env.int("IMPORT_MAX_ERRORS_KEPT", default=100_000)
 # Uploads neither confirmed nor cancelled for this many days are cancelled nightly, files removed.
 IMPORT_UPLOAD_KEEP_DAYS = env.int("IMPORT_UPLOAD_KEEP_DAYS", default=7)
 
+# --- Exports ---------------------------------------------------------------------------------
+# Receipts exports above this many receipts are written by a worker (about 2,000 rows a second)
+# and downloaded from their own page; smaller ones download at once.
+EXPORT_INLINE_MAX_RECEIPTS = env.int("EXPORT_INLINE_MAX_RECEIPTS", default=20_000)
+# How long a written export stays downloadable before the nightly cleanup removes it.
+EXPORT_KEEP_HOURS = env.int("EXPORT_KEEP_HOURS", default=48)
+
 # --- Logging ---------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -174,6 +174,9 @@ MATRIX: dict[str, tuple[Row, ...]] = {
     "billing_batch_pdf_download": (GET(see(*VIEWERS), lambda world: [world.published.pk, world.receipt.pk]),),
     "billing_batch_export_summary": (GET(see(*VIEWERS)),),
     "billing_batch_export_receipts": (GET(see(*VIEWERS), _pk("published")),),
+    # A background export is its requester's (an accountant here): other roles are refused.
+    "billing_batch_export_file": (GET(see(ACC, SU), lambda world: [world.export.token]),),
+    "billing_batch_export_file_download": (GET(see(ACC, SU), lambda world: [world.export.token]),),
     "billing_batch_export_reconciliation": (GET(see(*VIEWERS), _pk("published")),),
     "billing_batch_progress": (GET(see(*VIEWERS), _pk("published")),),
     "billing_batch_retry_rejected": (GET(POST_ONLY, _pk("partial")), POST(do(APP, SU), _pk("partial"))),

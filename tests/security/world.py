@@ -24,6 +24,7 @@ from billing.models import (
     Property,
     Receipt,
     ReceiptPdf,
+    ReceiptsExport,
     Recipient,
     RegistryUpload,
     SberColumnMap,
@@ -62,6 +63,7 @@ class World:
     upload: RegistryUpload  # the accountant's, checked and ready to confirm
     refused_upload: RegistryUpload
     column_map: SberColumnMap
+    export: ReceiptsExport  # the accountant's, written and ready to download
 
     def user(self, role: str):
         return self.users.get(role)
@@ -123,6 +125,12 @@ def build_world(*, media_root: Path) -> World:
         errors=[{"row": 2, "column": "Сумма", "value": "x", "message": "не число"}],
         errors_report=[{"row": 2, "column": "Сумма", "value": "x", "message": "не число"}],
     )
+    exports = media_root / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
+    (exports / "matrix.xlsx").write_bytes(b"PK\x03\x04 written export")
+    export = ReceiptsExport.objects.create(
+        batch_ids=[published.pk], filename="kvitancii.xlsx", file="exports/matrix.xlsx", rows=1,
+        status=ReceiptsExport.Status.READY, requested_by=accountant)
     return World(
         users=users,
         organization=organization,
@@ -149,6 +157,7 @@ def build_world(*, media_root: Path) -> World:
         refused_upload=refused,
         column_map=SberColumnMap.objects.create(organization=organization, name="Шаблон 8_2", account_column=1,
                                                 address_column=2, to_pay_column=3),
+        export=export,
     )
 
 

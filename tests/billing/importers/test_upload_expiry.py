@@ -33,7 +33,7 @@ def _age(upload: RegistryUpload, days: float) -> None:
 def test_an_upload_left_open_past_the_limit_is_cancelled_with_its_file(ready_upload, settings):
     settings.IMPORT_UPLOAD_KEEP_DAYS = 7
     _age(ready_upload, 7.5)
-    async_task("billing.tasks.expire_stale_uploads")  # the scheduled task, run by django-q2 (sync in tests)
+    async_task("billing.tasks.nightly_cleanup")  # the scheduled task, run by django-q2 (sync in tests)
 
     expired = RegistryUpload.objects.get(pk=ready_upload.pk)
     assert expired.status == Status.CANCELLED
@@ -46,18 +46,18 @@ def test_an_upload_left_open_past_the_limit_is_cancelled_with_its_file(ready_upl
 def test_a_recent_upload_and_finished_ones_are_left_alone(ready_upload, settings):
     settings.IMPORT_UPLOAD_KEEP_DAYS = 7
     _age(ready_upload, 6.5)
-    assert async_task("billing.tasks.expire_stale_uploads", sync=True) is not None
+    assert async_task("billing.tasks.nightly_cleanup", sync=True) is not None
     ready_upload.refresh_from_db()
     assert ready_upload.status == Status.READY and default_storage.exists(ready_upload.file.name)
 
     RegistryUpload.objects.filter(pk=ready_upload.pk).update(status=Status.DONE)
     _age(ready_upload, 30)
-    async_task("billing.tasks.expire_stale_uploads")
+    async_task("billing.tasks.nightly_cleanup")
     ready_upload.refresh_from_db()
     assert ready_upload.status == Status.DONE and default_storage.exists(ready_upload.file.name)
 
 
 @pytest.mark.django_db
 def test_the_nightly_schedule_exists():
-    schedule = Schedule.objects.get(func="billing.tasks.expire_stale_uploads")
+    schedule = Schedule.objects.get(func="billing.tasks.nightly_cleanup")
     assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1

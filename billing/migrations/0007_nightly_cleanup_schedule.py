@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.db import migrations
 from django.utils import timezone
 
-NAME = "Отмена загрузок реестров, брошенных без подтверждения"
+NAME = "Ночная уборка: брошенные загрузки реестров и старые выгрузки"
 
 
 def create_schedule(apps, schema_editor):
@@ -11,7 +11,7 @@ def create_schedule(apps, schema_editor):
     next_run = (timezone.localtime(timezone.now()) + timedelta(days=1)).replace(hour=2, minute=30, second=0, microsecond=0)
     apps.get_model("django_q", "Schedule").objects.update_or_create(
         name=NAME,
-        defaults={"func": "billing.tasks.expire_stale_uploads", "schedule_type": "D", "repeats": -1, "next_run": next_run},
+        defaults={"func": "billing.tasks.nightly_cleanup", "schedule_type": "D", "repeats": -1, "next_run": next_run},
     )
 
 
