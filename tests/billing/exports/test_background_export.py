@@ -44,6 +44,7 @@ def test_a_large_export_is_written_in_the_background_then_downloaded(client, acc
     page = client.get(reverse("admin:billing_batch_export_file", args=[export.token])).content.decode()
     download_url = reverse("admin:billing_batch_export_file_download", args=[export.token])
     assert "Скачать xlsx" in page and download_url in page and 'http-equiv="refresh"' not in page
+    assert reverse("admin:billing_batch_changelist") in page and "Выгрузка квитанций" in page  # breadcrumbs
     response = client.get(download_url)
     assert f'filename="kvitancii-paket-{published_batch.pk}.xlsx"' in response["Content-Disposition"]
     assert len(data_rows(open_xlsx(b"".join(response.streaming_content))["Квитанции"])) == 6
