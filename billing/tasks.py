@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from billing.services.imports_flow import upload_parse, upload_write, uploads_expire
+from billing.services.pdf_uploads import pdf_archive_attach as pdf_archive_attach_service
+from billing.services.pdf_uploads import pdf_uploads_expire
 from billing.services.receipts_exports import exports_expire
 from billing.services.receipts_exports import receipts_export_write as receipts_export_write_service
 
@@ -20,5 +22,10 @@ def receipts_export_write(export_id: int) -> str:
 
 
 def nightly_cleanup() -> str:
-    """Uploads nobody confirmed or cancelled, and exports past their keeping time."""
-    return f"uploads cancelled: {uploads_expire()}; exports removed: {exports_expire()}"
+    """Uploads nobody confirmed or cancelled, old PDF uploads, and exports past their keeping time."""
+    return (f"uploads cancelled: {uploads_expire()}; PDF uploads removed: {pdf_uploads_expire()}; "
+            f"exports removed: {exports_expire()}")
+
+
+def pdf_archive_attach(upload_id: int) -> str:
+    return pdf_archive_attach_service(upload_id=upload_id)

@@ -7,6 +7,8 @@ the user may view batches and streams the file from storage.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -20,8 +22,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 
 from billing.errors import ActionForbidden, ApplicationError
-from billing.models import Batch, Receipt, ReceiptPdf
-from billing.models.pdfs import receipt_pdf_storage
+from billing.models import Batch, Receipt, ReceiptPdf, ReceiptPdfUpload
+from billing.models.pdfs import PdfUploadStatus, receipt_pdf_storage
 from billing.selectors_pdfs import batch_pdf_counts, receipt_pdf
 from billing.services.pdf_check import pdf_max_bytes
 from billing.services.pdf_names import RULE
@@ -30,9 +32,9 @@ from billing.services.receipt_pdfs import (
     PDF_PERMISSION,
     SEND_PERMISSION,
     SEND_SEPARATELY,
-    receipt_pdfs_attach,
     receipt_pdfs_send_request,
 )
+from billing.services.pdf_uploads import pdf_archive_upload, pdf_upload_report
 
 VIEW_PERMISSION = "billing.view_batch"
 
@@ -67,24 +69,26 @@ class ReceiptPdfAdminMixin:
     # --- views -----------------------------------------------------------------------------------
 
     def pdfs_upload_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        # Whoever may view batches sees the PDF state; only an accountant uploads.
+        # Whoever may view batches sees the PDF state; only an accountant uploads. The archive is
+        # checked by a worker: the page then follows its upload (?upload=<token>) to the report.
         batch = self._pdf_batch(request, object_id, VIEW_PERMISSION)
-        report = None
         if request.method == "POST":
             if not request.user.has_perm(PDF_PERMISSION):
                 raise PermissionDenied
             form = ReceiptPdfUploadForm(request.POST, request.FILES)
             if form.is_valid():
+                archive = form.cleaned_data["archive"]
                 try:
-                    report = receipt_pdfs_attach(batch=batch, archive=form.cleaned_data["archive"], by=request.user)
+                    upload = pdf_archive_upload(batch=batch, archive=archive, name=archive.name, by=request.user)
                 except ActionForbidden:
                     raise PermissionDenied from None
                 except ApplicationError as error:
                     form.add_error("archive", f"Архив не принят, ничего не сохранено. {error.message}")
                 else:
-                    form = ReceiptPdfUploadForm()
+                    return HttpResponseRedirect(f"{reverse('admin:billing_batch_pdfs', args=[batch.pk])}?upload={upload.token}")
         else:
             form = ReceiptPdfUploadForm()
+        upload = self._pdf_upload(request, batch)
         context = {
             **self.admin_site.each_context(request),
             **self.receipt_pdf_context(request, batch),
@@ -92,11 +96,24 @@ class ReceiptPdfAdminMixin:
             "title": f"PDF квитанций · {batch}",
             "batch": batch,
             "form": form,
-            "report": report,
+            "upload": upload,
+            "upload_working": upload is not None and upload.status in (PdfUploadStatus.QUEUED, PdfUploadStatus.RUNNING),
+            "report": pdf_upload_report(upload) if upload else None,
             "rule": RULE,
             "max_pdf_bytes": pdf_max_bytes(),
         }
         return TemplateResponse(request, "admin/billing/batch/pdfs_upload.html", context)
+
+    def _pdf_upload(self, request: HttpRequest, batch: Batch) -> ReceiptPdfUpload | None:
+        """The upload the page follows: the user's own (or any, for a superuser), of this batch."""
+        try:
+            token = uuid.UUID(request.GET.get("upload", ""))
+        except ValueError:
+            return None
+        upload = ReceiptPdfUpload.objects.filter(token=token, batch=batch).first()
+        if upload is None or (upload.uploaded_by_id != request.user.pk and not request.user.is_superuser):
+            return None
+        return upload
 
     def pdfs_send_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":

@@ -3,7 +3,7 @@ from billing.models.batches import Batch, BatchTransition
 from billing.models.exports import ReceiptsExport
 from billing.models.imports import RegistryUpload, SberColumnMap
 from billing.models.organizations import Account, Organization, Property, Recipient
-from billing.models.pdfs import ReceiptPdf
+from billing.models.pdfs import ReceiptPdf, ReceiptPdfUpload
 from billing.models.receipts import Receipt, ServiceLine, receipt_import_id
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Property",
     "Receipt",
     "ReceiptPdf",
+    "ReceiptPdfUpload",
     "ReceiptsExport",
     "Recipient",
     "RegistryUpload",

@@ -86,3 +86,46 @@ class ReceiptPdf(models.Model):
 
     def __str__(self) -> str:
         return f"PDF квитанции №{self.receipt_id}"
+
+
+class PdfUploadStatus(models.TextChoices):
+    QUEUED = "queued", "В очереди"
+    RUNNING = "running", "Проверяется"
+    DONE = "done", "Готово"
+    REFUSED = "refused", "Архив не принят"
+    FAILED = "failed", "Сбой"
+
+
+def pdf_archive_path(instance: ReceiptPdfUpload | None, filename: str) -> str:
+    return f"pdf-archives/{uuid.uuid4().hex}.zip"
+
+
+class ReceiptPdfUpload(models.Model):
+    """A ZIP of receipt PDFs between the upload and the worker that checks and stores its files.
+
+    A month's archive (up to RECEIPT_PDF_ARCHIVE_MAX_BYTES) takes longer to check than a browser
+    waits; the page follows the worker and then shows its report. The archive itself is deleted
+    once read.
+    """
+
+    Status = PdfUploadStatus
+    token = models.UUIDField("ключ", default=uuid.uuid4, unique=True, editable=False)
+    batch = models.ForeignKey("billing.Batch", verbose_name="пакет", on_delete=models.CASCADE, related_name="+")
+    archive = models.FileField("архив", upload_to=pdf_archive_path, blank=True)
+    source_name = models.CharField("имя файла", max_length=255)
+    status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    report = models.JSONField("отчёт", default=dict, blank=True)
+    message = models.TextField("сообщение", blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT,
+                                    related_name="+")
+    created_at = models.DateTimeField("загружен", auto_now_add=True)
+    finished_at = models.DateTimeField("проверен", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "загрузка PDF"
+        verbose_name_plural = "загрузки PDF"
+        constraints = [models.CheckConstraint(condition=Q(status__in=PdfUploadStatus.values),
+                                              name="pdf_upload_status_known")]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} → пакет №{self.batch_id}"

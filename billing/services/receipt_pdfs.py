@@ -16,7 +16,7 @@ is not a usable PDF, too big, or ambiguous is refused alone and listed in the re
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import IO
 
 from django.conf import settings
@@ -74,6 +74,13 @@ class AttachReport:
     def matched(self) -> int:
         return self.attached + self.unchanged
 
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> AttachReport:
+        return cls(**{**data, "refused": [Refusal(**refusal) for refusal in data.get("refused", [])]})
+
     @property
     def rule(self) -> str:
         return RULE
@@ -90,7 +97,7 @@ class _Stored:
 
 def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: AbstractBaseUser) -> AttachReport:
     """Match the archive's PDFs to the batch's receipts by file name and store them; see the module doc."""
-    _check_may_attach(batch=batch, by=by)
+    check_may_attach(batch=batch, by=by)
     max_pdf = pdf_max_bytes()
     receipts = Receipt.objects.filter(batch=batch).count()
     limits = ArchiveLimits(
@@ -153,7 +160,7 @@ def receipt_pdfs_send_request(*, batch: Batch, by: AbstractBaseUser) -> int:
     return waiting
 
 
-def _check_may_attach(*, batch: Batch, by: AbstractBaseUser) -> None:
+def check_may_attach(*, batch: Batch, by: AbstractBaseUser) -> None:
     if not by.has_perm(PDF_PERMISSION):
         raise ActionForbidden("Загружать PDF квитанций может только бухгалтер.")
     if batch.status not in ATTACHABLE:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from billing.models import Batch, ReceiptPdf
@@ -15,10 +16,15 @@ from tests.integration.publishing.builders import batch_with_receipts
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.billing.pdfs.admin_urls")]
 
 
-def upload(client, batch, entries: dict[str, bytes]):
+def upload(client, batch, entries: dict[str, bytes], *, follow: bool = True):
+    """Upload as the browser does; the worker's task runs when the request commits (sync in tests)."""
     archive = io.BytesIO(zip_of(entries))
     archive.name = "pdfs.zip"
-    return client.post(reverse("admin:billing_batch_pdfs", args=[batch.pk]), {"archive": archive})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("admin:billing_batch_pdfs", args=[batch.pk]), {"archive": archive})
+    if follow and response.status_code == 302:
+        return client.get(response["Location"])  # the page following the upload, once the worker is done
+    return response
 
 
 def test_the_upload_page_is_for_accountants_only(client, batch, accountant, approver):
@@ -128,3 +134,56 @@ def test_the_batch_summary_snippet_and_receipt_snippet_render(client, batch, acc
     assert reverse("admin:billing_batch_pdf_download", args=[batch.pk, pdf.receipt_id]) in state
     other = batch.receipts.exclude(pk=pdf.receipt_id).first()
     assert "нет PDF" in receipt_pdf_state_html(receipt=other)
+
+
+def test_the_page_follows_the_worker_until_the_report_is_ready(client, batch, accountant, approver, pdf_storage):
+    from django.core.files.storage import default_storage
+    from django_q.tasks import async_task
+
+    from billing.models import ReceiptPdfUpload
+
+    client.force_login(accountant)
+    archive = io.BytesIO(zip_of({"00000000.pdf": make_pdf()}))
+    archive.name = "pdfs.zip"
+    response = client.post(reverse("admin:billing_batch_pdfs", args=[batch.pk]), {"archive": archive})  # task not run
+    upload = ReceiptPdfUpload.objects.get()
+    assert response.status_code == 302 and str(upload.token) in response["Location"]
+    stored_archive = upload.archive.name
+    assert default_storage.exists(stored_archive)
+    page = client.get(response["Location"]).content.decode()
+    assert 'http-equiv="refresh"' in page and "«pdfs.zip»: в очереди" in page and "Результат загрузки" not in page
+
+    client.force_login(approver)  # someone else's upload: the page simply does not follow it
+    assert "pdfs.zip" not in client.get(response["Location"]).content.decode()
+
+    async_task("billing.tasks.pdf_archive_attach", upload.pk)
+    async_task("billing.tasks.pdf_archive_attach", upload.pk)  # a second delivery does nothing
+    upload.refresh_from_db()
+    assert upload.status == ReceiptPdfUpload.Status.DONE and upload.report["attached"] == 1
+    assert upload.archive.name == "" and ReceiptPdf.objects.count() == 1
+    assert not default_storage.exists(stored_archive)  # read once, then gone
+    client.force_login(accountant)
+    page = client.get(response["Location"]).content.decode()
+    assert "Результат загрузки" in page and 'http-equiv="refresh"' not in page
+
+
+def test_an_old_pdf_upload_is_forgotten_with_an_archive_its_lost_task_left(client, batch, accountant, settings):
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+    from django_q.tasks import async_task
+
+    from billing.models import ReceiptPdfUpload
+
+    client.force_login(accountant)
+    upload(client, batch, {"00000000.pdf": make_pdf()})
+    archive = io.BytesIO(zip_of({"00000001.pdf": make_pdf()}))
+    archive.name = "lost.zip"
+    client.post(reverse("admin:billing_batch_pdfs", args=[batch.pk]), {"archive": archive})  # its task never runs
+    lost = ReceiptPdfUpload.objects.get(source_name="lost.zip")
+    settings.IMPORT_UPLOAD_KEEP_DAYS = 7
+    ReceiptPdfUpload.objects.update(created_at=timezone.now() - timedelta(days=8))
+    async_task("billing.tasks.nightly_cleanup")
+    assert not ReceiptPdfUpload.objects.exists() and not default_storage.exists(lost.archive.name)
+    assert ReceiptPdf.objects.count() == 1  # the attached PDFs themselves stay

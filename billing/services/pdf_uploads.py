@@ -1,0 +1,80 @@
+"""The admin's PDF upload: the archive is stored, a django-q2 worker attaches its files, the page shows the report.
+
+Checking and storing a month of PDFs (RECEIPT_PDF_ARCHIVE_MAX_BYTES, 1 GiB by default) takes
+longer than a browser, or the proxy in front of the desk, waits for one answer. The work itself
+is `receipt_pdfs_attach`, unchanged: all or nothing for a hostile archive, file by file otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import IO
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from billing.errors import ApplicationError
+from billing.models import Batch, ReceiptPdfUpload
+from billing.models.pdfs import pdf_archive_path
+from billing.services.receipt_pdfs import AttachReport, check_may_attach, receipt_pdfs_attach
+
+logger = logging.getLogger(__name__)
+Status = ReceiptPdfUpload.Status
+
+
+def pdf_archive_upload(*, batch: Batch, archive: IO[bytes], name: str, by: AbstractBaseUser) -> ReceiptPdfUpload:
+    """Keep the archive and queue its check; refused at once if the user or the batch may not take PDFs."""
+    from django_q.tasks import async_task
+
+    check_may_attach(batch=batch, by=by)
+    stored = default_storage.save(pdf_archive_path(None, name), archive)
+    try:
+        with transaction.atomic():
+            upload = ReceiptPdfUpload.objects.create(batch=batch, archive=stored, source_name=name[:255], uploaded_by=by)
+            transaction.on_commit(
+                lambda: async_task("billing.tasks.pdf_archive_attach", upload.pk, task_name=f"pdf-upload-{upload.pk}"))
+    except BaseException:
+        default_storage.delete(stored)
+        raise
+    return upload
+
+
+def pdf_archive_attach(*, upload_id: int) -> str:
+    """The task's work; a second delivery finds the upload taken and does nothing."""
+    if not ReceiptPdfUpload.objects.filter(pk=upload_id, status=Status.QUEUED).update(status=Status.RUNNING):
+        return "skipped"
+    upload = ReceiptPdfUpload.objects.select_related("batch", "uploaded_by").get(pk=upload_id)
+    outcome = {"status": Status.DONE, "message": "", "report": {}}
+    try:
+        with default_storage.open(upload.archive.name, "rb") as archive:
+            outcome["report"] = receipt_pdfs_attach(batch=upload.batch, archive=archive, by=upload.uploaded_by).as_dict()
+    except ApplicationError as error:
+        outcome.update(status=Status.REFUSED, message=f"Архив не принят, ничего не сохранено. {error.message}")
+    except Exception:
+        logger.exception("PDF upload %s: attaching failed", upload_id)
+        outcome.update(status=Status.FAILED, message="Не удалось обработать архив из-за внутренней ошибки. "
+                                                     "Сообщите администратору.")
+    finally:
+        default_storage.delete(upload.archive.name)  # its PDFs, if any were good, are stored one by one
+    ReceiptPdfUpload.objects.filter(pk=upload_id).update(archive="", finished_at=timezone.now(), **outcome)
+    return str(outcome["status"])
+
+
+def pdf_upload_report(upload: ReceiptPdfUpload) -> AttachReport | None:
+    return AttachReport.from_dict(upload.report) if upload.status == Status.DONE else None
+
+
+def pdf_uploads_expire() -> int:
+    """Forget uploads older than IMPORT_UPLOAD_KEEP_DAYS, with any archive a lost task left behind."""
+    cutoff = timezone.now() - timedelta(days=settings.IMPORT_UPLOAD_KEEP_DAYS)
+    removed = 0
+    for upload in ReceiptPdfUpload.objects.filter(created_at__lt=cutoff).exclude(status=Status.RUNNING):
+        if upload.archive.name:
+            default_storage.delete(upload.archive.name)
+        upload.delete()
+        removed += 1
+    return removed
