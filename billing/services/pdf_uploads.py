@@ -20,6 +20,7 @@ from django.utils import timezone
 from billing.errors import ApplicationError
 from billing.models import Batch, ReceiptPdfUpload
 from billing.models.pdfs import pdf_archive_path
+from billing.services.cleanup import delete_with_files
 from billing.services.receipt_pdfs import AttachReport, check_may_attach, receipt_pdfs_attach
 
 logger = logging.getLogger(__name__)
@@ -71,10 +72,4 @@ def pdf_upload_report(upload: ReceiptPdfUpload) -> AttachReport | None:
 def pdf_uploads_expire() -> int:
     """Forget uploads older than IMPORT_UPLOAD_KEEP_DAYS, with any archive a lost task left behind."""
     cutoff = timezone.now() - timedelta(days=settings.IMPORT_UPLOAD_KEEP_DAYS)
-    removed = 0
-    for upload in ReceiptPdfUpload.objects.filter(created_at__lt=cutoff).exclude(status=Status.RUNNING):
-        if upload.archive.name:
-            default_storage.delete(upload.archive.name)
-        upload.delete()
-        removed += 1
-    return removed
+    return delete_with_files(ReceiptPdfUpload.objects.filter(created_at__lt=cutoff).exclude(status=Status.RUNNING), "archive")

@@ -21,6 +21,7 @@ from billing.errors import ApplicationError
 from billing.exports.receipts import receipts_export, receipts_export_check
 from billing.exports.writer import export_to_tempfile
 from billing.models import Batch, ReceiptsExport
+from billing.services.cleanup import delete_with_files
 
 logger = logging.getLogger(__name__)
 Status = ReceiptsExport.Status
@@ -74,10 +75,4 @@ def _failed(export: ReceiptsExport, message: str) -> str:
 def exports_expire() -> int:
     """Remove exports, and their files, older than EXPORT_KEEP_HOURS."""
     cutoff = timezone.now() - timedelta(hours=settings.EXPORT_KEEP_HOURS)
-    removed = 0
-    for export in ReceiptsExport.objects.filter(created_at__lt=cutoff).exclude(status=Status.RUNNING):
-        if export.file.name:
-            default_storage.delete(export.file.name)
-        export.delete()
-        removed += 1
-    return removed
+    return delete_with_files(ReceiptsExport.objects.filter(created_at__lt=cutoff).exclude(status=Status.RUNNING), "file")
