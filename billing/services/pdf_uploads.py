@@ -70,6 +70,9 @@ def pdf_upload_report(upload: ReceiptPdfUpload) -> AttachReport | None:
 
 
 def pdf_uploads_expire() -> int:
-    """Forget uploads older than IMPORT_UPLOAD_KEEP_DAYS, with any archive a lost task left behind."""
+    """Forget uploads older than IMPORT_UPLOAD_KEEP_DAYS, with any archive a lost or dead task left behind.
+
+    Whatever the status, as for exports: one still "running" that old lost its worker.
+    """
     cutoff = timezone.now() - timedelta(days=settings.IMPORT_UPLOAD_KEEP_DAYS)
-    return delete_with_files(ReceiptPdfUpload.objects.filter(created_at__lt=cutoff).exclude(status=Status.RUNNING), "archive")
+    return delete_with_files(ReceiptPdfUpload.objects.filter(created_at__lt=cutoff), "archive")

@@ -73,6 +73,10 @@ def _failed(export: ReceiptsExport, message: str) -> str:
 
 
 def exports_expire() -> int:
-    """Remove exports, and their files, older than EXPORT_KEEP_HOURS."""
+    """Remove exports, and their files, older than EXPORT_KEEP_HOURS.
+
+    Whatever the status: one still "running" that old lost its worker (a task may run 30 minutes),
+    and the retried task finds it taken, so nothing else would ever end it.
+    """
     cutoff = timezone.now() - timedelta(hours=settings.EXPORT_KEEP_HOURS)
-    return delete_with_files(ReceiptsExport.objects.filter(created_at__lt=cutoff).exclude(status=Status.RUNNING), "file")
+    return delete_with_files(ReceiptsExport.objects.filter(created_at__lt=cutoff), "file")

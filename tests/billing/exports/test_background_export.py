@@ -94,6 +94,19 @@ def test_old_exports_are_removed_with_their_files(client, accountant, published_
     assert not default_storage.exists(export.file.name)
 
 
+def test_an_export_whose_worker_died_is_removed_too(client, accountant, published_batch,
+                                                   django_capture_on_commit_callbacks):
+    client.force_login(accountant)
+    export = _request(client, published_batch, django_capture_on_commit_callbacks, run_task=False)
+    # Its worker claimed it and died: a retried task finds it taken, so only the cleanup ends it.
+    ReceiptsExport.objects.filter(pk=export.pk).update(status=Status.RUNNING,
+                                                      created_at=timezone.now() - timedelta(hours=49))
+    assert async_task("billing.tasks.receipts_export_write", export.pk)
+    assert ReceiptsExport.objects.get(pk=export.pk).status == Status.RUNNING
+    async_task("billing.tasks.nightly_cleanup")
+    assert not ReceiptsExport.objects.filter(pk=export.pk).exists()
+
+
 def test_a_small_export_still_downloads_at_once(client, accountant, published_batch, settings):
     settings.EXPORT_INLINE_MAX_RECEIPTS = 6
     client.force_login(accountant)
