@@ -140,9 +140,7 @@ def batch_state_counts(*, batch: Batch) -> dict[str, int]:
 
 def receipt_list_queryset(queryset: QuerySet[Receipt]) -> QuerySet[Receipt]:
     """The receipt changelist: joins what the columns show, leaves the long texts unread."""
-    return queryset.select_related("account", "account__property", "organization").defer(
-        "error_message", "account__els"
-    )
+    return queryset.select_related("organization").defer("error_message", "els")
 
 
 def receipt_search(queryset: QuerySet[Receipt], term: str) -> QuerySet[Receipt]:
@@ -150,7 +148,8 @@ def receipt_search(queryset: QuerySet[Receipt], term: str) -> QuerySet[Receipt]:
 
     Accounts are found first and receipts follow through the account index, so a search never
     scans the receipts table. An exact account number wins on its own: it is an index lookup,
-    while the prefixes read the whole accounts table.
+    while the prefixes read the whole accounts table. Names and addresses are matched in the
+    directory (the latest registry's words); each receipt still shows its own copy.
     """
     term = term.strip()
     if not term:

@@ -182,7 +182,7 @@ def _samples(
         found.update((r.pk, r) for r in batch_receipts(batch=batch, previous=previous).filter(pk__in=own))
     if gone:
         rows = Receipt.objects.filter(pk__in=gone).annotate(previous_to_pay=F("to_pay"))
-        found.update((r.pk, r) for r in rows.select_related("account", "account__property"))
+        found.update((r.pk, r) for r in rows)
     return {kind: [found[pk] for pk in ids if pk in found] for kind, ids in sample_ids.items()}
 
 
@@ -198,7 +198,7 @@ def batch_receipts(
         queryset = _with_previous(queryset, previous, batch.organization.anomaly_threshold_percent)
     elif previous is None:
         queryset = queryset.annotate(previous_to_pay=Value(None, output_field=_TOTAL))
-    return queryset.select_related("account", "account__property").order_by("id")
+    return queryset.order_by("id")
 
 
 def batch_receipts_page(

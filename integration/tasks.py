@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from billing.models import Batch
+from billing.selectors_month import taken_over_condition
 from integration.publishing.files import batch_send_pending_files, batches_with_pdfs_to_send
 from integration.publishing.lease import batches_without_live_publisher
 from integration.publishing.publisher import batch_publish
@@ -44,10 +45,11 @@ def withdraw_batch(batch_id: int, user_id: int, reason: str) -> str:
     return str(batch_withdraw_from_condo(batch=batch, by=user, reason=reason))
 
 
-def supersede_batch(old_id: int, new_id: int, user_id: int, reason: str) -> str:
+def supersede_batch(old_id: int, new_id: int, user_id: int | None, reason: str) -> str:
+    """`user_id` None: the publisher retires an older unfinished batch of the month on its own."""
     old = Batch.objects.select_related("organization").get(pk=old_id)
     new = Batch.objects.get(pk=new_id)
-    user = get_user_model().objects.get(pk=user_id)
+    user = None if user_id is None else get_user_model().objects.get(pk=user_id)
     return str(batch_supersede(old=old, new=new, by=user, reason=reason))
 
 
@@ -63,7 +65,9 @@ def requeue_expired_leases() -> int:
 def retry_failed_batches() -> int:
     """Failed batches whose backoff has passed are tried again; so are PDFs a published batch still owes."""
     batch_ids = list(
-        Batch.objects.filter(status=Status.FAILED, next_retry_at__lte=timezone.now()).values_list("pk", flat=True)
+        Batch.objects.filter(status=Status.FAILED, next_retry_at__lte=timezone.now())
+        .exclude(taken_over_condition())
+        .values_list("pk", flat=True)
     )
     for batch_id in batch_ids:
         publish_enqueue(batch_id)

@@ -121,6 +121,16 @@ class ReceiptFactory(factory.django.DjangoModelFactory):
     charge = Decimal("1500.40")
     penalty = Decimal("20.00")
     to_pay = Decimal("1520.40")
+    # The receipt's own copy of its account, as an import writes it.
+    account_number = factory.SelfAttribute("account.number")
+    payer_name = factory.SelfAttribute("account.full_name")
+    address = factory.SelfAttribute("account.property.address")
+    house_global_id = factory.SelfAttribute("account.property.fias_id")
+    unit_name = factory.SelfAttribute("account.unit_name")
+    unit_type = factory.SelfAttribute("account.unit_type")
+    owner_type = factory.SelfAttribute("account.owner_type")
+    is_closed = factory.SelfAttribute("account.is_closed")
+    els = factory.SelfAttribute("account.els")
 
 
 class ServiceLineFactory(factory.django.DjangoModelFactory):

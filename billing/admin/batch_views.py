@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from billing.selectors_month import batch_approval_state
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt
 from billing.selectors import batch_state_counts, batch_transitions
@@ -147,6 +148,7 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
         "previous_page_url": _url_with(request, page=page - 1) if page > 1 else None,
         "next_page_url": _url_with(request, page=page + 1) if len(rows) > RECEIPTS_PER_PAGE else None,
         "receipt_list_url": reverse("admin:billing_receipt_changelist") + f"?batch__id__exact={batch.pk}",
+        "approval": batch_approval_state(batch),
         **(model_admin.review_context(request, batch) if hasattr(model_admin, "review_context") else {}),
     }
     return TemplateResponse(request, "admin/billing/batch/review.html", context)

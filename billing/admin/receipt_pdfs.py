@@ -35,6 +35,7 @@ from billing.services.receipt_pdfs import (
     receipt_pdfs_send_request,
 )
 from billing.services.pdf_uploads import pdf_archive_upload, pdf_upload_report
+from billing.services.seals import APPROVE_PERMISSION, addendum_pending, batch_pdf_addendum_approve
 
 VIEW_PERMISSION = "billing.view_batch"
 
@@ -51,6 +52,7 @@ class ReceiptPdfAdminMixin:
         urls = [
             path("<path:object_id>/pdfs/", view(self.pdfs_upload_view), name="billing_batch_pdfs"),
             path("<path:object_id>/pdfs/send/", view(self.pdfs_send_view), name="billing_batch_pdfs_send"),
+            path("<path:object_id>/pdfs/addendum/", view(self.pdfs_approve_view), name="billing_batch_pdfs_approve"),
             path("<path:object_id>/pdfs/<int:receipt_id>/download/", view(self.pdf_download_view),
                  name="billing_batch_pdf_download"),
         ]
@@ -64,6 +66,9 @@ class ReceiptPdfAdminMixin:
             "pdf_send_url": reverse("admin:billing_batch_pdfs_send", args=[batch.pk]),
             "pdf_can_upload": request.user.has_perm(PDF_PERMISSION) and batch.status in ATTACHABLE,
             "pdf_can_send": request.user.has_perm(SEND_PERMISSION) and batch.status in SEND_SEPARATELY,
+            "pdf_addendum_pending": addendum_pending(batch=batch).count(),
+            "pdf_approve_url": reverse("admin:billing_batch_pdfs_approve", args=[batch.pk]),
+            "pdf_can_approve": request.user.has_perm(APPROVE_PERMISSION),
         }
 
     # --- views -----------------------------------------------------------------------------------
@@ -132,6 +137,23 @@ class ReceiptPdfAdminMixin:
             back = reverse("admin:billing_batch_pdfs", args=[batch.pk])
         return HttpResponseRedirect(back)
 
+    def pdfs_approve_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A second person approves the PDFs attached after submission (the addendum)."""
+        if request.method != "POST":
+            return HttpResponse(status=405, headers={"Allow": "POST"})
+        batch = self._pdf_batch(request, object_id, APPROVE_PERMISSION)
+        try:
+            seal = batch_pdf_addendum_approve(batch=batch, by=request.user)
+        except ActionForbidden as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+        except ApplicationError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
+        else:
+            self.message_user(
+                request, f"PDF утверждены: {seal.pdfs_count}, отпечаток {seal.short_fingerprint}.", level=messages.SUCCESS
+            )
+        return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
+
     def pdf_download_view(self, request: HttpRequest, object_id: str, receipt_id: int) -> FileResponse:
         batch = self._pdf_batch(request, object_id, VIEW_PERMISSION)
         pdf = get_object_or_404(
@@ -141,7 +163,7 @@ class ReceiptPdfAdminMixin:
             handle = receipt_pdf_storage().open(pdf.file.name, "rb")
         except OSError:
             raise Http404("Файл PDF не найден в хранилище.") from None
-        name = f"{pdf.receipt.account.number}_{pdf.receipt.period:%m%Y}_{pdf.receipt.category}.pdf"
+        name = f"{pdf.receipt.account_number}_{pdf.receipt.period:%m%Y}_{pdf.receipt.category}.pdf"
         return FileResponse(handle, as_attachment=True, filename=name, content_type="application/pdf")
 
     # --- helpers ---------------------------------------------------------------------------------

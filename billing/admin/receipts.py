@@ -43,7 +43,7 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
         "error_code",
         "batch_link",
     )
-    list_select_related = ("account", "account__property", "organization")
+    list_select_related = ("organization",)
     list_filter = ("organization", PeriodFilter, "publish_state", ErrorCodeFilter)
     # Documents what get_search_results does: exact account number, prefixes of name and address.
     search_fields = ("=account__number", "^account__full_name", "^account__property__address")
@@ -58,8 +58,8 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
     raw_id_fields = ("batch", "organization", "account", "recipient")
     inlines = (ServiceLineInline,)
     fieldsets = (
-        (None, {"fields": ("batch", "organization", "account", "address", "unit", "full_name", "period", "category",
-                           "recipient", "import_id")}),
+        (None, {"fields": ("batch", "organization", "account", "address", "unit", "full_name", "owner_type",
+                           "period", "category", "recipient", "import_id")}),
         ("Суммы", {"fields": ("charge", "balance", "recalculation", "privilege", "penalty", "paid", "to_pay")}),
         ("Публикация", {"fields": ("publish_state", "condo_id", "error_code", "error_message", "published_at",
                                    "pdf_state", "created_at", "updated_at")}),
@@ -74,19 +74,19 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
 
     @admin.display(description="лицевой счёт")
     def account_number(self, receipt: Receipt) -> str:
-        return receipt.account.number
+        return receipt.account_number
 
     @admin.display(description="адрес")
     def address(self, receipt: Receipt) -> str:
-        return receipt.account.property.address
+        return receipt.address
 
     @admin.display(description="помещение")
     def unit(self, receipt: Receipt) -> str:
-        return receipt.account.unit_name
+        return receipt.unit_name
 
     @admin.display(description="ФИО / наименование")
     def full_name(self, receipt: Receipt) -> str:
-        return receipt.account.full_name
+        return receipt.payer_name
 
     @admin.display(description="период")
     def month(self, receipt: Receipt) -> str:

@@ -109,6 +109,7 @@ class ParsedRow:
     # Receipt-level amounts the format states itself (a Sber total, GIS debt and payments);
     # when absent, a receipt's amounts are the sums of its services.
     receipt_amounts: dict[str, Decimal] | None = None
+    owner_type: str = ""  # person or company when the registry says; "" lets Condo guess from the name
 
 
 @dataclass(frozen=True)

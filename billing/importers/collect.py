@@ -29,6 +29,7 @@ class AccountDraft:
     full_name: str
     els: str
     fias: str
+    owner_type: str = ""  # "" when the registry does not say: Condo then guesses from the name
 
 
 @dataclass(slots=True)
@@ -152,7 +153,7 @@ class RegistryCollector:
         account = result.accounts.get(row.account)
         if account is None:
             result.accounts[row.account] = AccountDraft(
-                row.row, row.address, row.unit_name, row.unit_type, row.full_name, row.els, row.fias
+                row.row, row.address, row.unit_name, row.unit_type, row.full_name, row.els, row.fias, row.owner_type
             )
         elif account.address != row.address:
             self.add_error(RowError(row.row, "Адрес", row.address,

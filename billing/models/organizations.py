@@ -97,7 +97,13 @@ class Account(models.Model):
     unit_name = models.CharField("помещение", max_length=64, blank=True)
     unit_type = models.CharField("тип помещения", max_length=16, choices=UnitType.choices, default=UnitType.FLAT)
     full_name = models.CharField("ФИО / наименование", max_length=255, blank=True)
-    owner_type = models.CharField("тип владельца", max_length=16, choices=OwnerType.choices, default=OwnerType.PERSON)
+    owner_type = models.CharField(
+        "тип владельца",
+        max_length=16,
+        choices=OwnerType.choices,
+        blank=True,
+        help_text="Пусто, если реестр его не указал: тогда Condo определяет его по ФИО.",
+    )
     is_closed = models.BooleanField("закрыт", default=False)
     els = models.CharField("ЕЛС / глобальный ID", max_length=32, blank=True)
 
@@ -107,7 +113,9 @@ class Account(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "number"], name="account_unique_number"),
             models.CheckConstraint(condition=Q(unit_type__in=UnitType.values), name="account_unit_type_known"),
-            models.CheckConstraint(condition=Q(owner_type__in=OwnerType.values), name="account_owner_type_known"),
+            models.CheckConstraint(
+                condition=Q(owner_type="") | Q(owner_type__in=OwnerType.values), name="account_owner_type_known"
+            ),
             models.CheckConstraint(condition=~Q(number=""), name="account_number_not_empty"),
         ]
         indexes = [models.Index(fields=["number"], name="account_number")]

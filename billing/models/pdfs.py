@@ -61,6 +61,11 @@ class ReceiptPdf(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="загрузил", null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
+    seal = models.ForeignKey(
+        "billing.ApprovalSeal", verbose_name="утверждение", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="pdfs",
+        help_text="Пусто, пока файл никто не утвердил: такой файл в Condo не отправляется.",
+    )
     created_at = models.DateTimeField("загружен", auto_now_add=True)
     updated_at = models.DateTimeField("изменён", auto_now=True)
 

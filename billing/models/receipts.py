@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from billing.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from billing.models.organizations import OwnerType, UnitType
 
 
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
@@ -52,6 +53,28 @@ class Receipt(models.Model):
     recipient = models.ForeignKey("billing.Recipient", verbose_name="получатель", on_delete=models.PROTECT, related_name="+")
     import_id = models.CharField("importId", max_length=128)
 
+    # What the registry said of the account when this batch was imported. A receipt carries its own
+    # copy because the directory of accounts and houses follows the newest import: an approved
+    # batch must send and show exactly what was approved, whatever a later registry says.
+    account_number = models.CharField("лицевой счёт", max_length=64, default="", editable=False)
+    payer_name = models.CharField("ФИО / наименование", max_length=255, blank=True, editable=False)
+    address = models.CharField("адрес", max_length=500, default="", editable=False)
+    house_global_id = models.CharField("ФИАС / глобальный ID дома", max_length=64, blank=True, editable=False)
+    unit_name = models.CharField("помещение", max_length=64, blank=True, editable=False)
+    unit_type = models.CharField(
+        "тип помещения", max_length=16, choices=UnitType.choices, default=UnitType.FLAT, editable=False
+    )
+    owner_type = models.CharField(
+        "тип владельца",
+        max_length=16,
+        choices=OwnerType.choices,
+        blank=True,
+        editable=False,
+        help_text="Пусто, если реестр его не указал: тогда Condo определяет его по ФИО.",
+    )
+    is_closed = models.BooleanField("счёт закрыт", default=False, editable=False)
+    els = models.CharField("ЕЛС", max_length=32, blank=True, editable=False)
+
     to_pay = money_field("итого к оплате")
     charge = money_field("начислено")
     balance = money_field("долг на начало")
@@ -81,6 +104,10 @@ class Receipt(models.Model):
             ),
             models.CheckConstraint(condition=Q(category__in=ReceiptCategory.values), name="receipt_category_known"),
             models.CheckConstraint(condition=Q(period__day=1), name="receipt_period_first_day"),
+            models.CheckConstraint(condition=Q(unit_type__in=UnitType.values), name="receipt_unit_type_known"),
+            models.CheckConstraint(
+                condition=Q(owner_type="") | Q(owner_type__in=OwnerType.values), name="receipt_owner_type_known"
+            ),
             models.CheckConstraint(
                 condition=~Q(publish_state="accepted") | ~Q(condo_id=""), name="receipt_accepted_has_condo_id"
             ),

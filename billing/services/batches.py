@@ -17,6 +17,8 @@ from django_q.tasks import async_task
 
 from billing.errors import ActionForbidden, ApplicationError, ConcurrentTransition, TransitionNotAllowed
 from billing.models import Batch, BatchTransition
+from billing.selectors_month import batch_taken_over_by
+from billing.services.seals import batch_seal
 
 Status = Batch.Status
 
@@ -27,13 +29,13 @@ class Edge:
     permission: str | None
     reason_required: bool = False
     system_may: bool = False
-    # Four eyes: whoever submitted the batch may never take this edge, superusers included.
-    forbid_submitter: bool = False
+    # Four eyes: whoever imported or submitted the batch may never take this edge, superusers included.
+    forbid_author: bool = False
 
 
 TRANSITIONS: dict[tuple[str, str], Edge] = {
     (Status.DRAFT, Status.SUBMITTED): Edge("billing.submit_batch"),
-    (Status.SUBMITTED, Status.APPROVED): Edge("billing.approve_batch", forbid_submitter=True),
+    (Status.SUBMITTED, Status.APPROVED): Edge("billing.approve_batch", forbid_author=True),
     (Status.SUBMITTED, Status.REJECTED): Edge("billing.approve_batch", reason_required=True),
     (Status.APPROVED, Status.PUBLISHING): Edge("billing.publish_batch", system_may=True),
     (Status.PUBLISHING, Status.PUBLISHED): Edge(None),
@@ -47,6 +49,9 @@ TRANSITIONS: dict[tuple[str, str], Edge] = {
     (Status.PARTIALLY_PUBLISHED, Status.SUPERSEDED): Edge(
         "billing.withdraw_batch", reason_required=True, system_may=True
     ),
+    # An older batch of a month that a newer approved batch took over, once the newer one is published.
+    (Status.APPROVED, Status.SUPERSEDED): Edge(None, reason_required=True),
+    (Status.FAILED, Status.SUPERSEDED): Edge("billing.withdraw_batch", reason_required=True, system_may=True),
 }
 
 ALLOWED: dict[str, frozenset[str]] = {
@@ -104,8 +109,10 @@ def _check_actor(*, batch: Batch, edge: Edge, by: AbstractBaseUser | None) -> No
         raise ActionForbidden("Этот переход выполняет только фоновая задача публикации.")
     if not by.has_perm(edge.permission):
         raise ActionForbidden("У вашей роли нет права на это действие.")
-    if edge.forbid_submitter and batch.submitted_by_id == by.pk:
+    if edge.forbid_author and by.pk == batch.submitted_by_id:
         raise ActionForbidden("Нельзя утвердить пакет, который вы сами отправили на утверждение.")
+    if edge.forbid_author and by.pk == batch.created_by_id:
+        raise ActionForbidden("Нельзя утвердить пакет, реестр которого вы сами загрузили.")
 
 
 def available_targets(*, batch: Batch, user: AbstractBaseUser) -> list[str]:
@@ -131,8 +138,18 @@ def batch_submit(*, batch: Batch, by: AbstractBaseUser) -> Batch:
 
 
 def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
-    """Approve a submitted batch; publishing starts once the approval is committed."""
+    """Approve a submitted batch with the fingerprint of its documents; publishing starts once committed.
+
+    From this moment the batch holds its month: every older batch of the same organization and
+    month leaves the publishing path (selectors_month), so it can never overwrite this one.
+    """
     organization = batch.organization
+    newer = batch_taken_over_by(batch)
+    if newer is not None:
+        raise ApplicationError(
+            f"За {batch.period:%m.%Y} уже утверждён более новый пакет №{newer.pk}: этот пакет устарел, "
+            "утвердить его нельзя. Отклоните его."
+        )
     if not organization.is_active:
         raise ApplicationError(f"Организация «{organization.name}» отключена: её пакеты не публикуются.")
     if not organization.condo_context_id:
@@ -144,6 +161,11 @@ def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
         batch = batch_transition(
             batch=batch, to=Status.APPROVED, by=by, changes={"approved_by": by, "approved_at": timezone.now()}
         )
+        batch_seal(batch=batch, by=by)
+        # Older batches of the month waiting for an automatic retry wait no more.
+        Batch.objects.filter(
+            organization_id=batch.organization_id, period=batch.period, pk__lt=batch.pk, status=Status.FAILED
+        ).update(next_retry_at=None)
         batch_id = batch.pk
         # By path, not by import: billing does not depend on integration. Ids only: tasks are pickled.
         # Robust: the approval stands even if the queue is down; the watchdog enqueues it later.

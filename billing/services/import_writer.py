@@ -61,7 +61,10 @@ def batch_create_from_import(
 
 RECEIPT_FIELDS = ("batch", "organization", "account", "period", "category", "recipient", "import_id", "to_pay",
                   "charge", "balance", "recalculation", "privilege", "penalty", "paid", "publish_state", "condo_id",
-                  "error_code", "error_message", "created_at", "updated_at")
+                  "error_code", "error_message", "created_at", "updated_at",
+                  # The receipt's own copy of its account, as this registry gives it (see Receipt).
+                  "account_number", "payer_name", "address", "house_global_id", "unit_name", "unit_type",
+                  "owner_type", "is_closed", "els")
 ACCOUNT_FIELDS = ("organization", "number", "property", "unit_name", "unit_type", "full_name", "owner_type",
                   "is_closed", "els")
 LINE_FIELDS = ("receipt", "service_id", "name", "to_pay", "charge", "balance", "recalculation", "privilege", "penalty",
@@ -94,13 +97,17 @@ def _receipts_insert(result, *, batch, organization, period, accounts, recipient
         rows = []
         for draft in drafts:
             a = draft.amounts
+            account = result.accounts[draft.account]
+            account_id, is_closed = accounts[draft.account]
             rows.append((
-                batch_id, organization_id, accounts[draft.account], period_db, str(draft.category),
+                batch_id, organization_id, account_id, period_db, str(draft.category),
                 recipients[draft.recipient],
                 receipt_import_id(organization_tin=tin, period=period, account_number=draft.account,
                                   category=draft.category),
                 a["to_pay"], a["charge"], a["balance"], a["recalculation"], a["privilege"], a["penalty"], a["paid"],
                 pending, "", "", "", now_db, now_db,
+                draft.account, account.full_name, account.address, account.fias, account.unit_name,
+                str(account.unit_type), account.owner_type, is_closed, account.els,
             ))
         _insert_rows(Receipt, RECEIPT_FIELDS, rows)
         # Receipts of this batch inserted by this chunk are exactly those above the last id seen.
@@ -112,7 +119,7 @@ def _receipts_insert(result, *, batch, organization, period, accounts, recipient
             last_id = max(last_id, pk)
         lines = []
         for draft in drafts:
-            receipt_id = ids[(accounts[draft.account], str(draft.category))]
+            receipt_id = ids[(accounts[draft.account][0], str(draft.category))]
             for service in draft.services:
                 code = codes.get(service.name)
                 if code is None:
@@ -157,10 +164,16 @@ def _properties_ensure(result: ImportResult, organization: Organization) -> dict
     return ids
 
 
-def _accounts_ensure(result: ImportResult, organization: Organization, properties: dict[str, int]) -> dict[str, int]:
+def _accounts_ensure(
+    result: ImportResult, organization: Organization, properties: dict[str, int]
+) -> dict[str, tuple[int, bool]]:
+    """The organization's directory of accounts brought up to this registry: number → (id, is_closed).
+
+    The directory is only the latest word on each account; receipts keep their own copy.
+    """
     existing = {
         number: rest for number, *rest in Account.objects.filter(organization=organization).values_list(
-            "number", "pk", "property_id", "unit_name", "unit_type", "full_name", "els")
+            "number", "pk", "property_id", "unit_name", "unit_type", "full_name", "els", "owner_type", "is_closed")
     }
     new, changed, ids = [], [], {}
     for number, draft in result.accounts.items():
@@ -169,22 +182,23 @@ def _accounts_ensure(result: ImportResult, organization: Organization, propertie
         if current is None:
             new.append(Account(organization=organization, number=number, property_id=property_id,
                                unit_name=draft.unit_name, unit_type=draft.unit_type, full_name=draft.full_name,
-                               els=draft.els))
+                               els=draft.els, owner_type=draft.owner_type))
             continue
-        pk, old_property, unit_name, unit_type, full_name, els = current
-        ids[number] = pk
-        wanted = (property_id, draft.unit_name, draft.unit_type, draft.full_name or full_name, draft.els or els)
-        if wanted != (old_property, unit_name, unit_type, full_name, els):
+        pk, old_property, unit_name, unit_type, full_name, els, owner_type, is_closed = current
+        ids[number] = (pk, is_closed)
+        wanted = (property_id, draft.unit_name, draft.unit_type, draft.full_name or full_name, draft.els or els,
+                  draft.owner_type or owner_type)
+        if wanted != (old_property, unit_name, unit_type, full_name, els, owner_type):
             changed.append(Account(pk=pk, property_id=wanted[0], unit_name=wanted[1], unit_type=wanted[2],
-                                   full_name=wanted[3], els=wanted[4]))
+                                   full_name=wanted[3], els=wanted[4], owner_type=wanted[5]))
     if new:
         _insert_rows(Account, ACCOUNT_FIELDS, [
             (organization.pk, a.number, a.property_id, a.unit_name, str(a.unit_type), a.full_name, a.owner_type,
              False, a.els) for a in new])
         fresh = {a.number for a in new}
-        ids.update((number, pk) for number, pk in Account.objects.filter(organization=organization).values_list(
-            "number", "pk") if number in fresh)
+        ids.update((number, (pk, False)) for number, pk in Account.objects.filter(organization=organization)
+                   .values_list("number", "pk") if number in fresh)
     if changed:
-        Account.objects.bulk_update(changed, ["property_id", "unit_name", "unit_type", "full_name", "els"],
-                                    batch_size=CHUNK)
+        Account.objects.bulk_update(changed, ["property_id", "unit_name", "unit_type", "full_name", "els",
+                                              "owner_type"], batch_size=CHUNK)
     return ids

@@ -9,6 +9,10 @@ already published, an approver sends the pending PDFs with «Отправить 
 attached before (same SHA-256) is left as it was, so uploading the same archive again sends
 nothing new.
 
+Four eyes cover PDFs too. The batch's approval covers the PDFs attached before it was
+submitted; PDFs attached later form an addendum that another person approves
+(services/seals.py) before any of it is sent. An approved PDF is never replaced.
+
 A hostile archive (see pdf_archive) is refused whole and nothing of it is stored; a file that
 is not a usable PDF, too big, or ambiguous is refused alone and listed in the report.
 """
@@ -50,6 +54,10 @@ ATTACHABLE = frozenset({
 })
 # States in which nobody publishes any more, so pending PDFs wait for an explicit send.
 SEND_SEPARATELY = frozenset({Status.PUBLISHED, Status.PARTIALLY_PUBLISHED})
+APPROVED_PDF_KEPT = (
+    "PDF этой квитанции уже утверждён, его нельзя заменить: утверждающий подписал именно его. "
+    "Исправленный PDF загрузите с исправленным пакетом."
+)
 SAMPLE = 200  # receipts without a file listed by account; the report counts them all
 
 
@@ -113,6 +121,7 @@ def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: AbstractBaseUse
             report.files = len(members)
             chosen = _match(members, ReceiptIndex(batch), report, max_pdf=max_pdf)
             existing = dict(ReceiptPdf.objects.filter(batch=batch).values_list("receipt_id", "sha256"))
+            approved = set(ReceiptPdf.objects.filter(batch=batch, seal__isnull=False).values_list("receipt_id", flat=True))
             for receipt_id, member in chosen.items():
                 try:
                     data = member_read(zip_file, member, max_bytes=max_pdf)
@@ -126,6 +135,9 @@ def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: AbstractBaseUse
                 digest = hashlib.sha256(data).hexdigest()
                 if existing.get(receipt_id) == digest:
                     report.unchanged += 1
+                    continue
+                if receipt_id in approved:
+                    report.refused.append(Refusal(member.name, APPROVED_PDF_KEPT))
                     continue
                 name = storage.save(receipt_pdf_path(None, member.basename), ContentFile(data))
                 stored.append(_Stored(receipt_id, name, digest, len(data), member.name[:255]))

@@ -314,3 +314,8 @@ if env.str("RECEIPT_PDF_STORAGE_BACKEND", default=""):
 # Receipts read, sent (in as many calls as Condo's limits need) and stored per round trip to
 # the database. A crash resends at most this many; larger slices spread the per-round costs.
 PUBLISH_READ_SIZE = env.int("PUBLISH_READ_SIZE", default=1000)
+
+# The approval fingerprint is computed over the documents as the publisher builds them; billing
+# reaches that code by path only (billing does not import integration).
+BATCH_FINGERPRINT = "integration.publishing.fingerprint.batch_fingerprint"
+ADDENDUM_FINGERPRINT = "integration.publishing.fingerprint.addendum_fingerprint"

@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -23,6 +23,9 @@ from integration.condo.payloads import sender
 from integration.condo.records import CallRecord, CondoAccount, CondoReceipt, ReceiptError, ReceiptIn, ReceiptOutcome
 from integration.condo.resilience import Backoff, CircuitBreaker, Clock, retry_after_seconds, shared_breaker
 from integration.condo.transport import CondoTransport, HttpAnswer
+
+if TYPE_CHECKING:
+    from integration.condo.register import OnOutcomes
 
 logger = logging.getLogger("integration.condo")
 
@@ -111,11 +114,13 @@ class CondoClient:
 
     # --- Public calls ----------------------------------------------------------------------
 
-    def register_receipts(self, context_id: str, receipts: list[ReceiptIn]) -> list[ReceiptOutcome]:
+    def register_receipts(
+        self, context_id: str, receipts: list[ReceiptIn], on_outcomes: OnOutcomes | None = None
+    ) -> list[ReceiptOutcome]:
         """One outcome per input receipt, in input order; see register.register_receipts."""
         from integration.condo.register import register_receipts
 
-        return register_receipts(self, context_id, receipts)
+        return register_receipts(self, context_id, receipts, on_outcomes)
 
     def count_receipts(self, context_id: str, period: date) -> int:
         from integration.condo.reads import count_receipts

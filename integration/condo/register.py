@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from billing.money import money_from_wire
@@ -22,7 +22,13 @@ logger = logging.getLogger("integration.condo")
 OPERATION = "registerBillingReceipts"
 
 
-def register_receipts(client: CondoClient, context_id: str, receipts: list[ReceiptIn]) -> list[ReceiptOutcome]:
+# Told, after every call Condo answered, which receipts' outcomes have just become known.
+OnOutcomes = Callable[[list[int], list[ReceiptOutcome]], None]
+
+
+def register_receipts(
+    client: CondoClient, context_id: str, receipts: list[ReceiptIn], on_outcomes: OnOutcomes | None = None
+) -> list[ReceiptOutcome]:
     """Publish receipts; one outcome per input, in input order.
 
     Splits by count (the client's chunk size, at most 1000) and by size (the variables must
@@ -31,21 +37,44 @@ def register_receipts(client: CondoClient, context_id: str, receipts: list[Recei
     with RECEIPT_TOO_LARGE. Per-receipt rejections come back as outcomes; a whole-call failure
     that survives the retries raises CondoError, whose `outcomes` holds what was already known
     (resending those receipts is safe: Condo matches them by importId).
+
+    `on_outcomes(indices, outcomes)` is called after every call Condo answered, with the inputs
+    whose outcomes that call (or the client, before sending) settled: a caller stores them at
+    once, so a later failure never loses what Condo already accepted. An exception it raises
+    stops publishing before the next call.
     """
     outcomes: list[ReceiptOutcome | None] = [None] * len(receipts)
     envelope = _variables(client, context_id, [])
     room = client.max_variables_bytes - object_sizeof(envelope)
     texts = _texts(receipts, outcomes)
+    told = [False] * len(receipts)
+
+    def report() -> None:
+        # Every outcome settled since the last report: this call's, and any refused before sending.
+        if on_outcomes is None:
+            return
+        fresh = [index for index, outcome in enumerate(outcomes) if outcome is not None and not told[index]]
+        for index in fresh:
+            told[index] = True
+        if fresh:
+            on_outcomes(fresh, [outcomes[index] for index in fresh])
+
     try:
         for planned in plan_chunks(texts, max_count=client.chunk_size, max_bytes=room):
             if isinstance(planned, Oversized):
                 outcomes[planned.index] = _too_large(receipts[planned.index], planned.size)
             else:
                 _send(client, context_id, receipts, planned, outcomes)
+                report()
     except CondoError as error:
         error.outcomes = outcomes
+        report()  # what earlier calls settled is stored before the failure goes up
         raise
-    return [outcome or _missing(receipt) for outcome, receipt in zip(outcomes, receipts)]
+    for index, outcome in enumerate(outcomes):
+        if outcome is None:
+            outcomes[index] = _missing(receipts[index])
+    report()
+    return outcomes  # type: ignore[return-value]  # every item was settled above
 
 
 def _variables(client: CondoClient, context_id: str, receipts: list | EncodedArray) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from billing.models import Batch, Receipt, ReceiptPdf
 from billing.models.pdfs import receipt_pdf_storage
+from billing.selectors_month import batch_publish_refusal
 from integration.condo import CondoClient, CondoError
 from integration.publishing.lease import lease_owner_name, lease_release, lease_renew
 
@@ -94,11 +95,21 @@ def batch_send_pending_files(*, batch_id: int, client: CondoClient | None = None
     """Send the pending PDFs of a published batch without touching its status. Safe to call twice."""
     from integration.publishing.publisher import CallRecorder
 
+    from integration.publishing.fingerprint import seal_mismatch
+
     owner = owner or lease_owner_name()
+    batch = Batch.objects.select_related("organization").get(pk=batch_id)
+    # A newer batch's receipts carry the same importIds: an older batch's PDF would land on them.
+    refusal = batch_publish_refusal(batch)
+    if refusal:
+        return FilesResult(error=refusal)
     if not _claim_published(batch_id=batch_id, owner=owner):
         return FilesResult(busy=True)
     try:
-        batch = Batch.objects.select_related("organization").get(pk=batch_id)
+        mismatch = seal_mismatch(batch=batch)
+        if mismatch:
+            logger.error("batch %s: %s", batch_id, mismatch)
+            return FilesResult(error=mismatch)
         client = client or CondoClient.from_settings(on_call=CallRecorder(batch_id=batch_id))
         if client.on_call is None:
             client.on_call = CallRecorder(batch_id=batch_id)
@@ -116,6 +127,7 @@ def batches_with_pdfs_to_send() -> list[int]:
     return list(
         ReceiptPdf.objects.filter(
             state=State.PENDING,
+            seal__isnull=False,  # PDFs nobody approved yet stay here
             receipt__publish_state=Receipt.PublishState.ACCEPTED,
             batch__status__in=(Batch.Status.PUBLISHED, Batch.Status.PARTIALLY_PUBLISHED),
         )
@@ -128,7 +140,7 @@ def batches_with_pdfs_to_send() -> list[int]:
 def pdfs_pending_count(*, batch_id: int) -> int:
     """PDFs that the next send would take: pending, and their receipt is accepted."""
     return ReceiptPdf.objects.filter(
-        batch_id=batch_id, state=State.PENDING, receipt__publish_state=Receipt.PublishState.ACCEPTED
+        batch_id=batch_id, state=State.PENDING, seal__isnull=False, receipt__publish_state=Receipt.PublishState.ACCEPTED
     ).count()
 
 
@@ -140,7 +152,7 @@ def _pending_page(*, batch_id: int) -> list[tuple[int, str, str, str]]:
     # rows only when nothing else is pending; reading a little more than a page covers that.
     return list(
         ReceiptPdf.objects.filter(
-            batch_id=batch_id, state=State.PENDING, receipt__publish_state=Receipt.PublishState.ACCEPTED
+            batch_id=batch_id, state=State.PENDING, seal__isnull=False, receipt__publish_state=Receipt.PublishState.ACCEPTED
         )
         .order_by("id")
         .values_list("id", "receipt__import_id", "file", "sha256")[: PAGE * 2]

@@ -8,6 +8,7 @@ from django.db import transaction
 from django_q.tasks import async_task
 
 from billing.models import Batch
+from billing.services.batches import batch_transition
 from integration.publishing.notifications import batch_attention_notify
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ def publish_followups(*, batch_id: int) -> None:
         transaction.on_commit(
             lambda: async_task("integration.tasks.reconcile_batch", batch_id, task_name=f"reconcile-batch-{batch_id}")
         )
+        older_batches_retire(newer=batch)
     # Automatic retries fail quietly in between: people hear of the first failure and the last.
     failed_noteworthy = batch.status == Status.FAILED and (batch.publish_attempts == 1 or batch.next_retry_at is None)
     if failed_noteworthy or batch.status == Status.PARTIALLY_PUBLISHED:
@@ -28,3 +30,28 @@ def publish_followups(*, batch_id: int) -> None:
         except Exception:
             # A mail server outage must not undo a publish that already happened.
             logger.exception("batch %s: could not send the notification", batch_id)
+
+
+def older_batches_retire(*, newer: Batch) -> list[int]:
+    """Older batches of the month that never finished publishing end superseded by `newer`.
+
+    One that sent nothing is simply closed. One that Condo accepted receipts of is superseded by
+    a worker, which first withdraws what only it holds (the receipts `newer` dropped). Published
+    older batches wait for an approver's confirmation of the replacement, as before.
+    """
+    reason = f"Заменён более новым пакетом №{newer.pk}, опубликованным за тот же месяц."
+    older = Batch.objects.filter(
+        organization_id=newer.organization_id, period=newer.period, pk__lt=newer.pk,
+        status__in=(Status.APPROVED, Status.FAILED),
+    )
+    retired = []
+    for old in older:
+        if old.accepted_count == 0:
+            batch_transition(batch=old, to=Status.SUPERSEDED, by=None, reason=reason)
+        else:
+            old_id, new_id = old.pk, newer.pk
+            transaction.on_commit(lambda old_id=old_id, new_id=new_id: async_task(
+                "integration.tasks.supersede_batch", old_id, new_id, None, reason, task_name=f"supersede-batch-{old_id}"
+            ))
+        retired.append(old.pk)
+    return retired

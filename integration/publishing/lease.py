@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from billing.errors import ConcurrentTransition
 from billing.models import Batch
+from billing.selectors_month import taken_over_condition
 from billing.services.batches import batch_transition
 
 Status = Batch.Status
@@ -77,4 +78,7 @@ def batches_without_live_publisher(*, approved_grace_seconds: int = 120) -> list
     now = timezone.now()
     stalled = Q(status=Status.PUBLISHING) & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
     forgotten = Q(status=Status.APPROVED, approved_at__lt=now - timedelta(seconds=approved_grace_seconds))
-    return list(Batch.objects.filter(stalled | forgotten).values_list("pk", flat=True))
+    # A stalled batch whose month was taken over still gets a worker, which closes it as failed.
+    return list(
+        Batch.objects.filter(stalled | (forgotten & ~taken_over_condition())).values_list("pk", flat=True)
+    )

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from billing.errors import ApplicationError
 from billing.models import Batch
+from billing.selectors_month import batch_publish_refusal
 from billing.services.batches import batch_transition, batch_transition_check
 from integration.publishing.outcomes import rejected_reset
 
@@ -17,6 +18,7 @@ def batch_retry_rejected(*, batch: Batch, by: AbstractBaseUser | None, enqueue: 
     """Send the receipts Condo rejected once more, after the cause was fixed."""
     if batch.status != Status.PARTIALLY_PUBLISHED:
         raise ApplicationError("Повторить можно только отклонённые квитанции частично опубликованного пакета.")
+    _refuse_if_taken_over(batch)
     batch_transition_check(batch=batch, to=Status.PUBLISHING, by=by)
     with transaction.atomic():
         rejected_reset(batch_id=batch.pk)
@@ -31,6 +33,7 @@ def batch_publish_again(*, batch: Batch, by: AbstractBaseUser, enqueue: bool = T
     """Restart a failed batch now instead of waiting for the automatic retry."""
     if batch.status != Status.FAILED:
         raise ApplicationError("Снова опубликовать можно только пакет со сбоем публикации.")
+    _refuse_if_taken_over(batch)
     with transaction.atomic():
         batch = batch_transition(batch=batch, to=Status.PUBLISHING, by=by, reason="Повтор публикации после сбоя")
         if enqueue:
@@ -42,3 +45,9 @@ def _enqueue_on_commit(batch_id: int) -> None:
     from integration.tasks import publish_enqueue
 
     transaction.on_commit(lambda: publish_enqueue(batch_id))
+
+
+def _refuse_if_taken_over(batch: Batch) -> None:
+    refusal = batch_publish_refusal(batch)
+    if refusal:
+        raise ApplicationError(refusal)

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from django.db import connection
 
-from billing.models import Account, Property, Receipt, Recipient, ServiceLine
+from billing.models import Receipt, Recipient, ServiceLine
 from integration.condo import CATEGORY_IDS, ReceiptIn, ServiceIn
 
 PENDING = Receipt.PublishState.PENDING
@@ -29,24 +29,38 @@ def _as_text(table: str, *columns: str) -> str:
     return ", ".join(f"CAST({table}.{column} AS text)" for column in columns)
 
 
-_RECEIPTS_SQL = f"""
+# Everything but the payee comes from the receipt's own copy of its account: the directory of
+# accounts and houses follows the newest registry, an approved batch sends what was approved.
+# Payee rows are never changed once written (a new TIN, BIC or account is a new row).
+_RECEIPTS_SELECT = f"""
     SELECT r.id, r.import_id, r.period, r.category, {_as_text("r", *_MONEY)},
-           a.number, a.unit_name, a.unit_type, a.full_name, a.owner_type, a.els, a.is_closed,
-           h.address, h.fias_id, p.tin, p.bic, p.bank_account
+           r.account_number, r.unit_name, r.unit_type, r.payer_name, r.owner_type, r.els, r.is_closed,
+           r.address, r.house_global_id, p.tin, p.bic, p.bank_account
     FROM {Receipt._meta.db_table} r
-    JOIN {Account._meta.db_table} a ON a.id = r.account_id
-    JOIN {Property._meta.db_table} h ON h.id = a.property_id
     JOIN {Recipient._meta.db_table} p ON p.id = r.recipient_id
+"""
+_RECEIPTS_SQL = f"""{_RECEIPTS_SELECT}
     WHERE r.batch_id = %s AND r.publish_state = %s AND r.id > %s
     ORDER BY r.id
     LIMIT %s
 """
+_ALL_RECEIPTS_SQL = f"""{_RECEIPTS_SELECT}
+    WHERE r.batch_id = %s AND r.id > %s
+    ORDER BY r.id
+    LIMIT %s
+"""
 
-_SERVICE_LINES_SQL = f"""
+_LINES_SELECT = f"""
     SELECT s.receipt_id, s.service_id, s.name, {_as_text("s", *_MONEY, "volume", "tariff")}, s.measure
     FROM {ServiceLine._meta.db_table} s
     JOIN {Receipt._meta.db_table} r ON r.id = s.receipt_id
+"""
+_SERVICE_LINES_SQL = f"""{_LINES_SELECT}
     WHERE r.batch_id = %s AND r.publish_state = %s AND r.id > %s AND r.id <= %s
+    ORDER BY s.receipt_id, s.id
+"""
+_ALL_SERVICE_LINES_SQL = f"""{_LINES_SELECT}
+    WHERE r.batch_id = %s AND r.id > %s AND r.id <= %s
     ORDER BY s.receipt_id, s.id
 """
 
@@ -57,12 +71,22 @@ def pending_receipts(*, batch_id: int, limit: int, after_id: int = 0) -> list[tu
     Paging by id rather than by "still pending" lets the caller step past receipts Condo
     deferred: they stay pending for a later pass without being read again in this one.
     """
+    return _read(_RECEIPTS_SQL, (batch_id, PENDING, after_id, limit),
+                 _SERVICE_LINES_SQL, (batch_id, PENDING, after_id))
+
+
+def batch_receipts(*, batch_id: int, limit: int, after_id: int = 0) -> list[tuple[int, ReceiptIn]]:
+    """Like `pending_receipts`, over every receipt of the batch whatever its outcome."""
+    return _read(_ALL_RECEIPTS_SQL, (batch_id, after_id, limit), _ALL_SERVICE_LINES_SQL, (batch_id, after_id))
+
+
+def _read(receipts_sql: str, receipts_params: tuple, lines_sql: str, lines_params: tuple) -> list[tuple[int, ReceiptIn]]:
     with connection.cursor() as cursor:
-        cursor.execute(_RECEIPTS_SQL, (batch_id, PENDING, after_id, limit))
+        cursor.execute(receipts_sql, receipts_params)
         rows = cursor.fetchall()
         if not rows:
             return []
-        cursor.execute(_SERVICE_LINES_SQL, (batch_id, PENDING, after_id, rows[-1][0]))
+        cursor.execute(lines_sql, (*lines_params, rows[-1][0]))
         lines = cursor.fetchall()
     decimals = _Decimals()
     services = _services(lines, decimals)

@@ -171,6 +171,7 @@ MATRIX: dict[str, tuple[Row, ...]] = {
     "billing_batch_import_errors": (GET(see(ACC, SU), lambda world: [world.refused_upload.token]),),
     "billing_batch_pdfs": (GET(see(*VIEWERS), _pk("draft")), POST(do(ACC, SU), _pk("draft"), _zip_of_pdf)),
     "billing_batch_pdfs_send": (GET(POST_ONLY, _pk("published")), POST(do(APP, SU), _pk("published"))),
+    "billing_batch_pdfs_approve": (GET(POST_ONLY, _pk("published")), POST(do(APP, SU), _pk("published"))),
     "billing_batch_pdf_download": (GET(see(*VIEWERS), lambda world: [world.published.pk, world.receipt.pk]),),
     "billing_batch_export_summary": (GET(see(*VIEWERS)),),
     "billing_batch_export_receipts": (GET(see(*VIEWERS), _pk("published")),),

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.models import Batch
+from billing.selectors_month import batch_publish_refusal
 from integration.publishing.files import SENT_SEPARATELY, batch_send_pending_files, pdfs_pending_count
 from integration.publishing.publisher import batch_publish
 
@@ -23,6 +24,9 @@ class Command(BaseCommand):
             batch = Batch.objects.get(pk=batch_id)
         except Batch.DoesNotExist:
             raise CommandError(f"Пакет №{batch_id} не найден.", returncode=2)
+        refusal = batch_publish_refusal(batch)
+        if refusal:
+            raise CommandError(refusal, returncode=1)
         if batch.status in SENT_SEPARATELY and not retry_rejected and pdfs_pending_count(batch_id=batch_id):
             # PDFs attached after publishing go on their own; the batch keeps its status.
             files = batch_send_pending_files(batch_id=batch_id)

@@ -22,10 +22,12 @@ def login(client):
     return as_user
 
 
-def bulk_receipts(batch: Batch, count: int, *, first: int = 0, amount: Decimal = Decimal("100.00"), services: int = 2):
+def bulk_receipts(batch: Batch, count: int, *, first: int = 0, amount: Decimal = Decimal("100.00"), services: int = 2,
+                  amounts: dict[int, Decimal] | None = None):
     """`count` receipts of accounts first..first+count-1 of the batch's organization, in bulk.
 
-    Accounts are shared between batches of one organization by number, as imports do.
+    The i-th receipt owes `amounts[i]` when given, else `amount`. Accounts are shared between
+    batches of one organization by number, as imports do; each receipt keeps its own copy.
     """
     organization = batch.organization
     recipient = RecipientFactory()
@@ -48,15 +50,20 @@ def bulk_receipts(batch: Batch, count: int, *, first: int = 0, amount: Decimal =
             import_id=receipt_import_id(
                 organization_tin=organization.tin, period=batch.period, account_number=account.number, category="housing"
             ),
-            to_pay=amount,
-            charge=amount,
+            to_pay=(amounts or {}).get(i, amount),
+            charge=(amounts or {}).get(i, amount),
+            account_number=account.number,
+            payer_name=account.full_name,
+            address=house.address,
+            unit_name=account.unit_name,
         )
-        for account in accounts
+        for i, account in enumerate(accounts)
     )
     if not receipts[0].pk:  # backends that do not return ids from bulk inserts
         receipts = list(Receipt.objects.filter(batch=batch).order_by("id"))
     ServiceLine.objects.bulk_create(
-        ServiceLine(receipt=receipt, service_id=f"s{n}", name=f"Услуга {n}", to_pay=amount / services, charge=amount / services)
+        ServiceLine(receipt=receipt, service_id=f"s{n}", name=f"Услуга {n}", to_pay=receipt.to_pay / services,
+                    charge=receipt.to_pay / services)
         for receipt in receipts
         for n in range(services)
     )

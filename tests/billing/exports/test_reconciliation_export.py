@@ -11,6 +11,7 @@ from billing.models import Batch, Receipt
 from integration.models import Reconciliation
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
+from integration.publishing.rows import batch_receipts
 from tests.billing.exports.conftest import data_rows, exact, open_xlsx
 from tests.integration.publishing.builders import batch_with_receipts
 
@@ -28,7 +29,10 @@ def test_the_differences_a_real_reconciliation_found_are_listed_with_amounts(con
     assert batch_publish(batch_id=batch.pk).status == Batch.Status.PUBLISHED
     receipts = list(Receipt.objects.filter(batch=batch).order_by("pk").select_related("account"))
     condo_client.withdraw_receipts([receipts[0].condo_id])
-    Receipt.objects.filter(pk=receipts[1].pk).update(to_pay=Decimal("999.93"))
+    # Someone else sends the second receipt to Condo with another amount.
+    [(_, changed)] = batch_receipts(batch_id=batch.pk, limit=1, after_id=receipts[0].pk)
+    changed.to_pay, changed.services = Decimal("1000.07"), ()
+    condo_client.register_receipts(batch.organization.condo_context_id, [changed])
     other = batch_with_receipts(receipts=1, organization=batch.organization, accounts_from=900)
     batch_publish(batch_id=other.pk)
     reconciliation = batch_reconcile(batch=Batch.objects.get(pk=batch.pk))
@@ -41,7 +45,7 @@ def test_the_differences_a_real_reconciliation_found_are_listed_with_amounts(con
     assert rows["Нет в Condo"][1:3] == (receipts[0].account.number, receipts[0].import_id)
     assert (exact(rows["Нет в Condo"][3]), rows["Нет в Condo"][4]) == (Decimal("1000.00"), None)
     differs = rows["Сумма отличается"]
-    assert [exact(value) for value in differs[3:6]] == [Decimal("999.93"), Decimal("1000.00"), Decimal("0.07")]
+    assert [exact(value) for value in differs[3:6]] == [Decimal("1000.00"), Decimal("1000.07"), Decimal("0.07")]
     assert exact(rows["Лишняя в Condo"][5]) == Decimal("1000.00")
     differs_at = next(row for row in range(2, 5) if sheet.cell(row=row, column=1).value == "Сумма отличается")
     assert {sheet.cell(row=differs_at, column=n).number_format for n in (4, 5, 6)} == {MONEY_FORMAT}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
+
+from billing.services.seals import batch_seal
 from billing.models import Account, Batch, Organization, Property, Receipt, ServiceLine, receipt_import_id
 from tests.factories import BatchFactory, OrganizationFactory, RecipientFactory, UserFactory
 from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID
@@ -25,7 +28,7 @@ def batch_with_receipts(
     """A batch whose i-th receipt (account number `accounts_from + i`) owes `amount` (or `amounts[i]`)."""
     organization = organization or sandbox_organization()
     approver = UserFactory(role="Утверждающий")
-    batch = BatchFactory(organization=organization, status=status, approved_by=approver)
+    batch = BatchFactory(organization=organization, status=Batch.Status.DRAFT, submitted_at=timezone.now())
     recipient = RecipientFactory()
     house, _ = Property.objects.get_or_create(organization=organization, address="г Москва, ул Тверская, д 7")
     numbers = [f"{accounts_from + i:08d}" for i in range(receipts)]
@@ -53,6 +56,10 @@ def batch_with_receipts(
                 ),
                 to_pay=to_pay,
                 charge=to_pay,
+                account_number=number,
+                payer_name="Иванов Иван Иванович",
+                address=house.address,
+                unit_name=str(i + 1),
             )
         )
     Receipt.objects.bulk_create(rows, batch_size=2000)
@@ -68,6 +75,21 @@ def batch_with_receipts(
         receipts_count=receipts, service_lines_count=receipts, accounts_count=receipts,
         total_to_pay=sum((r.to_pay for r in rows), Decimal("0")),
     )
+    batch.refresh_from_db()
+    return with_status(batch, status, approver=approver)
+
+
+def with_status(batch: Batch, status: str, *, approver=None) -> Batch:
+    """Put a draft batch in `status`; from approval on, with the approval and fingerprint a real one has."""
+    if status in (Batch.Status.DRAFT, Batch.Status.SUBMITTED, Batch.Status.REJECTED):
+        Batch.objects.filter(pk=batch.pk).update(status=status)
+    else:
+        approver = approver or UserFactory(role="Утверждающий")
+        if batch.submitted_at is None:
+            Batch.objects.filter(pk=batch.pk).update(submitted_at=timezone.now())
+            batch.refresh_from_db()
+        batch_seal(batch=batch, by=approver)
+        Batch.objects.filter(pk=batch.pk).update(status=status, approved_by=approver, approved_at=timezone.now())
     batch.refresh_from_db()
     return batch
 

@@ -8,8 +8,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from billing.errors import ActionForbidden
 from billing.models import Batch, Receipt, ReceiptPdf
+from billing.roles import APPROVER
 from billing.services.receipt_pdfs import receipt_pdfs_attach
+from billing.services.seals import addendum_pending, batch_pdf_addendum_approve
+from tests.factories import UserFactory
 from integration.publishing.files import batch_send_pending_files, pdfs_send_pending
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
@@ -28,10 +32,14 @@ def small_chunks(settings, pdf_storage):
     settings.CONDO_CHUNK_SIZE = 20
 
 
-def attach(batch, accountant, accounts: range | list[int], version: str = "v1") -> None:
+def attach(batch, accountant, accounts: range | list[int], version: str = "v1", *, approve: bool = True) -> None:
+    """Attach PDFs to an approved batch: an addendum, which a second approver approves (unless told not to)."""
     entries = {f"{n:08d}.pdf": make_pdf(f"{n}-{version}") for n in accounts}
     report = receipt_pdfs_attach(batch=batch, archive=io.BytesIO(zip_of(entries)), by=accountant)
     assert report.refused == [] and report.unmatched == []
+    if approve and addendum_pending(batch=batch).exists():
+        batch.refresh_from_db()
+        batch_pdf_addendum_approve(batch=batch, by=UserFactory(role=APPROVER))
 
 
 def condo_files(sandbox) -> dict[str, str]:
@@ -94,22 +102,32 @@ def test_republishing_sends_nothing_new_and_a_lost_answer_comes_back_skipped(con
     assert batch.status == Status.PUBLISHED and batch.lease_owner == ""
 
 
-def test_a_changed_pdf_on_a_published_batch_is_sent_by_the_command_and_the_status_stays(
+def test_an_approved_pdf_is_never_replaced_and_a_new_one_goes_once_a_second_person_approves_it(
         condo_sandbox, accountant, capsys):
     batch = batch_with_receipts(receipts=3)
-    attach(batch, accountant, range(3))
+    attach(batch, accountant, range(2))
     batch_publish(batch_id=batch.pk)
     transitions = batch.transitions.count()
     held = condo_files(condo_sandbox)
 
-    attach(batch, accountant, [1], version="v2")
+    replaced = receipt_pdfs_attach(batch=batch, by=accountant, archive=io.BytesIO(zip_of({
+        "00000001.pdf": make_pdf("1-v2"), "00000002.pdf": make_pdf("2-v1"),
+    })))
+    assert [refusal.name for refusal in replaced.refused] == ["00000001.pdf"]
+    assert "уже утверждён" in replaced.refused[0].reason
+    call_command("publish_batch", str(batch.pk))
+    assert file_calls(condo_sandbox) == 2  # the addendum waits for its approval
+    with pytest.raises(ActionForbidden):
+        batch_pdf_addendum_approve(batch=batch, by=accountant)
+
+    batch_pdf_addendum_approve(batch=batch, by=UserFactory(role=APPROVER))
     call_command("publish_batch", str(batch.pk))
 
-    assert "новых 0, заменено 1" in capsys.readouterr().out
-    changed = ReceiptPdf.objects.get(batch=batch, receipt__account__number="00000001")
-    assert (changed.state, changed.condo_status) == ("sent", "UPDATED")
-    assert file_calls(condo_sandbox) == 4
-    assert condo_files(condo_sandbox) == held  # Condo replaced the file in place
+    assert "новых 1, заменено 0" in capsys.readouterr().out
+    added = ReceiptPdf.objects.get(batch=batch, receipt__account__number="00000002")
+    assert (added.state, added.condo_status, added.seal.kind) == ("sent", "CREATED", "pdf_addendum")
+    assert file_calls(condo_sandbox) == 3
+    assert {k: v for k, v in condo_files(condo_sandbox).items() if k in held} == held
     batch.refresh_from_db()
     assert batch.status == Status.PUBLISHED and batch.transitions.count() == transitions
 
@@ -158,6 +176,7 @@ def test_a_file_condo_refuses_is_marked_failed_and_the_batch_still_publishes(con
     receipt_pdfs_attach(batch=batch, by=accountant, archive=io.BytesIO(zip_of({
         "00000000.pdf": make_pdf("small"), "00000001.pdf": pdf_of_size(60_000), "00000002.pdf": make_pdf("other"),
     })))
+    batch_pdf_addendum_approve(batch=batch, by=UserFactory(role=APPROVER))
 
     report = batch_publish(batch_id=batch.pk)
 

@@ -1,4 +1,7 @@
-"""The publisher's plain-SQL read gives exactly what the ORM holds, field by field."""
+"""The publisher's plain-SQL read gives exactly what the ORM holds, field by field.
+
+Account, house and payer come from the receipt's own copy, never from the directory of accounts.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def _expected(receipt: Receipt) -> ReceiptIn:
     """What the publisher should read, built by keyword from ORM instances."""
-    account = receipt.account
     return ReceiptIn(
-        import_id=receipt.import_id, address=account.property.address, unit_name=account.unit_name,
-        unit_type=account.unit_type, account_number=account.number, full_name=account.full_name,
-        owner_type=account.owner_type, account_global_id=account.els, address_global_id=account.property.fias_id,
-        is_closed=account.is_closed, period=receipt.period, to_pay=receipt.to_pay, charge=receipt.charge,
+        import_id=receipt.import_id, address=receipt.address, unit_name=receipt.unit_name,
+        unit_type=receipt.unit_type, account_number=receipt.account_number, full_name=receipt.payer_name,
+        owner_type=receipt.owner_type, account_global_id=receipt.els, address_global_id=receipt.house_global_id,
+        is_closed=receipt.is_closed, period=receipt.period, to_pay=receipt.to_pay, charge=receipt.charge,
         balance=receipt.balance, recalculation=receipt.recalculation, privilege=receipt.privilege,
         penalty=receipt.penalty, paid=receipt.paid,
         services=tuple(
@@ -75,3 +77,15 @@ def test_slices_page_by_id_and_skip_what_is_no_longer_pending(batch):
     assert [receipt_id for receipt_id, _ in rest] == [third.pk]
     assert rest[0][1].services == ()  # nothing borrowed from the skipped receipt or another batch
     assert pending_receipts(batch_id=batch.pk, limit=10, after_id=third.pk) == []
+
+
+def test_a_later_change_of_the_directory_changes_nothing_read(batch):
+    before = pending_receipts(batch_id=batch.pk, limit=100)
+    receipt = Receipt.objects.filter(batch=batch).order_by("id").first()
+    account = receipt.account
+    account.full_name, account.unit_name, account.owner_type = "Петров Пётр Петрович", "99", "company"
+    account.save()
+    account.property.address = "г Москва, ул Новая, д 1"
+    account.property.save()
+
+    assert pending_receipts(batch_id=batch.pk, limit=100) == before

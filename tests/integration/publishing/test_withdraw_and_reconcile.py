@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt
+from integration.publishing.rows import batch_receipts
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
 from integration.publishing.withdrawal import batch_supersede, batch_withdraw_from_condo, superseded_candidates
@@ -37,7 +38,10 @@ def test_reconciliation_of_a_fresh_publish_is_consistent(published):
 def test_reconciliation_finds_missing_extra_and_differing_receipts(published, condo_sandbox, condo_client):
     receipts = list(Receipt.objects.filter(batch=published).order_by("pk"))
     condo_client.withdraw_receipts([receipts[0].condo_id])
-    Receipt.objects.filter(pk=receipts[1].pk).update(to_pay=Decimal("1.23"))
+    # Someone else sends the second receipt to Condo with another amount.
+    [(_, changed)] = batch_receipts(batch_id=published.pk, limit=1, after_id=receipts[0].pk)
+    changed.to_pay, changed.services = Decimal("1.23"), ()
+    condo_client.register_receipts(published.organization.condo_context_id, [changed])
     other = batch_with_receipts(receipts=1, organization=published.organization, accounts_from=900)
     batch_publish(batch_id=other.pk)
 
@@ -47,7 +51,7 @@ def test_reconciliation_finds_missing_extra_and_differing_receipts(published, co
     assert (result.missing_in_condo, result.extra_in_condo, result.amount_differs) == (1, 1, 1)
     kinds = {d["kind"]: d for d in result.differences}
     assert kinds["missing"]["import_id"] == receipts[0].import_id
-    assert kinds["amount"]["batch_to_pay"] == "1.23" and kinds["amount"]["condo_to_pay"] == "1000.00"
+    assert kinds["amount"]["batch_to_pay"] == "1000.00" and kinds["amount"]["condo_to_pay"] == "1.23"
 
 
 def test_withdraw_removes_the_receipts_from_condo_and_reconciliation_reports_them_missing(published, approver, condo_sandbox):
