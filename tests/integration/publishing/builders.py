@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.utils import timezone
@@ -24,14 +25,17 @@ def batch_with_receipts(
     amount: Decimal = Decimal("1000.00"),
     amounts: dict[int, Decimal] | None = None,
     accounts_from: int = 0,
+    period: date | None = None,
+    accounts: list[int] | None = None,
 ) -> Batch:
-    """A batch whose i-th receipt (account number `accounts_from + i`) owes `amount` (or `amounts[i]`)."""
+    """A batch whose i-th receipt (account number `accounts_from + i`, or `accounts[i]`) owes `amount` (or `amounts[i]`)."""
     organization = organization or sandbox_organization()
     approver = UserFactory(role="Утверждающий")
-    batch = BatchFactory(organization=organization, status=Batch.Status.DRAFT, submitted_at=timezone.now())
+    batch = BatchFactory(organization=organization, status=Batch.Status.DRAFT, submitted_at=timezone.now(),
+                         **({"period": period} if period else {}))
     recipient = RecipientFactory()
     house, _ = Property.objects.get_or_create(organization=organization, address="г Москва, ул Тверская, д 7")
-    numbers = [f"{accounts_from + i:08d}" for i in range(receipts)]
+    numbers = [f"{n:08d}" for n in (accounts if accounts is not None else range(accounts_from, accounts_from + receipts))]
     existing = set(Account.objects.filter(organization=organization, number__in=numbers).values_list("number", flat=True))
     Account.objects.bulk_create(
         [
