@@ -42,7 +42,10 @@ def fill_batch(*, receipts: int, context_id: str, label: str):
     """An approved batch of `receipts` receipts with two service lines each, written in bulk."""
     from django.contrib.auth import get_user_model
 
+    from django.utils import timezone
+
     from billing.models import Account, Batch, Organization, Property, Receipt, Recipient, ServiceLine, receipt_import_id
+    from billing.services.seals import batch_seal
 
     user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
     recipient, _ = Recipient.objects.get_or_create(tin="7701234564", bic="044525225", bank_account="40702810938000012345")
@@ -61,7 +64,7 @@ def fill_batch(*, receipts: int, context_id: str, label: str):
         ),
         batch_size=5000,
     )
-    batch = Batch.objects.create(organization=organization, period=PERIOD, created_by=user, status=Batch.Status.APPROVED,
+    batch = Batch.objects.create(organization=organization, period=PERIOD, created_by=user, submitted_at=timezone.now(),
                                  receipts_count=receipts, service_lines_count=2 * receipts, accounts_count=receipts)
     accounts = Account.objects.filter(organization=organization).values_list("pk", "number").iterator(chunk_size=5000)
     rows = []
@@ -69,7 +72,9 @@ def fill_batch(*, receipts: int, context_id: str, label: str):
         to_pay = Decimal(1000 + n % 900) + Decimal("0.45")
         rows.append(Receipt(batch=batch, organization=organization, account_id=account_id, period=PERIOD, recipient=recipient,
                             import_id=receipt_import_id(organization_tin=tin, period=PERIOD, account_number=number, category="housing"),
-                            to_pay=to_pay, charge=to_pay - Decimal("20.00"), penalty=Decimal("20.00")))
+                            to_pay=to_pay, charge=to_pay - Decimal("20.00"), penalty=Decimal("20.00"),
+                            account_number=number, payer_name=f"Петров Пётр {n}", address=houses[n % len(houses)].address,
+                            unit_name=str(n % 100 + 1)))
     Receipt.objects.bulk_create(rows, batch_size=5000)
     lines = []
     for receipt_id, to_pay in Receipt.objects.filter(batch=batch).values_list("pk", "to_pay").iterator(chunk_size=5000):
@@ -80,6 +85,10 @@ def fill_batch(*, receipts: int, context_id: str, label: str):
                                  to_pay=Decimal("320.00"), charge=Decimal("320.00"), volume=Decimal("3.5"), tariff=Decimal("91.43"),
                                  measure="м³"))
     ServiceLine.objects.bulk_create(lines, batch_size=5000)
+    # Approved as a person approves: with the fingerprint the publisher checks before it sends.
+    batch_seal(batch=batch, by=user)
+    Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.APPROVED, approved_by=user, approved_at=timezone.now())
+    batch.refresh_from_db()
     return batch
 
 

@@ -311,8 +311,8 @@ if env.str("RECEIPT_PDF_STORAGE_BACKEND", default=""):
         "BACKEND": env.str("RECEIPT_PDF_STORAGE_BACKEND"),
         "OPTIONS": env.json("RECEIPT_PDF_STORAGE_OPTIONS", default={}),
     }
-# Receipts read, sent (in as many calls as Condo's limits need) and stored per round trip to
-# the database. A crash resends at most this many; larger slices spread the per-round costs.
+# Receipts read per round trip to the database and sent in as many calls as Condo's limits need;
+# each call's outcomes are stored as soon as it is answered, so a crash resends at most one call.
 PUBLISH_READ_SIZE = env.int("PUBLISH_READ_SIZE", default=1000)
 
 # The approval fingerprint is computed over the documents as the publisher builds them; billing

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -209,6 +210,20 @@ def test_the_approval_fingerprint_is_checked_before_sending(organization, people
     assert condo_sandbox.calls_of("registerBillingReceipts") == []
     batch.refresh_from_db()
     assert batch.status == Status.FAILED and batch.next_retry_at is None
+    assert len(mail.outbox) == 1 and "не совпадают с утверждёнными" in mail.outbox[0].body
+
+
+def test_the_batch_page_says_that_what_was_sent_is_what_was_approved(organization, people, tmp_path, condo_sandbox,
+                                                                       client):
+    batch = _approved(_import(tmp_path, organization, people["importer"]), people)
+    client.force_login(people["approver"])
+    assert "Отправлено то, что утверждено" not in client.get(f"/admin/billing/batch/{batch.pk}/change/").content.decode()
+
+    assert batch_publish(batch_id=batch.pk).status == Status.PUBLISHED
+
+    page = client.get(f"/admin/billing/batch/{batch.pk}/change/").content.decode()
+    assert "Отправлено то, что утверждено" in page
+    assert ApprovalSeal.objects.get(batch=batch).verified_at is not None
 
 
 def test_the_database_refuses_to_change_a_written_receipt(organization, people, tmp_path):
