@@ -127,7 +127,7 @@ def _plain_payload(r) -> dict:
     return {
         "importId": r.import_id, "address": r.address, "accountNumber": r.account_number,
         "addressMeta": {"unitName": r.unit_name, "unitType": r.unit_type},
-        "accountMeta": {"fullName": r.full_name, "ownerType": r.owner_type},
+        "accountMeta": {"fullName": r.full_name, **({"ownerType": r.owner_type} if r.owner_type else {})},
         "toPay": money(r.to_pay),
         "toPayDetails": {"formula": "charge + balance + recalculation - privilege + penalty - paid", "charge": money(r.charge),
                          "balance": money(r.balance), "recalculation": money(r.recalculation), "privilege": money(r.privilege),

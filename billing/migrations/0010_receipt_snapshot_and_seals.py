@@ -35,6 +35,8 @@ FROZEN = [
      "service lines never change"),
     ("billing_batch_frozen", "billing_batch", lambda d: f"OLD.status <> 'draft' AND ({_changed(BATCH_CONTENT, d)})",
      "a submitted batch keeps its content"),
+    ("billing_approveddocument_frozen", "billing_approveddocument", lambda d: _changed(("receipt_id", "sha256"), d),
+     "the digest of an approved document never changes"),
     ("billing_receiptpdf_frozen", "billing_receiptpdf",
      lambda d: f"OLD.seal_id IS NOT NULL AND ({_changed(PDF_CONTENT, d)} OR NEW.seal_id IS NULL)",
      "an approved PDF keeps its bytes"),
@@ -207,6 +209,17 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='approvalseal',
             constraint=models.UniqueConstraint(condition=models.Q(('kind', 'batch')), fields=('batch',), name='seal_one_batch_approval'),
+        ),
+        migrations.CreateModel(
+            name='ApprovedDocument',
+            fields=[
+                ('receipt', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='approved_document', serialize=False, to='billing.receipt', verbose_name='квитанция')),
+                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 документа')),
+            ],
+            options={
+                'verbose_name': 'утверждённый документ',
+                'verbose_name_plural': 'утверждённые документы',
+            },
         ),
         migrations.RunPython(copy_accounts_into_receipts, migrations.RunPython.noop),
         migrations.RunPython(create_freeze_triggers, drop_freeze_triggers),

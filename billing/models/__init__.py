@@ -5,11 +5,12 @@ from billing.models.imports import RegistryUpload, SberColumnMap
 from billing.models.organizations import Account, Organization, Property, Recipient
 from billing.models.pdfs import ReceiptPdf, ReceiptPdfUpload
 from billing.models.receipts import Receipt, ServiceLine, receipt_import_id
-from billing.models.seals import ApprovalSeal
+from billing.models.seals import ApprovalSeal, ApprovedDocument
 
 __all__ = [
     "Account",
     "ApprovalSeal",
+    "ApprovedDocument",
     "AuditTransition",
     "Batch",
     "BatchTransition",

@@ -56,3 +56,25 @@ class ApprovalSeal(models.Model):
     @property
     def short_fingerprint(self) -> str:
         return " ".join(self.fingerprint[i : i + 4] for i in range(0, 16, 4))
+
+
+class ApprovedDocument(models.Model):
+    """The SHA-256 of one receipt's document as approved: the publisher sends only a document that matches.
+
+    Written once, at approval, for every receipt of the batch; the approval's fingerprint is
+    taken over these digests in receipt order, so the publisher can check the whole batch
+    before it sends without building every document again, and each document as it sends it.
+    """
+
+    receipt = models.OneToOneField(
+        "billing.Receipt", verbose_name="квитанция", primary_key=True, on_delete=models.CASCADE,
+        related_name="approved_document",
+    )
+    sha256 = models.CharField("SHA-256 документа", max_length=64)
+
+    class Meta:
+        verbose_name = "утверждённый документ"
+        verbose_name_plural = "утверждённые документы"
+
+    def __str__(self) -> str:
+        return self.sha256

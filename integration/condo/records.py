@@ -57,6 +57,8 @@ class ReceiptIn:
     tin: str
     bic: str
     bank_account: str
+    # SHA-256 of the document as approved; when set, the client sends nothing else (see register.py).
+    digest: str = ""
 
 
 @dataclass(slots=True, frozen=True)

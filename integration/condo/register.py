@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -82,10 +83,20 @@ def _variables(client: CondoClient, context_id: str, receipts: list | EncodedArr
 
 
 def _texts(receipts: list[ReceiptIn], outcomes: list[ReceiptOutcome | None]) -> Iterator[tuple[int, str]]:
-    """Each receipt's JSON, encoded once: sized here, then sent as it is."""
+    """Each receipt's JSON, encoded once: sized here, then sent as it is.
+
+    A receipt that carries the digest of its approved document is sent only as that document:
+    anything else stops publishing before the call (what an approver signed is what Condo gets).
+    """
     for index, receipt in enumerate(receipts):
         try:
-            yield index, receipt_json(receipt)
+            text = receipt_json(receipt)
+            if receipt.digest and hashlib.sha256(text.encode()).hexdigest() != receipt.digest:
+                raise CondoError(
+                    f"Квитанция {receipt.import_id} не совпадает с утверждённой: она не отправлена, "
+                    "публикация остановлена.", transient=False, code="SEAL_MISMATCH",
+                )
+            yield index, text
         except PayloadError as error:
             outcomes[index] = ReceiptOutcome(
                 receipt.import_id, False,

@@ -80,18 +80,18 @@ def outcomes_store(
             rows.append((receipt_id, PublishState.REJECTED, "", code, _message(outcome)))
 
     with transaction.atomic():
-        holds = Batch.objects.select_for_update().filter(pk=batch_id, lease_owner=owner).values_list("pk", flat=True)
-        if not list(holds):
+        # One statement checks the lease, locks the batch row till commit, counts and renews the lease.
+        holds = Batch.objects.filter(pk=batch_id, lease_owner=owner).update(
+            accepted_count=F("accepted_count") + accepted,
+            rejected_count=F("rejected_count") + rejected,
+            updated_at=now,
+            lease_until=lease_expiry(),
+        )
+        if not holds:
             return None
         _write(rows, now)
         if with_them is not None:
             with_them()
-        Batch.objects.filter(pk=batch_id).update(
-            accepted_count=F("accepted_count") + accepted,
-            rejected_count=F("rejected_count") + rejected,
-            updated_at=now,
-            lease_until=lease_expiry(),  # progress renews the lease in the same statement
-        )
     return ChunkResult(accepted=accepted, rejected=rejected, deferred=deferred)
 
 

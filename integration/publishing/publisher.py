@@ -127,6 +127,13 @@ class _Progress:
         if stored is None:
             raise StopPublishing("Публикацию продолжил другой процесс.")
         self.deferred.update(stored.deferred)
+
+    def stop_if_taken_over(self) -> None:
+        """Between slices: a newer approved batch of the month waits for this one to stop.
+
+        Checked per slice, not per call: the newer batch cannot start while this one holds its
+        lease, so a later check costs only calls that the newer batch overwrites anyway.
+        """
         newer = batch_taken_over_by(self.batch)
         if newer is not None:
             self._hand_over(newer)
@@ -149,6 +156,8 @@ def _send_pending(*, batch: Batch, client: CondoClient, owner: str, recorder: Ca
     progress = _Progress(batch=batch, owner=owner, recorder=recorder)
     after_id = 0
     while True:
+        if after_id:
+            progress.stop_if_taken_over()
         chunk = pending_receipts(batch_id=batch.pk, limit=settings.PUBLISH_READ_SIZE, after_id=after_id)
         if not chunk:
             break

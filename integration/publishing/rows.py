@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from django.db import connection
 
-from billing.models import Receipt, Recipient, ServiceLine
+from billing.models import ApprovedDocument, Receipt, Recipient, ServiceLine
 from integration.condo import CATEGORY_IDS, ReceiptIn, ServiceIn
 
 PENDING = Receipt.PublishState.PENDING
@@ -35,9 +35,10 @@ def _as_text(table: str, *columns: str) -> str:
 _RECEIPTS_SELECT = f"""
     SELECT r.id, r.import_id, r.period, r.category, {_as_text("r", *_MONEY)},
            r.account_number, r.unit_name, r.unit_type, r.payer_name, r.owner_type, r.els, r.is_closed,
-           r.address, r.house_global_id, p.tin, p.bic, p.bank_account
+           r.address, r.house_global_id, p.tin, p.bic, p.bank_account, d.sha256
     FROM {Receipt._meta.db_table} r
     JOIN {Recipient._meta.db_table} p ON p.id = r.recipient_id
+    LEFT JOIN {ApprovedDocument._meta.db_table} d ON d.receipt_id = r.id
 """
 _RECEIPTS_SQL = f"""{_RECEIPTS_SELECT}
     WHERE r.batch_id = %s AND r.publish_state = %s AND r.id > %s
@@ -111,14 +112,14 @@ class _Decimals(dict):
 
 def _receipt(row: tuple, services: tuple[ServiceIn, ...], decimal: _Decimals) -> ReceiptIn:
     (_, import_id, period, category, to_pay, charge, balance, recalculation, privilege, penalty, paid, account_number,
-     unit_name, unit_type, full_name, owner_type, els, is_closed, address, fias_id, tin, bic, bank_account) = row
+     unit_name, unit_type, full_name, owner_type, els, is_closed, address, fias_id, tin, bic, bank_account, digest) = row
     return ReceiptIn(
         import_id, address, unit_name, unit_type, account_number, full_name, owner_type, els, fias_id,
         bool(is_closed),  # SQLite answers 0 or 1
         _as_date(period),
         decimal[to_pay], decimal[charge], decimal[balance], decimal[recalculation], decimal[privilege], decimal[penalty],
         decimal[paid],
-        services, CATEGORY_IDS[category], tin, bic, bank_account,
+        services, CATEGORY_IDS[category], tin, bic, bank_account, digest or "",
     )
 
 

@@ -235,3 +235,34 @@ def test_the_database_refuses_to_change_a_written_receipt(organization, people, 
         with pytest.raises(IntegrityError), transaction.atomic():
             Receipt.objects.filter(pk=receipt.pk).update(**change)
     Receipt.objects.filter(pk=receipt.pk).update(publish_state="accepted", condo_id="c-1")  # outcomes still move
+
+
+def test_a_missing_approved_digest_stops_the_batch_before_anything_is_sent(organization, people, tmp_path,
+                                                                          condo_sandbox):
+    from billing.models import ApprovedDocument
+
+    batch = _approved(_import(tmp_path, organization, people["importer"]), people)
+    ApprovedDocument.objects.filter(receipt__batch=batch).order_by("pk").first().delete()
+
+    report = batch_publish(batch_id=batch.pk)
+
+    assert report.refused and "не совпадают с утверждёнными" in report.message
+    assert condo_sandbox.calls_of("registerBillingReceipts") == []
+
+
+def test_the_client_sends_no_document_but_the_approved_one(organization, people, tmp_path, condo_sandbox,
+                                                           condo_client):
+    from integration.condo import CondoError
+    from integration.publishing.fingerprint import document_digest
+    from integration.condo.payloads import receipt_json
+    from integration.publishing.rows import pending_receipts
+
+    batch = _approved(_import(tmp_path, organization, people["importer"]), people)
+    [(_, receipt)] = pending_receipts(batch_id=batch.pk, limit=1)
+    assert receipt.digest == document_digest(receipt_json(receipt))  # what approval stored
+
+    receipt.to_pay += Decimal("0.01")  # the document is no longer the approved one
+    with pytest.raises(CondoError) as refused:
+        condo_client.register_receipts(SANDBOX_CONTEXT_ID, [receipt])
+    assert refused.value.code == "SEAL_MISMATCH"
+    assert condo_sandbox.calls_of("registerBillingReceipts") == []
