@@ -23,7 +23,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Exists, OuterRef, Q
 
 from billing.errors import ActionForbidden
-from billing.importers.base import ImportRefused, ParseContext, RowError
+from billing.importers.base import FORBIDDEN_CHARACTERS, ImportRefused, ParseContext, RowError
 from billing.importers.collect import ImportResult, RegistryCollector
 from billing.importers.formats import resolve_parser
 from billing.importers.safety import Limits, inspect_file
@@ -166,7 +166,7 @@ def registry_import(
     if not by.has_perm(IMPORT_PERMISSION):
         raise ActionForbidden("У вашей роли нет права загружать реестры.")
     path = Path(path)
-    name = source_name or path.name
+    name = safe_source_name(source_name or path.name)
     result = registry_parse(organization=organization, period=period, path=path, source_name=name,
                             format_code=format_code)
     if not result.ok:
@@ -179,6 +179,11 @@ def registry_import(
         default_storage.delete(stored)
         raise
     return ImportOutcome(result=result, batch=batch)
+
+
+def safe_source_name(name: str) -> str:
+    """The file's name as shown and stored: control characters (base.FORBIDDEN_CHARACTERS) replaced."""
+    return FORBIDDEN_CHARACTERS.sub("_", name)[:255]
 
 
 def store_file(path: Path, name: str) -> str:
