@@ -78,3 +78,22 @@ def lone_far_cell_xlsx(path: Path, ref: str, header: list[str]) -> Path:
     cells = [(f"{column_letters(i)}1", title) for i, title in enumerate(header)]
     row = int("".join(ch for ch in ref if ch.isdigit()))
     return minimal_xlsx(path, {"Реестр": sheet_xml([(1, cells), (row, [(ref, 1)])])})
+
+
+def desk_sheet(titles: list[str], rows: list[list[object]]) -> bytes:
+    """The desk template as raw sheet XML: header in row 1, then `rows` (text cells written raw)."""
+    return sheet_xml([(number, [(f"{column_letters(i)}{number}", value) for i, value in enumerate(values)
+                                if value not in (None, "")])
+                      for number, values in enumerate([titles, *rows], start=1)])
+
+
+def sber_ascii_then_cyrillic(lines_ascii: int) -> bytes:
+    """A cp1251 Sber file whose first lines (over 256 KiB) are ASCII and whose Cyrillic comes later."""
+    head = "".join(f"A{index:06d};Lenina street,1,{index};100,00;1026\n" for index in range(lines_ascii))
+    return (head + "Б000001;г Москва, ул Тверская, д 7, кв 1;200,00;1026\n").encode("cp1251")
+
+
+def sber_nul_after_sample(lines: int) -> bytes:
+    """A Sber file with a NUL byte in an address after the first 64 KiB (the binary sniffing window)."""
+    body = "".join(f"{index:07d};г Москва, ул Ленина, д 1, кв {index};100,00;1026\n" for index in range(lines))
+    return (body + "9999999;г Москва,\x00 ул Ленина;100,00;1026\n").encode("cp1251")
