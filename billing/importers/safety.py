@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 from billing.importers.base import ImportRefused, RegistrySource
+from billing.importers.extent import Extent, UnreadableBook, ods_extents, xls_extents
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -75,6 +76,7 @@ class Limits:
     max_bytes: int
     max_rows: int
     max_uncompressed: int
+    max_cells: int = 8_000_000  # xls and ods are read whole by calamine: the grid must fit
 
 
 def _mb(size: int) -> str:
@@ -97,6 +99,11 @@ def inspect_file(path: Path, name: str, *, limits: Limits) -> RegistrySource:
     if head.startswith(ZIP_MAGIC):
         return _inspect_zip(path, name, limits=limits)
     if head == OLE_MAGIC:
+        try:
+            extents = xls_extents(path)
+        except UnreadableBook as error:
+            raise ImportRefused("Файл повреждён: это книга Excel 97-2003 (xls), но её не удаётся разобрать.") from error
+        _check_extents(extents, limits)
         return RegistrySource(path=path, name=name, kind="xls")
     kind = _text_or_binary(path)
     if kind == "binary":
@@ -157,12 +164,29 @@ def _inspect_archive(archive: zipfile.ZipFile, path: Path, name: str, *, limits:
         scans = _scan_xlsx(archive, limits=limits)
         kind = "xlsx"
     elif "content.xml" in names and _is_ods(archive):
+        try:
+            _check_extents(ods_extents(archive), limits)
+        except (ElementTree.ParseError, ValueError) as error:
+            raise ImportRefused("Файл повреждён: XML книги OpenDocument (ods) не читается.") from error
         scans = {}
         kind = "ods"
     else:
         raise ImportRefused("Файл — ZIP-архив, но не книга Excel (xlsx) или OpenDocument (ods).")
     first = next(iter(scans.values()), None)
     return RegistrySource(path=path, name=name, kind=kind, rows_total=first.rows if first else None, scans=scans)
+
+
+def _check_extents(extents: list[Extent], limits: Limits) -> None:
+    """xls and ods cannot be streamed: a sheet reaching too far is refused before calamine allocates it."""
+    for number, extent in enumerate(extents, start=1):
+        if extent.rows > limits.max_rows + 1:
+            raise ImportRefused(f"На листе {number} больше {limits.max_rows} строк данных (последняя заполненная — "
+                                f"{extent.rows}) — это больше допустимого. Разделите реестр на несколько файлов.")
+        if extent.cells > limits.max_cells:
+            raise ImportRefused(
+                f"На листе {number} данные доходят до строки {extent.rows} и столбца {extent.columns}: такую таблицу "
+                f"({extent.cells} ячеек) нельзя прочитать целиком. Удалите лишние ячейки далеко от таблицы или "
+                "сохраните реестр как «Книга Excel (*.xlsx)».")
 
 
 def _is_ods(archive: zipfile.ZipFile) -> bool:

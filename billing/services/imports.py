@@ -44,6 +44,7 @@ def import_limits() -> Limits:
         max_bytes=settings.IMPORT_MAX_FILE_BYTES,
         max_rows=settings.IMPORT_MAX_ROWS,
         max_uncompressed=getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 2 << 30),
+        max_cells=getattr(settings, "IMPORT_CALAMINE_MAX_CELLS", 8_000_000),
     )
 
 

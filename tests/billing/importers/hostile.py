@@ -97,3 +97,27 @@ def sber_nul_after_sample(lines: int) -> bytes:
     """A Sber file with a NUL byte in an address after the first 64 KiB (the binary sniffing window)."""
     body = "".join(f"{index:07d};г Москва, ул Ленина, д 1, кв {index};100,00;1026\n" for index in range(lines))
     return (body + "9999999;г Москва,\x00 ул Ленина;100,00;1026\n").encode("cp1251")
+
+
+def repeated_ods(path: Path, *, empty_rows: int, columns: int) -> Path:
+    """An ods of about 1 KB: a header, `empty_rows` empty rows written as one repeated row, then one row
+    of `columns` repeated values. calamine would allocate (empty_rows + 2) × columns cells."""
+    table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        f'xmlns:table="{table}" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Реестр">'
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>Лицевой счёт</text:p>'
+        '</table:table-cell></table:table-row>'
+        f'<table:table-row table:number-rows-repeated="{empty_rows}"><table:table-cell '
+        f'table:number-columns-repeated="{columns}"/></table:table-row>'
+        f'<table:table-row><table:table-cell table:number-columns-repeated="{columns}" office:value-type="string">'
+        '<text:p>x</text:p></table:table-cell></table:table-row>'
+        '</table:table></office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest '
+                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+    return path

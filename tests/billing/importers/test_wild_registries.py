@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import resource
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -27,6 +28,7 @@ from tests.billing.importers.hostile import (
     desk_sheet,
     lone_far_cell_xlsx,
     minimal_xlsx,
+    repeated_ods,
     sber_ascii_then_cyrillic,
     sber_nul_after_sample,
 )
@@ -88,6 +90,33 @@ def test_a_lone_cell_at_xfd20000_streams_at_flat_memory_and_names_its_row(organi
     errors = _refused(organization, importer, path)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * MB
     assert any(error.startswith("Строка 20000, столбец «Лицевой счёт»") and "не указан" in error for error in errors)
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_an_xls_with_a_cell_at_iv65536_is_refused_before_calamine_allocates(organization, importer, tmp_path):
+    # far_cell.xls is written by fixtures/make_far_xls.py (xlwt is not a dependency of the project).
+    path = tmp_path / "far.xls"
+    path.write_bytes((FIXTURES / "far_cell.xls").read_bytes())
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    errors = _refused(organization, importer, path)
+    assert "до строки 65536 и столбца 256" in errors[0]
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * MB
+    _upload_final_state(organization, importer, path)
+
+
+def test_an_ods_repeating_rows_far_is_refused_before_calamine_allocates(organization, importer, tmp_path):
+    path = repeated_ods(tmp_path / "far.ods", empty_rows=400_000, columns=1024)
+    assert path.stat().st_size < 2000
+    errors = _refused(organization, importer, path)
+    assert "до строки 400002 и столбца 1024" in errors[0]
+
+
+def test_the_xls_fixture_of_the_desk_template_still_imports(organization, importer, tmp_path):
+    path = tmp_path / "r.xls"
+    path.write_bytes((FIXTURES / "desk_registry.xls").read_bytes())
+    assert registry_import(organization=organization, period=PERIOD, path=path, by=importer).batch is not None
 
 
 @pytest.mark.parametrize("value", ["1" * 30, 10 ** 30, 1e30, "9" * 400])
