@@ -90,9 +90,9 @@ def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:
             except StopIteration:
                 return
             except Exception as error:  # noqa: BLE001 - the XML is untrusted: ParseError, bad values, ...
-                raise ImportRefused(f"Лист «{worksheet.title}» повреждён: его XML не читается после строки "
-                                    f"{number} ({type(error).__name__}). Откройте файл в Excel и "
-                                    "сохраните его заново.") from error
+                where = f"после строки {number}" if number else "с первых строк"
+                raise ImportRefused(f"Лист «{worksheet.title}» повреждён: его XML не читается {where} "
+                                    f"({type(error).__name__}). Откройте файл в Excel и сохраните его заново.") from error
             yield number, list(values)
     finally:
         workbook.close()

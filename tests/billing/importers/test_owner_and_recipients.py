@@ -114,3 +114,18 @@ def test_gis_takes_a_bank_accounts_tin_from_its_recipient_not_the_organizations(
     assert outcome.result.errors == []
     tins = set(Receipt.objects.filter(batch=outcome.batch).values_list("recipient__tin", flat=True))
     assert tins == {OTHER_TIN}
+
+
+def test_the_description_sheet_documents_owner_type_and_header_spellings():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from billing.importers.desk_template import desk_template_bytes
+
+    sheet = load_workbook(BytesIO(desk_template_bytes(example=False)))["Описание"]
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert rows["Столбец"][4] == "Другие написания заголовка"
+    assert "«физ»" in rows["Тип владельца"][2] and "«юр»" in rows["Тип владельца"][2]
+    assert "«№ л/с»" in rows["Лицевой счёт"][4] and "«Ф. И. О.»" in rows["ФИО"][4]
+    assert any(str(name).startswith("Названия столбцов сравниваются") for name in rows)
