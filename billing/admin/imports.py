@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -21,11 +21,12 @@ from django.views.decorators.http import require_POST
 from billing.admin.object_tools import ObjectTool
 from billing.errors import ApplicationError
 from billing.importers.desk_template import desk_template_bytes
-from billing.importers.error_report import errors_workbook
+from billing.exports.import_errors import import_errors_export
+from billing.exports.writer import XLSX_CONTENT_TYPE, export_to_tempfile
 from billing.importers.formats import AUTO, format_choices
 from billing.models import Organization, RegistryUpload, SberColumnMap
 from billing.services.imports import IMPORT_PERMISSION
-from billing.services.imports_flow import upload_cancel, upload_confirm, upload_create, upload_errors
+from billing.services.imports_flow import upload_cancel, upload_confirm, upload_create
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WORKING = (RegistryUpload.Status.QUEUED, RegistryUpload.Status.PARSING, RegistryUpload.Status.CONFIRMING)
@@ -193,10 +194,9 @@ class RegistryUploadAdminMixin:
 
     def import_errors_view(self, request: HttpRequest, token) -> HttpResponse:
         upload = self._upload(request, token)
-        content = errors_workbook(upload_errors(upload=upload), total=upload.errors_count, source_name=upload.source_name)
-        response = HttpResponse(content, content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="oshibki-reestra-{upload.pk}.xlsx"'
-        return response
+        # The same writer as `manage.py export import-errors`: every value a text cell, never a formula.
+        return FileResponse(export_to_tempfile(import_errors_export, upload=upload), as_attachment=True,
+                            filename=f"oshibki-reestra-{upload.pk}.xlsx", content_type=XLSX_CONTENT_TYPE)
 
 
 @admin.register(SberColumnMap)

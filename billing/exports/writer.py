@@ -87,7 +87,8 @@ class SheetWriter:
         if kind == "text":
             return self._text
         if kind == "int":
-            return lambda value: value
+            # A count is an int; anything else that lands here is written as text, never as a formula.
+            return lambda value: value if value is None or isinstance(value, int) else self._text(value)
         if kind == "money":
             return self._money
         if kind in ("date", "month"):

@@ -8,6 +8,7 @@ one account under two addresses, the period of the batch) and groups lines into 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -49,15 +50,43 @@ class RowError:
         return cls(row=data.get("row"), column=data.get("column", ""), value=data.get("value", ""), message=data["message"])
 
 
+# The one rule for characters in text that enters (cells, lines, header names): the C0 and C1
+# control characters (NUL, BEL, ESC...), DEL, lone surrogates and the bidirectional controls
+# refuse the cell with its row and column. They are invisible to the accountant; NUL breaks
+# PostgreSQL and the rest break XML exports or turn an address around in a resident's app
+# (U+202E). Tab and line breaks are whitespace and collapse like spaces; the zero-width
+# characters and the BOM are removed, as Condo's own converter does (FORMATS.md §1).
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                                  "\u2066-\u2069\ud800-\udfff]")
+INVISIBLE_CHARACTERS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+
+
+def character_name(character: str) -> str:
+    return f"U+{ord(character):04X}"
+
+
+def forbidden_character_message(text: str) -> str | None:
+    """Why this text cannot enter, in Russian; None when it can."""
+    match = FORBIDDEN_CHARACTERS.search(text)
+    if match is None:
+        return None
+    return (f"недопустимый управляющий символ {character_name(match.group())} (знак {match.start() + 1}): "
+            "такие символы не видны, но ломают адреса и выгрузки; удалите его из ячейки")
+
+
 def shown(value: object, limit: int = 80) -> str:
-    """A raw cell value as the accountant would recognise it, cut to a sane length."""
+    """A raw cell value as the accountant would recognise it, cut to a sane length.
+
+    Control characters are written out as «<U+0000>»: the value is stored with the errors and
+    shown in the admin and in errors.xlsx, where the raw character would break all three."""
     if value is None:
         return ""
     if isinstance(value, float):
         text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     else:
         text = str(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return FORBIDDEN_CHARACTERS.sub(lambda match: f"<{character_name(match.group())}>", text)
 
 
 class ImportRefused(ApplicationError):
@@ -137,9 +166,13 @@ class ParseContext:
     default_recipient: RecipientKey | None
     tolerance: Decimal = Decimal("0.01")
     calamine_max_rows: int = 150_000
+    calamine_max_cells: int = 8_000_000
     max_rows: int = 1_000_000
     # GIS payment documents carry no account number or address: they are found by ЕЛС/ЖКУ id.
     accounts_by_els: Callable[[], dict[str, tuple[str, str, str, str]]] | None = None
+    # The organization's recipients by bank account: {bank_account: (tin, bic)}. The ПД names the
+    # supplier by ОГРН/КПП only, so GIS takes a bank account's TIN from here.
+    recipients_by_account: Callable[[], dict[str, tuple[str, str]]] | None = None
 
 
 class RegistryParser(Protocol):

@@ -11,7 +11,8 @@ import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from billing.models.organizations import UnitType
+from billing.importers.base import INVISIBLE_CHARACTERS, forbidden_character_message
+from billing.models.organizations import OwnerType, UnitType
 
 CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal("100000000")  # 100 million roubles per line: anything above is a typo
@@ -26,7 +27,8 @@ class CellError(ValueError):
 # --- Money and quantities -------------------------------------------------------------------
 
 _SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009\u2007\t'"), None)
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$")
+# ASCII digits only: Python's \d and Decimal() also take Arabic-Indic and other digits.
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)$")
 
 
 def _decimal_from_float(value: float, places: int) -> Decimal:
@@ -72,13 +74,19 @@ def parse_decimal(raw: object, *, places: int = 2, limit: Decimal = MONEY_LIMIT)
         raise CellError("не число")
     if not value.is_finite():
         raise CellError("не число (NaN или бесконечность)")
-    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+    # The range first: rounding a 30-digit number overflows the decimal context.
+    if abs(value) >= limit:
+        raise CellError(f"сумма вне допустимого диапазона (по модулю меньше {limit:,.0f})".replace(",", " "))
+    step = Decimal(1).scaleb(-places)
+    try:
+        rounded = value.quantize(step, rounding=ROUND_HALF_UP)
+    except InvalidOperation as error:  # a value with hundreds of decimals still overflows the context
+        raise CellError(f"больше {places} знаков после запятой") from error
+    if value != rounded:
         if places == 2:
             raise CellError("больше двух знаков после запятой: суммы указываются в рублях с копейками")
         raise CellError(f"больше {places} знаков после запятой")
-    if abs(value) >= limit:
-        raise CellError(f"сумма вне допустимого диапазона (по модулю меньше {limit:,.0f})".replace(",", " "))
-    return value.quantize(Decimal(1).scaleb(-places))
+    return rounded
 
 
 def parse_money(raw: object) -> Decimal | None:
@@ -131,12 +139,12 @@ class MoneyParser:
 # --- Periods ---------------------------------------------------------------------------------
 
 _PERIOD_TEXT = (
-    re.compile(r"^(?P<month>\d{1,2})[./-](?P<year>\d{4})$"),
-    re.compile(r"^(?P<year>\d{4})[./-](?P<month>\d{1,2})$"),
-    re.compile(r"^\d{1,2}[./-](?P<month>\d{1,2})[./-](?P<year>\d{4})$"),
-    re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-\d{1,2}(?:[ T].*)?$"),
+    re.compile(r"^(?P<month>[0-9]{1,2})[./-](?P<year>[0-9]{4})$"),
+    re.compile(r"^(?P<year>[0-9]{4})[./-](?P<month>[0-9]{1,2})$"),
+    re.compile(r"^[0-9]{1,2}[./-](?P<month>[0-9]{1,2})[./-](?P<year>[0-9]{4})$"),
+    re.compile(r"^(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-[0-9]{1,2}(?:[ T].*)?$"),
 )
-_PERIOD_MMYY = re.compile(r"^(?P<month>\d{1,2})(?P<year>\d{2})$")
+_PERIOD_MMYY = re.compile(r"^(?P<month>[0-9]{1,2})(?P<year>[0-9]{2})$")
 
 
 def _month(year: int, month: int) -> date:
@@ -166,7 +174,7 @@ def parse_period(raw: object, *, allow_mmyy: bool = False) -> date:
         if match:
             return _month(int(match["year"]), int(match["month"]))
     if allow_mmyy:
-        if len(text) == 3 and text.isdigit():
+        if len(text) == 3 and text.isascii() and text.isdigit():
             text = "0" + text
         match = _PERIOD_MMYY.match(text)
         if match and len(text) == 4:
@@ -181,8 +189,8 @@ def period_label(value: date) -> str:
 # --- Account numbers, addresses, unit types ---------------------------------------------------
 
 _ACCOUNT_ALLOWED = re.compile(r"^[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё/_.\-]{0,63}$")
-_ACCOUNT_FLOATED = re.compile(r"^\d+[.,]0+$")
-_ACCOUNT_EXPONENT = re.compile(r"^\d+(?:[.,]\d+)?[eE][+-]?\d+$")
+_ACCOUNT_FLOATED = re.compile(r"^[0-9]+[.,]0+$")
+_ACCOUNT_EXPONENT = re.compile(r"^[0-9]+(?:[.,][0-9]+)?[eE][+-]?[0-9]+$")
 
 
 def parse_account_number(raw: object) -> str:
@@ -195,7 +203,9 @@ def parse_account_number(raw: object) -> str:
             "лицевой счёт записан числом: Excel мог потерять ведущие нули или цифры. "
             "Задайте столбцу текстовый формат и введите номера заново"
         )
-    text = str(raw).strip()
+    text = str(raw)
+    refuse_forbidden_characters(text)
+    text = text.translate(INVISIBLE_CHARACTERS).strip()
     if not text:
         raise CellError("лицевой счёт не указан")
     if _ACCOUNT_EXPONENT.match(text):
@@ -207,15 +217,25 @@ def parse_account_number(raw: object) -> str:
     return text
 
 
+def refuse_forbidden_characters(text: str) -> None:
+    message = forbidden_character_message(text)
+    if message:
+        raise CellError(message)
+
+
 def clean_text(raw: object, max_length: int = 255) -> str:
-    """A text cell: trimmed, inner whitespace collapsed; numbers written back without '.0'."""
+    """Every text that enters goes through here (see base.FORBIDDEN_CHARACTERS): control
+    characters refused, invisible ones removed, whitespace collapsed, trimmed, and refused
+    when longer than the field holds (never cut); numbers written back without '.0'."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = " ".join(str(raw).split())
+    text = str(raw)
+    refuse_forbidden_characters(text)
+    text = " ".join(text.translate(INVISIBLE_CHARACTERS).split())
     if len(text) > max_length:
-        raise CellError(f"слишком длинное значение (больше {max_length} знаков)")
+        raise CellError(f"слишком длинное значение: {len(text)} знаков, допускается не больше {max_length}")
     return text
 
 
@@ -243,6 +263,26 @@ def parse_unit_type(raw: object) -> str:
         return _UNIT_TYPES[text]
     except KeyError:
         raise CellError(f"неизвестный тип помещения; допустимы: {UNIT_TYPE_NAMES}") from None
+
+
+_OWNER_TYPES = {
+    "физ": OwnerType.PERSON, "физлицо": OwnerType.PERSON, "физ лицо": OwnerType.PERSON,
+    "физическое лицо": OwnerType.PERSON, "person": OwnerType.PERSON,
+    "юр": OwnerType.COMPANY, "юрлицо": OwnerType.COMPANY, "юр лицо": OwnerType.COMPANY,
+    "юридическое лицо": OwnerType.COMPANY, "company": OwnerType.COMPANY,
+}
+OWNER_TYPE_NAMES = "физ, физическое лицо, person; юр, юридическое лицо, company"
+
+
+def parse_owner_type(raw: object) -> str:
+    """"person", "company", or "" for an empty cell: unknown, and Condo guesses from the name."""
+    text = " ".join(re.sub(r"[.\-]", " ", str(raw or "")).split()).casefold()
+    if not text:
+        return ""
+    try:
+        return _OWNER_TYPES[text]
+    except KeyError:
+        raise CellError(f"неизвестный тип владельца; допустимы: {OWNER_TYPE_NAMES}") from None
 
 
 # --- Recipient requisites ----------------------------------------------------------------------

@@ -54,6 +54,8 @@ class ImportResult:
     accounts: dict[str, AccountDraft] = field(default_factory=dict)
     receipts: list[ReceiptDraft] = field(default_factory=list)
     recipients: set[RecipientKey] = field(default_factory=set)
+    # Each bank account with the (tin, bic) it was first given and the row that gave it.
+    bank_accounts: dict[str, tuple[str, str, int | None]] = field(default_factory=dict)
     service_lines: int = 0
     total_to_pay: Decimal = ZERO
     totals_by_service: list[tuple[str, int, Decimal]] = field(default_factory=list)
@@ -111,6 +113,9 @@ class RegistryCollector:
         self._wrong_periods: Counter[date] = Counter()
         self._missing_recipient_reported = False
         self._last_row = -1
+        if default_recipient is not None:
+            tin, bic, bank_account = default_recipient
+            self.result.bank_accounts[bank_account] = (tin, bic, None)
 
     # --- feeding ------------------------------------------------------------------------------
 
@@ -150,6 +155,8 @@ class RegistryCollector:
                                         "в реестре нет реквизитов получателя, а у организации не указан получатель "
                                         "по умолчанию: заполните его в карточке организации"))
             recipient = ("", "", "")
+        elif row.recipient is not None:
+            self._check_bank_account(row.row, row.recipient)
         account = result.accounts.get(row.account)
         if account is None:
             result.accounts[row.account] = AccountDraft(
@@ -185,6 +192,21 @@ class RegistryCollector:
                 receipt.services.append(service)
         if len(result.sample) < SAMPLE_ROWS:
             result.sample.extend(_sample(row)[: SAMPLE_ROWS - len(result.sample)])
+
+    def _check_bank_account(self, number: int, recipient: RecipientKey) -> None:
+        """One bank account, one recipient (CONTRACT.md 13.8): Condo resolves a bank account once per
+        call with the first receipt's TIN and BIC and ignores the others, so a second pair would be
+        published under the first one's name."""
+        tin, bic, bank_account = recipient
+        first = self.result.bank_accounts.setdefault(bank_account, (tin, bic, number))
+        if first[:2] == (tin, bic):
+            return
+        where = "в карточке организации (получатель по умолчанию)" if first[2] is None else f"в строке {first[2]}"
+        column, label, value, other = (("ИНН получателя", "ИНН", tin, first[0]) if first[0] != tin
+                                       else ("БИК", "БИК", bic, first[1]))
+        self.add_error(RowError(number, column, value,
+                                f"расчётный счёт {bank_account} {where} указан с другим {label} {other}: у одного "
+                                "расчётного счёта один получатель"))
 
     # --- finishing ----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from billing.importers.checks import (
     MoneyParser,
     clean_text,
     parse_account_number,
+    parse_owner_type,
     parse_period,
     parse_unit_type,
     recipient_problems,
@@ -35,13 +36,13 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("account", "Лицевой счёт", True, "Номер лицевого счёта. Только текстовый формат ячеек: "
-           "числа Excel теряют ведущие нули.", ("лицевой счет", "лс", "л с", "номер лицевого счета"), "0001002003"),
+           "числа Excel теряют ведущие нули.", ("лицевой счет", "л/с", "№ л/с", "лиц. счёт", "лиц. счет", "номер лицевого счета", "номер л/с"), "0001002003"),
     Column("address", "Адрес", True, "Адрес дома без номера помещения.", ("адрес дома",), "г Москва, ул Тверская, д 7"),
     Column("unit_name", "Помещение", True, "Номер квартиры или помещения.", ("квартира", "номер помещения"), "15"),
     Column("unit_type", "Тип помещения", True, "Квартира, Апартаменты, Коммерческое помещение, Кладовка или "
            "Парковочное место. Пусто — квартира.", (), "Квартира"),
     Column("full_name", "ФИО", True, "ФИО плательщика или наименование организации. Можно оставить пустым.",
-           ("фио плательщика", "плательщик", "фио собственника"), "Иванов Иван Иванович"),
+           ("Ф. И. О.", "фио плательщика", "плательщик", "фио собственника"), "Иванов Иван Иванович"),
     Column("period", "Период", True, "Месяц начисления: текст ММ.ГГГГ или ячейка с датой. Должен совпадать "
            "с периодом пакета.", ("расчетный период", "месяц"), "10.2026"),
     Column("service", "Услуга", True, "Название услуги. Одна строка — одна услуга одного лицевого счёта.",
@@ -49,7 +50,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("volume", "Объём", True, "Объём (количество), до 6 знаков после запятой. Можно оставить пустым.",
            ("объем", "количество"), Decimal("3.2")),
     Column("tariff", "Тариф", True, "Тариф за единицу, до 6 знаков после запятой.", (), Decimal("52.83")),
-    Column("measure", "Ед. изм.", True, "Единица измерения: м², м³, Гкал, кВт·ч.", ("единица измерения", "ед изм"), "м³"),
+    Column("measure", "Ед. изм.", True, "Единица измерения: м², м³, Гкал, кВт·ч.", ("единица измерения",), "м³"),
     Column("charge", "Начислено", True, "Начислено за месяц, рубли с копейками.", ("начисление",), Decimal("169.06")),
     Column("recalculation", "Перерасчёт", True, "Перерасчёт (со знаком минус, если в пользу жильца).",
            ("перерасчет", "перерасчеты", "перерасчёты"), Decimal("0")),
@@ -60,28 +61,54 @@ COLUMNS: tuple[Column, ...] = (
     Column("balance", "Долг на начало", True, "Долг на начало месяца (минус — переплата).",
            ("сальдо на начало", "задолженность на начало", "долг"), Decimal("0")),
     Column("to_pay", "Итого к оплате", True, "Итого к оплате по услуге = Долг на начало + Начислено + Перерасчёт "
-           "− Льготы + Пени − Оплачено (допуск 1 копейка).", ("к оплате", "итого"), Decimal("169.06")),
+           "− Льготы + Пени − Оплачено (допуск 1 копейка).", ("к оплате", "итого", "сумма", "сумма к оплате", "итого к оплате, руб."),
+           Decimal("169.06")),
     Column("recipient_tin", "ИНН получателя", True, "ИНН получателя платежа: 10 или 12 цифр, текстом. "
            "Пусто во всех трёх столбцах — получатель по умолчанию из карточки УК.", ("инн",), "7707083893"),
     Column("bic", "БИК", True, "БИК банка получателя: 9 цифр, начинается с 04 или 01.", ("бик банка",), "044525225"),
     Column("bank_account", "Расчётный счёт", True, "Расчётный счёт получателя: 20 цифр, ключ сверяется с БИК.",
-           ("расчетный счет", "р с", "расчетный счет получателя"), "40702810200000012345"),
+           ("расчетный счет", "р/с", "расчетный счет получателя"), "40702810200000012345"),
     Column("els", "ЕЛС", False, "Единый лицевой счёт ГИС ЖКХ (необязательный столбец).",
            ("единый лицевой счет",), ""),
     Column("fias", "ФИАС", False, "Код ФИАС дома (необязательный столбец).", ("код фиас", "фиас дома", "guid фиас"), ""),
     Column("category", "Категория", False, "ЖКУ, Капремонт или Электроэнергия (необязательный столбец): "
            "разные категории — разные квитанции. Пусто — по названию услуги.", (), ""),
+    Column("owner_type", "Тип владельца", False, "Физическое или юридическое лицо (необязательный столбец): "
+           "«физ», «физическое лицо» или «person»; «юр», «юридическое лицо» или «company». "
+           "Пусто — неизвестно, DOMA определит сама по ФИО.", ("тип собственника", "тип плательщика"), "физ"),
 )
 
-_CATEGORIES = {"жку": ReceiptCategory.HOUSING, "капремонт": ReceiptCategory.CAPITAL_REPAIR,
-               "капитальный ремонт": ReceiptCategory.CAPITAL_REPAIR, "электроэнергия": ReceiptCategory.ELECTRICITY}
+
+
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_UNIT_WORDS = frozenset({"руб", "рубли", "рублей", "рублях", "р", "коп"})
+HEADER_RULE = ("Названия столбцов сравниваются без учёта заглавных букв, «ё»/«е», пробелов и знаков препинания; "
+               "единицы в скобках и «, руб.» в конце не учитываются: «Ф.И.О.», «Ф. И. О.» и «ФИО» — один столбец, "
+               "как и «Итого к оплате, руб.» и «Итого к оплате».")
 
 
 def normalize_header(value: object) -> str:
-    return re.sub(r"[^0-9a-zа-я]+", " ", str(value or "").casefold().replace("ё", "е")).strip()
+    """The comparable form of a header (HEADER_RULE): «Итого к оплате, руб.» → «итогокоплате»."""
+    text = _BRACKETS.sub(" ", str(value or "").casefold().replace("ё", "е"))
+    words = re.findall(r"[0-9a-zа-я]+", text)
+    while len(words) > 1 and words[-1] in _UNIT_WORDS:
+        words.pop()
+    return "".join(words)
 
 
-_BY_NAME = {normalize_header(name): column for column in COLUMNS for name in (column.title, *column.synonyms)}
+def _headers_by_name() -> dict[str, Column]:
+    found: dict[str, Column] = {}
+    for column in COLUMNS:
+        for name in (column.title, *column.synonyms):
+            other = found.setdefault(normalize_header(name), column)
+            assert other is column, f"header {name!r} names both {other.key} and {column.key}"
+    return found
+
+
+_BY_NAME = _headers_by_name()
+_CATEGORIES = {normalize_header(name): category for name, category in (
+    ("ЖКУ", ReceiptCategory.HOUSING), ("Капремонт", ReceiptCategory.CAPITAL_REPAIR),
+    ("Капитальный ремонт", ReceiptCategory.CAPITAL_REPAIR), ("Электроэнергия", ReceiptCategory.ELECTRICITY))}
 TITLES = {column.key: column.title for column in COLUMNS}
 
 
@@ -185,7 +212,7 @@ class DeskExcelParser:
 
     def rows(self, source: RegistrySource, context: ParseContext) -> Iterator[ParsedRow | RowError]:
         refuse_unsafe_sheet(source, 0, 1)
-        rows = iter_rows(source, 0, calamine_max_rows=context.calamine_max_rows,
+        rows = iter_rows(source, 0, calamine_max_rows=context.calamine_max_rows, calamine_max_cells=context.calamine_max_cells,
                              max_rows=context.max_rows)
         header = next(rows, None)
         if header is None or not any(value not in (None, "") for value in header[1]):
@@ -206,14 +233,15 @@ class _DeskRows:
         self.unit_types: dict[object, object] = {}
         self.recipients: dict[tuple[str, str, str], list] = {}
         self.strings: dict[object, str] = {}
-        self.optional = {key: positions.get(key) for key in ("els", "fias", "category")}
+        self.optional = {key: positions.get(key) for key in ("els", "fias", "category", "owner_type")}
+        self.owner_types: dict[object, object] = {}
         self._last_account_raw: object = None
         self._last_account = ""
 
     def parse(self, rows) -> Iterator[ParsedRow | RowError]:
         p = self.positions
         width = max(p.values()) + 1
-        optional = {key: p.get(key) for key in ("els", "fias", "category")}
+        optional = self.optional
         for number, values in rows:
             if len(values) < width:
                 values = values + [None] * (width - len(values))
@@ -285,6 +313,11 @@ class _DeskRows:
         category = _category_fast(service_name) if optional["category"] is None else None
         if category is None:
             raise CellError("category")
+        owner_type = ""
+        if optional["owner_type"] is not None:
+            owner_type = self.owner_types.get(values[optional["owner_type"]])
+            if owner_type is None or owner_type.__class__ is CellError:
+                raise CellError("owner type")
         service = ServiceDraft(number, service_name, to_pay, charge, recalculation, privilege, penalty, paid, balance,
                                quantity(values[p["volume"]]), quantity(values[p["tariff"]]),
                                clean(values[p["measure"]], 32))
@@ -293,7 +326,7 @@ class _DeskRows:
             clean(values[p["full_name"]], 255),
             clean(values[optional["els"]], 32) if optional["els"] is not None else "",
             clean(values[optional["fias"]], 64) if optional["fias"] is not None else "",
-            category, found[0], [service],
+            category, found[0], [service], owner_type=owner_type,
         )
 
     def _cell(self, errors, number, key, raw, function, *args):
@@ -343,6 +376,10 @@ class _DeskRows:
         unit_type = self._memo(self.unit_types, errors, number, "unit_type", values[p["unit_type"]], parse_unit_type)
         recipient = self._recipient(errors, number, values, p)
         category = self._category(errors, number, values, optional["category"], service_name)
+        owner_type = ""
+        if optional["owner_type"] is not None:
+            owner_type = self._memo(self.owner_types, errors, number, "owner_type", values[optional["owner_type"]],
+                                    parse_owner_type)
         if errors:
             return None
         zero = Decimal("0.00")
@@ -369,6 +406,7 @@ class _DeskRows:
             els=self._text(errors, number, "els", values[optional["els"]], 32) if optional["els"] is not None else "",
             fias=self._text(errors, number, "fias", values[optional["fias"]], 64) if optional["fias"] is not None else "",
             category=category,
+            owner_type=owner_type,
             recipient=recipient,
             services=[service],
         )

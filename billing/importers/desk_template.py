@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterator
 
-from billing.importers.desk_excel import COLUMNS
+from billing.importers.desk_excel import COLUMNS, HEADER_RULE
 
 MONEY_FORMAT = "#,##0.00"
 TEXT_FORMAT = "@"
@@ -48,16 +48,18 @@ def desk_template_bytes(*, example: bool) -> bytes:
                     cell.number_format = TEXT_FORMAT
     sheet.freeze_panes = "A2"
     help_sheet = workbook.create_sheet("Описание")
-    help_sheet.append(["Столбец", "Обязательный", "Что указывать", "Пример"])
+    help_sheet.append(["Столбец", "Обязательный", "Что указывать", "Пример", "Другие написания заголовка"])
     for cell in help_sheet[1]:
         cell.font = Font(bold=True)
     for column in COLUMNS:
         help_sheet.append([column.title, "да" if column.required else "нет (можно не добавлять)", column.help,
-                           str(column.example)])
-    for letter, width in zip("ABCD", (20, 22, 90, 28)):
+                           str(column.example), ", ".join(f"«{name}»" for name in column.synonyms)])
+    for letter, width in zip("ABCDE", (20, 22, 90, 28, 60)):
         help_sheet.column_dimensions[letter].width = width
     for row in help_sheet.iter_rows(min_row=2):
-        row[2].alignment = Alignment(wrap_text=True, vertical="top")
+        row[2].alignment = row[4].alignment = Alignment(wrap_text=True, vertical="top")
+    help_sheet.append([])
+    help_sheet.append([HEADER_RULE])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -136,7 +138,7 @@ def demo_registry_rows(*, period: date, recipient: tuple[str, str, str], account
                 "volume": volume, "tariff": tariff, "measure": measure, "charge": charge,
                 "recalculation": recalculation, "privilege": privilege, "penalty": penalty, "paid": paid,
                 "balance": balance, "to_pay": to_pay, "recipient_tin": recipient[0], "bic": recipient[1],
-                "bank_account": recipient[2], "els": "", "fias": "",
+                "bank_account": recipient[2], "els": "", "fias": "", "owner_type": "",
             }
 
 

@@ -64,18 +64,21 @@ def _recognise_layout(source: RegistrySource, custom_layouts: list[SberLayout]) 
     sample = _sample_lines(source)
     if not sample:
         raise ImportRefused("В текстовом файле нет строк с данными (только пустые строки или строки с #).")
-    fitting_custom = [layout for layout in custom_layouts if _fits(layout, sample)]
+    fitting_custom = [layout for layout in custom_layouts if _misfit(layout, sample) is None]
     if len(fitting_custom) == 1:
         return fitting_custom[0]
     if len(fitting_custom) > 1:
         raise _ambiguous(fitting_custom)
-    fitting = [layout for layout in PRESETS.values() if _fits(layout, sample)]
+    misfits = {code: _misfit(layout, sample) for code, layout in PRESETS.items()}
+    fitting = [PRESETS[code] for code, reason in misfits.items() if reason is None]
     if len(fitting) == 1:
         return fitting[0]
     if not fitting:
+        # Each layout says which line and field stopped it: usually one bad value, not a wrong format.
+        reasons = "; ".join(f"«{PRESETS[code].describe()}» — {reason}" for code, reason in misfits.items())
         raise ImportRefused(
-            "Не удалось определить раскладку текстового реестра: строки не подходят ни к одной известной "
-            "(" + "; ".join(layout.describe() for layout in PRESETS.values()) + "). Выберите формат вручную "
+            f"Не удалось определить раскладку текстового реестра по первым {len(sample)} строкам с данными: "
+            f"{reasons}. Исправьте строку или выберите формат вручную (тогда будут названы все ошибки), "
             "или попросите администратора описать раскладку для вашей УК."
         )
     raise _ambiguous(fitting)
@@ -86,13 +89,13 @@ def _ambiguous(layouts: list[SberLayout]) -> ImportRefused:
                          "выберите формат вручную.")
 
 
-def _sample_lines(source: RegistrySource, limit: int = 20) -> list[list[str]]:
+def _sample_lines(source: RegistrySource, limit: int = 20) -> list[tuple[int, list[str]]]:
     encoding = detect_encoding(source.path)
     lines = []
     try:
-        for _, line, _ in read_lines(source.path, encoding):
+        for number, line, _ in read_lines(source.path, encoding):
             if line.strip() and not line.lstrip().startswith("#"):
-                lines.append(split_cells(line))
+                lines.append((number, split_cells(line)))
                 if len(lines) >= limit:
                     break
     except ImportRefused:
@@ -101,21 +104,25 @@ def _sample_lines(source: RegistrySource, limit: int = 20) -> list[list[str]]:
     return lines
 
 
-def _fits(layout: SberLayout, sample: list[list[str]]) -> bool:
+def _misfit(layout: SberLayout, sample: list[tuple[int, list[str]]]) -> str | None:
+    """Why the sample does not fit the layout («строка 3: …»), or None when every line fits."""
+    from billing.importers.base import shown
     from billing.importers.checks import CellError, parse_account_number, parse_money, parse_period
 
-    for cells in sample:
+    for number, cells in sample:
         if layout.services_from is None and len(cells) != layout.min_fields:
-            return False
+            return f"строка {number}: {len(cells)} полей через «;» вместо {layout.min_fields}"
         if layout.services_from is not None and (len(cells) < layout.services_from + 1
                                                  or (len(cells) - layout.services_from + 1) % 2):
-            return False
-        try:
-            parse_account_number(cells[layout.account - 1])
-            if parse_money(cells[layout.to_pay - 1]) is None:
-                return False
-            if layout.period:
-                parse_period(cells[layout.period - 1], allow_mmyy=True)
-        except CellError:
-            return False
-    return True
+            return f"строка {number}: {len(cells)} полей через «;» не складываются в пары «услуга;сумма»"
+        checks = [(layout.account, "ЛС", parse_account_number), (layout.to_pay, "Сумма", parse_money)]
+        if layout.period:
+            checks.append((layout.period, "Период", lambda raw: parse_period(raw, allow_mmyy=True)))
+        for position, title, check in checks:
+            raw = cells[position - 1]
+            try:
+                if check(raw) is None:
+                    raise CellError("пусто")
+            except CellError as error:
+                return f"строка {number}, поле {position} «{title}», значение «{shown(raw)}»: {error}"
+    return None

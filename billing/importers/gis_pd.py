@@ -59,7 +59,7 @@ class GisPaymentDocumentParser:
         services, errors = self._services(source, context, money, quantity)
         yield from errors
         accounts = context.accounts_by_els() if context.accounts_by_els else {}
-        for number, values in iter_rows(source, SECTIONS_1_2, calamine_max_rows=context.calamine_max_rows,
+        for number, values in iter_rows(source, SECTIONS_1_2, calamine_max_rows=context.calamine_max_rows, calamine_max_cells=context.calamine_max_cells,
                              max_rows=context.max_rows):
             if number < FIRST_ROW_1_2 or all(value in (None, "") for value in values):
                 continue
@@ -74,7 +74,7 @@ class GisPaymentDocumentParser:
     def _services(self, source, context, money, quantity):
         by_document: dict[str, list[ServiceDraft]] = {}
         errors: list[RowError] = []
-        for number, values in iter_rows(source, SECTIONS_3_6, calamine_max_rows=context.calamine_max_rows,
+        for number, values in iter_rows(source, SECTIONS_3_6, calamine_max_rows=context.calamine_max_rows, calamine_max_cells=context.calamine_max_cells,
                              max_rows=context.max_rows):
             if number < FIRST_ROW_3_6 or all(value in (None, "") for value in values):
                 continue
@@ -160,9 +160,14 @@ class GisPaymentDocumentParser:
             return None
         if not bic and not bank_account:
             return None
-        if context.default_recipient is None:
+        known = context.recipients_by_account() if context.recipients_by_account else {}
+        if bank_account in known:
+            # A bank account has one recipient (CONTRACT.md 13.8): its TIN, never the organization's.
+            tin = known[bank_account][0]
+        elif context.default_recipient is None:
             return None  # the collector reports the missing recipient once
-        tin = context.default_recipient[0]  # ПД names the supplier by ОГРН/КПП, not by ИНН
+        else:
+            tin = context.default_recipient[0]  # ПД names the supplier by ОГРН/КПП, not by ИНН
         for field, value, message in recipient_problems(tin, bic, bank_account):
             errors.append(RowError(number, TITLES.get(field, "ИНН получателя"), value, message))
         return (tin, bic, bank_account)

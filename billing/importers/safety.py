@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 from billing.importers.base import ImportRefused, RegistrySource
+from billing.importers.extent import Extent, UnreadableBook, ods_extents, xls_extents
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -33,6 +34,14 @@ _FORMULA_WITHOUT_VALUE = re.compile(
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
 )
 _CELL_REF = re.compile(rb"\br=\"([A-Z]+\d+)\"")
+# Where the data really reaches: readers size their grid by the farthest cell reference, not by
+# <dimension> or the number of <row> elements (one cell at XFD1048576 makes a 2^34-cell grid).
+# Reading every reference costs seconds on a large sheet, so only the references that can lie
+# beyond what the row elements show are read: two or more column letters, or a row number past
+# the next leading digit of the last row seen (`_far_refs`). The rest stay within
+# `SheetScan.row_bound` × 26 columns.
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"([0-9]{1,10})\"")
+_FAR_PATTERNS: dict[tuple[int, int], re.Pattern] = {}
 _NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -46,6 +55,20 @@ class SheetScan:
     rows: int = 0
     merged: list[str] = field(default_factory=list)
     formulas_without_values: list[str] = field(default_factory=list)
+    last_row: int = 0  # the farthest row a row element or a far cell reference names
+    last_column: int = 26  # the farthest column of a far reference; A-Z are never looked at one by one
+
+    @property
+    def row_bound(self) -> int:
+        """No cell lies below this row: a reference beyond it would have been read as far."""
+        last = max(self.rows, self.last_row, 1)
+        digits, lead = len(str(last)), int(str(last)[0])
+        return max(last, (lead + 1) * 10 ** (digits - 1) - 1)
+
+    @property
+    def extent(self) -> int:
+        """At most this many cells in the grid a whole-sheet reader (calamine) allocates for this sheet."""
+        return self.row_bound * self.last_column
 
 
 @dataclass(frozen=True)
@@ -53,6 +76,7 @@ class Limits:
     max_bytes: int
     max_rows: int
     max_uncompressed: int
+    max_cells: int = 8_000_000  # xls and ods are read whole by calamine: the grid must fit
 
 
 def _mb(size: int) -> str:
@@ -75,6 +99,11 @@ def inspect_file(path: Path, name: str, *, limits: Limits) -> RegistrySource:
     if head.startswith(ZIP_MAGIC):
         return _inspect_zip(path, name, limits=limits)
     if head == OLE_MAGIC:
+        try:
+            extents = xls_extents(path)
+        except UnreadableBook as error:
+            raise ImportRefused("Файл повреждён: это книга Excel 97-2003 (xls), но её не удаётся разобрать.") from error
+        _check_extents(extents, limits)
         return RegistrySource(path=path, name=name, kind="xls")
     kind = _text_or_binary(path)
     if kind == "binary":
@@ -135,12 +164,29 @@ def _inspect_archive(archive: zipfile.ZipFile, path: Path, name: str, *, limits:
         scans = _scan_xlsx(archive, limits=limits)
         kind = "xlsx"
     elif "content.xml" in names and _is_ods(archive):
+        try:
+            _check_extents(ods_extents(archive), limits)
+        except (ElementTree.ParseError, ValueError) as error:
+            raise ImportRefused("Файл повреждён: XML книги OpenDocument (ods) не читается.") from error
         scans = {}
         kind = "ods"
     else:
         raise ImportRefused("Файл — ZIP-архив, но не книга Excel (xlsx) или OpenDocument (ods).")
     first = next(iter(scans.values()), None)
     return RegistrySource(path=path, name=name, kind=kind, rows_total=first.rows if first else None, scans=scans)
+
+
+def _check_extents(extents: list[Extent], limits: Limits) -> None:
+    """xls and ods cannot be streamed: a sheet reaching too far is refused before calamine allocates it."""
+    for number, extent in enumerate(extents, start=1):
+        if extent.rows > limits.max_rows + 1:
+            raise ImportRefused(f"На листе {number} больше {limits.max_rows} строк данных (последняя заполненная — "
+                                f"{extent.rows}) — это больше допустимого. Разделите реестр на несколько файлов.")
+        if extent.cells > limits.max_cells:
+            raise ImportRefused(
+                f"На листе {number} данные доходят до строки {extent.rows} и столбца {extent.columns}: такую таблицу "
+                f"({extent.cells} ячеек) нельзя прочитать целиком. Удалите лишние ячейки далеко от таблицы или "
+                "сохраните реестр как «Книга Excel (*.xlsx)».")
 
 
 def _is_ods(archive: zipfile.ZipFile) -> bool:
@@ -243,17 +289,20 @@ def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, *,
             cut += 4
             _scan_segment(buffer[:cut], scan, row_open)
             buffer = buffer[cut:]
-            if scan.rows > max_xml_rows:
-                raise _too_many_rows(name, limits)
+            if max(scan.rows, scan.last_row) > max_xml_rows:
+                raise _too_many_rows(name, limits, scan)
     _scan_segment(buffer, scan, row_open)
-    if scan.rows > max_xml_rows:
-        raise _too_many_rows(name, limits)
+    if max(scan.rows, scan.last_row) > max_xml_rows:
+        raise _too_many_rows(name, limits, scan)
     return scan
 
 
-def _too_many_rows(name: str, limits: Limits) -> ImportRefused:
+def _too_many_rows(name: str, limits: Limits, scan: SheetScan | None = None) -> ImportRefused:
+    where = ""
+    if scan is not None and scan.last_row > scan.rows:
+        where = f" (ячейка в строке {scan.last_row}; если там ничего нет, удалите лишние строки и сохраните файл)"
     return ImportRefused(
-        f"На листе «{name}» больше {limits.max_rows} строк данных — это больше допустимого. "
+        f"На листе «{name}» больше {limits.max_rows} строк данных — это больше допустимого{where}. "
         "Разделите реестр на несколько файлов."
     )
 
@@ -265,9 +314,37 @@ def _check_dimension(head: bytes, name: str, max_xml_rows: int, limits: Limits) 
         raise _too_many_rows(name, limits)
 
 
+def _far_refs(last_row: int) -> re.Pattern:
+    """Cell references with 2+ column letters, more row digits than `last_row`, or a higher leading digit."""
+    text = str(max(last_row, 1))
+    key = (len(text), int(text[0]))
+    pattern = _FAR_PATTERNS.get(key)
+    if pattern is None:
+        digits, lead = key
+        higher = f"|[{lead + 1}-9][0-9]{{{digits - 1}}}" if lead < 9 else ""
+        pattern = _FAR_PATTERNS[key] = re.compile(
+            rf' r="(?:([A-Z]{{2,4}})([0-9]{{1,10}})|([A-Z])([0-9]{{{digits + 1},10}}{higher}))"'.encode())
+    return pattern
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
 def _scan_segment(segment: bytes, scan: SheetScan, row_open: tuple[bytes, bytes] | None) -> None:
     if row_open is not None:
         scan.rows += segment.count(row_open[0]) + segment.count(row_open[1])
+        # Row elements come in order; a row out of order only lowers the bar for far references.
+        last = segment.rfind(row_open[0])
+        match = _ROW_NUMBER.match(segment, last) if last >= 0 else None
+        if match:
+            scan.last_row = max(scan.last_row, int(match.group(1)))
+        for letters, number, letter, far_number in _far_refs(scan.last_row).findall(segment):
+            scan.last_column = max(scan.last_column, _column_number(letters or letter))
+            scan.last_row = max(scan.last_row, int(number or far_number))
     if b"<f" in segment or b":f" in segment:
         for match in _FORMULA_WITHOUT_VALUE.finditer(segment):
             if len(scan.formulas_without_values) < 50:

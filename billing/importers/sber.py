@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import ClassVar, Iterator
 
-from billing.importers.base import ParseContext, ParsedRow, RegistrySource, RowError, ServiceDraft, shown
+from billing.importers.base import FORBIDDEN_CHARACTERS, ParseContext, forbidden_character_message, ParsedRow, RegistrySource, RowError, ServiceDraft, shown
 from billing.importers.checks import (
     CellError,
     MoneyParser,
@@ -52,11 +52,24 @@ class SberLayout:
         return max(column for column in columns if column)
 
     def describe(self) -> str:
-        names = {"account": "ЛС", "els": "ЕЛС", "fias_unit": "ФИАС,помещение", "unit_name": "Помещение",
-                 "full_name": "ФИО", "address": "Адрес", "period": "Период", "to_pay": "Сумма"}
-        placed = sorted((getattr(self, key), title) for key, title in names.items() if getattr(self, key))
+        placed = sorted((getattr(self, key), title) for key, title in FIELD_TITLES.items() if getattr(self, key))
         text = ";".join(title for _, title in placed)
         return text + (";Услуга1;Сумма1;…" if self.services_from else "")
+
+    def title(self, index: int) -> str:
+        """The name of the field at 0-based `index` of a line, as the error messages call it."""
+        for key, title in FIELD_TITLES.items():
+            if getattr(self, key) == index + 1:
+                return COLUMN_TITLES.get(key, title)
+        if self.services_from and index + 1 >= self.services_from:
+            offset = index + 1 - self.services_from
+            return f"Услуга {offset // 2 + 1}" + (": сумма" if offset % 2 else "")
+        return f"Поле {index + 1}"
+
+
+FIELD_TITLES = {"account": "ЛС", "els": "ЕЛС", "fias_unit": "ФИАС,помещение", "unit_name": "Помещение",
+                "full_name": "ФИО", "address": "Адрес", "period": "Период", "to_pay": "Сумма"}
+COLUMN_TITLES = {"account": "Лицевой счёт"}
 
 
 PRESETS: dict[str, SberLayout] = {
@@ -117,6 +130,10 @@ class SberTextParser:
                     except CellError:
                         declared = (number, match["sum"], None)
                 continue
+            bad = _forbidden_cell(number, line.split(";"), layout)
+            if bad is not None:
+                yield bad
+                continue
             cells = split_cells(line)
             if len(cells) < layout.min_fields:
                 cut = pending is None and not ended
@@ -167,7 +184,10 @@ class SberTextParser:
         fias, unit_name = "", check("Помещение", cell(layout.unit_name), clean_text, 64) or ""
         if layout.fias_unit:
             head, _, tail = cell(layout.fias_unit).partition(",")
-            fias, unit_name = head.strip()[:64], tail.strip()[:64] or unit_name
+            fias = check("ФИАС,помещение", head, clean_text, 64) or ""
+            unit_name = check("ФИАС,помещение", tail, clean_text, 64) or unit_name
+        els = check("ЕЛС", cell(layout.els), clean_text, 32) or ""
+        full_name = check("ФИО", cell(layout.full_name), clean_text, 255) or ""
         services = self._services(number, cells, errors, money) if layout.services_from else []
         if errors:
             return None
@@ -177,8 +197,8 @@ class SberTextParser:
             address=address,
             period=period,
             unit_name=unit_name,
-            full_name=check("ФИО", cell(layout.full_name), clean_text, 255) or "",
-            els=cell(layout.els)[:32],
+            full_name=full_name,
+            els=els,
             fias=fias,
             services=services,
             receipt_amounts={"to_pay": to_pay, "charge": to_pay} if not services else {"to_pay": to_pay},
@@ -193,19 +213,36 @@ class SberTextParser:
             if not name and not raw:
                 continue
             title = f"Услуга {(index - start) // 2 + 1}"
+            try:
+                name = clean_text(name, 255)
+            except CellError as error:
+                errors.append(RowError(number, title, shown(name), str(error)))
+                continue
             if not name:
-                errors.append(RowError(number, title, raw, "сумма услуги без названия"))
+                errors.append(RowError(number, title, shown(raw), "сумма услуги без названия"))
                 continue
             try:
                 amount = money(raw)
             except CellError as error:
-                errors.append(RowError(number, f"{title}: сумма", raw, str(error)))
+                errors.append(RowError(number, f"{title}: сумма", shown(raw), str(error)))
                 continue
             if amount is None:
                 errors.append(RowError(number, f"{title}: сумма", "", f"не указана сумма услуги «{name}»"))
                 continue
-            services.append(ServiceDraft(number, name[:255], amount, charge=amount))
+            services.append(ServiceDraft(number, name, amount, charge=amount))
         return services
+
+
+def _forbidden_cell(number: int, cells: list[str], layout: SberLayout) -> RowError | None:
+    """The first cell of a line holding a control character (base.FORBIDDEN_CHARACTERS), checked
+    before the cells are trimmed: trimming would silently drop some of them."""
+    if not any(FORBIDDEN_CHARACTERS.search(value) for value in cells):
+        return None
+    for index, value in enumerate(cells):
+        message = forbidden_character_message(value)
+        if message:
+            return RowError(number, layout.title(index), shown(value), message)
+    return None
 
 
 def describe_period_source(layout: SberLayout, name: str) -> str:

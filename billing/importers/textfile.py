@@ -7,14 +7,14 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from billing.importers.base import ImportRefused
+from billing.importers.base import INVISIBLE_CHARACTERS, ImportRefused
 
 SAMPLE_BYTES = 256 * 1024
+CHUNK_BYTES = 1 << 20
 ENCODING_LABELS = {"cp1251": "Windows-1251", "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp866": "CP866 (DOS)"}
 _GOOD = re.compile(r"[\x20-\x7eА-яЁё\t№«»–—’“”…\u00a0]")
 _KOI_LIKE = re.compile(r"(?<![А-яЁё])[а-яё][А-ЯЁ]{2,}")
 _NORMAL_WORD = re.compile(r"(?<![А-яЁё])[А-ЯЁ]?[а-яё]{2,}")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
 
 
 def _score(text: str) -> float:
@@ -26,27 +26,24 @@ def _score(text: str) -> float:
 
 
 def detect_encoding(path: Path, pinned: str = "") -> str:
-    """cp1251 by default; UTF-8 and CP866 recognised. Refuses what decodes only into gibberish."""
-    with path.open("rb") as handle:
-        sample = handle.read(SAMPLE_BYTES)
-    if sample.startswith(codecs.BOM_UTF8):
+    """cp1251 by default; UTF-8 and CP866 recognised. Refuses what decodes only into gibberish.
+
+    Decided from the whole file in one cheap pass, not from its head: a file whose first
+    lines are ASCII (numbers, a header of #-lines) and whose Cyrillic comes later would
+    otherwise be read in the wrong encoding and imported garbled."""
+    valid_utf8, sample = _scan(path)
+    if _starts_with_bom(path):
         return "utf-8-sig"
     if pinned:
         text = sample.decode(pinned, errors="replace")
-        if _score(text) < 0.98 or _looks_koi8(text):
+        if _score(text) < 0.98 or _looks_koi8(text) or (pinned.startswith("utf") and not valid_utf8):
             raise ImportRefused(
                 f"Файл не читается в кодировке {ENCODING_LABELS.get(pinned, pinned)}, заданной для этого формата: "
                 "пересохраните его в этой кодировке или измените раскладку."
             )
         return pinned
-    try:
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        text = decoder.decode(sample, final=len(sample) < SAMPLE_BYTES)
-        if any(ord(ch) > 127 for ch in text):
-            return "utf-8"
-        return "cp1251"  # plain ASCII reads the same in every candidate
-    except UnicodeDecodeError:
-        pass
+    if valid_utf8:
+        return "utf-8" if sample else "cp1251"  # plain ASCII reads the same in every candidate
     candidates = {name: sample.decode(name, errors="replace") for name in ("cp1251", "cp866")}
     best = max(candidates, key=lambda name: _score(candidates[name]))
     if _looks_koi8(candidates["cp1251"]):
@@ -62,6 +59,41 @@ def detect_encoding(path: Path, pinned: str = "") -> str:
     return best
 
 
+def _starts_with_bom(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(3) == codecs.BOM_UTF8
+
+
+def _scan(path: Path) -> tuple[bool, bytes]:
+    """(the whole file is valid UTF-8, up to SAMPLE_BYTES of its lines that are not plain ASCII)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    valid = True
+    sample: list[bytes] = []
+    kept = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            if valid:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    valid = False
+            if kept < SAMPLE_BYTES and not chunk.isascii():
+                for line in chunk.split(b"\n"):
+                    if not line.isascii():
+                        sample.append(line)
+                        kept += len(line) + 1
+                        if kept >= SAMPLE_BYTES:
+                            break
+            if not valid and kept >= SAMPLE_BYTES:
+                break
+    if valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    return valid, b"\n".join(sample)[:SAMPLE_BYTES]
+
+
 def _looks_koi8(text: str) -> bool:
     # KOI8-R read as Windows-1251 swaps letter case: "г Москва" becomes "Г мОСКВА".
     odd = len(_KOI_LIKE.findall(text))
@@ -75,7 +107,9 @@ def read_lines(path: Path, encoding: str) -> Iterator[tuple[int, str, bool]]:
         try:
             for number, line in enumerate(handle, start=1):
                 ended = line.endswith("\n")
-                yield number, line.rstrip("\r\n").translate(_INVISIBLE), ended
+                line = line.rstrip("\r\n").translate(INVISIBLE_CHARACTERS)
+                # A DOS editor's end-of-file mark (Ctrl-Z) is not data.
+                yield number, "" if line == "\x1a" else line, ended
         except UnicodeDecodeError as error:
             raise ImportRefused(
                 f"Строка {number + 1}: байты, недопустимые в кодировке {ENCODING_LABELS.get(encoding, encoding)} "

@@ -24,9 +24,13 @@ def sheet_names(source: RegistrySource) -> list[str]:
 
 
 def iter_rows(source: RegistrySource, sheet: int | str = 0, *, calamine_max_rows: int = 150_000,
-              prefer_streaming: bool = False, max_rows: int | None = None) -> Iterator[Row]:
+              calamine_max_cells: int = 8_000_000, prefer_streaming: bool = False,
+              max_rows: int | None = None) -> Iterator[Row]:
+    scan = source.scan(sheet) if source.kind == "xlsx" else None
+    # Calamine allocates the sheet's whole grid up to its farthest cell, so it gets only sheets
+    # whose real extent (safety.SheetScan) is small; the rest stream at a flat memory.
     streaming = source.kind == "xlsx" and (
-        prefer_streaming or (source.rows_total is not None and source.rows_total > calamine_max_rows)
+        prefer_streaming or scan is None or scan.rows > calamine_max_rows or scan.extent > calamine_max_cells
     )
     if streaming:
         yield from _openpyxl_rows(source, sheet)
@@ -78,7 +82,17 @@ def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:
             raise ImportRefused(f"В книге нет листа «{sheet}».") from error
         # The declared dimension may be wrong; without it openpyxl reads what is really there.
         worksheet.reset_dimensions()
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
+        number = 0
+        while True:
+            try:
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # noqa: BLE001 - the XML is untrusted: ParseError, bad values, ...
+                where = f"после строки {number}" if number else "с первых строк"
+                raise ImportRefused(f"Лист «{worksheet.title}» повреждён: его XML не читается {where} "
+                                    f"({type(error).__name__}). Откройте файл в Excel и сохраните его заново.") from error
             yield number, list(values)
     finally:
         workbook.close()

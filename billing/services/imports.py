@@ -13,19 +13,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Callable, Iterator
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
+from django.db.models import Exists, OuterRef, Q
 
 from billing.errors import ActionForbidden
-from billing.importers.base import ImportRefused, ParseContext, RowError
+from billing.importers.base import FORBIDDEN_CHARACTERS, ImportRefused, ParseContext, RowError
 from billing.importers.collect import ImportResult, RegistryCollector
 from billing.importers.formats import resolve_parser
 from billing.importers.safety import Limits, inspect_file
-from billing.models import Account, Batch, Organization, SberColumnMap
+from billing.models import Account, Batch, Organization, Receipt, Recipient, SberColumnMap
 from billing.services.import_writer import batch_create_from_import
 
 IMPORT_PERMISSION = "billing.import_registry"
@@ -42,6 +44,7 @@ def import_limits() -> Limits:
         max_bytes=settings.IMPORT_MAX_FILE_BYTES,
         max_rows=settings.IMPORT_MAX_ROWS,
         max_uncompressed=getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 2 << 30),
+        max_cells=getattr(settings, "IMPORT_CALAMINE_MAX_CELLS", 8_000_000),
     )
 
 
@@ -61,9 +64,43 @@ def _context(organization: Organization, period: date) -> ParseContext:
         default_recipient=(recipient.tin, recipient.bic, recipient.bank_account) if recipient else None,
         tolerance=Decimal(str(getattr(settings, "IMPORT_TOTAL_TOLERANCE", "0.01"))),
         calamine_max_rows=getattr(settings, "IMPORT_CALAMINE_MAX_ROWS", 150_000),
+        calamine_max_cells=getattr(settings, "IMPORT_CALAMINE_MAX_CELLS", 8_000_000),
         max_rows=settings.IMPORT_MAX_ROWS,
         accounts_by_els=lambda: _accounts_by_els(organization),
+        recipients_by_account=cache(lambda: {account: (tin, bic) for account, (tin, bic, _) in
+                                             known_recipients(organization).items()}),
     )
+
+
+def known_recipients(organization: Organization) -> dict[str, tuple[str, str, str]]:
+    """{bank_account: (tin, bic, name)} of the recipients this organization's receipts went to, and its default.
+
+    Condo keeps one BillingRecipient per bank account within an organization's billing context
+    (CONTRACT.md 13.8), so these are the recipients a new registry must agree with. A recipient of
+    another organization lives in another context there and is not compared.
+    """
+    used = Receipt.objects.filter(organization=organization, recipient=OuterRef("pk"))
+    rows = Recipient.objects.filter(Q(Exists(used)) | Q(pk=organization.default_recipient_id)).order_by("pk")
+    found: dict[str, tuple[str, str, str]] = {}
+    for bank_account, tin, bic, name in rows.values_list("bank_account", "tin", "bic", "name"):
+        found.setdefault(bank_account, (tin, bic, name))
+    return found
+
+
+def _bank_account_conflicts(organization: Organization, result: ImportResult) -> list[RowError]:
+    """A bank account the registry gives another TIN or BIC than the recipient already holding it."""
+    errors = []
+    known = known_recipients(organization)
+    for bank_account, (tin, bic, row) in result.bank_accounts.items():
+        if row is None or bank_account not in known or known[bank_account][:2] == (tin, bic):
+            continue
+        known_tin, known_bic, name = known[bank_account]
+        column, value = ("ИНН получателя", tin) if known_tin != tin else ("БИК", bic)
+        errors.append(RowError(row, column, value, (
+            f"расчётный счёт {bank_account} уже принадлежит получателю «{name or known_tin}» (ИНН {known_tin}, "
+            f"БИК {known_bic}) из прошлых пакетов этой УК: у одного расчётного счёта один получатель. Исправьте "
+            "реквизиты в реестре или в карточке получателя")))
+    return errors
 
 
 def _accounts_by_els(organization: Organization) -> dict[str, tuple[str, str, str, str]]:
@@ -100,7 +137,13 @@ def registry_parse(
             max_errors_kept=getattr(settings, "IMPORT_MAX_ERRORS_KEPT", 100_000),
         )
         collector.feed(parser.rows(source, context), progress=progress)
-        return collector.finish()
+        result = collector.finish()
+        conflicts = _bank_account_conflicts(organization, result) if result.bank_accounts else []
+        if conflicts:
+            result.errors.extend(conflicts)
+            result.errors_count += len(conflicts)
+            result.receipts, result.accounts = [], {}
+        return result
     except ImportRefused as refusal:
         result = collector.result if collector is not None else ImportResult(
             format_code="" if format_code == "auto" else format_code, format_label="", period=period)
@@ -124,7 +167,7 @@ def registry_import(
     if not by.has_perm(IMPORT_PERMISSION):
         raise ActionForbidden("У вашей роли нет права загружать реестры.")
     path = Path(path)
-    name = source_name or path.name
+    name = safe_source_name(source_name or path.name)
     result = registry_parse(organization=organization, period=period, path=path, source_name=name,
                             format_code=format_code)
     if not result.ok:
@@ -137,6 +180,11 @@ def registry_import(
         default_storage.delete(stored)
         raise
     return ImportOutcome(result=result, batch=batch)
+
+
+def safe_source_name(name: str) -> str:
+    """The file's name as shown and stored: control characters (base.FORBIDDEN_CHARACTERS) replaced."""
+    return FORBIDDEN_CHARACTERS.sub("_", name)[:255]
 
 
 def store_file(path: Path, name: str) -> str:

@@ -23,7 +23,7 @@ from billing.models import Organization, RegistryUpload
 from billing.models.batches import batch_source_path
 from billing.selectors_anomalies import accounts_anomalies
 from billing.services.import_writer import batch_create_from_import
-from billing.services.imports import IMPORT_PERMISSION, first_of_month, local_path, registry_parse
+from billing.services.imports import IMPORT_PERMISSION, first_of_month, local_path, registry_parse, safe_source_name
 
 logger = logging.getLogger(__name__)
 Status = RegistryUpload.Status
@@ -57,6 +57,7 @@ def upload_create(
         )
     if size == 0:
         raise ApplicationError("Файл пустой (0 байт): выберите файл реестра ещё раз.")
+    name = safe_source_name(name)
     stored = default_storage.save(batch_source_path(None, name), file)
     try:
         with transaction.atomic():
@@ -85,26 +86,51 @@ def _progress(upload_id: int, status: str):
     return report
 
 
+INTERRUPTED = ("Проверка файла прервалась: обработчик остановился, не закончив (например, из-за нехватки памяти). "
+               "Файл удалён; загрузите его ещё раз, а если это повторится, сообщите администратору.")
+
+
 def upload_parse(*, upload_id: int) -> str:
-    """The parse task's work: check every row and keep the preview or the errors."""
+    """The parse task's work: check every row and keep the preview or the errors.
+
+    Whatever happens inside, the upload ends «Готово», «Отклонён» or «Ошибка» with its file
+    removed on failure: never «Проверяется» for ever."""
     if not RegistryUpload.objects.filter(pk=upload_id, status=Status.QUEUED).update(
         status=Status.PARSING, rows_read=0, updated_at=timezone.now()
     ):
-        return "skipped"
+        return _interrupted(upload_id, Status.PARSING)
     upload = RegistryUpload.objects.select_related("organization__default_recipient").get(pk=upload_id)
     try:
-        with local_path(upload.file.name) as path:
-            result = registry_parse(
-                organization=upload.organization, period=upload.period, path=path, source_name=upload.source_name,
-                format_code=upload.format_code, progress=_progress(upload_id, Status.PARSING),
-                on_inspected=lambda total: RegistryUpload.objects.filter(pk=upload_id).update(rows_total=total),
-            )
+        return _parse(upload)
     except Cancelled:
         return "cancelled"
     except Exception:
         logger.exception("registry upload %s: parsing failed", upload_id)
-        _finish_failed(upload, "Не удалось проверить файл из-за внутренней ошибки. Сообщите администратору.")
+        _finish_failed(upload, "Не удалось проверить файл из-за внутренней ошибки. Сообщите администратору.",
+                       status=Status.PARSING)
         return "failed"
+
+
+def _interrupted(upload_id: int, status: str) -> str:
+    """A task delivered again while its upload still says `status`: the first attempt died with its
+    worker (killed, out of memory) after its timeout, since the broker redelivers only then."""
+    stale = timezone.now() - timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 1800)
+    upload = RegistryUpload.objects.filter(pk=upload_id, status=status, updated_at__lt=stale).first()
+    if upload is None:
+        return "skipped"
+    logger.warning("registry upload %s: the task was delivered again after its worker died", upload_id)
+    _finish_failed(upload, INTERRUPTED, status=status)
+    return "failed"
+
+
+def _parse(upload: RegistryUpload) -> str:
+    upload_id = upload.pk
+    with local_path(upload.file.name) as path:
+        result = registry_parse(
+            organization=upload.organization, period=upload.period, path=path, source_name=upload.source_name,
+            format_code=upload.format_code, progress=_progress(upload_id, Status.PARSING),
+            on_inspected=lambda total: RegistryUpload.objects.filter(pk=upload_id).update(rows_total=total),
+        )
     if result.ok:
         preview = result.summary()
         preview["anomalies"] = accounts_anomalies(
@@ -128,10 +154,10 @@ def _finish_refused(upload: RegistryUpload, result: ImportResult) -> None:
         default_storage.delete(upload.file.name)
 
 
-def _finish_failed(upload: RegistryUpload, message: str) -> None:
-    RegistryUpload.objects.filter(pk=upload.pk).update(
-        status=Status.FAILED, message=message, file="", finished_at=timezone.now(), updated_at=timezone.now())
-    if upload.file.name:
+def _finish_failed(upload: RegistryUpload, message: str, *, status: str) -> None:
+    if RegistryUpload.objects.filter(pk=upload.pk, status=status).update(
+        status=Status.FAILED, message=message, file="", preview={}, finished_at=timezone.now(), updated_at=timezone.now()
+    ) and upload.file.name:
         default_storage.delete(upload.file.name)
 
 
@@ -179,9 +205,8 @@ def upload_write(*, upload_id: int) -> str:
         return "cancelled"
     except Exception:
         logger.exception("registry upload %s: creating the batch failed", upload_id)
-        RegistryUpload.objects.filter(pk=upload_id, status=Status.CONFIRMING).update(
-            status=Status.FAILED, message="Не удалось создать пакет из-за внутренней ошибки. Сообщите администратору.",
-            updated_at=timezone.now())
+        _finish_failed(upload, "Не удалось создать пакет из-за внутренней ошибки. Сообщите администратору.",
+                       status=Status.CONFIRMING)
         return "failed"
     logger.info("registry upload %s became batch %s", upload_id, batch.pk)
     return "done"
@@ -209,6 +234,10 @@ def uploads_expire() -> int:
     """
     days = settings.IMPORT_UPLOAD_KEEP_DAYS
     cutoff = timezone.now() - timedelta(days=days)
+    # A check whose worker died and was never redelivered (the broker gave up) ends «Ошибка» first.
+    silent = timezone.now() - timedelta(seconds=2 * (settings.Q_CLUSTER.get("retry") or 3600))
+    for upload in RegistryUpload.objects.filter(status=Status.PARSING, updated_at__lt=silent).only("pk", "file"):
+        _finish_failed(upload, INTERRUPTED, status=Status.PARSING)
     stale = RegistryUpload.objects.filter(status__in=OPEN_STATES, updated_at__lt=cutoff)
     expired = 0
     for upload_id, stored in stale.values_list("pk", "file"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 from django.conf import settings
 from pypdf import PdfReader
@@ -51,6 +52,71 @@ def pdf_problem(data: bytes, *, max_bytes: int) -> str | None:
         return f"PDF повреждён и не читается ({type(error).__name__}: {str(error)[:200]})"
     if pages < 1:
         return "в PDF нет ни одной страницы"
+    active = active_content(data, reader)
+    if active:
+        return (f"в PDF есть активное содержимое ({active}): квитанция — это только страницы, такие файлы "
+                "не принимаются. Сохраните PDF заново без скриптов и вложений (например, «Печать в PDF»)")
+    return None
+
+
+# Names that make a PDF do something when opened or clicked: scripts, launching programs,
+# embedded files, forms that send data, rich media. A receipt needs none of them.
+ACTIVE_NAMES = frozenset({"JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles", "RichMedia", "XFA",
+                          "SubmitForm", "ImportData", "GoToE", "FileAttachment", "RichMediaExecute"})
+_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
+_HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
+# A PDF that a browser would also render as HTML (a polyglot): these never appear in a real
+# receipt's uncompressed bytes.
+_HTML = re.compile(rb"<\s*(?:html|script|body|iframe|svg|!doctype)\b", re.IGNORECASE)
+
+
+def active_content(data: bytes, reader: PdfReader) -> str | None:
+    """What active content the PDF carries, named as in the file; None when there is none.
+
+    The bytes are read for names (with #xx escapes decoded) and HTML; the parsed document is
+    walked too, because objects inside compressed object streams are not visible in the bytes."""
+    if _HTML.search(data):
+        return "HTML-разметка внутри файла"
+    for match in _NAME.finditer(data):
+        name = _HEX.sub(lambda hexed: bytes([int(hexed.group(1), 16)]), match.group(1)).decode("latin-1")
+        if name in ACTIVE_NAMES:
+            return f"/{name}"
+    try:
+        return _active_in_structure(reader)
+    except Exception as error:  # noqa: BLE001 - a structure too broken to walk is refused as such
+        return f"структура не проверяется: {type(error).__name__}"
+
+
+def _active_in_structure(reader: PdfReader) -> str | None:
+    catalog = reader.trailer["/Root"]
+    opening = catalog.get("/OpenAction")
+    if opening is not None and hasattr(opening.get_object(), "get"):
+        kind = opening.get_object().get("/S")
+        if kind not in (None, "/GoTo"):
+            return f"/OpenAction {kind}"
+    if "/AA" in catalog:
+        return "/AA (действия при открытии)"
+    names = catalog.get("/Names")
+    if names is not None:
+        names = names.get_object()
+        for key in ("/JavaScript", "/EmbeddedFiles"):
+            if key in names:
+                return key
+    form = catalog.get("/AcroForm")
+    if form is not None and "/XFA" in form.get_object():
+        return "/XFA"
+    for page in reader.pages:
+        if "/AA" in page:
+            return "/AA (действия страницы)"
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") in ("/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound"):
+                return str(annotation.get("/Subtype"))
+            action = annotation.get("/A")
+            if action is not None and action.get_object().get("/S") not in (None, "/GoTo", "/URI"):
+                return f"действие {action.get_object().get('/S')}"
+            if "/AA" in annotation:
+                return "/AA (действия поля)"
     return None
 
 

@@ -241,6 +241,10 @@ IMPORT_TOTAL_TOLERANCE = env.str("IMPORT_TOTAL_TOLERANCE", default="0.01")
 # Sheets up to this many rows are read by calamine (fast, holds the sheet in memory, ~1.8 KB a row);
 # larger ones are streamed by openpyxl (slower, flat memory).
 IMPORT_CALAMINE_MAX_ROWS = env.int("IMPORT_CALAMINE_MAX_ROWS", default=150_000)
+# ...and only while the grid up to the sheet's farthest cell stays within this many cells (~30 bytes
+# each): one stray cell at XFD20000 would otherwise make calamine allocate 10 GB. xls and ods books,
+# which cannot be streamed, are refused beyond it.
+IMPORT_CALAMINE_MAX_CELLS = env.int("IMPORT_CALAMINE_MAX_CELLS", default=8_000_000)
 # An xlsx whose parts declare more than this when unpacked is refused before parsing (zip bombs).
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=2 * 1024**3)
 # How many row errors of a refused file are kept for the downloadable list.

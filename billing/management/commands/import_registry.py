@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from billing.errors import ApplicationError
 from billing.importers.formats import AUTO, format_choices
 from billing.models import Organization
 from billing.services.imports import custom_layouts, registry_import
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -46,6 +49,11 @@ class Command(BaseCommand):
                                       format_code=options["format"])
         except ApplicationError as error:
             raise CommandError(error.message) from error
+        except Exception as error:
+            # Nothing was created (the batch is written in one transaction); the traceback goes to the log.
+            logger.exception("import_registry %s failed", path.name)
+            raise CommandError(f"Внутренняя ошибка при импорте ({type(error).__name__}). Ничего не создано; "
+                               "подробности в журнале, сообщите администратору.") from error
         result = outcome.result
         if outcome.batch is None:
             for error in result.errors:
