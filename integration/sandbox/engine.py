@@ -23,9 +23,9 @@ from graphql import (
     validate,
 )
 
+from integration.condo.rules import variables_size
 from integration.sandbox.errors import SandboxError, formatted, request_error
 from integration.sandbox.resolvers import Root, register
-from integration.sandbox.sizing import object_sizeof
 
 if TYPE_CHECKING:
     from integration.sandbox.server import SandboxState
@@ -74,7 +74,7 @@ class Engine:
             return Answer(500, {"errors": [request_error(
                 f"Query length {len(query)} exceeds the limit of {state.max_query_length} characters",
                 "PAYLOAD_TOO_LARGE", "ROOT_QUERY_LENGTH_EXCEEDED")]}, {})
-        if object_sizeof(variables) > state.max_variables_bytes:
+        if variables_size(variables) > state.max_variables_bytes:
             return Answer(500, {"errors": [request_error(
                 f"Variables size exceeds the limit of {state.max_variables_bytes} bytes",
                 "PAYLOAD_TOO_LARGE", "VARIABLES_SIZE_EXCEEDED")]}, {})

@@ -23,7 +23,7 @@ from integration.condo.documents import project_schema
 from integration.sandbox import ledger
 from integration.sandbox.engine import Answer, Engine
 from integration.sandbox.faults import FaultConfig
-from integration.sandbox.inputs import InputChecker
+from integration.condo.inputs import InputChecker
 from integration.sandbox.resolvers import LoginGuard
 from integration.sandbox.storage import Storage
 

@@ -10,11 +10,9 @@ import pytest
 
 from integration.condo import CATEGORY_IDS
 from integration.condo.jsontext import compact
-from integration.condo.sizing import sizeof_upper_bound
 from integration.condo.chunking import Oversized, plan_chunks
 from integration.condo.payloads import FORMULA, PayloadError, quantity_to_wire, receipt_json, receipt_to_wire
-from integration.condo.sizing import object_sizeof
-from integration.sandbox.sizing import object_sizeof as sandbox_sizeof
+from integration.condo.sizing import compact_size, object_sizeof
 from tests.integration.condo_data import FULL_NAME, make_receipt, make_service
 
 
@@ -98,26 +96,27 @@ def test_month_outside_1_to_12_is_refused_on_our_side():
 
 
 @pytest.mark.parametrize("value, size", [
-    ({"a": "bc"}, 2 + 4),
-    ({"n": 1, "b": True, "z": None}, 2 + 8 + 2 + 4 + 2),
-    ({"list": ["ab", 1.5]}, 8 + 4 + 8),
-    ({"кв": "Иванов"}, 4 + 12),
-    ({"e": "😀"}, 2 + 4),  # outside the BMP: two UTF-16 code units
+    # object-sizeof 2.6.5 on Node (contract 13.3): a string or key is 12 + 4·⌈L/4⌉.
+    ({"a": "bc"}, 16 + 16),
+    ({"n": 1, "b": True, "z": None}, 16 + 8 + 16 + 4 + 16),
+    ({"list": ["ab", 1.5]}, 16 + 16 + 8),
+    ({"кв": "Иванов"}, 16 + 20),
+    ({"e": "😀"}, 16 + 16),  # outside the BMP: two UTF-16 code units
 ])
 def test_sizes_are_measured_like_object_sizeof(value, size):
     assert object_sizeof(value) == size
-    assert sandbox_sizeof(value) == size
+    assert compact_size(compact(value)) == size
 
 
-def test_client_and_sandbox_measure_a_receipt_alike():
-    wire = receipt_to_wire(make_receipt(full_name="Петров Пётр 😀 Петрович"))
-    assert object_sizeof(wire) == sandbox_sizeof(wire) > 1000
+def test_a_receipt_text_measures_as_its_value():
+    text = receipt_json(make_receipt(full_name="Петров Пётр 😀 Петрович"))
+    assert compact_size(text) == object_sizeof(json.loads(text)) > 1000
 
 
 def test_chunks_respect_count_and_size():
-    texts = [(index, compact({"s": "x" * 50})) for index in range(10)]  # 116 bytes each, as a bound
+    texts = [(index, compact({"s": "x" * 50})) for index in range(10)]  # 16 + 64 = 80 bytes each
     chunks = list(plan_chunks(texts, max_count=4, max_bytes=300))
-    assert [len(chunk) for chunk in chunks] == [2, 2, 2, 2, 2]
+    assert [len(chunk) for chunk in chunks] == [3, 3, 3, 1]
     assert all(sum(item.size for item in chunk) <= 300 for chunk in chunks)
     assert [item.index for chunk in chunks for item in chunk] == list(range(10))
     chunks = list(plan_chunks(texts, max_count=4, max_bytes=10_000))
@@ -129,7 +128,7 @@ def test_an_oversized_item_is_set_apart():
     planned = list(plan_chunks(texts, max_count=10, max_bytes=100))
     oversized = [p for p in planned if isinstance(p, Oversized)]
     chunks = [p for p in planned if not isinstance(p, Oversized)]
-    assert [(o.index, o.size) for o in oversized] == [(1, sizeof_upper_bound({"s": "x" * 500}))]
+    assert [(o.index, o.size) for o in oversized] == [(1, object_sizeof({"s": "x" * 500}))]
     assert [[item.index for item in chunk] for chunk in chunks] == [[0, 2]]
 
 
@@ -142,4 +141,4 @@ def test_an_oversized_item_is_set_apart():
 ])
 def test_receipt_json_is_exactly_what_the_compact_encoder_prints(overrides):
     text = receipt_json(make_receipt(**overrides))
-    assert text == compact(json.loads(text))  # so the size bound of sizing.py holds for it
+    assert text == compact(json.loads(text))  # so sizing.compact_size measures what is sent
