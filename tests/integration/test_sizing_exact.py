@@ -32,7 +32,7 @@ def _receipt(**overrides) -> ReceiptIn:
     "overrides",
     [
         {},
-        {"full_name": "", "unit_name": "", "services": ()},
+        {"full_name": "", "unit_type": "", "services": ()},
         {"address": "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🏠 outside the BMP", "full_name": "Ёлкина Анна «Кавычки» \"в кавычках\""},
         {"is_closed": True, "account_global_id": "12АБ345678"},
     ],
