@@ -98,8 +98,9 @@ class Receipt(models.Model):
     error_code = models.CharField("код ошибки", max_length=64, blank=True)
     error_message = models.TextField("ошибка", blank=True)
     # Set with an accepted receipt Condo keeps other than meant; what the accountant should do is in the message.
-    condo_warning = models.CharField("предупреждение Condo", max_length=64, blank=True, choices=CondoWarning.choices)
-    condo_warning_message = models.TextField("предупреждение Condo: что делать", blank=True)
+    condo_warning = models.CharField("предупреждение Condo", max_length=64, blank=True, default="", db_default="",
+                                     choices=CondoWarning.choices)
+    condo_warning_message = models.TextField("предупреждение Condo: что делать", blank=True, default="", db_default="")
     published_at = models.DateTimeField("принята", null=True, blank=True)
     created_at = models.DateTimeField("создана", auto_now_add=True)
     updated_at = models.DateTimeField("изменена", auto_now=True)

@@ -19,7 +19,7 @@ from integration.condo.sizing import VARIABLES_LIMIT, object_sizeof, variables_s
 
 __all__ = [
     "ParsedAddress", "RuleProblem", "InvalidNumber", "address_from_receipt", "big_string", "document_problems",
-    "is_person", "services_sum_error", "variables_size",
+    "is_person", "recipient_is_approved", "services_sum_error", "variables_size",
 ]
 
 # The other variables of a publish call at their largest (a 42-character fingerprint).
@@ -93,6 +93,21 @@ def services_sum_error(document: dict[str, Any], *, paid: Any = None) -> str | N
     if total.compare(expected) == 0:
         return None
     return f"Services sum ({big_string(total)}) does not add up to the toPay ({big_string(to_pay)}) amount correctly"
+
+
+# --- 13.5 isApproved (apps/condo/domains/billing/schema/BillingRecipient.js) ----------------------
+
+def recipient_is_approved(*, tin: str, bic: str, bank_account: str, organization_tin: str | None,
+                          approved_bank_accounts: set[tuple[str, str]] | frozenset, alive: bool = True) -> bool:
+    """Condo's virtual `BillingRecipient.isApproved`, computed on every read.
+
+    True when the context and its organization are alive and either the recipient's TIN is the
+    organization's, or the organization has an approved, live BankAccount with this BIC and
+    number (the TIN is not compared then). Only Condo's support approves a BankAccount.
+    """
+    if not alive:
+        return False
+    return (organization_tin is not None and tin == organization_tin) or (bic, bank_account) in approved_bank_accounts
 
 
 # --- 13.6 isPerson (apps/condo/domains/billing/schema/resolvers/utils.js) -------------------------
