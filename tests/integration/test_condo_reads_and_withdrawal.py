@@ -142,3 +142,13 @@ def test_a_pdf_over_the_size_limit_is_refused_before_sending(condo_sandbox):
             client.register_receipt_file(CTX, "any", b"x" * 60_000)
     assert caught.value.code == "PAYLOAD_TOO_LARGE" and not caught.value.transient
     assert condo_sandbox.calls_of("registerBillingReceiptFile") == []
+
+
+def test_a_pdf_at_the_default_cap_passes_condos_variables_limit(condo_sandbox, settings):
+    """requestLimiting/size.utils.js counts the base64 text at about one byte a character (13.3)."""
+    receipt = make_receipt(1, import_id="и" * 128)  # the longest importId the desk stores
+    with sandbox_client(condo_sandbox, max_variables_bytes=settings.CONDO_MAX_VARIABLES_BYTES) as client:
+        client.register_receipts(CTX, [receipt])
+        pdf = b"%PDF-1.4\n" + b"x" * (settings.RECEIPT_PDF_MAX_BYTES - 9)
+        assert client.register_receipt_file(CTX, receipt.import_id, pdf) == "CREATED"
+    assert condo_sandbox.state.max_variables_bytes == 512 * 1024
