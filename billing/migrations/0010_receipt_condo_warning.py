@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0009_receipt_pdf_uploads'),
+        ('billing', '0010_receipt_snapshot_and_seals'),
     ]
 
     operations = [
