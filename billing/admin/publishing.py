@@ -123,6 +123,8 @@ WARNING_ADVICE = {
 
 def condo_warnings(batch: Batch) -> list[dict]:
     """Accepted receipts Condo keeps other than meant, counted per kind, with what to do."""
+    if not batch.accepted_count:
+        return []  # only an accepted receipt carries a warning: no query for a batch not yet sent
     counts = batch_condo_warning_counts(batch_ids=[batch.pk])
     receipts_url = reverse("admin:billing_receipt_changelist")
     return [

@@ -7,14 +7,15 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from billing.exports.receipts import receipts_export
-from billing.models import Receipt, ServiceLine
+from billing.models import Account, Batch, Receipt, ServiceLine, receipt_import_id
 from integration.publishing.publisher import batch_publish
 from tests.factories import RecipientFactory
-from tests.integration.publishing.builders import batch_with_receipts
+from tests.integration.publishing.builders import batch_with_receipts, with_status
 from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID
 
 pytestmark = pytest.mark.django_db
@@ -28,17 +29,35 @@ def login(client):
     return as_user
 
 
+def _add_receipt(batch: Batch, number: str, recipient, to_pay: Decimal, paid: Decimal = Decimal("0")) -> Receipt:
+    # Receipts are frozen once written (the database refuses updates): each is inserted as it is meant.
+    template = Receipt.objects.filter(batch=batch).select_related("account").first()
+    account = Account.objects.create(organization=batch.organization, property=template.account.property,
+                                     number=number, unit_name=number[-3:], full_name="Петрова Анна")
+    receipt = Receipt.objects.create(
+        batch=batch, organization=batch.organization, account=account, period=batch.period, recipient=recipient,
+        import_id=receipt_import_id(organization_tin=batch.organization.tin, period=batch.period,
+                                    account_number=number, category="housing"),
+        to_pay=to_pay, charge=to_pay + paid, paid=paid, account_number=number, payer_name="Петрова Анна",
+        address=template.address, unit_name=number[-3:])
+    ServiceLine.objects.create(receipt=receipt, service_id="maintenance", name="Содержание жилого помещения",
+                               to_pay=to_pay, charge=to_pay + paid, paid=paid)
+    return receipt
+
+
 def test_an_unapproved_recipient_is_counted_and_explained(condo_sandbox, login, approver):
-    batch = batch_with_receipts(receipts=5)
+    batch = batch_with_receipts(receipts=3, status=Batch.Status.DRAFT)
     own = Receipt.objects.filter(batch=batch).first().recipient
     condo_sandbox.add_context(SANDBOX_CONTEXT_ID, organization_tin=own.tin)  # Condo approves the organization's own TIN
     repair_fund = RecipientFactory(tin="7709999990", bank_account="40702810000000000099")
-    unapproved = list(Receipt.objects.filter(batch=batch).order_by("pk")[:2])
-    Receipt.objects.filter(pk__in=[r.pk for r in unapproved]).update(recipient=repair_fund)
+    unapproved = [_add_receipt(batch, f"00000{n}", repair_fund, Decimal("300.00")) for n in (100, 101)]
     # A payment: services carry the amount before it, so Condo finds no invalidServicesError (13.2).
-    paid = Receipt.objects.filter(batch=batch).order_by("pk").last()
-    Receipt.objects.filter(pk=paid.pk).update(paid=Decimal("100.00"), to_pay=paid.to_pay - 100)
-    ServiceLine.objects.filter(receipt=paid).update(paid=Decimal("100.00"), to_pay=paid.to_pay - 100)
+    _add_receipt(batch, "00000102", own, Decimal("900.00"), paid=Decimal("100.00"))
+    Batch.objects.filter(pk=batch.pk).update(
+        receipts_count=6, service_lines_count=6, accounts_count=6,
+        total_to_pay=Receipt.objects.filter(batch=batch).aggregate(total=Sum("to_pay"))["total"])
+    batch.refresh_from_db()
+    batch = with_status(batch, Batch.Status.APPROVED)
 
     assert batch_publish(batch_id=batch.pk).status == "published"
 
