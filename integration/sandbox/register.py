@@ -8,10 +8,9 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integration.condo.rules import address_from_receipt, is_person
+from integration.condo.rules import InvalidNumber, address_from_receipt, big, is_person
 from integration.sandbox import ledger, upserts
 from integration.sandbox.errors import access_denied, gql_error, receipt_rejected, unexpected_value
 from integration.sandbox.faults import REJECTIONS, STAGE_OF_VARIABLE, Rejection
@@ -201,8 +200,8 @@ def _invalid_receipt(receipt: dict[str, Any]) -> str | None:
         if service_details is not None and None in service_details.values():
             return "services do not match their JSON schema"
     try:
-        Decimal(receipt["toPay"])
-    except InvalidOperation:
+        big(receipt["toPay"])
+    except InvalidNumber:
         return f"[big.js] Invalid number: {receipt['toPay']!r}"
     return None
 
