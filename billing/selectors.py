@@ -138,9 +138,16 @@ def batch_state_counts(*, batch: Batch) -> dict[str, int]:
 # --- Receipt pages -----------------------------------------------------------------------------
 
 
+def batch_condo_warning_counts(*, batch_ids: list[int]) -> dict[tuple[int, str], int]:
+    """(batch id, warning code) → accepted receipts Condo keeps other than meant (one query)."""
+    rows = (Receipt.objects.filter(batch__in=batch_ids).exclude(condo_warning="")
+            .values_list("batch_id", "condo_warning").annotate(n=Count("id")).order_by())
+    return {(batch_id, code): count for batch_id, code, count in rows}
+
+
 def receipt_list_queryset(queryset: QuerySet[Receipt]) -> QuerySet[Receipt]:
     """The receipt changelist: joins what the columns show, leaves the long texts unread."""
-    return queryset.select_related("organization").defer("error_message", "els")
+    return queryset.select_related("organization").defer("error_message", "condo_warning_message", "els")
 
 
 def receipt_search(queryset: QuerySet[Receipt], term: str) -> QuerySet[Receipt]:

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from billing.admin.batch_views import batch_or_404, forbidden_response
 from billing.errors import ActionForbidden, ApplicationError
-from billing.models import Batch
+from billing.models import Batch, Receipt
+from billing.selectors import batch_condo_warning_counts
 from billing.services.batches import available_targets
 from integration.models import CondoCall, Reconciliation
 from integration.publishing.reconciliation import RECONCILABLE, batch_reconcile_request
@@ -55,6 +56,7 @@ class PublishingAdminMixin:
             "reconciliation": Reconciliation.objects.filter(batch=batch).defer("differences").first(),
             "condo_calls": list(CondoCall.objects.filter(batch=batch).order_by("-created_at", "-pk")[:CALLS_SHOWN]),
             "condo_calls_url": reverse("admin:integration_condocall_changelist") + f"?batch__id__exact={batch.pk}",
+            "condo_warnings": condo_warnings(batch),
         }
 
     # --- views -----------------------------------------------------------------------------------
@@ -104,6 +106,33 @@ class PublishingAdminMixin:
         else:
             self.message_user(request, done, level=messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
+
+
+WARNING_ADVICE = {
+    Receipt.CondoWarning.RECIPIENT_NOT_APPROVED: (
+        "Жители видят эти квитанции, но не могут их оплатить: Condo не подтвердил получателя платежа. "
+        "Попросите поддержку Condo подтвердить расчётный счёт (БИК и р/с получателя) в организации, "
+        "связанной с контекстом УК, или укажите получателя с ИНН самой организации. Квитанции отправлять снова не нужно."
+    ),
+    Receipt.CondoWarning.INVALID_SERVICES: (
+        "Condo считает, что сумма услуг не сходится с итогом квитанции. Исправьте суммы в реестре и загрузите "
+        "исправленный пакет."
+    ),
+}
+
+
+def condo_warnings(batch: Batch) -> list[dict]:
+    """Accepted receipts Condo keeps other than meant, counted per kind, with what to do."""
+    if not batch.accepted_count:
+        return []  # only an accepted receipt carries a warning: no query for a batch not yet sent
+    counts = batch_condo_warning_counts(batch_ids=[batch.pk])
+    receipts_url = reverse("admin:billing_receipt_changelist")
+    return [
+        {"code": code, "label": label, "count": counts[(batch.pk, code)], "advice": WARNING_ADVICE[code],
+         "receipts_url": f"{receipts_url}?batch__id__exact={batch.pk}&condo_warning__exact={code}",
+         "organization_url": reverse("admin:billing_organization_change", args=[batch.organization_id])}
+        for code, label in Receipt.CondoWarning.choices if counts.get((batch.pk, code))
+    ]
 
 
 def batch_progress(batch: Batch) -> dict:

@@ -44,7 +44,7 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
         "batch_link",
     )
     list_select_related = ("organization",)
-    list_filter = ("organization", PeriodFilter, "publish_state", ErrorCodeFilter)
+    list_filter = ("organization", PeriodFilter, "publish_state", ErrorCodeFilter, "condo_warning")
     # Documents what get_search_results does: exact account number, prefixes of name and address.
     search_fields = ("=account__number", "^account__full_name", "^account__property__address")
     search_help_text = "Лицевой счёт (полностью), начало адреса или начало ФИО"
@@ -61,8 +61,8 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
         (None, {"fields": ("batch", "organization", "account", "address", "unit", "full_name", "owner_type",
                            "period", "category", "recipient", "import_id")}),
         ("Суммы", {"fields": ("charge", "balance", "recalculation", "privilege", "penalty", "paid", "to_pay")}),
-        ("Публикация", {"fields": ("publish_state", "condo_id", "error_code", "error_message", "published_at",
-                                   "pdf_state", "created_at", "updated_at")}),
+        ("Публикация", {"fields": ("publish_state", "condo_id", "error_code", "error_message", "condo_warning",
+                                   "condo_warning_message", "published_at", "pdf_state", "created_at", "updated_at")}),
     )
     readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
 

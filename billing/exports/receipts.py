@@ -7,6 +7,7 @@ from typing import IO, Iterable
 from billing.errors import ApplicationError
 from billing.exports.writer import CHUNK_SIZE, EXCEL_MAX_ROWS, Column, SheetWriter, key_value_sheet, new_workbook
 from billing.models import Batch, Receipt
+from billing.selectors import batch_condo_warning_counts
 
 COLUMNS = (
     Column("Пакет", "int", 8),
@@ -27,6 +28,8 @@ COLUMNS = (
     Column("Результат публикации", width=18),
     Column("Код ошибки", width=18),
     Column("Ошибка", width=60),
+    Column("Предупреждение Condo", width=24),
+    Column("Что сделать", width=60),
     Column("ID в Condo", width=38),
     Column("Принята", "datetime", 19),
     Column("importId", width=44),
@@ -50,13 +53,16 @@ _FIELDS = (
     "publish_state",
     "error_code",
     "error_message",
+    "condo_warning",
+    "condo_warning_message",
     "condo_id",
     "published_at",
     "import_id",
 )
 _CATEGORY = dict(Receipt.Category.choices)
 _STATE = dict(Receipt.PublishState.choices)
-_CATEGORY_AT, _STATE_AT = _FIELDS.index("category"), _FIELDS.index("publish_state")
+_WARNING = dict(Receipt.CondoWarning.choices)
+_CATEGORY_AT, _STATE_AT, _WARNING_AT = _FIELDS.index("category"), _FIELDS.index("publish_state"), _FIELDS.index("condo_warning")
 
 
 def receipts_export(*, batches: Iterable[Batch], out: IO[bytes]) -> int:
@@ -78,6 +84,7 @@ def receipts_export(*, batches: Iterable[Batch], out: IO[bytes]) -> int:
         row = list(row)
         row[_CATEGORY_AT] = _CATEGORY.get(row[_CATEGORY_AT], row[_CATEGORY_AT])
         row[_STATE_AT] = _STATE.get(row[_STATE_AT], row[_STATE_AT])
+        row[_WARNING_AT] = _WARNING.get(row[_WARNING_AT], row[_WARNING_AT])
         sheet.append(row)
     sheet.close()
     key_value_sheet(workbook, "Пакеты", _batch_figures(batches))
@@ -96,7 +103,9 @@ def receipts_export_check(batches: Iterable[Batch]) -> None:
 
 
 def _batch_figures(batches: list[Batch]):
-    # The batch row's counters are kept in the same transaction as the receipts' outcomes.
+    # The batch row's counters are kept in the same transaction as the receipts' outcomes;
+    # Condo's warnings are counted from the receipts (one query, on a partial index).
+    warnings = batch_condo_warning_counts(batch_ids=[batch.pk for batch in batches])
     for batch in batches:
         prefix = f"Пакет №{batch.pk}"
         yield f"{prefix}: УК", f"{batch.organization.name} (ИНН {batch.organization.tin})", "text"
@@ -106,5 +115,7 @@ def _batch_figures(batches: list[Batch]):
         yield f"{prefix}: итого к оплате", batch.total_to_pay, "money"
         yield f"{prefix}: принято Condo", batch.accepted_count, "int"
         yield f"{prefix}: отклонено Condo", batch.rejected_count, "int"
+        for code, label in Receipt.CondoWarning.choices:
+            yield f"{prefix}: {label.lower()}", warnings.get((batch.pk, code), 0), "int"
         yield f"{prefix}: отозвано", batch.withdrawn_count, "int"
         yield f"{prefix}: опубликован", batch.published_at, "datetime"

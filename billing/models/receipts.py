@@ -40,9 +40,17 @@ class PublishState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Отозвана"
 
 
+class CondoWarning(models.TextChoices):
+    """Accepted by Condo, but not as residents can use it (contract 13.5, 13.2)."""
+
+    RECIPIENT_NOT_APPROVED = "RECIPIENT_NOT_APPROVED", "Принята, получатель не подтверждён"
+    INVALID_SERVICES = "INVALID_SERVICES", "Принята, сумма услуг не сходится"
+
+
 class Receipt(models.Model):
     Category = ReceiptCategory
     PublishState = PublishState
+    CondoWarning = CondoWarning
     batch = models.ForeignKey("billing.Batch", verbose_name="пакет", on_delete=models.CASCADE, related_name="receipts")
     organization = models.ForeignKey(
         "billing.Organization", verbose_name="УК", on_delete=models.PROTECT, related_name="+"
@@ -89,6 +97,10 @@ class Receipt(models.Model):
     condo_id = models.CharField("ID в Condo", max_length=64, blank=True)
     error_code = models.CharField("код ошибки", max_length=64, blank=True)
     error_message = models.TextField("ошибка", blank=True)
+    # Set with an accepted receipt Condo keeps other than meant; what the accountant should do is in the message.
+    condo_warning = models.CharField("предупреждение Condo", max_length=64, blank=True, default="", db_default="",
+                                     choices=CondoWarning.choices)
+    condo_warning_message = models.TextField("предупреждение Condo: что делать", blank=True, default="", db_default="")
     published_at = models.DateTimeField("принята", null=True, blank=True)
     created_at = models.DateTimeField("создана", auto_now_add=True)
     updated_at = models.DateTimeField("изменена", auto_now=True)
@@ -122,6 +134,7 @@ class Receipt(models.Model):
             models.Index(fields=["period", "id"], name="receipt_period_id"),
             models.Index(fields=["import_id"], name="receipt_import_id"),
             models.Index(fields=["error_code"], condition=~Q(error_code=""), name="receipt_error_code"),
+            models.Index(fields=["batch", "condo_warning"], condition=~Q(condo_warning=""), name="receipt_condo_warning"),
         ]
 
     def __str__(self) -> str:

@@ -213,8 +213,10 @@ CONDO_TOKEN = env.str("CONDO_TOKEN", default="")  # never logged, never in the d
 # One constant per installation; Condo checks it against ^[a-zA-Z0-9!#$%()*+-;=,:[\]/.?@^_`{|}~]{5,42}$
 CONDO_SENDER_FINGERPRINT = env.str("CONDO_SENDER_FINGERPRINT", default="billing-desk-publisher")
 CONDO_CHUNK_SIZE = env.int("CONDO_CHUNK_SIZE", default=300)
-# Condo refuses variables over 512 KiB as object-sizeof measures them; keep a margin.
-CONDO_MAX_VARIABLES_BYTES = env.int("CONDO_MAX_VARIABLES_BYTES", default=480 * 1024)
+# Condo refuses variables over 512 KiB as object-sizeof 2.6.5 measures them on Node (contract
+# 13.3); the client measures them the same way, exactly, so the margin only covers a Condo that
+# counts a little differently.
+CONDO_MAX_VARIABLES_BYTES = env.int("CONDO_MAX_VARIABLES_BYTES", default=508 * 1024)
 CONDO_CONNECT_TIMEOUT = env.float("CONDO_CONNECT_TIMEOUT", default=5.0)
 CONDO_READ_TIMEOUT = env.float("CONDO_READ_TIMEOUT", default=60.0)
 CONDO_MAX_ATTEMPTS = env.int("CONDO_MAX_ATTEMPTS", default=5)
@@ -287,11 +289,12 @@ PUBLISH_MAX_AUTO_RETRIES = env.int("PUBLISH_MAX_AUTO_RETRIES", default=6)
 
 # --- Receipt PDFs ----------------------------------------------------------------------------
 # Condo takes a receipt's PDF as base64 inside the GraphQL variables (contract §7), and the
-# variables are capped at 512 KiB as object-sizeof counts them: 2 bytes per character, so about
-# 262,000 base64 characters. Derived from the client's own margin under that cap (less room for
-# the rest of the request), this is about 180 KB of PDF. Raise CONDO_MAX_VARIABLES_BYTES (and this
-# follows) only after the operator has raised Condo's REQUEST_LIMIT_CONFIG.
-RECEIPT_PDF_MAX_BYTES = env.int("RECEIPT_PDF_MAX_BYTES", default=(CONDO_MAX_VARIABLES_BYTES // 2 - 1024) // 4 * 3)
+# variables are capped at 512 KiB as object-sizeof counts them on Node: a long string costs
+# 12 + its length rounded up to 4, one byte a character (contract 13.3). Under the client's cap,
+# less 1 KiB for the rest of the call (468 bytes at most, with a 128-character importId), that
+# is 389,376 bytes of PDF (380 KiB). Raise CONDO_MAX_VARIABLES_BYTES (and this follows) only
+# after the operator has raised Condo's REQUEST_LIMIT_CONFIG.
+RECEIPT_PDF_MAX_BYTES = env.int("RECEIPT_PDF_MAX_BYTES", default=(CONDO_MAX_VARIABLES_BYTES - 1024) // 4 * 3)
 # An uploaded ZIP of PDFs: its own size, and how many members it may hold at most (a batch's
 # archive may also hold at most its receipts plus a few stray files; see billing/services/pdf_archive.py).
 RECEIPT_PDF_ARCHIVE_MAX_BYTES = env.int("RECEIPT_PDF_ARCHIVE_MAX_BYTES", default=1024 * 1024 * 1024)

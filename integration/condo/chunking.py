@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from integration.condo.sizing import text_size
+from integration.condo.sizing import compact_size
 
 
 @dataclass(slots=True)
 class Item:
     index: int  # position in the caller's list
     text: str  # the item's compact JSON, sent as it is
-    size: int  # an upper bound of Condo's measure of it (sizing.sizeof_upper_bound)
+    size: int  # Condo's measure of it (sizing.compact_size)
 
 
 @dataclass(slots=True)
@@ -24,15 +24,15 @@ class Oversized:
 def plan_chunks(texts: Iterable[tuple[int, str]], *, max_count: int, max_bytes: int) -> Iterator[list[Item] | Oversized]:
     """Yield chunks of at most `max_count` items whose sizes add up to at most `max_bytes`.
 
-    Items come as (index, compact JSON text); each is sized by its text, an upper bound of what
-    Condo counts. `max_bytes` is what is left for the receipts once the envelope is counted. An
+    Items come as (index, compact JSON text); each is sized from its text exactly as Condo
+    counts it. `max_bytes` is what is left for the receipts once the envelope is counted. An
     item that alone is over it is yielded as Oversized, to fail on its own. Items are taken
     lazily, so memory stays at one chunk however long the input.
     """
     chunk: list[Item] = []
     used = 0
     for index, text in texts:
-        size = text_size(text)
+        size = compact_size(text)
         if size > max_bytes:
             yield Oversized(index, size)
             continue

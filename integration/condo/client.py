@@ -45,7 +45,7 @@ class CondoClient:
         token: str = "",
         sender_fingerprint: str,
         chunk_size: int = 300,
-        max_variables_bytes: int = 480 * 1024,
+        max_variables_bytes: int = 508 * 1024,
         connect_timeout: float = 5.0,
         read_timeout: float = 60.0,
         max_attempts: int = 5,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from integration.condo.records import ReceiptError
+from integration.logmask import mask_personal_data
 
 
 class CondoError(Exception):
@@ -36,6 +37,21 @@ TRANSIENT_CODES = frozenset({"TOO_MANY_REQUESTS", "INTERNAL_SERVER_ERROR", "INTE
 UNAUTHENTICATED = "UNAUTHENTICATED"
 ACCESS_DENIED = "ACCESS_DENIED"
 ADDRESS_NOT_RECOGNIZED = "ADDRESS_NOT_RECOGNIZED_VALUE"
+RECEIPT_SAVE_FAILED = "RECEIPT_SAVE_FAILED"
+UNEXPECTED_VALUE = "Unexpected error value"
+
+
+def mask_condo_message(text: str) -> str:
+    """Condo's error text with no personal data, before it is stored, logged or shown.
+
+    graphql-js prints a rejected plain object as `Unexpected error value: { … }`, and Condo's
+    save failure rejects with the whole receipt: payer's name, address, account, amounts
+    (contract 13.9). The object goes entirely; names elsewhere are masked as in the logs.
+    """
+    start = text.find(UNEXPECTED_VALUE)
+    if start != -1:
+        text = text[:start] + UNEXPECTED_VALUE + ": {…}"
+    return mask_personal_data(text)
 
 
 def error_code(error: dict[str, Any]) -> str:
@@ -96,11 +112,15 @@ def receipt_error(error: dict[str, Any]) -> ReceiptError:
         # Its message quotes the whole receipt (a full name included): keep only the reason.
         kind, variable, retryable = kind or ADDRESS_NOT_RECOGNIZED, variable or ["address"], False
         message = "Address is not recognized"
+    elif message.startswith(UNEXPECTED_VALUE):
+        # The receipt stage failed to save it and rejected with the receipt itself (13.9): the
+        # cause is in the data, so resending the same receipt fails the same way.
+        code, retryable = RECEIPT_SAVE_FAILED, False
     return ReceiptError(
         code=code,
         type=kind,
-        message=message,
-        message_for_user=str(extensions.get("messageForUser") or ""),
+        message=mask_condo_message(message),
+        message_for_user=mask_condo_message(str(extensions.get("messageForUser") or "")),
         variable=str(variable[-1]) if isinstance(variable, list) and variable else str(variable or ""),
         retryable=retryable,
     )
@@ -112,8 +132,6 @@ def describe(errors: list[dict[str, Any]]) -> str:
     for error in errors[:3]:
         extensions = error.get("extensions") or {}
         label = "/".join(str(v) for v in (extensions.get("code"), extensions.get("type")) if v)
-        text = str(error.get("message") or "")[:200]
-        if text.startswith("Unexpected error value"):
-            text = "Unexpected error value"  # the rest quotes the receipt, personal data included
+        text = mask_condo_message(str(error.get("message") or ""))[:200]
         parts.append(f"{label}: {text}" if label else text)
     return "; ".join(parts)

@@ -2,9 +2,9 @@
 
 A receipt is written straight to compact JSON text from fixed templates: this runs for every
 receipt of a month (100,000+), and building a dict to hand to the JSON encoder cost twice as
-much. The text is what the encoder would print (tests hold it to that), so the size bound in
-sizing.py holds for it. Empty optional fields are left out; money is a decimal string with two
-places.
+much. The text is what the encoder would print (tests hold it to that), so sizing.compact_size
+measures it as Condo measures the value. Empty optional fields are left out; money is a
+decimal string with two places.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billing.money import money_to_wire
+from billing.money import money_to_wire, quantize_money
 from integration.condo.records import ReceiptIn, ServiceIn
 
 # Condo's fixed BillingCategory ids (apps/condo/domains/billing/constants/constants.js).
@@ -27,10 +27,18 @@ CATEGORY_IDS = {
 # How our totals add up; Condo requires a non-null formula and only stores it.
 FORMULA = "charge + balance + recalculation - privilege + penalty - paid"
 DV = 1
+DEFAULT_UNIT_TYPE = "flat"  # an account with a unit name and no type: what Condo assumes too
 
 
 class PayloadError(ValueError):
-    """A receipt we must not send as it is (Condo would accept it wrongly or fail later)."""
+    """A receipt we must not send as it is (Condo would accept it wrongly or fail later).
+
+    The message is Russian, for the accountant; `code` names the reason.
+    """
+
+    def __init__(self, message: str, *, code: str = "INVALID_RECEIPT") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def sender(fingerprint: str) -> dict[str, Any]:
@@ -46,10 +54,10 @@ def receipt_json(receipt: ReceiptIn) -> str:
     period = receipt.period
     if not 1 <= period.month <= 12:
         # Condo itself takes month 0 as December of the previous year (contract §11.2).
-        raise PayloadError(f"month {period.month} is outside 1..12")
+        raise PayloadError(f"Месяц периода {period.month} вне 1..12.", code="WRONG_MONTH")
     if not receipt.import_id:
-        raise PayloadError("importId is empty")
-    services = ",".join([service_json(service) for service in receipt.services])
+        raise PayloadError("У квитанции нет importId.", code="NO_IMPORT_ID")
+    services = ",".join(services_json(receipt))
     # isClosed is always sent: False is how a reopened account is told apart from "unknown".
     is_closed = "true" if receipt.is_closed else "false"
     return (
@@ -61,7 +69,33 @@ def receipt_json(receipt: ReceiptIn) -> str:
     )
 
 
-def service_json(service: ServiceIn) -> str:
+def services_json(receipt: ReceiptIn) -> list[str]:
+    """The services as Condo adds them up: Σ services.toPay = toPay + paid (contract 13.2).
+
+    Our service lines hold what is left to pay, the payment already taken off (to_pay =
+    balance + charge + recalculation - privilege + penalty - paid); Condo wants each service's
+    amount before the payment, so `paid` goes back on. What the lines still do not cover is a
+    receipt-level amount no service carries (a GIS ЖКХ document states the debt or advance
+    for the whole receipt): it goes out as one more service, named for what it is, so that
+    the services add up and residents see where the difference comes from.
+    """
+    if not receipt.services:
+        return []
+    texts = []
+    covered = Decimal(0)
+    balances = Decimal(0)
+    for service in receipt.services:
+        before_payment = quantize_money(service.to_pay) + quantize_money(service.paid)
+        covered += before_payment
+        balances += quantize_money(service.balance)
+        texts.append(service_json(service, before_payment))
+    rest = quantize_money(receipt.to_pay) + quantize_money(receipt.paid) - covered
+    if rest:
+        texts.append(_rest_json(rest, is_balance=rest == quantize_money(receipt.balance) - balances))
+    return texts
+
+
+def service_json(service: ServiceIn, to_pay: Decimal | None = None) -> str:
     # Service level: volume, tariff and measure join the details; the receipt's own details reject them.
     extra = ""
     if service.volume is not None:
@@ -71,35 +105,59 @@ def service_json(service: ServiceIn) -> str:
     if service.measure:
         extra += ',"measure":' + _string(service.measure)
     identity = ',"id":' + _string(service.id) if service.id else ""
-    return f'{{"name":{_string(service.name)},{_amounts(service)}{extra}}}{identity}}}'
+    return f'{{"name":{_string(service.name)},{_amounts(service, to_pay)}{extra}}}{identity}}}'
 
 
-def _amounts(item: ReceiptIn | ServiceIn) -> str:
+# The extra service that carries what the receipt states beyond its service lines.
+REST_SERVICE_ID = "receipt-balance"
+REST_NAMES = {"debt": "Задолженность на начало периода", "advance": "Аванс на начало периода",
+              "other": "Прочее по квитанции (не распределено по услугам)"}
+
+
+def _rest_json(amount: Decimal, *, is_balance: bool) -> str:
+    name = REST_NAMES["other" if not is_balance else "debt" if amount > 0 else "advance"]
+    text = money_to_wire(amount)
+    zero = "0.00"
+    return (f'{{"name":"{name}","toPay":"{text}","toPayDetails":{{"formula":"{FORMULA}","charge":"{zero}",'
+            f'"balance":"{text if is_balance else zero}","recalculation":"{zero}","privilege":"{zero}",'
+            f'"penalty":"{zero}","paid":"{zero}"}},"id":"{REST_SERVICE_ID}"}}')
+
+
+def _amounts(item: ReceiptIn | ServiceIn, to_pay: Decimal | None = None) -> str:
     """`toPay` and the open `toPayDetails` object. Money is digits, a sign and a dot: no escaping needed."""
     money = money_to_wire
     return (
-        f'"toPay":"{money(item.to_pay)}","toPayDetails":{{"formula":"{FORMULA}","charge":"{money(item.charge)}",'
+        f'"toPay":"{money(item.to_pay if to_pay is None else to_pay)}","toPayDetails":{{"formula":"{FORMULA}",'
+        f'"charge":"{money(item.charge)}",'
         f'"balance":"{money(item.balance)}","recalculation":"{money(item.recalculation)}",'
         f'"privilege":"{money(item.privilege)}","penalty":"{money(item.penalty)}","paid":"{money(item.paid)}"'
     )
 
 
 def _address_meta(receipt: ReceiptIn) -> str:
-    # Condo ignores the top-level unitName/unitType/fullName (contract §11.8): the metas carry them.
-    fields = ""
-    if receipt.unit_name:
-        fields += ',"unitName":' + _string(receipt.unit_name)
-    if receipt.unit_type:
-        fields += ',"unitType":' + _string(receipt.unit_type)
+    """Both unit fields, always: with either one missing Condo parses the address text itself,
+    cuts the house at its last comma and may invent flat «1» (contract 13.4). An account
+    without a unit has no faithful unit to send, so it is not sent (the importer refuses it).
+    Condo ignores the top-level unitName/unitType (contract §11.8): addressMeta carries them.
+    """
+    if not receipt.unit_name.strip():
+        raise PayloadError(
+            "В квитанции не указано помещение: Condo привязал бы лицевой счёт к выдуманной квартире «1» "
+            "или отрезал бы часть адреса дома. Укажите номер помещения (и его тип) в реестре.",
+            code="NO_UNIT")
+    unit_type = receipt.unit_type or DEFAULT_UNIT_TYPE
+    fields = f',"unitName":{_string(receipt.unit_name)},"unitType":{_string(unit_type)}'
     if receipt.address_global_id:
         fields += ',"globalId":' + _string(receipt.address_global_id)
-    return f',"addressMeta":{{{fields[1:]}}}' if fields else ""
+    return f',"addressMeta":{{{fields[1:]}}}'
 
 
 def _account_meta(receipt: ReceiptIn) -> str:
     fields = ""
     if receipt.full_name:
         fields += ',"fullName":' + _string(receipt.full_name)
+    # "" is unknown: left out, Condo guesses from the name (13.6); a guess we know is wrong is
+    # worse than none only when we know better, and then owner_type is set.
     if receipt.owner_type:
         fields += ',"ownerType":' + _string(receipt.owner_type)
     if receipt.account_global_id:

@@ -80,11 +80,17 @@ class ReceiptError:
 
 @dataclass(slots=True)
 class ReceiptOutcome:
+    """What became of one receipt. An accepted receipt can still be one residents cannot use as
+    meant: `receiver_approved` False (Condo has not approved its recipient, contract 13.5: it
+    cannot be paid) or `services_error` set (Condo's invalidServicesError, 13.2)."""
+
     import_id: str
     accepted: bool
     condo_id: str | None = None
     to_pay: Decimal | None = None
     error: ReceiptError | None = None
+    receiver_approved: bool | None = None  # None: not asked or not answered
+    services_error: str = ""
 
 
 @dataclass(slots=True, frozen=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from billing.money import money_from_wire
 from integration.condo.chunking import Item, Oversized, halves, plan_chunks
-from integration.condo.errors import CondoError, PayloadTooLarge, receipt_error
+from integration.condo.errors import CondoError, PayloadTooLarge, mask_condo_message, receipt_error
 from integration.condo.jsontext import EncodedArray
 from integration.condo.payloads import DV, PayloadError, receipt_json
 from integration.condo.records import ReceiptError, ReceiptIn, ReceiptOutcome
@@ -100,7 +100,7 @@ def _texts(receipts: list[ReceiptIn], outcomes: list[ReceiptOutcome | None]) -> 
         except PayloadError as error:
             outcomes[index] = ReceiptOutcome(
                 receipt.import_id, False,
-                error=ReceiptError(code="INVALID_RECEIPT", type="WRONG_FORMAT", message=str(error), retryable=False),
+                error=ReceiptError(code=error.code, type="WRONG_FORMAT", message=str(error), retryable=False),
             )
 
 
@@ -125,14 +125,25 @@ def _send(client: CondoClient, context_id: str, receipts: list[ReceiptIn], chunk
 
 
 def _outcome(receipt: ReceiptIn, result: dict[str, Any] | None, error: dict[str, Any] | None) -> ReceiptOutcome:
+    field_error = ""
     if error is not None:
-        return ReceiptOutcome(receipt.import_id, False, error=receipt_error(error))
+        if not result or len(error.get("path") or ()) <= 2:
+            return ReceiptOutcome(receipt.import_id, False, error=receipt_error(error))
+        # An error inside a saved receipt (reading invalidServicesError failed in big.js, 13.2):
+        # the receipt is Condo's all the same.
+        field_error = mask_condo_message(str(error.get("message") or ""))
     if not result:
         return _missing(receipt)
     if result.get("importId") not in (None, receipt.import_id):
         return ReceiptOutcome(receipt.import_id, False, error=ReceiptError(
             code="BAD_RESPONSE", message="Condo вернул квитанцию с другим importId.", retryable=True))
-    return ReceiptOutcome(receipt.import_id, True, condo_id=str(result["id"]), to_pay=money_from_wire(result.get("toPay")))
+    receiver = result.get("receiver")
+    approved = receiver.get("isApproved") if isinstance(receiver, dict) else None
+    return ReceiptOutcome(
+        receipt.import_id, True, condo_id=str(result["id"]), to_pay=money_from_wire(result.get("toPay")),
+        receiver_approved=approved if isinstance(approved, bool) else None,
+        services_error=str(result.get("invalidServicesError") or field_error),
+    )
 
 
 def _missing(receipt: ReceiptIn) -> ReceiptOutcome:

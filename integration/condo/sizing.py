@@ -1,48 +1,48 @@
-"""The size of GraphQL variables as Condo measures them (npm `object-sizeof`, contract §1).
+"""The size of GraphQL variables as Condo's request limiter measures them (contract 13.3).
 
-Strings count 2 bytes per UTF-16 code unit, keys included; numbers 8; booleans 4; null 0.
-Used for every receipt of a publish, so leaf strings are measured inline, not by a call each.
+`packages/keystone/apolloServerPlugins/requestLimiting/size.utils.js` applies npm
+`object-sizeof` 2.6.5 to the parsed variables; on Node that counts a string (and every object
+key) as 12 + 4·⌈L/4⌉ bytes, L its length in UTF-16 code units; a number 8, a boolean 4, null 0;
+arrays and objects only the sum of what they hold. A call fails when the total is greater than
+VARIABLES_LIMIT. The one implementation: the client, the sandbox and the local rules use it.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-from integration.condo.jsontext import compact
-
-STRING_BYTES = 2
+VARIABLES_LIMIT = 524_288  # bytes, `> limit` fails (requestLimiting/constants.js)
 NUMBER_BYTES = 8
 BOOLEAN_BYTES = 4
+STRING_HEADER = 12
+
+# 12 + 4·⌈L/4⌉ for the lengths most strings have; longer ones are computed.
+_STRING_COST = [STRING_HEADER + 4 * ((length + 3) // 4) for length in range(4096)]
+_STRING_LITERAL = re.compile(r'"([^"\\]*)"')
+_NUMBER = re.compile(r"-?\d[0-9.eE+-]*")
 
 
-def text_size(value: str) -> int:
-    if value.isascii():
-        return len(value) * STRING_BYTES
-    # Characters outside the BMP are two UTF-16 units in JavaScript.
-    return len(value.encode("utf-16-le"))
+def utf16_length(value: str) -> int:
+    if value.isascii() or max(value) < "\U00010000":
+        return len(value)
+    return len(value.encode("utf-16-le")) // 2  # characters outside the BMP are two code units
+
+
+def string_size(value: str) -> int:
+    length = utf16_length(value)
+    return _STRING_COST[length] if length < 4096 else STRING_HEADER + 4 * ((length + 3) // 4)
 
 
 def object_sizeof(value: Any) -> int:
     kind = type(value)
-    if kind is dict:
-        total = 0
-        for key, item in value.items():
-            total += len(key) * STRING_BYTES if key.isascii() else text_size(key)
-            if type(item) is str:
-                total += len(item) * STRING_BYTES if item.isascii() else len(item.encode("utf-16-le"))
-            elif item is not None:
-                total += object_sizeof(item)
-        return total
-    if kind is list or kind is tuple:
-        total = 0
-        for item in value:
-            if type(item) is str:
-                total += len(item) * STRING_BYTES if item.isascii() else len(item.encode("utf-16-le"))
-            elif item is not None:
-                total += object_sizeof(item)
-        return total
     if kind is str:
-        return text_size(value)
+        return string_size(value)
+    if kind is dict:
+        return sum(string_size(key) + object_sizeof(item) for key, item in value.items())
+    if kind is list or kind is tuple:
+        return sum(object_sizeof(item) for item in value)
     if kind is bool:
         return BOOLEAN_BYTES
     if kind is int or kind is float:
@@ -50,14 +50,23 @@ def object_sizeof(value: Any) -> int:
     return 0
 
 
-def sizeof_upper_bound(value: Any) -> int:
-    """Never less than `object_sizeof(value)` for our payloads, at a fraction of its CPU.
+variables_size = object_sizeof
 
-    Twice the UTF-16 length of the compact JSON text: every key and string appears in it with
-    at least its own characters, and each number that is a dict value (month, year, dv) brings
-    at least four characters with its quotes, colon and comma, so 2 x 4 >= the 8 bytes Condo
-    counts for it. Booleans ("true", "false") likewise exceed their 4 bytes. The bound over-
-    counts by the punctuation (about a tenth), which only makes chunks a little smaller; the
-    JSON encoder is C code where the exact walk is Python, and this runs for every receipt.
+
+def compact_size(text: str) -> int:
+    """`object_sizeof(json.loads(text))` of compact JSON text, without building the objects.
+
+    Runs for every receipt of a publish. Strings without escapes are read straight from the
+    text; numbers and booleans are what is left outside them. A text with an escape or a
+    character outside the BMP takes the exact walk over the parsed value.
     """
-    return text_size(compact(value))
+    if "\\" in text or not (text.isascii() or max(text) < "\U00010000"):
+        return object_sizeof(json.loads(text))
+    strings = _STRING_LITERAL.findall(text)
+    cost = _STRING_COST
+    try:
+        total = sum(map(cost.__getitem__, map(len, strings)))
+    except IndexError:
+        total = sum(map(string_size, strings))
+    rest = _STRING_LITERAL.sub("", text)
+    return total + NUMBER_BYTES * len(_NUMBER.findall(rest)) + BOOLEAN_BYTES * (rest.count("true") + rest.count("false"))

@@ -6,7 +6,9 @@ the last element of `extensions.variable` and, for the address quirk, by the mes
 
 from __future__ import annotations
 
-from integration.condo import ReceiptError
+from billing.models.receipts import CondoWarning
+from integration.condo import ReceiptError, ReceiptOutcome
+from integration.condo.errors import mask_condo_message
 
 _BY_VARIABLE = {
     "month": "Неверный месяц периода (должен быть от 1 до 12).",
@@ -22,6 +24,8 @@ _BY_VARIABLE = {
 _BY_CODE = {
     "RECEIPT_TOO_LARGE": "Квитанция слишком велика для одного запроса к Condo (слишком много услуг или длинные тексты).",
     "UNKNOWN": "Condo не вернул ни квитанцию, ни ошибку.",
+    "RECEIPT_SAVE_FAILED": "Condo не смог сохранить квитанцию: причина в её данных (суммы, тексты, детали суммы), "
+                           "повторная отправка тех же данных не поможет. Проверьте квитанцию в реестре.",
 }
 
 
@@ -32,6 +36,30 @@ def receipt_error_explained(error: ReceiptError) -> str:
         text = _BY_CODE.get(error.code) or _BY_VARIABLE.get(error.variable or "")
     if text is None:
         text = error.message_for_user or error.message or "Condo отклонил квитанцию без объяснения."
+        text = mask_condo_message(text)
     if error.retryable:
         text += " Ошибка на стороне Condo: квитанция будет отправлена повторно."
     return f"{text} [{error.code}]"
+
+
+RECIPIENT_NOT_APPROVED_TEXT = (
+    "Принята, но получатель платежа не подтверждён в Condo: жители увидят квитанцию, но не смогут её оплатить. "
+    "Попросите поддержку Condo подтвердить расчётный счёт получателя (БИК и р/с из квитанции) в организации "
+    "либо укажите получателя с ИНН самой организации."
+)
+
+
+def receipt_warning(outcome: ReceiptOutcome) -> tuple[str, str]:
+    """(code, what to do) for an accepted receipt Condo keeps other than meant; ("", "") when all is well.
+
+    An unapproved recipient (13.5) makes the receipt unpayable: it is the code when both apply.
+    """
+    texts, code = [], ""
+    if outcome.services_error:
+        code = CondoWarning.INVALID_SERVICES
+        texts.append(f"Condo сообщает, что сумма услуг не сходится с итогом: «{outcome.services_error}». "
+                     "Проверьте суммы услуг в реестре и отправьте квитанцию снова.")
+    if outcome.receiver_approved is False:
+        code = CondoWarning.RECIPIENT_NOT_APPROVED
+        texts.insert(0, RECIPIENT_NOT_APPROVED_TEXT)
+    return str(code), " ".join(texts)

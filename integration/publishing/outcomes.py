@@ -13,33 +13,35 @@ from django.utils import timezone
 
 from billing.models import Batch, Receipt
 from integration.condo import ReceiptOutcome
-from integration.publishing.explain import receipt_error_explained
+from integration.publishing.explain import receipt_error_explained, receipt_warning
 from integration.publishing.lease import lease_expiry
 
 PublishState = Receipt.PublishState
 _TABLE = Receipt._meta.db_table
 
 # One statement per chunk, its rows passed as one JSON array of [id, state, condo_id, code,
-# message]: per-row statements (executemany) cost 4x the CPU on SQLite and 14x on PostgreSQL,
+# message, warning, warning message]: per-row statements (executemany) cost 4x the CPU on SQLite and 14x on PostgreSQL,
 # and the ORM's bulk_update (a CASE per row and field) cost 30 s per 5,000 receipts.
 _UPDATE_FROM_JSON = {
     "postgresql": (
         f"UPDATE {_TABLE} AS r SET publish_state = v.e->>1, condo_id = v.e->>2, error_code = v.e->>3, "
-        "error_message = v.e->>4, published_at = CASE WHEN v.e->>1 = %s THEN %s::timestamptz END, updated_at = %s "
+        "error_message = v.e->>4, condo_warning = v.e->>5, condo_warning_message = v.e->>6, published_at = CASE WHEN v.e->>1 = %s THEN %s::timestamptz END, updated_at = %s "
         "FROM json_array_elements(%s::json) AS v(e) WHERE r.id = (v.e->>0)::bigint"
     ),
     # UPDATE ... FROM needs SQLite 3.33 and JSON1; without them, the per-row statement below.
     "sqlite": (
         f"UPDATE {_TABLE} SET publish_state = v.state, condo_id = v.condo_id, error_code = v.code, "
-        "error_message = v.message, published_at = CASE WHEN v.state = %s THEN %s END, updated_at = %s "
+        "error_message = v.message, condo_warning = v.warning, condo_warning_message = v.warning_message, "
+        "published_at = CASE WHEN v.state = %s THEN %s END, updated_at = %s "
         "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS state, "
         "json_extract(value, '$[2]') AS condo_id, json_extract(value, '$[3]') AS code, "
-        f"json_extract(value, '$[4]') AS message FROM json_each(%s)) AS v WHERE {_TABLE}.id = v.id"
+        "json_extract(value, '$[4]') AS message, json_extract(value, '$[5]') AS warning, "
+        f"json_extract(value, '$[6]') AS warning_message FROM json_each(%s)) AS v WHERE {_TABLE}.id = v.id"
     ),
 }
 _UPDATE_ONE = (
     f"UPDATE {_TABLE} SET publish_state = %s, condo_id = %s, error_code = %s, error_message = %s, "
-    "published_at = CASE WHEN %s = %s THEN %s END, updated_at = %s WHERE id = %s"
+    "condo_warning = %s, condo_warning_message = %s, published_at = CASE WHEN %s = %s THEN %s END, updated_at = %s WHERE id = %s"
 )
 
 
@@ -70,14 +72,14 @@ def outcomes_store(
     for receipt_id, outcome in zip(receipt_ids, outcomes):
         if outcome.accepted:
             accepted += 1
-            rows.append((receipt_id, PublishState.ACCEPTED, outcome.condo_id or "", "", ""))
+            rows.append((receipt_id, PublishState.ACCEPTED, outcome.condo_id or "", "", "", *receipt_warning(outcome)))
         elif outcome.error is not None and outcome.error.retryable:
             deferred.append(receipt_id)
-            rows.append((receipt_id, PublishState.PENDING, "", outcome.error.code, _message(outcome)))
+            rows.append((receipt_id, PublishState.PENDING, "", outcome.error.code, _message(outcome), "", ""))
         else:
             rejected += 1
             code = outcome.error.code if outcome.error else "UNKNOWN"
-            rows.append((receipt_id, PublishState.REJECTED, "", code, _message(outcome)))
+            rows.append((receipt_id, PublishState.REJECTED, "", code, _message(outcome), "", ""))
 
     with transaction.atomic():
         # One statement checks the lease, locks the batch row till commit, counts and renews the lease.
@@ -103,8 +105,9 @@ def _write(rows: list[tuple], now: datetime) -> None:
             cursor.execute(statement, (PublishState.ACCEPTED, stamp, stamp, json.dumps(rows)))
         else:
             cursor.executemany(_UPDATE_ONE, [
-                (state, condo_id, code, message, state, PublishState.ACCEPTED, stamp, stamp, receipt_id)
-                for receipt_id, state, condo_id, code, message in rows
+                (state, condo_id, code, message, warning, warning_message, state, PublishState.ACCEPTED, stamp, stamp,
+                 receipt_id)
+                for receipt_id, state, condo_id, code, message, warning, warning_message in rows
             ])
 
 

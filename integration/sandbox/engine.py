@@ -23,9 +23,9 @@ from graphql import (
     validate,
 )
 
+from integration.condo.rules import variables_size
 from integration.sandbox.errors import SandboxError, formatted, request_error
 from integration.sandbox.resolvers import Root, register
-from integration.sandbox.sizing import object_sizeof
 
 if TYPE_CHECKING:
     from integration.sandbox.server import SandboxState
@@ -74,7 +74,7 @@ class Engine:
             return Answer(500, {"errors": [request_error(
                 f"Query length {len(query)} exceeds the limit of {state.max_query_length} characters",
                 "PAYLOAD_TOO_LARGE", "ROOT_QUERY_LENGTH_EXCEEDED")]}, {})
-        if object_sizeof(variables) > state.max_variables_bytes:
+        if variables_size(variables) > state.max_variables_bytes:
             return Answer(500, {"errors": [request_error(
                 f"Variables size exceeds the limit of {state.max_variables_bytes} bytes",
                 "PAYLOAD_TOO_LARGE", "VARIABLES_SIZE_EXCEEDED")]}, {})
@@ -90,7 +90,7 @@ class Engine:
             answer = self._fast_register(prepared, variables[prepared.data_variable], user)
         else:
             answer = self._execute(prepared, request, variables, user)
-        answer.drop = prepared.field == "registerBillingReceipts" and answer.status == 200 and state.faults.take_drop()
+        answer.drop = prepared.field in state.faults.drop_operations and answer.status == 200 and state.faults.take_drop()
         answer.operation = prepared.field
         return answer
 
@@ -172,7 +172,7 @@ class Engine:
                 errors.append({"message": result.message, "name": result.name, **where, "path": [prepared.alias, index],
                                "extensions": {"code": "INTERNAL_SERVER_ERROR", **result.extensions}})
             else:
-                rendered.append(_render(result, prepared.projection))
+                rendered.append(_render(result, prepared.projection, _FieldErrors(errors, where, [prepared.alias, index])))
         body: dict[str, Any] = {"data": {prepared.alias: rendered}}
         if errors:
             body = {"errors": errors, **body}
@@ -206,16 +206,29 @@ def _projection(field: FieldNode) -> list | None:
     return result
 
 
-def _render(value: Any, projection: list | None) -> Any:
+class _FieldErrors:
+    """Where a field of a returned receipt that fails to resolve (a virtual field) is reported."""
+
+    def __init__(self, errors: list[dict[str, Any]], where: dict[str, Any], path: list[Any]) -> None:
+        self.errors, self.where, self.path = errors, where, path
+
+    def at(self, key: str) -> _FieldErrors:
+        return _FieldErrors(self.errors, self.where, [*self.path, key])
+
+    def add(self, error: SandboxError) -> None:
+        self.errors.append({"message": error.message, "name": error.name, **self.where, "path": self.path,
+                            "extensions": {"code": "INTERNAL_SERVER_ERROR", **error.extensions}})
+
+
+def _render(value: Any, projection: list | None, errors: _FieldErrors) -> Any:
     if callable(value):
-        value = value()
+        try:
+            value = value()
+        except SandboxError as error:  # a nullable field fails alone, like graphql-core's executor
+            errors.add(error)
+            return None
     if value is None or projection is None:
         return value
     if isinstance(value, list):
-        return [_render(item, projection) for item in value]
-    return {key: (_render(value.get(name), sub) if sub is not None else _plain(value.get(name)))
-            for key, name, sub in projection}
-
-
-def _plain(value: Any) -> Any:
-    return value() if callable(value) else value
+        return [_render(item, projection, errors) for item in value]
+    return {key: _render(value.get(name), sub, errors.at(key)) for key, name, sub in projection}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -13,11 +14,13 @@ FINGERPRINT_RE = re.compile(r"^[a-zA-Z0-9!#$%()*+\-;=,:\[\]/.?@^_`{|}~]{5,42}$")
 class SandboxError(Exception):
     """Raised by a resolver; becomes one element of `errors[]` with this name and extensions."""
 
-    def __init__(self, message: str, *, name: str = "GQLError", extensions: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, *, name: str = "GQLError", extensions: dict[str, Any] | None = None,
+                 data: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.name = name
         self.extensions = extensions or {}
+        self.data = data  # Keystone's error `data`, copied to the answer by safeFormatError.js
 
 
 def authentication_error() -> SandboxError:
@@ -25,10 +28,15 @@ def authentication_error() -> SandboxError:
                         extensions={"code": "UNAUTHENTICATED"})
 
 
-def access_denied() -> SandboxError:
-    # Not FORBIDDEN: Keystone's access errors get Apollo's default code.
-    return SandboxError("You do not have access to this resource", name="AccessDeniedError",
-                        extensions={"code": "INTERNAL_SERVER_ERROR"})
+def access_denied(target: str | None = None, kind: str = "mutation") -> SandboxError:
+    # Not FORBIDDEN: Keystone's access errors get Apollo's default code. A list mutation names
+    # itself in `data` (Keystone's throwAccessDenied; contract 13.1).
+    message = "You do not have access to this resource"
+    if target is None:
+        return SandboxError(message, name="AccessDeniedError", extensions={"code": "INTERNAL_SERVER_ERROR"})
+    return SandboxError(message, name="AccessDeniedError",
+                        extensions={"code": "INTERNAL_SERVER_ERROR", "messageForDeveloper": f"{message}\n\nGraphQL request"},
+                        data={"type": kind, "target": target})
 
 
 def gql_error(mutation: str, code: str, kind: str, message: str, variable: list[str] | None = None,
@@ -48,6 +56,44 @@ def unexpected_value(mutation: str, message: str, details: str = "") -> SandboxE
     """graphql-js's wrapping of a rejection with a plain object (Condo's address quirk)."""
     text = f'Unexpected error value: {{ mutation: "{mutation}", message: "{message}"{details} }}'
     return SandboxError(text, name="GraphQLError", extensions={"code": "INTERNAL_SERVER_ERROR"})
+
+
+def receipt_rejected(receipt: dict[str, Any]) -> SandboxError:
+    """A receipt the receipt stage failed to save, rejected with the object itself (13.9).
+
+    receiptResolver.js creates RECEIPT_SAVE_FAILED but does not keep it; RegisterBillingReceipts-
+    Service.js rejects the entry with the working object, which graphql 16 prints with `inspect`.
+    """
+    return SandboxError(f"Unexpected error value: {inspect(receipt)}", name="GraphQLError",
+                        extensions={"code": "INTERNAL_SERVER_ERROR"})
+
+
+def inspect(value: Any, depth: int = 0) -> str:
+    """graphql-js 16 `inspect`: two levels of objects, ten items of an array, strings as JSON."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        if depth >= 2:
+            return "[Array]"
+        items = [inspect(item, depth + 1) for item in value[:10]]
+        if len(value) > 10:
+            items.append(f"... {len(value) - 10} more items")
+        return "[" + ", ".join(items) + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        if depth >= 2:
+            return "[Object]"
+        return "{ " + ", ".join(f"{key}: {inspect(item, depth + 1)}" for key, item in value.items()) + " }"
+    return str(value)
 
 
 def check_dv_sender(mutation: str, data: dict[str, Any]) -> None:
@@ -73,6 +119,8 @@ def formatted(error: GraphQLError) -> dict[str, Any]:
     extensions = dict(original.extensions) if isinstance(original, SandboxError) else dict(error.extensions or {})
     extensions.setdefault("code", "INTERNAL_SERVER_ERROR")
     result["extensions"] = extensions
+    if isinstance(original, SandboxError) and original.data:
+        result["data"] = original.data
     return result
 
 

@@ -35,12 +35,15 @@ REJECTIONS = {
     "PROPERTY_SAVE_FAILED": Rejection("INTERNAL_ERROR", "WRONG_VALUE", "Failed to save property", "address"),
     "ACCOUNT_SAVE_FAILED": Rejection("INTERNAL_ERROR", "WRONG_VALUE", "Failed to save account", "accountNumber"),
     "BILLING_CATEGORY_NOT_FOUND": Rejection("BAD_USER_INPUT", "NOT_FOUND", "Billing category not found", "category"),
+    # Declared, never attached: the receipt itself comes back (contract 13.9).
+    "RECEIPT_SAVE_FAILED": Rejection("INTERNAL_SERVER_ERROR", "", "", "importId", quirk=True),
 }
 
 # The pipeline stage where a rejection on this variable happens (contract 5.2).
 STAGE_OF_VARIABLE = {
     "month": 0, "year": 0, "bic": 1, "tin": 1, "bankAccount": 1,
     "address": 2, "accountNumber": 3, "category": 4,
+    "importId": 6,  # the receipt stage rejects with the working object itself (register.py)
 }
 
 
@@ -52,8 +55,8 @@ class FaultConfig:
     - `rate_limit_calls`: refuse the next N calls with TOO_MANY_REQUESTS, as HTTP
       `rate_limit_status` (Condo's 400, or 429 with Retry-After), reset in `rate_limit_reset_seconds`.
     - `latency_seconds`: wait this long before answering each call.
-    - `drop_after_store`: for the next N registerBillingReceipts calls, store the receipts and then
-      close the connection without an answer.
+    - `drop_after_store`: for the next N calls of `drop_operations` (registerBillingReceipts unless
+      told otherwise), store what they write and then close the connection without an answer.
     - `reject`: importId → a REJECTIONS key or a Rejection, for that receipt at its stage.
     - `token_ttl_seconds`: tokens issued from now on expire after this many seconds.
     """
@@ -64,6 +67,7 @@ class FaultConfig:
     rate_limit_reset_seconds: float = 1.0
     latency_seconds: float = 0.0
     drop_after_store: int = 0
+    drop_operations: tuple[str, ...] = ("registerBillingReceipts",)
     reject: dict[str, str | Rejection] = field(default_factory=dict)
     token_ttl_seconds: float | None = None
     include_login: bool = False

@@ -6,7 +6,11 @@ import json
 import sqlite3
 from typing import Any
 
+from integration.condo.rules import InvalidNumber, recipient_is_approved, services_sum_error
+from integration.sandbox.errors import SandboxError
 from integration.sandbox.storage import CATEGORIES
+
+Approval = tuple[bool, "str | None", set]  # context alive, organization TIN, approved (BIC, account) pairs
 
 RECEIPT_SELECT = """
 SELECT r.*, a.number, a.unit_name, a.unit_type, a.full_name, a.global_id AS account_global_id,
@@ -26,7 +30,46 @@ RECEIPT_SORT = {"id": "r.id", "period": "r.period", "importId": "r.import_id", "
 ACCOUNT_SORT = {"id": "a.id", "number": "a.number"}
 
 
-def receipt_dict(row: sqlite3.Row) -> dict[str, Any]:
+def approvals(db: sqlite3.Connection, context_ids: set[str]) -> dict[str, Approval]:
+    """What `isApproved` needs per context, read once per query (13.5)."""
+    found: dict[str, Approval] = {}
+    for context_id in context_ids:
+        row = db.execute("SELECT * FROM contexts WHERE id = ?", (context_id,)).fetchone()
+        if row is None:
+            continue
+        approved = {(r["routing_number"], r["number"]) for r in db.execute(
+            "SELECT routing_number, number FROM bank_accounts WHERE context_id = ? AND is_approved = 1 "
+            "AND deleted_at IS NULL", (context_id,))}
+        found[context_id] = (not row["deleted_at"] and not row["organization_deleted"], row["organization_tin"], approved)
+    return found
+
+
+def is_approved(approval: Approval | None, tin: str, bic: str, bank_account: str) -> bool:
+    if approval is None:
+        return False
+    alive, organization_tin, approved = approval
+    return recipient_is_approved(tin=tin, bic=bic, bank_account=bank_account, organization_tin=organization_tin,
+                                 approved_bank_accounts=approved, alive=alive)
+
+
+def services_error(to_pay: str, paid: str | None, services: list | None) -> Any:
+    """BillingReceipt.invalidServicesError, a virtual field read from the stored columns (13.2).
+
+    A service amount big.js cannot read fails the field alone: a callable that raises, which
+    graphql-core (and the fast path) turn into an error at that field's path.
+    """
+    try:
+        return services_sum_error({"toPay": to_pay, "services": services}, paid=paid or "0")
+    except InvalidNumber as error:
+        message = str(error)
+
+        def fail(*_args: Any, **_kwargs: Any) -> None:
+            raise SandboxError(message, name="Error", extensions={"code": "INTERNAL_SERVER_ERROR"})
+
+        return fail
+
+
+def receipt_dict(row: sqlite3.Row, approval: Approval | None = None) -> dict[str, Any]:
     body = json.loads(row["body"])
     return {
         "id": row["id"],
@@ -35,7 +78,7 @@ def receipt_dict(row: sqlite3.Row) -> dict[str, Any]:
         "toPay": row["to_pay"],
         "toPayDetails": body.get("toPayDetails"),
         "services": body.get("services"),
-        "invalidServicesError": row["invalid_services_error"],
+        "invalidServicesError": services_error(row["to_pay"], row["paid"], body.get("services")),
         "v": row["v"],
         "createdAt": row["created_at"],
         "updatedAt": row["updated_at"],
@@ -44,7 +87,8 @@ def receipt_dict(row: sqlite3.Row) -> dict[str, Any]:
         "category": {"id": row["category_id"], "name": CATEGORIES.get(row["category_id"], "")},
         "context": {"id": row["context_id"], "status": row["context_status"]},
         "receiver": {"id": row["receiver_id"], "tin": row["tin"], "bic": row["bic"],
-                     "bankAccount": row["bank_account"], "isApproved": True},
+                     "bankAccount": row["bank_account"],
+                     "isApproved": is_approved(approval, row["tin"], row["bic"], row["bank_account"])},
         "property": property_dict(row["property_id"], row["address"], row["property_global_id"], row["property_import_id"]),
         "account": account_dict(row),
         "file": {"id": row["file_id"], "controlSum": row["file_control_sum"], "importId": None} if row["file_id"] else None,
@@ -78,7 +122,9 @@ def select_receipts(db: sqlite3.Connection, where: dict | None, sort_by: list[st
     query = f"{RECEIPT_SELECT} WHERE {sql} ORDER BY {_order(sort_by, RECEIPT_SORT, 'r.rowid')}"
     query += " LIMIT ? OFFSET ?"
     params += [first if first is not None else -1, skip or 0]
-    return [receipt_dict(row) for row in db.execute(query, params).fetchall()]
+    rows = db.execute(query, params).fetchall()
+    known = approvals(db, {row["context_id"] for row in rows})
+    return [receipt_dict(row, known.get(row["context_id"])) for row in rows]
 
 
 def count_receipts(db: sqlite3.Connection, where: dict | None) -> int:

@@ -8,11 +8,11 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integration.sandbox import upserts
-from integration.sandbox.errors import access_denied, gql_error, unexpected_value
+from integration.condo.rules import InvalidNumber, address_from_receipt, big, is_person
+from integration.sandbox import ledger, upserts
+from integration.sandbox.errors import access_denied, gql_error, receipt_rejected, unexpected_value
 from integration.sandbox.faults import REJECTIONS, STAGE_OF_VARIABLE, Rejection
 from integration.sandbox.storage import CATEGORIES, HOUSING, now_iso
 
@@ -59,6 +59,12 @@ class Pipeline:
             stage()
         return self.results
 
+    def _working_object(self, index: int) -> dict[str, Any]:
+        work = self.work[index]
+        return {**self.receipts[index], "error": None, "problems": [], "period": work.get("period"),
+                "receiver": work.get("receiver_id"), "property": work.get("property_id"),
+                "account": work.get("account_id"), "category": work.get("category_id")}
+
     def _fail(self, index: int, rejection: Rejection | Exception, details: str = "") -> None:
         if isinstance(rejection, Exception):
             self.results[index] = rejection
@@ -101,17 +107,25 @@ class Pipeline:
                 self._fail(index, REJECTIONS[problem])
         ids = upserts.recipients(self.db, self.context_id, {
             account: (tin, bic) for account, (tin, bic, problem) in decided.items() if not problem})
+        # isApproved is virtual, read after the write (BillingRecipient.js, contract 13.5).
+        approval = ledger.approvals(self.db, {self.context_id}).get(self.context_id)
         for index in self.alive:
-            self.work[index]["receiver_id"] = ids[self.receipts[index]["bankAccount"]]
+            account = self.receipts[index]["bankAccount"]
+            tin, bic, _ = decided[account]
+            self.work[index]["receiver_id"] = ids[account]
+            self.work[index]["receiver_approved"] = ledger.is_approved(approval, tin, bic, account)
 
     def _property(self) -> None:
         wanted: dict[str, tuple[str, str | None, str | None]] = {}
         for index in list(self.alive):
             receipt = self.receipts[index]
             meta = receipt.get("addressMeta") or {}
-            address = " ".join(str(receipt["address"]).split())
+            # Without both unit fields Condo resolves the house it cut from the text (13.4).
+            parsed = address_from_receipt(receipt)
+            self.work[index]["unit"] = (parsed.unit_name, parsed.unit_type)
+            address = " ".join(parsed.house.split()) if not parsed.house.startswith("fiasId:") else ""
             if not address and not meta.get("globalId"):
-                self._fail(index, REJECTIONS["ADDRESS_NOT_RECOGNIZED_VALUE"], f', address: "{address}"')
+                self._fail(index, REJECTIONS["ADDRESS_NOT_RECOGNIZED_VALUE"], f', address: "{receipt["address"]}"')
                 continue
             key = address.lower() or f"fias:{meta['globalId']}"
             wanted.setdefault(key, (address, meta.get("globalId"), meta.get("importId")))
@@ -132,14 +146,18 @@ class Pipeline:
             key = (work["property_id"], number)
             work["account_key"] = key
             global_id = meta.get("globalId")
+            owner_type, full_name = meta.get("ownerType"), meta.get("fullName")
+            if full_name and owner_type is None:  # accountResolver.js guesses from the name (13.6)
+                owner_type = "person" if is_person(full_name) else "company"
+            unit_name, unit_type = work["unit"]
             wanted[key] = {
                 "reuse": previous["account_id"] if previous else None,
                 "number": number, "property_id": work["property_id"],
-                "unit_name": address_meta.get("unitName"), "unit_type": address_meta.get("unitType"),
-                "full_name": meta.get("fullName"), "import_id": meta.get("importId"),
+                "unit_name": unit_name, "unit_type": unit_type,
+                "full_name": full_name, "import_id": meta.get("importId"),
                 "global_id": global_id if global_id and ELS_RE.match(global_id) else None,
                 "is_closed": int(bool(meta.get("isClosed"))),
-                "owner_type": meta.get("ownerType") or ("person" if meta.get("fullName") else None),
+                "owner_type": owner_type,  # None: not written (a new account gets the default, person)
             }
         ids = upserts.accounts(self.db, self.context_id, wanted)
         for index in self.alive:
@@ -158,9 +176,11 @@ class Pipeline:
         writes = upserts.ReceiptWrites(self.db, self.context_id, self.existing, stamp)
         for index in list(self.alive):
             receipt, work = self.receipts[index], self.work[index]
-            problem = _invalid_receipt(receipt)
-            if problem:
-                self._fail(index, unexpected_value(MUTATION, problem, f', importId: "{receipt.get("importId")}"'))
+            rejection = self.injected(receipt.get("importId"))
+            if _invalid_receipt(receipt) or (rejection and rejection.variable == "importId"):
+                # receiptResolver.js keeps no error of its own: the working object itself is
+                # rejected, and graphql prints it whole, payer's name included (13.9).
+                self._fail(index, receipt_rejected(self._working_object(index)))
                 continue
             self.results[index] = writes.save(receipt, work)
         writes.flush()
@@ -180,8 +200,8 @@ def _invalid_receipt(receipt: dict[str, Any]) -> str | None:
         if service_details is not None and None in service_details.values():
             return "services do not match their JSON schema"
     try:
-        Decimal(receipt["toPay"])
-    except InvalidOperation:
+        big(receipt["toPay"])
+    except InvalidNumber:
         return f"[big.js] Invalid number: {receipt['toPay']!r}"
     return None
 

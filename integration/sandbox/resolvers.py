@@ -89,27 +89,47 @@ class Root:
         return {"id": file_id, "status": status}
 
     def updateBillingReceipts(self, info: Any, data: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:  # noqa: N802
+        """Soft delete in bulk, all or nothing (contract 13.1).
+
+        Keystone passes every id of the call to the list access function
+        (apps/condo/domains/billing/utils/accessSchema.js canManageBillingEntityWithContext): ids
+        that repeat, or fewer live receipts found than ids (one already deleted or unknown), deny
+        the whole call, and nothing is written. The bulk call never answers "Already deleted".
+        """
         user = self._require_user()
         items = data or []
         ids = [item["id"] for item in items]
-        if len(set(ids)) != len(ids):
-            raise gql_error("updateBillingReceipts", "BAD_USER_INPUT", "WRONG_VALUE", "The ids of one call must be unique")
         with self.storage.transaction() as db:
-            rows = {row["id"]: row for row in ledger.select_receipts(db, {"id_in": ids}, include_deleted=True)}
+            live = {row["id"]: row for row in ledger.select_receipts(db, {"id_in": ids})}  # deletedAt: null
+            if len(set(ids)) != len(ids) or len(live) < len(ids):
+                raise access_denied("updateBillingReceipts")
+            for context_id in {row["context"]["id"] for row in live.values()}:
+                _check_context(db, user, context_id, "updateBillingReceipts")
             for item in items:
-                row = rows.get(item["id"])
-                if row is None:
-                    raise access_denied()
-                check_access(db, user, row["context"]["id"])
                 check_dv_sender("updateBillingReceipts", item.get("data") or {})
-                if row["deletedAt"]:
-                    raise SandboxError("Already deleted", name="GraphQLError", extensions={"code": "BAD_USER_INPUT"})
             stamp = now_iso()
             for item in items:
                 if (item.get("data") or {}).get("deletedAt"):  # any truthy value becomes the server's time
                     db.execute("UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ?",
                                (stamp, stamp, item["id"]))
             return ledger.select_receipts(db, {"id_in": ids}, include_deleted=True)
+
+    def updateBillingReceipt(self, info: Any, id: str, data: dict[str, Any] | None = None) -> dict[str, Any]:  # noqa: A002, N802
+        """One receipt: access reads it with getById, which sees deleted rows too; then the
+        softDeleted plugin's resolveInput refuses it (packages/keystone/plugins/softDeleted.js)."""
+        user = self._require_user()
+        with self.storage.transaction() as db:
+            found = ledger.select_receipts(db, {"id": id}, include_deleted=True)
+            if not found:
+                raise access_denied("updateBillingReceipt")
+            _check_context(db, user, found[0]["context"]["id"], "updateBillingReceipt")
+            if found[0]["deletedAt"]:
+                raise SandboxError("Already deleted", name="Error", extensions={"code": "INTERNAL_SERVER_ERROR"})
+            check_dv_sender("updateBillingReceipt", data or {})
+            if (data or {}).get("deletedAt"):
+                stamp = now_iso()
+                db.execute("UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ?", (stamp, stamp, id))
+            return ledger.select_receipts(db, {"id": id}, include_deleted=True)[0]
 
     def deleteBillingReceipts(self, info: Any, ids: list[str] | None = None) -> None:  # noqa: N802
         raise access_denied()  # soft-deleted lists refuse hard deletes, always (contract §10)
@@ -159,6 +179,13 @@ def register(state: SandboxState, user: sqlite3.Row, data: dict[str, Any]) -> li
     if problem is not None:
         raise problem
     return results
+
+
+def _check_context(db: Any, user: sqlite3.Row, context_id: str, target: str) -> None:
+    try:
+        check_access(db, user, context_id)
+    except SandboxError:
+        raise access_denied(target) from None
 
 
 def _page(first: int | None) -> int | None:

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from integration.condo.documents import project_schema
+from integration.condo.inputs import InputChecker
 from integration.sandbox import ledger
 from integration.sandbox.engine import Answer, Engine
 from integration.sandbox.faults import FaultConfig
-from integration.sandbox.inputs import InputChecker
 from integration.sandbox.resolvers import LoginGuard
 from integration.sandbox.storage import Storage
 
@@ -210,8 +210,22 @@ class SandboxServer:
     def add_user(self, email: str, password: str, *, type: str = "staff", phone: str | None = None) -> str:  # noqa: A002
         return self.state.storage.add_user(email=email, password=password, phone=phone, type=type)
 
-    def add_context(self, context_id: str, status: str = "Finished", *, deleted: bool = False) -> None:
-        self.state.storage.add_context(context_id, status, deleted)
+    def add_context(self, context_id: str, status: str = "Finished", *, deleted: bool = False,
+                    organization_tin: str | None = None, organization_deleted: bool = False) -> None:
+        """A billing context; `organization_tin` is its organization's, which approves recipients
+        with the same TIN (BillingRecipient.isApproved, contract 13.5)."""
+        self.state.storage.add_context(context_id, status, deleted, organization_tin=organization_tin,
+                                       organization_deleted=organization_deleted)
+
+    def add_bank_account(self, context_id: str, *, bic: str, number: str, approved: bool = True,
+                         deleted: bool = False) -> str:
+        """A BankAccount of the context's organization, as Condo's support approves it (13.5)."""
+        return self.state.storage.add_bank_account(context_id, routing_number=bic, number=number, approved=approved,
+                                                   deleted=deleted)
+
+    def delete_receipt(self, receipt_id: str) -> None:
+        """Soft-delete a receipt as someone in Condo's own UI would (not through the API)."""
+        self.state.storage.delete_receipt(receipt_id)
 
     def expire_tokens(self) -> None:
         """Every session issued so far is refused from now on (Condo answers UNAUTHENTICATED)."""

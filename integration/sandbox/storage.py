@@ -16,12 +16,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, email TEXT, phone TEXT, password TEXT NOT NULL,
     type TEXT NOT NULL, deleted_at TEXT);
 CREATE TABLE IF NOT EXISTS tokens (token TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at REAL);
-CREATE TABLE IF NOT EXISTS contexts (id TEXT PRIMARY KEY, status TEXT NOT NULL, deleted_at TEXT, last_report TEXT);
+CREATE TABLE IF NOT EXISTS contexts (id TEXT PRIMARY KEY, status TEXT NOT NULL, deleted_at TEXT, last_report TEXT,
+    organization_tin TEXT, organization_deleted INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS bank_accounts (id TEXT PRIMARY KEY, context_id TEXT NOT NULL, routing_number TEXT NOT NULL,
+    number TEXT NOT NULL, is_approved INTEGER NOT NULL, deleted_at TEXT);
 CREATE TABLE IF NOT EXISTS properties (id TEXT PRIMARY KEY, context_id TEXT NOT NULL, address_key TEXT NOT NULL,
     address TEXT NOT NULL, global_id TEXT, import_id TEXT, UNIQUE (context_id, address_key));
 CREATE TABLE IF NOT EXISTS accounts (id TEXT PRIMARY KEY, context_id TEXT NOT NULL, property_id TEXT NOT NULL,
@@ -33,7 +36,7 @@ CREATE TABLE IF NOT EXISTS recipients (id TEXT PRIMARY KEY, context_id TEXT NOT 
 CREATE TABLE IF NOT EXISTS receipts (id TEXT PRIMARY KEY, context_id TEXT NOT NULL, import_id TEXT NOT NULL,
     period TEXT NOT NULL, to_pay TEXT NOT NULL, account_id TEXT NOT NULL, property_id TEXT NOT NULL,
     receiver_id TEXT NOT NULL, category_id TEXT NOT NULL, compared TEXT NOT NULL, body TEXT NOT NULL,
-    raw TEXT, invalid_services_error TEXT, v INTEGER NOT NULL, created_at TEXT NOT NULL,
+    raw TEXT, paid TEXT, v INTEGER NOT NULL, created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL, deleted_at TEXT, balance_updated_at TEXT);
 CREATE UNIQUE INDEX IF NOT EXISTS receipts_import_id ON receipts (context_id, import_id) WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS receipts_context_period ON receipts (context_id, period);
@@ -136,13 +139,33 @@ class Storage:
 
     # --- Contexts ----------------------------------------------------------------------------
 
-    def add_context(self, context_id: str, status: str = "Finished", deleted: bool = False) -> None:
+    def add_context(self, context_id: str, status: str = "Finished", deleted: bool = False, *,
+                    organization_tin: str | None = None, organization_deleted: bool = False) -> None:
+        """A context and what Condo knows of its organization (its TIN approves recipients, 13.5)."""
         with self.lock:
             self.db.execute(
-                "INSERT INTO contexts (id, status, deleted_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (id) DO UPDATE SET status = excluded.status, deleted_at = excluded.deleted_at",
-                (context_id, status, now_iso() if deleted else None),
+                "INSERT INTO contexts (id, status, deleted_at, organization_tin, organization_deleted) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
+                "deleted_at = excluded.deleted_at, organization_tin = excluded.organization_tin, "
+                "organization_deleted = excluded.organization_deleted",
+                (context_id, status, now_iso() if deleted else None, organization_tin, int(organization_deleted)),
             )
+
+    def add_bank_account(self, context_id: str, *, routing_number: str, number: str, approved: bool = True,
+                         deleted: bool = False) -> str:
+        """A BankAccount of the context's organization; only support sets `isApproved` in Condo."""
+        with self.lock:
+            account_id = new_id()
+            self.db.execute("INSERT INTO bank_accounts VALUES (?, ?, ?, ?, ?, ?)",
+                            (account_id, context_id, routing_number, number, int(approved), now_iso() if deleted else None))
+            return account_id
+
+    def delete_receipt(self, receipt_id: str) -> None:
+        """A receipt soft-deleted in Condo's own UI (not through the API)."""
+        with self.lock:
+            stamp = now_iso()
+            self.db.execute("UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ? "
+                            "AND deleted_at IS NULL", (stamp, stamp, receipt_id))
 
     def context(self, context_id: str) -> sqlite3.Row | None:
         with self.lock:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from integration.sandbox.ledger import services_error
 from integration.sandbox.storage import CATEGORIES, new_id
 
 IN_CHUNK = 500
@@ -65,6 +66,9 @@ def accounts(db: sqlite3.Connection, context_id: str, wanted: dict[tuple[str, st
     for key, fields in wanted.items():
         # A receipt already known by importId keeps its account, so an address fix moves it.
         row = by_id.get(fields["reuse"]) if fields["reuse"] else by_key.get(key)
+        if fields["owner_type"] is None:
+            # Not written (13.6): a new account gets the field's default, an existing one keeps its own.
+            fields = {**fields, "owner_type": row["owner_type"] if row is not None else "person"}
         if row is None:
             ids[key] = new_id()
             inserts.append((ids[key], context_id, fields["property_id"], fields["number"],
@@ -110,12 +114,15 @@ class ReceiptWrites:
             body, work["period"], work["category_id"], work["account_id"], work["property_id"], work["receiver_id"],
             import_id, f"{to_pay:.2f}")).encode()).hexdigest()
         state = self.current.get(import_id)
+        # The resolveInput hook copies the keys toPayDetails has into the columns: a later
+        # toPayDetails without `paid` keeps the old one (contract 13.2).
+        paid = details["paid"] if details and "paid" in details else (state or {}).get("paid")
         if state is None:
             state = {"id": new_id(), "v": 1, "created_at": self.stamp, "balance_updated_at": None}
             self.current[import_id] = self.new[state["id"]] = state
         elif state["compared"] != compared:
             # A changed receipt: same id, next version (raw alone changes nothing, as in Condo).
-            if state["to_pay"] != f"{to_pay:.8f}" or _paid(state) != (details or {}).get("paid"):
+            if state["to_pay"] != f"{to_pay:.8f}" or state.get("paid") != paid:
                 state["balance_updated_at"] = self.stamp
             state["v"] += 1
             state["updated_at"] = self.stamp
@@ -128,7 +135,7 @@ class ReceiptWrites:
             "account_id": work["account_id"], "property_id": work["property_id"], "receiver_id": work["receiver_id"],
             "category_id": work["category_id"], "compared": compared, "updated_at": self.stamp, "deleted_at": None,
             "body": body, "raw": None if receipt.get("raw") is None else json.dumps(receipt["raw"], ensure_ascii=False),
-            "invalid_services_error": _services_problem(to_pay, details, services),
+            "paid": paid,
         })
         return _as_object(state, work)
 
@@ -146,7 +153,7 @@ class ReceiptWrites:
 
     def flush(self) -> None:
         columns = ("id", "context_id", "import_id", "period", "to_pay", "account_id", "property_id", "receiver_id",
-                   "category_id", "compared", "body", "raw", "invalid_services_error", "v", "created_at", "updated_at",
+                   "category_id", "compared", "body", "raw", "paid", "v", "created_at", "updated_at",
                    "deleted_at", "balance_updated_at")
         self.db.executemany(f"INSERT INTO receipts ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                             [tuple(state[c] for c in columns) for state in self.new.values()])
@@ -159,21 +166,6 @@ def _service_order(service: dict[str, Any]) -> tuple[str, str, str]:
     return (str(service.get("id") or ""), str(service.get("name") or ""), str(service.get("toPay") or ""))
 
 
-def _paid(state: dict[str, Any]) -> str | None:
-    return (json.loads(state["body"]).get("toPayDetails") or {}).get("paid")
-
-
-def _services_problem(to_pay: Decimal, details: dict | None, services: list[dict]) -> str | None:
-    if not services:
-        return None
-    try:
-        total = sum((Decimal(service["toPay"]) for service in services), Decimal(0))
-        paid = Decimal((details or {}).get("paid") or 0)
-    except (ArithmeticError, KeyError, TypeError):
-        return "services toPay is not a number"
-    return None if total == to_pay + paid else f"Sum of services toPay {total} != toPay {to_pay} + paid {paid}"
-
-
 def _as_object(state: dict[str, Any], work: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": state["id"], "importId": state["import_id"], "period": state["period"], "toPay": state["to_pay"],
@@ -181,10 +173,11 @@ def _as_object(state: dict[str, Any], work: dict[str, Any]) -> dict[str, Any]:
         "balanceUpdatedAt": state["balance_updated_at"],
         "category": {"id": state["category_id"], "name": CATEGORIES.get(state["category_id"], "")},
         "account": {"id": state["account_id"], "number": work.get("account_key", ("", ""))[1]},
-        "property": {"id": state["property_id"]}, "receiver": {"id": state["receiver_id"], "isApproved": True},
+        "property": {"id": state["property_id"]},
+        "receiver": {"id": state["receiver_id"], "isApproved": work.get("receiver_approved", False)},
         "context": {"id": state["context_id"]}, "file": None,
         # Read back from the stored body only when a query selects them.
         "toPayDetails": lambda *_a, **_k: json.loads(state["body"]).get("toPayDetails"),
         "services": lambda *_a, **_k: json.loads(state["body"]).get("services"),
-        "invalidServicesError": state["invalid_services_error"],
+        "invalidServicesError": services_error(state["to_pay"], state["paid"], json.loads(state["body"]).get("services")),
     }

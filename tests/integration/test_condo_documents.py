@@ -16,6 +16,7 @@ from integration.condo.documents import (
 EXPECTED = {
     "signin", "signinByPhone", "authenticatedUser", "registerBillingReceipts", "countBillingReceipts",
     "allBillingReceipts", "allBillingAccounts", "updateBillingReceipts", "registerBillingReceiptFile",
+    "receiptsDeletedAt",
 }
 
 
@@ -29,7 +30,7 @@ def test_every_operation_loads_and_validates():
 
 def test_publish_selection_reads_back_what_outcomes_need():
     text = operations()["registerBillingReceipts"].text
-    for field in ("id", "importId", "toPay"):
+    for field in ("id", "importId", "toPay", "invalidServicesError", "receiver", "isApproved"):
         assert field in text
 
 

@@ -66,6 +66,8 @@ def test_withdrawal_soft_deletes_and_frees_the_import_id(condo_sandbox, condo_cl
 
 
 def test_withdrawal_goes_in_chunks_and_treats_already_deleted_as_withdrawn(condo_sandbox):
+    """Condo denies the whole bulk call for one deleted id (accessSchema.js, contract 13.1): the
+    chunk is read back, the deleted id counts as withdrawn and the rest is sent again."""
     with sandbox_client(condo_sandbox, withdraw_chunk_size=4) as client:
         ids = [o.condo_id for o in client.register_receipts(CTX, make_receipts(10))]
         client.withdraw_receipts(ids[:1])
@@ -75,16 +77,43 @@ def test_withdrawal_goes_in_chunks_and_treats_already_deleted_as_withdrawn(condo
 
     assert results == {condo_id: None for condo_id in ids}
     assert all(r["deletedAt"] for r in condo_sandbox.receipts(CTX))
-    assert [c.receipts for c in condo_sandbox.calls_of("updateBillingReceipts")][:1] == [4]
+    # The first chunk is denied, read back, and its three live receipts go again.
+    assert [c.receipts for c in condo_sandbox.calls_of("updateBillingReceipts")] == [4, 3, 4, 2]
+    assert [c.status for c in condo_sandbox.calls_of("allBillingReceipts")] == [200]
 
 
-def test_an_unknown_receipt_fails_alone(condo_sandbox, condo_client):
-    ids = [o.condo_id for o in condo_client.register_receipts(CTX, make_receipts(3))]
-    results = condo_client.withdraw_receipts([ids[0], "00000000-0000-4000-8000-00000000dead", ids[2]])
-    assert results[ids[0]] is None and results[ids[2]] is None
-    error = results["00000000-0000-4000-8000-00000000dead"]
-    assert error.code == "ACCESS_DENIED" and not error.retryable
-    assert [r["deletedAt"] is not None for r in condo_sandbox.receipts(CTX)].count(True) == 2
+def test_a_withdrawal_whose_answer_was_lost_finishes(condo_sandbox):
+    with sandbox_client(condo_sandbox) as client:
+        ids = [o.condo_id for o in client.register_receipts(CTX, make_receipts(5))]
+        # Condo deletes them, the answer never arrives; the client's resend is denied (13.1).
+        condo_sandbox.faults.drop_operations = ("updateBillingReceipts",)
+        condo_sandbox.faults.drop_after_store = 1
+        results = client.withdraw_receipts(ids)
+
+    assert results == {condo_id: None for condo_id in ids}
+    dropped, denied = condo_sandbox.calls_of("updateBillingReceipts")
+    assert dropped.dropped and denied.status == 200
+    assert all(r["deletedAt"] for r in condo_sandbox.receipts(CTX))
+
+
+def test_a_receipt_deleted_in_condo_itself_does_not_block_the_others(condo_sandbox, condo_client):
+    ids = [o.condo_id for o in condo_client.register_receipts(CTX, make_receipts(4))]
+    condo_sandbox.delete_receipt(ids[2])  # someone withdrew it in Condo's UI
+    assert condo_client.withdraw_receipts(ids) == {condo_id: None for condo_id in ids}
+    assert all(r["deletedAt"] for r in condo_sandbox.receipts(CTX))
+
+
+def test_a_mix_of_live_deleted_and_unknown_receipts(condo_sandbox, condo_client):
+    ids = [o.condo_id for o in condo_client.register_receipts(CTX, make_receipts(5))]
+    unknown = "00000000-0000-4000-8000-00000000dead"
+    condo_sandbox.delete_receipt(ids[0])
+    condo_client.withdraw_receipts([ids[1]])
+
+    results = condo_client.withdraw_receipts([ids[0], unknown, *ids[1:]])
+
+    assert {condo_id: results[condo_id] for condo_id in ids} == {condo_id: None for condo_id in ids}
+    assert results[unknown].code == "ACCESS_DENIED" and not results[unknown].retryable
+    assert all(r["deletedAt"] for r in condo_sandbox.receipts(CTX))
 
 
 def test_a_pdf_is_created_then_skipped_then_updated(condo_sandbox, condo_client):
@@ -113,3 +142,13 @@ def test_a_pdf_over_the_size_limit_is_refused_before_sending(condo_sandbox):
             client.register_receipt_file(CTX, "any", b"x" * 60_000)
     assert caught.value.code == "PAYLOAD_TOO_LARGE" and not caught.value.transient
     assert condo_sandbox.calls_of("registerBillingReceiptFile") == []
+
+
+def test_a_pdf_at_the_default_cap_passes_condos_variables_limit(condo_sandbox, settings):
+    """requestLimiting/size.utils.js counts the base64 text at about one byte a character (13.3)."""
+    receipt = make_receipt(1, import_id="и" * 128)  # the longest importId the desk stores
+    with sandbox_client(condo_sandbox, max_variables_bytes=settings.CONDO_MAX_VARIABLES_BYTES) as client:
+        client.register_receipts(CTX, [receipt])
+        pdf = b"%PDF-1.4\n" + b"x" * (settings.RECEIPT_PDF_MAX_BYTES - 9)
+        assert client.register_receipt_file(CTX, receipt.import_id, pdf) == "CREATED"
+    assert condo_sandbox.state.max_variables_bytes == 512 * 1024

@@ -28,7 +28,7 @@ def test_all_receipts_are_accepted_in_input_order(condo_sandbox, condo_client):
 
 
 def test_what_condo_stores_is_what_the_contract_says(condo_sandbox, condo_client):
-    receipt = make_receipt(3, services=(make_service(1), make_service(2, name="ХВС", measure="м³")))
+    receipt = make_receipt(3, to_pay=Decimal("2400.80"), services=(make_service(1), make_service(2, name="ХВС", measure="м³")))
     condo_client.register_receipts(CTX, [receipt])
     stored = condo_sandbox.receipt(CTX, receipt.import_id)
 

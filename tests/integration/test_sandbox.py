@@ -20,28 +20,10 @@ from integration.condo.documents import operations
 from integration.condo.payloads import receipt_to_wire
 from integration.sandbox import SandboxServer
 from tests.integration.condo_data import make_receipt, make_receipts
+from tests.integration.sandbox_http import SENDER, login as _login, post as _post, register as _register
 from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID, SANDBOX_LOGIN, SANDBOX_PASSWORD
 
 CTX = SANDBOX_CONTEXT_ID
-REGISTER = operations()["registerBillingReceipts"].text
-SENDER = {"dv": 1, "fingerprint": "test-publisher"}
-
-
-def _login(server) -> str:
-    answer = _post(server, {"query": operations()["signin"].text,
-                            "variables": {"identity": SANDBOX_LOGIN, "secret": SANDBOX_PASSWORD}})
-    return answer.json()["data"]["auth"]["token"]
-
-
-def _post(server, body, token=None, **headers) -> httpx.Response:
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return httpx.post(server.url, json=body, headers=headers, timeout=10)
-
-
-def _register(server, token, wires, **data) -> httpx.Response:
-    variables = {"data": {"dv": 1, "sender": SENDER, "context": {"id": CTX}, "receipts": wires, **data}}
-    return _post(server, {"operationName": "registerBillingReceipts", "query": REGISTER, "variables": variables}, token)
 
 
 def test_anonymous_publishing_is_unauthenticated(condo_sandbox):

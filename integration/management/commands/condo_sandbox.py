@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from billing.services.demo import DEMO_CONTEXT_ID
+from billing.services.demo import DEMO_CONTEXT_ID, DEMO_ORGANIZATION_TIN
 from integration.sandbox import SandboxServer
 
 
@@ -32,7 +32,8 @@ class Command(BaseCommand):
             self.stdout.write(f"service user: {settings.CONDO_LOGIN}")
         else:
             self.stdout.write("CONDO_LOGIN / CONDO_PASSWORD are not set: no service user was seeded.")
-        server.add_context(DEMO_CONTEXT_ID, "Finished")
+        # The demo organization receives its own payments: Condo approves a recipient with its TIN.
+        server.add_context(DEMO_CONTEXT_ID, "Finished", organization_tin=DEMO_ORGANIZATION_TIN)
         self.stdout.write(f"Finished billing context: {DEMO_CONTEXT_ID}")
         self.stdout.write(self.style.SUCCESS(f"Condo sandbox at {server.url} (state: {db_path or 'memory'}); Ctrl-C stops it."))
         signal.signal(signal.SIGTERM, _stop)

@@ -60,7 +60,7 @@ def test_money_cells_are_exact_numbers_with_the_money_format(published_batch):
 def test_the_header_is_frozen_and_filtered_over_the_written_range(published_batch):
     sheet = open_xlsx(_export([published_batch]))["Квитанции"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:U7"
+    assert sheet.auto_filter.ref == "A1:W7"
     assert sheet["A1"].font.b
 
 

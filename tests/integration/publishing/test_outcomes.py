@@ -63,3 +63,24 @@ def test_other_receipts_are_left_alone(storage):
                    outcomes=[ReceiptOutcome(receipts[1].import_id, True, condo_id="condo-1")])
     states = dict(Receipt.objects.filter(batch=batch).values_list("pk", "publish_state"))
     assert states == {receipts[0].pk: State.PENDING, receipts[1].pk: State.ACCEPTED, receipts[2].pk: State.PENDING}
+
+
+def test_an_accepted_receipt_keeps_condos_warning_and_what_to_do(storage):
+    batch, receipts = _publishing(4)
+    answered = [
+        ReceiptOutcome(receipts[0].import_id, True, condo_id="c0", receiver_approved=True),
+        ReceiptOutcome(receipts[1].import_id, True, condo_id="c1", receiver_approved=False),
+        ReceiptOutcome(receipts[2].import_id, True, condo_id="c2", receiver_approved=True,
+                       services_error="Services sum (900) does not add up to the toPay (900) amount correctly"),
+        ReceiptOutcome(receipts[3].import_id, True, condo_id="c3", receiver_approved=False,
+                       services_error="[big.js] Invalid number"),
+    ]
+    outcomes_store(batch_id=batch.pk, owner="worker-1", receipt_ids=[r.pk for r in receipts], outcomes=answered)
+
+    stored = dict(Receipt.objects.filter(batch=batch).values_list("pk", "condo_warning"))
+    assert [stored[r.pk] for r in receipts] == ["", "RECIPIENT_NOT_APPROVED", "INVALID_SERVICES", "RECIPIENT_NOT_APPROVED"]
+    messages = dict(Receipt.objects.filter(batch=batch).values_list("pk", "condo_warning_message"))
+    assert messages[receipts[0].pk] == ""
+    assert "поддержку Condo" in messages[receipts[1].pk] and "расчётный счёт" in messages[receipts[1].pk]
+    assert "Services sum (900)" in messages[receipts[2].pk]
+    assert "поддержку Condo" in messages[receipts[3].pk] and "big.js" in messages[receipts[3].pk]

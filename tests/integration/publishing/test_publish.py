@@ -186,3 +186,19 @@ def test_a_batch_whose_publisher_died_is_finished_by_another_after_the_lease_exp
     batch.refresh_from_db()
     assert batch.status == Status.PUBLISHED
     assert len(live_receipts(condo_sandbox)) == 30
+
+
+def test_a_save_failure_is_stored_without_the_payer(condo_sandbox, caplog):
+    """receiptResolver.js rejects with the whole receipt, full name included (contract 13.9)."""
+    batch = batch_with_receipts(receipts=3)
+    bad = Receipt.objects.filter(batch=batch).order_by("pk")[1]
+    condo_sandbox.faults = FaultConfig(reject={bad.import_id: "RECEIPT_SAVE_FAILED"})
+
+    assert batch_publish(batch_id=batch.pk).status == Status.PARTIALLY_PUBLISHED
+
+    bad.refresh_from_db()
+    assert (bad.publish_state, bad.error_code) == ("rejected", "RECEIPT_SAVE_FAILED")
+    assert "не смог сохранить квитанцию" in bad.error_message
+    stored = " ".join([bad.error_message, *CondoCall.objects.filter(batch=batch).values_list("error_code", flat=True)])
+    for text in (stored, caplog.text):
+        assert "Иванов" not in text and bad.import_id not in text

@@ -1,15 +1,16 @@
-"""The fast size bound used for chunking never under-counts what Condo measures."""
+"""A receipt's text is sized for chunking exactly as Condo measures its value (contract 13.3)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from integration.condo import ReceiptIn, ServiceIn
-from integration.condo.payloads import receipt_to_wire
-from integration.condo.sizing import object_sizeof, sizeof_upper_bound
+from integration.condo.payloads import receipt_json
+from integration.condo.sizing import compact_size, object_sizeof
 
 
 def _receipt(**overrides) -> ReceiptIn:
@@ -31,12 +32,11 @@ def _receipt(**overrides) -> ReceiptIn:
     "overrides",
     [
         {},
-        {"full_name": "", "unit_name": "", "services": ()},
+        {"full_name": "", "unit_type": "", "services": ()},
         {"address": "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 🏠 outside the BMP", "full_name": "Ёлкина Анна «Кавычки» \"в кавычках\""},
         {"is_closed": True, "account_global_id": "12АБ345678"},
     ],
 )
-def test_the_bound_is_at_least_condos_measure_and_close_to_it(overrides):
-    wire = receipt_to_wire(_receipt(**overrides))
-    exact, bound = object_sizeof(wire), sizeof_upper_bound(wire)
-    assert exact <= bound <= exact * 1.35
+def test_the_text_is_sized_as_condo_measures_the_value(overrides):
+    text = receipt_json(_receipt(**overrides))
+    assert compact_size(text) == object_sizeof(json.loads(text))

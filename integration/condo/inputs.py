@@ -1,8 +1,9 @@
 """Checking variables against the SDL's input types without graphql-core's coercion.
 
 graphql-core coerces every field of every receipt into new dicts, which is most of a publish
-call's server time; the sandbox only needs to refuse what Condo would refuse (unknown fields,
-missing required ones, wrong scalar types), so checkers are compiled once per input type.
+call's server time; the sandbox and the local rules (rules.py) only need to refuse what Condo
+would refuse (unknown fields, missing required ones, wrong scalar types), so checkers are
+compiled once per input type.
 """
 
 from __future__ import annotations
