@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from integration.condo import CondoClient
-from integration.condo.auth import LocalTokenCache, TokenStore, forget_process_tokens, token_cache
+from integration.condo.auth import LocalTokenCache, TokenStore, token_cache
 from integration.condo.resilience import Backoff, CircuitBreaker, forget_shared_breakers
 from integration.sandbox import SandboxServer
 
@@ -27,7 +27,6 @@ SANDBOX_FINGERPRINT = "test-publisher"
 def condo_sandbox(settings):
     # A new sandbox may get the port of an earlier one: nothing learnt about that one may leak in.
     forget_shared_breakers()
-    forget_process_tokens()
     server = SandboxServer(port=0).start()
     server.add_service_user(SANDBOX_LOGIN, SANDBOX_PASSWORD)
     server.add_context(SANDBOX_CONTEXT_ID)
@@ -39,12 +38,12 @@ def condo_sandbox(settings):
     settings.CONDO_BACKOFF_BASE = 0.01
     settings.CONDO_BACKOFF_CAP = 0.05
     settings.CONDO_READ_TIMEOUT = 10.0
-    shared = token_cache(settings.CONDO_TOKEN_CACHE)  # Redis in CI: it outlives the test
+    shared = token_cache(settings.CONDO_TOKEN_CACHE)  # Redis or files under var/: it outlives the test
     shared.delete(TokenStore(api_url=server.url, login=SANDBOX_LOGIN, cache=shared).key)
     yield server
     server.stop()
+    shared.delete(TokenStore(api_url=server.url, login=SANDBOX_LOGIN, cache=shared).key)
     forget_shared_breakers()
-    forget_process_tokens()
 
 
 def sandbox_client(server: SandboxServer, **options) -> CondoClient:

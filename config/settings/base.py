@@ -232,8 +232,12 @@ CONDO_BREAKER_COOLDOWN = env.float("CONDO_BREAKER_COOLDOWN", default=30.0)
 # the same rate-limit points, so larger chunks spare the hourly quota).
 CONDO_WITHDRAW_CHUNK_SIZE = env.int("CONDO_WITHDRAW_CHUNK_SIZE", default=50)
 # The cache alias that shares the Condo session token between processes. A database cache is
-# never given the token (it would sit in a table); the token then stays in process memory.
+# never given the token (it would sit in a table); the file cache below takes its place.
 CONDO_TOKEN_CACHE = env.str("CONDO_TOKEN_CACHE", default="default")
+# Where the processes share the token when that cache is the database one: a folder of files
+# readable by the desk's user only (integration/condo/auth.py).
+# A relative path is taken from the project folder.
+CONDO_TOKEN_FILE_CACHE = BASE_DIR / env.str("CONDO_TOKEN_FILE_CACHE", default="var/condo-token-cache")
 
 # --- Imports ---------------------------------------------------------------------------------
 IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=50 * 1024 * 1024)

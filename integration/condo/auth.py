@@ -3,20 +3,25 @@
 Condo lets an IP log in about 20 times an hour (and 10 for the phone mutation), while a
 service user's session lasts 7 days, so one login serves every worker. A short lock in the
 cache makes two processes that start together log in once. The token is never written to
-the database: with the database cache backend (the development default) it stays in this
-process's memory instead.
+the database: where the configured cache is the database one (the embedded default, no
+Redis), the processes of the installation share it through files under
+CONDO_TOKEN_FILE_CACHE instead (`var/condo-token-cache`), a folder only the desk's user may
+enter (0700) holding files only it may read (0600).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.filebased import FileBasedCache
 
 from integration.condo.resilience import Clock
 
@@ -64,18 +69,27 @@ class LocalTokenCache:
             self._values.clear()
 
 
-_process_cache = LocalTokenCache()
-
-
-def forget_process_tokens() -> None:
-    """Drop the tokens this process keeps when the cache may not hold them (for tests)."""
-    _process_cache.clear()
-
-
 def token_cache(alias: str) -> BaseCache | LocalTokenCache:
     cache = caches[alias]
     if isinstance(cache, DatabaseCache):
-        return _process_cache
+        return token_file_cache(str(settings.CONDO_TOKEN_FILE_CACHE))
+    return cache
+
+
+_file_caches: dict[str, FileBasedCache] = {}
+
+
+def token_file_cache(path: str) -> FileBasedCache:
+    """The file cache in `path`, created private to this user if it is not there yet.
+
+    Django's file cache creates its folder 0700 and writes each entry to a mkstemp file (0600)
+    that it renames into place; a folder that already exists is narrowed to 0700 here too.
+    """
+    cache = _file_caches.get(path)
+    if cache is None:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
+        cache = _file_caches[path] = FileBasedCache(path, {"TIMEOUT": TOKEN_TTL_SECONDS})
     return cache
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache.backends.filebased import FileBasedCache
 
 from integration.condo import CondoClient, CondoError
-from integration.condo.auth import LocalTokenCache, TokenStore
+from integration.condo.auth import LocalTokenCache, TokenStore, token_cache
 from tests.integration.condo_data import make_receipts
 from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID, SANDBOX_LOGIN, SANDBOX_PASSWORD, sandbox_client
 
@@ -113,25 +115,64 @@ print(client.check_token())
 """
 
 
-def test_two_processes_share_one_login_through_the_cache(condo_sandbox, tmp_path):
+def _children(env: dict[str, str], count: int = 2) -> list[tuple[int, str, str]]:
+    children = [subprocess.Popen([sys.executable, "-c", _CHILD], env=env, cwd=Path(settings.BASE_DIR),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    outputs = [child.communicate(timeout=60) for child in children]
+    return [(child.returncode, out, err) for child, (out, err) in zip(children, outputs)]
+
+
+def _child_env(sandbox, **extra: str) -> dict[str, str]:
     env = {
         **os.environ,
-        "CACHE_URL": f"filecache://{tmp_path / 'cache'}",
-        "CONDO_API_URL": condo_sandbox.url,
+        "CONDO_API_URL": sandbox.url,
         "CONDO_LOGIN": SANDBOX_LOGIN,
         "CONDO_PASSWORD": SANDBOX_PASSWORD,
         "CONDO_TOKEN": "",
         "PYTHONPATH": str(settings.BASE_DIR),
+        **extra,
     }
-    env.pop("DATABASE_URL", None)
-    children = [subprocess.Popen([sys.executable, "-c", _CHILD], env=env, cwd=Path(settings.BASE_DIR),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [child.communicate(timeout=60) for child in children]
-    assert [child.returncode for child in children] == [0, 0], [err[-2000:] for _, err in results]
-    user_ids = {out.strip() for out, _ in results}
-    assert len(user_ids) == 1
+    for name in ("DATABASE_URL", "REDIS_URL", "CACHE_URL"):
+        env.pop(name, None)
+    return env
+
+
+def test_two_processes_share_one_login_through_a_configured_cache(condo_sandbox, tmp_path):
+    results = _children(_child_env(condo_sandbox, CACHE_URL=f"filecache://{tmp_path / 'cache'}"))
+    assert [code for code, _, _ in results] == [0, 0], [err[-2000:] for _, _, err in results]
+    assert len({out.strip() for _, out, _ in results}) == 1
     assert condo_sandbox.logins == 1
     assert len(condo_sandbox.calls_of("authenticatedUser")) == 2
+
+
+def test_on_the_embedded_default_two_processes_share_one_login_through_private_files(condo_sandbox, tmp_path):
+    """No Redis, the database cache: the token goes to files under CONDO_TOKEN_FILE_CACHE, never to a table."""
+    folder = tmp_path / "var" / "condo-token-cache"
+    results = _children(_child_env(condo_sandbox, CONDO_TOKEN_FILE_CACHE=str(folder)), count=3)
+
+    assert [code for code, _, _ in results] == [0, 0, 0], [err[-2000:] for _, _, err in results]
+    assert len({out.strip() for _, out, _ in results}) == 1
+    assert condo_sandbox.logins == 1  # the sandbox counts every signin: three processes, one login
+    assert len(condo_sandbox.calls_of("authenticatedUser")) == 3
+    (token,) = {row["token"] for row in condo_sandbox.state.storage.db.execute("SELECT token FROM tokens")}
+    files = [path for path in folder.iterdir() if path.is_file()]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert files and all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in files)
+    shared = FileBasedCache(str(folder), {})
+    assert shared.get(TokenStore(api_url=condo_sandbox.url, login=SANDBOX_LOGIN, cache=shared).key) == token
+
+
+def test_the_database_cache_hands_the_token_to_the_file_cache(settings, tmp_path):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+    settings.CONDO_TOKEN_FILE_CACHE = tmp_path / "tokens"
+    (tmp_path / "tokens").mkdir(mode=0o755)
+
+    cache = token_cache("default")
+
+    assert isinstance(cache, FileBasedCache)
+    assert stat.S_IMODE((tmp_path / "tokens").stat().st_mode) == 0o700  # an existing folder is narrowed too
+    cache.set("k", "v", 60)
+    assert cache.get("k") == "v"
 
 
 def test_from_settings_reads_the_condo_settings(condo_sandbox):
