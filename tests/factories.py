@@ -8,8 +8,9 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
-from billing.models import Account, Batch, BatchTransition, Organization, Property, Receipt, Recipient, ServiceLine
+from billing.models import Account, Batch, BatchCheck, BatchTransition, Organization, Property, Receipt, Recipient, ServiceLine
 from billing.models import receipt_import_id
 from billing.roles import ACCOUNTANT, roles_sync
 
@@ -155,3 +156,14 @@ class BatchTransitionFactory(factory.django.DjangoModelFactory):
     source = Batch.Status.DRAFT
     target = Batch.Status.SUBMITTED
     actor = factory.SelfAttribute("batch.created_by")
+
+
+class BatchCheckFactory(factory.django.DjangoModelFactory):
+    """A check before approval the worker finished with nothing that blocks approval."""
+
+    class Meta:
+        model = BatchCheck
+
+    batch = factory.SubFactory(BatchFactory)
+    status = BatchCheck.Status.DONE
+    finished_at = factory.LazyFunction(timezone.now)

@@ -1,5 +1,6 @@
 from billing.models.audit import AuditTransition
 from billing.models.batches import Batch, BatchTransition
+from billing.models.checks import BatchCheck
 from billing.models.exports import ReceiptsExport
 from billing.models.imports import RegistryUpload, SberColumnMap
 from billing.models.organizations import Account, Organization, Property, Recipient
@@ -13,6 +14,7 @@ __all__ = [
     "ApprovedDocument",
     "AuditTransition",
     "Batch",
+    "BatchCheck",
     "BatchTransition",
     "Organization",
     "Property",

@@ -18,6 +18,7 @@ from django_q.tasks import async_task
 from billing.errors import ActionForbidden, ApplicationError, ConcurrentTransition, TransitionNotAllowed
 from billing.models import Batch, BatchTransition
 from billing.selectors_month import batch_taken_over_by
+from billing.services.checks import batch_check_blocking_reason, batch_check_request
 from billing.services.seals import batch_seal
 
 Status = Batch.Status
@@ -132,9 +133,13 @@ def available_targets(*, batch: Batch, user: AbstractBaseUser) -> list[str]:
 
 
 def batch_submit(*, batch: Batch, by: AbstractBaseUser) -> Batch:
-    return batch_transition(
-        batch=batch, to=Status.SUBMITTED, by=by, changes={"submitted_by": by, "submitted_at": timezone.now()}
-    )
+    """Submit for approval; a worker checks the batch against Condo once the submit is committed."""
+    with transaction.atomic():
+        batch = batch_transition(
+            batch=batch, to=Status.SUBMITTED, by=by, changes={"submitted_by": by, "submitted_at": timezone.now()}
+        )
+        batch_check_request(batch=batch, by=None)
+    return batch
 
 
 def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
@@ -157,6 +162,10 @@ def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
             f"У организации «{organization.name}» не указан ID контекста биллинга в Condo: "
             "пакет некуда публиковать. Обратитесь к администратору."
         )
+    # Role and four eyes first: their refusal says more than the check's.
+    batch_transition_check(batch=batch, to=Status.APPROVED, by=by)
+    if (blocked := batch_check_blocking_reason(batch=batch)) is not None:
+        raise ApplicationError(blocked)
     with transaction.atomic():
         batch = batch_transition(
             batch=batch, to=Status.APPROVED, by=by, changes={"approved_by": by, "approved_at": timezone.now()}

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from billing.models import Batch, BatchTransition, Organization
-from tests.factories import BatchFactory
+from tests.factories import BatchCheckFactory, BatchFactory
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -23,6 +23,7 @@ ROOT = Path(settings.BASE_DIR)
 @pytest.mark.django_db
 def test_submit_approve_by_two_people(accountant, approver, draft_batch, capsys):
     call_command("batch", "submit", str(draft_batch.pk), user=accountant.username)
+    BatchCheckFactory(batch=draft_batch)  # what the worker stores once the submit is committed
     call_command("batch", "approve", str(draft_batch.pk), user=approver.username)
     draft_batch.refresh_from_db()
     assert (draft_batch.status, draft_batch.submitted_by, draft_batch.approved_by) == ("approved", accountant, approver)
