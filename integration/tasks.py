@@ -11,6 +11,7 @@ from django_q.tasks import async_task
 
 from billing.models import Batch
 from billing.selectors_month import taken_over_condition
+from integration.checking.run import batch_check_run
 from integration.publishing.files import batch_send_pending_files, batches_with_pdfs_to_send
 from integration.publishing.lease import batches_without_live_publisher
 from integration.publishing.publisher import batch_publish
@@ -32,6 +33,16 @@ def publish_batch(batch_id: int) -> str:
 def send_batch_pdfs(batch_id: int) -> str:
     """PDFs attached to an already published batch; its status stays as it is."""
     return batch_send_pending_files(batch_id=batch_id).summary
+
+
+def check_batch(check_id: int) -> str:
+    """The check before approval (queued on submit and by «Проверить ещё раз»)."""
+    run = batch_check_run(check_id=check_id)
+    if run is None:
+        return f"check {check_id}: taken by another worker or already finished"
+    check = run.check
+    return (f"Пакет №{check.batch_id}: проверено {check.receipts_checked} квитанций, нарушений правил "
+            f"{check.problems_count}, сверено с Condo: {'да' if check.condo_checked else 'нет'}.")
 
 
 def reconcile_batch(batch_id: int) -> str:

@@ -11,6 +11,7 @@ from django.utils.formats import date_format, number_format
 
 from billing.admin.object_tools import ObjectTool
 from billing.admin import batch_views
+from billing.admin.checks import CheckAdminMixin
 from billing.admin.exports import ExportAdminMixin, export_receipts_action
 from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter
 from billing.admin.imports import RegistryUploadAdminMixin
@@ -23,7 +24,8 @@ from billing.selectors import batches_awaiting_approval, batches_in_flight_exist
 
 @admin.register(Batch)
 class BatchAdmin(
-    RegistryUploadAdminMixin, ReceiptPdfAdminMixin, ExportAdminMixin, PublishingAdminMixin, admin.ModelAdmin
+    RegistryUploadAdminMixin, ReceiptPdfAdminMixin, ExportAdminMixin, PublishingAdminMixin, CheckAdminMixin,
+    admin.ModelAdmin,
 ):
     list_display = (
         "number",
@@ -91,7 +93,8 @@ class BatchAdmin(
 
     def review_context(self, request: HttpRequest, batch: Batch) -> dict:
         """What the mixins add to the batch review page."""
-        return {**self.receipt_pdf_context(request, batch), **self.publishing_context(request, batch)}
+        return {**self.receipt_pdf_context(request, batch), **self.publishing_context(request, batch),
+                **self.check_context(request, batch)}
 
     def get_object_tools(self, request: HttpRequest) -> list[ObjectTool]:
         """Buttons above the list: the mixins' own, the approver's queue, publishing failures."""

@@ -56,6 +56,7 @@ def iter_accounts(client: CondoClient, context_id: str) -> Iterator[CondoAccount
             import_id=row.get("importId") or "",
             is_closed=bool(row.get("isClosed")),
             address=((row.get("property") or {}).get("address")) or "",
+            property_global_id=((row.get("property") or {}).get("globalId")) or "",
         )
 
 

@@ -132,3 +132,4 @@ class CondoAccount:
     import_id: str
     is_closed: bool
     address: str
+    property_global_id: str = ""  # the house's FIAS id, when Condo knows it

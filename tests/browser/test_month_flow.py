@@ -191,6 +191,9 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         click_link(driver, "Ожидают утверждения: 1")
         click_link(driver, f"№{batch.pk}")
         wait_text(driver, "#batch-status", "На утверждении")
+        # The cluster checked the batch on submit; the page reloads itself until the result is in.
+        wait_text(driver, "#check-problems", "Нарушений правил Condo нет", timeout=60)
+        assert "Новые для Condo счета" in text_of(driver, "#batch-check")
         # Slow answers keep the publishing visible for a few polls of the page.
         condo_sandbox.faults = FaultConfig(latency_seconds=0.7)
         click_button(driver, "Утвердить")

@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "export": OPERATOR,
     "publish_batch": OPERATOR,
     "reconcile_batch": OPERATOR,
+    "check_batch": OPERATOR,
     "condo_sandbox": OPERATOR,
     "run_desk": OPERATOR,
     "setup_demo": DEBUG_ONLY,

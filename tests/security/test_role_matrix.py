@@ -184,6 +184,9 @@ MATRIX: dict[str, tuple[Row, ...]] = {
     "billing_batch_publish_again": (GET(POST_ONLY, _pk("failed")), POST(do(APP, SU), _pk("failed"))),
     # A fresh comparison with Condo changes no batch: whoever may see the batch may ask for one.
     "billing_batch_reconcile": (GET(POST_ONLY, _pk("published")), POST(do(*VIEWERS), _pk("published"))),
+    # The check before approval changes no batch: whoever may see the batch may run it again or download it.
+    "billing_batch_check": (GET(POST_ONLY, _pk("submitted")), POST(do(*VIEWERS), _pk("submitted"))),
+    "billing_batch_check_report": (GET(see(*VIEWERS), lambda world: [world.submitted.pk, world.check.pk]),),
     "billing_batch_supersede": (GET(POST_ONLY, lambda world: [world.published.pk, world.newer.pk]),
                                 POST(do(APP, SU), lambda world: [world.published.pk, world.newer.pk], REASON)),
     # --- Records: read-only for everybody --------------------------------------------------------

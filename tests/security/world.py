@@ -19,6 +19,7 @@ from django.utils import timezone
 from billing.models import (
     Account,
     Batch,
+    BatchCheck,
     BatchTransition,
     Organization,
     Property,
@@ -64,6 +65,7 @@ class World:
     refused_upload: RegistryUpload
     column_map: SberColumnMap
     export: ReceiptsExport  # the accountant's, written and ready to download
+    check: BatchCheck  # of `submitted`: done, nothing blocks approval, its workbook stored
 
     def user(self, role: str):
         return self.users.get(role)
@@ -131,6 +133,11 @@ def build_world(*, media_root: Path) -> World:
     export = ReceiptsExport.objects.create(
         batch_ids=[published.pk], filename="kvitancii.xlsx", file="exports/matrix.xlsx", rows=1,
         status=ReceiptsExport.Status.READY, requested_by=accountant)
+    checks = media_root / "checks"
+    checks.mkdir(parents=True, exist_ok=True)
+    (checks / "matrix.xlsx").write_bytes(b"PK\x03\x04 written check")
+    check = BatchCheck.objects.create(batch=submitted, status=BatchCheck.Status.DONE, receipts_checked=1,
+                                      finished_at=timezone.now(), report="checks/matrix.xlsx")
     return World(
         users=users,
         organization=organization,
@@ -158,6 +165,7 @@ def build_world(*, media_root: Path) -> World:
         column_map=SberColumnMap.objects.create(organization=organization, name="Шаблон 8_2", account_column=1,
                                                 address_column=2, to_pay_column=3),
         export=export,
+        check=check,
     )
 
 
@@ -167,6 +175,7 @@ def snapshot(media_root: Path) -> dict:
         "batches": list(Batch.objects.order_by("pk").values_list(
             "pk", "status", "accepted_count", "rejected_count", "withdrawn_count", "last_error")),
         "transitions": list(BatchTransition.objects.order_by("pk").values_list("pk", "target", "reason")),
+        "checks": list(BatchCheck.objects.order_by("pk").values_list("pk", "status")),
         "receipts": list(Receipt.objects.order_by("pk").values_list("pk", "publish_state", "error_code")),
         "uploads": list(RegistryUpload.objects.order_by("pk").values_list("pk", "status", "file", "batch_id")),
         "pdfs": list(ReceiptPdf.objects.order_by("pk").values_list("pk", "sha256", "state")),

@@ -56,7 +56,7 @@ def test_accountant_may_submit_a_draft_but_never_approve(login, accountant, draf
     submitted_page = client.get(page_url(submitted_batch)).content.decode()
     for action in ("approve", "reject", "submit", "withdraw"):
         assert action_url(submitted_batch, action) not in submitted_page
-    assert "Утвердить" not in submitted_page
+    assert "Утвердить" not in submitted_page and "Проверка перед утверждением" in submitted_page
 
 
 def test_approver_sees_approve_and_reject_on_a_submitted_batch_only(login, approver, draft_batch, submitted_batch):
@@ -102,8 +102,10 @@ def test_list_filters_and_search(login, approver):
 # --- Buttons -------------------------------------------------------------------------------------
 
 
-def test_submit_then_approve_through_the_buttons(login, accountant, approver, draft_batch):
-    response = login(accountant).post(action_url(draft_batch, "submit"))
+def test_submit_then_approve_through_the_buttons(login, accountant, approver, draft_batch, condo_sandbox,
+                                                django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the check before approval runs (django-q, sync)
+        response = login(accountant).post(action_url(draft_batch, "submit"))
     assert response.status_code == 302 and response.url == page_url(draft_batch)
     draft_batch.refresh_from_db()
     assert draft_batch.status == Batch.Status.SUBMITTED

@@ -8,7 +8,7 @@ import signal
 import pytest
 from django.utils import timezone
 
-from billing.models import Batch, Receipt
+from billing.models import Batch, BatchCheck, Receipt
 from billing.services.batches import batch_approve, batch_submit
 from integration.models import Reconciliation
 from integration.publishing.publisher import batch_publish
@@ -76,7 +76,10 @@ def test_approval_hands_the_batch_to_the_cluster_which_publishes_and_reconciles(
     accountant, approver = UserFactory(role="Бухгалтер"), UserFactory(role="Утверждающий")
     cluster = manage(["qcluster"], worker_env(condo_sandbox, CONDO_CHUNK_SIZE="50", Q_WORKERS="2"))
     try:
-        batch_approve(batch=batch_submit(batch=batch, by=accountant), by=approver)
+        batch = batch_submit(batch=batch, by=accountant)
+        # The cluster checks the batch first; approval waits for that check.
+        wait_for(lambda: BatchCheck.objects.filter(batch=batch, status="done").exists(), timeout=60, what="the check")
+        batch_approve(batch=batch, by=approver)
         wait_for(lambda: Batch.objects.get(pk=batch.pk).status == Status.PUBLISHED, timeout=90, what="published")
         wait_for(lambda: Reconciliation.objects.filter(batch=batch).exists(), timeout=60, what="reconciliation")
     finally:

@@ -1,0 +1,90 @@
+"""«Проверка перед утверждением» on the batch page: above the approve button, examples, the workbook, a re-run."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from billing.models import Account, Batch, BatchCheck, Property, Receipt, ServiceLine
+from billing.services.checks import batch_check_request
+from integration.checking.run import batch_check_run
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+FORMULA = '=HYPERLINK("http://evil.example","<b>ул Ленина</b>")'
+
+
+@pytest.fixture
+def checked(month):
+    """The month's batch with one rule violation and a hostile address on its new account, checked."""
+    bad = Receipt.objects.get(batch=month, account__number="00000001")
+    ServiceLine.objects.filter(receipt=bad).update(to_pay=bad.to_pay - Decimal("1.00"))
+    hostile = Property.objects.create(organization=month.organization, address=FORMULA)
+    Account.objects.filter(number="00000004").update(property=hostile)
+    check = batch_check_request(batch=month, by=None)
+    batch_check_run(check_id=check.pk)
+    return month
+
+
+def page(batch: Batch) -> str:
+    return reverse("admin:billing_batch_change", args=[batch.pk])
+
+
+def test_the_approver_sees_the_check_above_the_approve_button_and_why_it_blocks(client, checked):
+    client.force_login(UserFactory(role="Утверждающий"))
+    html = client.get(page(checked)).content.decode()
+
+    panel = html.index('id="batch-check"')
+    assert panel < html.index(reverse("admin:billing_batch_approve", args=[checked.pk]))
+    assert "Нарушений правил Condo: 1 в 1 квитанциях" in html and "Пока пакет нельзя утвердить" in html
+    assert "00000001" in html[panel:]
+    assert "Новые для Condo счета</th><td>1" in html and "Исчезли из реестра (были в Condo в прошлом месяце)</th><td>1" in html
+    assert "«3Б», в Condo «3»" in html
+    assert "<b>ул Ленина</b>" not in html and "&lt;b&gt;ул Ленина&lt;/b&gt;" in html
+
+
+def test_the_workbook_holds_every_finding_as_text(client, checked):
+    client.force_login(UserFactory(role="Бухгалтер"))
+    check = BatchCheck.objects.get(batch=checked)
+    response = client.get(reverse("admin:billing_batch_check_report", args=[checked.pk, check.pk]))
+
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(b"".join(response.streaming_content)))
+    assert book.sheetnames == ["Нарушения правил", "Новые для Condo", "Исчезли из реестра", "Адрес или помещение", "Итоги"]
+    (problem,) = list(book["Нарушения правил"].iter_rows(min_row=2, values_only=True))
+    assert problem[0] == "00000001" and problem[2] == check.examples["problems"][0]["code"]
+    (new,) = list(book["Новые для Condo"].iter_rows(min_row=2))
+    assert new[1].value == FORMULA and new[1].data_type == "s"  # text, never a formula
+    changed = [tuple(cell.value for cell in row) for row in book["Адрес или помещение"].iter_rows(min_row=2)]
+    assert ("00000003", "Помещение", "3Б", "3") in changed
+    assert ("00000002", "Адрес дома", "г Москва, ул Тверская, д 9", "г Москва, ул Тверская, д 7") in changed
+
+
+def test_check_again_runs_a_new_check_through_the_queue(client, month, django_capture_on_commit_callbacks):
+    client.force_login(UserFactory(role="Бухгалтер"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:billing_batch_check", args=[month.pk]))
+
+    assert response.status_code == 302 and response.url.endswith("#batch-check")
+    (check,) = BatchCheck.objects.filter(batch=month)
+    assert check.status == BatchCheck.Status.DONE and check.accounts_changed == 2
+    assert "Нарушений правил Condo нет" in client.get(page(month)).content.decode()
+
+
+def test_a_check_still_running_is_shown_and_the_page_reloads(client, month):
+    batch_check_request(batch=month, by=None)
+    client.force_login(UserFactory(role="Утверждающий"))
+    html = client.get(page(month)).content.decode()
+    assert 'id="check-working"' in html and "location.reload" in html and "ещё идёт" in html
+
+
+def test_staff_without_a_role_may_neither_download_nor_run_it(client, checked):
+    client.force_login(UserFactory(username="no-role"))
+    check = BatchCheck.objects.get(batch=checked)
+    assert client.get(reverse("admin:billing_batch_check_report", args=[checked.pk, check.pk])).status_code == 403
+    assert client.post(reverse("admin:billing_batch_check", args=[checked.pk])).status_code == 403
+    assert BatchCheck.objects.filter(batch=checked).count() == 1
