@@ -3,8 +3,8 @@
 - new: an account number of the batch that no BillingAccount of the context has;
 - vanished: an account that had a live receipt in Condo for the previous month, is absent from
   the batch and is not closed in Condo;
-- changed: an account Condo holds whose house or unit differs from what the batch will send.
-  The house is compared by FIAS id when both sides have one, else by the address text with case,
+- changed: an account Condo holds whose house or unit differs from what Condo would take from
+  the document we will send (the same reading of address and unit fields the rules use). The house is compared by FIAS id when both sides have one, else by the address text with case,
   «ё», dots, commas and spacing ignored. Condo keeps the address its address service normalised
   (contract 13.4), so a registry that spells a house differently shows here: that is the point,
   Condo would then resolve the text anew. Condo may hold one number in several houses; the
@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from integration.checking.findings import Findings
 from integration.condo import CondoAccount, CondoClient, ReceiptIn
+from integration.condo.rules import address_from_receipt
 
 _PUNCTUATION = re.compile(r"[.,]")
 
@@ -42,13 +43,18 @@ class RegistryAccounts:
         self.places: dict[str, Place] = {}
         self._shared: dict[str, str] = {}
 
-    def add(self, receipt: ReceiptIn) -> None:
+    def add(self, receipt: ReceiptIn, document: dict[str, Any] | None) -> None:
+        """The place Condo would take from the document (rules.address_from_receipt), else the receipt's own."""
         if receipt.account_number in self.places:
             return  # another category of the same account: same place
+        address, unit_name, unit_type = receipt.address, receipt.unit_name, receipt.unit_type
+        if document is not None:
+            parsed = address_from_receipt(document)
+            address, unit_name, unit_type = parsed.house or address, parsed.unit_name, parsed.unit_type
         share = self._shared.setdefault
         self.places[receipt.account_number] = Place(
-            share(receipt.address, receipt.address), share(receipt.unit_name, receipt.unit_name),
-            share(receipt.unit_type, receipt.unit_type), share(receipt.address_global_id, receipt.address_global_id),
+            share(address, address), share(unit_name, unit_name), share(unit_type, unit_type),
+            share(receipt.address_global_id, receipt.address_global_id),
         )
 
 

@@ -31,8 +31,6 @@ from integration.publishing.rows import batch_receipts
 
 logger = logging.getLogger(__name__)
 
-NOT_SENDABLE = "NOT_SENDABLE"
-
 
 @dataclass
 class CheckRun:
@@ -88,13 +86,16 @@ def _rules_part(batch: Batch, findings: Findings, outcome: CheckOutcome) -> Regi
             receipts = [receipt for _, receipt in rows[start:start + call_size]]
             for receipt in receipts:
                 outcome.receipts_checked += 1
-                ours.add(receipt)
                 try:
-                    documents.append(json.loads(receipt_json(receipt)))
+                    document = json.loads(receipt_json(receipt))
                 except PayloadError as error:
                     # The publisher refuses these itself before any call.
-                    _problem(findings, outcome, receipt.account_number, receipt.import_id, NOT_SENDABLE,
-                             f"Квитанция не может быть отправлена: {error}.", first=True)
+                    _problem(findings, outcome, receipt.account_number, receipt.import_id, error.code,
+                             f"Квитанция не будет отправлена: {error}", first=True)
+                    ours.add(receipt, None)
+                    continue
+                documents.append(document)
+                ours.add(receipt, document)
             flagged: set[int] = set()
             for problem in document_problems(documents):
                 _problem(findings, outcome, problem.account, problem.import_id, problem.code, problem.message,

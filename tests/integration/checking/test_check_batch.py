@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from billing.errors import ApplicationError
-from billing.models import Batch, BatchCheck, Receipt, ServiceLine
+from billing.models import Account, Batch, BatchCheck, Receipt, Recipient
 from billing.services.batches import batch_approve, batch_submit
 from billing.services.checks import batch_check_blocking_reason, batch_check_request
 from integration.checking.run import batch_check_run
@@ -53,24 +52,29 @@ def test_the_command_finds_new_vanished_and_changed_accounts_and_nothing_blocks(
     assert not condo_sandbox.calls_of("registerBillingReceipts")[1:]
 
 
-def test_a_rule_violation_blocks_approval_with_its_reason(month, condo_sandbox):
-    bad = Receipt.objects.get(batch=month, account__number="00000001")
-    ServiceLine.objects.filter(receipt=bad).update(to_pay=bad.to_pay - Decimal("1.00"))
+def test_rule_violations_block_approval_with_their_reason(month, condo_sandbox):
+    # A house-level account (no unit: not sendable as it is) and one bank account given two TINs in one call.
+    Account.objects.filter(number="00000001").update(unit_name="")
+    first = Receipt.objects.select_related("recipient").get(batch=month, account__number="00000002")
+    twin = Recipient.objects.create(tin="7707083893" if first.recipient.tin != "7707083893" else "7736207543",
+                                    bic=first.recipient.bic, bank_account=first.recipient.bank_account)
+    Receipt.objects.filter(batch=month, account__number="00000003").update(recipient=twin)
     Receipt.objects.filter(batch=month, account__number="00000004").update(publish_state="accepted", condo_id="x")
 
     code, found, text = run_command(month)
 
     assert code == 4, text
-    assert [(p["account"], p["import_id"]) for p in found["problems"]] == [("00000001", bad.import_id)]
-    problem = found["problems"][0]
-    assert problem["code"] and problem["message"]
+    assert [(p["account"], p["code"]) for p in found["problems"]] == [
+        ("00000001", "NO_UNIT"), ("00000003", "BANK_ACCOUNT_TWO_RECIPIENTS")]
+    assert all(p["message"] and p["import_id"] for p in found["problems"])
     check = BatchCheck.objects.get(pk=found["check_id"])
-    assert check.blocking and check.receipts_checked == 4  # the accepted receipt is read too
-    assert check.examples["problems"][0]["account"] == "00000001"
+    assert check.blocking and (check.problems_count, check.receipts_with_problems) == (2, 2)
+    assert check.receipts_checked == 4  # the accepted receipt is read too
+    assert check.examples["codes"] == {"NO_UNIT": 1, "BANK_ACCOUNT_TWO_RECIPIENTS": 1}
     approver = UserFactory(role="Утверждающий")
     with pytest.raises(ApplicationError, match="нарушения правил Condo") as refused:
         batch_approve(batch=month, by=approver)
-    assert problem["code"] in refused.value.message
+    assert "BANK_ACCOUNT_TWO_RECIPIENTS" in refused.value.message and "NO_UNIT" in refused.value.message
     assert Batch.objects.get(pk=month.pk).status == Status.SUBMITTED
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from io import BytesIO
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from billing.models import Account, Batch, BatchCheck, Property, Receipt, ServiceLine
+from billing.models import Account, Batch, BatchCheck, Property
 from billing.services.checks import batch_check_request
 from integration.checking.run import batch_check_run
 from tests.factories import UserFactory
@@ -21,8 +20,7 @@ FORMULA = '=HYPERLINK("http://evil.example","<b>ул Ленина</b>")'
 @pytest.fixture
 def checked(month):
     """The month's batch with one rule violation and a hostile address on its new account, checked."""
-    bad = Receipt.objects.get(batch=month, account__number="00000001")
-    ServiceLine.objects.filter(receipt=bad).update(to_pay=bad.to_pay - Decimal("1.00"))
+    Account.objects.filter(number="00000001").update(unit_name="")  # not sendable: no unit
     hostile = Property.objects.create(organization=month.organization, address=FORMULA)
     Account.objects.filter(number="00000004").update(property=hostile)
     check = batch_check_request(batch=month, by=None)
