@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from billing.services.checks import batch_checks_expire
 from billing.services.imports_flow import upload_parse, upload_write, uploads_expire
 from billing.services.pdf_uploads import pdf_archive_attach as pdf_archive_attach_service
 from billing.services.pdf_uploads import pdf_uploads_expire
@@ -22,9 +23,9 @@ def receipts_export_write(export_id: int) -> str:
 
 
 def nightly_cleanup() -> str:
-    """Uploads nobody confirmed or cancelled, old PDF uploads, and exports past their keeping time."""
+    """Uploads nobody confirmed or cancelled, old PDF uploads, exports past their keeping time, replaced checks."""
     return (f"uploads cancelled: {uploads_expire()}; PDF uploads removed: {pdf_uploads_expire()}; "
-            f"exports removed: {exports_expire()}")
+            f"exports removed: {exports_expire()}; checks removed: {batch_checks_expire()}")
 
 
 def pdf_archive_attach(upload_id: int) -> str:

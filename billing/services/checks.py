@@ -23,11 +23,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, BatchCheck
+from billing.services.cleanup import delete_with_files
 
 Status = BatchCheck.Status
 CHECKABLE = (Batch.Status.DRAFT, Batch.Status.SUBMITTED, Batch.Status.REJECTED)
@@ -137,3 +138,14 @@ def check_blocking_reason(*, latest: BatchCheck | None, deciding: BatchCheck | N
     if latest.created_at < timezone.now() - _task_time():
         return "Проверка перед утверждением не завершилась (её процесс остановлен). Нажмите «Проверить ещё раз»."
     return "Проверка перед утверждением ещё идёт. Дождитесь её результата на странице пакета и утвердите снова."
+
+
+def batch_checks_expire() -> int:
+    """Remove checks, with their workbooks, that a newer check of the same batch replaced long ago.
+
+    The newest check of every batch stays (it is the one the page shows and approval went by);
+    older ones are kept EXPORT_KEEP_HOURS, like other generated files.
+    """
+    cutoff = timezone.now() - timedelta(hours=settings.EXPORT_KEEP_HOURS)
+    newer = BatchCheck.objects.filter(batch=OuterRef("batch"), created_at__gt=OuterRef("created_at"))
+    return delete_with_files(BatchCheck.objects.filter(created_at__lt=cutoff).filter(Exists(newer)), "report")

@@ -86,3 +86,23 @@ def test_staff_without_a_role_may_neither_download_nor_run_it(client, checked):
     assert client.get(reverse("admin:billing_batch_check_report", args=[checked.pk, check.pk])).status_code == 403
     assert client.post(reverse("admin:billing_batch_check", args=[checked.pk])).status_code == 403
     assert BatchCheck.objects.filter(batch=checked).count() == 1
+
+
+def test_the_nightly_cleanup_forgets_replaced_checks_with_their_workbooks(checked, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_q.tasks import async_task
+
+    old = BatchCheck.objects.get(batch=checked)
+    newest = batch_check_request(batch=checked, by=None)
+    batch_check_run(check_id=newest.pk)
+    BatchCheck.objects.filter(pk__in=[old.pk, newest.pk]).update(created_at=timezone.now() - timedelta(days=5))
+    BatchCheck.objects.filter(pk=newest.pk).update(created_at=timezone.now() - timedelta(days=4))
+    storage, name = old.report.storage, old.report.name
+    assert storage.exists(name)
+
+    async_task("billing.tasks.nightly_cleanup")  # the scheduled task, run by django-q2 (sync in tests)
+
+    assert list(BatchCheck.objects.filter(batch=checked)) == [BatchCheck.objects.get(pk=newest.pk)]
+    assert not storage.exists(name) and newest.report.storage.exists(BatchCheck.objects.get(pk=newest.pk).report.name)
