@@ -7,7 +7,7 @@
 Peak Python memory of the check (tracemalloc) is printed for each; it should stay flat as the
 batch grows except for one small tuple per account number.
 
-    python bench/check_batch.py [--receipts 100000] [--keep]
+    python bench/check_batch.py [--receipts 100000] [--keep] [--only-empty]
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--receipts", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--only-empty", action="store_true", help="Skip (2): publishing the batch takes a while.")
     options = parser.parse_args()
     where, cleanup = prepare_database("bench_check", keep=options.keep)
     sandbox = SandboxProcess(contexts=[CONTEXT])
@@ -62,6 +63,8 @@ def main() -> None:
             batch = fill_batch(receipts=options.receipts, context_id=CONTEXT, label="Проверка")
             Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.SUBMITTED)
             measure(Batch.objects.get(pk=batch.pk), "(1) empty Condo")
+            if options.only_empty:
+                return
             Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.APPROVED)
             batch_publish(batch_id=batch.pk)
             Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.SUBMITTED)

@@ -1,6 +1,6 @@
 """The check before approval, on billing's side: asking for one, storing its result, and the approval guard.
 
-The check itself talks to Condo and runs Condo's rules, so it lives in integration.checks; billing
+The check itself talks to Condo and runs Condo's rules, so it lives in integration.checking; billing
 only enqueues it by dotted path and stores what it hands back through `batch_check_finish`.
 
 What approval needs (`batch_check_blocking_reason`):
@@ -8,14 +8,16 @@ What approval needs (`batch_check_blocking_reason`):
   undo a finished one (a batch's receipts never change after the import);
 - a rule violation found by it blocks, with the reason;
 - no finished check yet (queued, running, lost or failed) blocks too: the rules part needs no
-  Condo and takes seconds, so "not checked" only ever means "wait" or "check again";
+  Condo and always finishes (minutes for 100,000 receipts), so "not checked" only ever means
+  "wait" or "check again"; a check queued or running longer than a task may run (Q_TIMEOUT)
+  counts as lost;
 - Condo unreachable does not block: the rules part still ran; the new, vanished and changed
   accounts are information and are then simply unknown (the panel says so).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from typing import IO, Any
 
@@ -87,8 +89,8 @@ def _task_time() -> timedelta:
 
 def batch_check_finish(*, check: BatchCheck, outcome: CheckOutcome, report: IO[bytes] | None) -> BatchCheck:
     """Store what the check found, with its workbook, and mark it done."""
-    for name, value in outcome.__dict__.items():
-        setattr(check, name, value)
+    for name in (item.name for item in fields(CheckOutcome)):
+        setattr(check, name, getattr(outcome, name))
     check.blocking = outcome.problems_count > 0
     check.status = Status.DONE
     check.finished_at = timezone.now()

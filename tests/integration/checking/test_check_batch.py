@@ -132,3 +132,18 @@ def test_an_approved_batch_is_not_checked_again(month):
     Batch.objects.filter(pk=month.pk).update(status=Status.APPROVED)
     with pytest.raises(ApplicationError, match="ещё не утверждён"):
         batch_check_request(batch=Batch.objects.get(pk=month.pk), by=None)
+
+
+def test_a_check_whose_worker_died_is_reported_lost_and_may_be_taken_again(month, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    check = batch_check_request(batch=month, by=None)
+    long_ago = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
+    BatchCheck.objects.filter(pk=check.pk).update(status=BatchCheck.Status.RUNNING, started_at=long_ago,
+                                                  created_at=long_ago)
+    assert "не завершилась" in batch_check_blocking_reason(batch=month)
+
+    assert batch_check_run(check_id=check.pk) is not None  # a redelivered task takes it over
+    assert batch_check_blocking_reason(batch=month) is None
