@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from billing.errors import ApplicationError
 from billing.models import Account, Batch, BatchCheck, Receipt, Recipient
@@ -147,3 +148,9 @@ def test_a_check_whose_worker_died_is_reported_lost_and_may_be_taken_again(month
 
     assert batch_check_run(check_id=check.pk) is not None  # a redelivered task takes it over
     assert batch_check_blocking_reason(batch=month) is None
+
+
+def test_the_command_answers_an_unknown_batch_with_exit_code_2(db):
+    with pytest.raises(CommandError) as refused:
+        call_command("check_batch", "999999", stdout=StringIO())
+    assert refused.value.returncode == 2 and "не найден" in str(refused.value)

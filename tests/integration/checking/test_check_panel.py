@@ -38,7 +38,7 @@ def test_the_approver_sees_the_check_above_the_approve_button_and_why_it_blocks(
 
     panel = html.index('id="batch-check"')
     assert panel < html.index(reverse("admin:billing_batch_approve", args=[checked.pk]))
-    assert "Нарушений правил Condo: 1 в 1 квитанциях" in html and "Пока пакет нельзя утвердить" in html
+    assert "Нарушений правил Condo: 1 в 1 квитанциях" in html and "поэтому пакет нельзя утвердить" in html
     assert "00000001" in html[panel:]
     assert "Новые для Condo счета</th><td>1" in html and "Исчезли из реестра (были в Condo в прошлом месяце)</th><td>1" in html
     assert "«3Б», в Condo «3»" in html
@@ -77,7 +77,8 @@ def test_a_check_still_running_is_shown_and_the_page_reloads(client, month):
     batch_check_request(batch=month, by=None)
     client.force_login(UserFactory(role="Утверждающий"))
     html = client.get(page(month)).content.decode()
-    assert 'id="check-working"' in html and "location.reload" in html and "ещё идёт" in html
+    assert 'id="check-working"' in html and "location.reload" in html
+    assert "Пока пакет нельзя утвердить. Проверка перед утверждением ещё идёт" in html
 
 
 def test_staff_without_a_role_may_neither_download_nor_run_it(client, checked):
