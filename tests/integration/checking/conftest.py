@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from billing.models import Account, Batch, Property
+from billing.models import Batch, Receipt
 from tests.factories import UserFactory
 from tests.integration.condo_data import make_receipt
 from tests.integration.publishing.builders import batch_with_receipts, sandbox_organization
@@ -41,9 +41,9 @@ def month(condo_sandbox, condo_client):
     })
     batch = submitted(batch_with_receipts(receipts=4, accounts_from=1, organization=sandbox_organization(),
                                           status=Status.DRAFT))
-    other_house = Property.objects.create(organization=batch.organization, address="г Москва, ул Тверская, д 9")
-    Account.objects.filter(number="00000002").update(property=other_house)
-    Account.objects.filter(number="00000003").update(unit_name="3Б")
+    # What the batch sends is each receipt's own copy of its account, taken at import.
+    Receipt.objects.filter(batch=batch, account_number="00000002").update(address="г Москва, ул Тверская, д 9")
+    Receipt.objects.filter(batch=batch, account_number="00000003").update(unit_name="3Б")
     return batch
 
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from billing.errors import ApplicationError
-from billing.models import Account, Batch, BatchCheck, Receipt, Recipient
+from billing.models import Batch, BatchCheck, Receipt, Recipient
 from billing.services.batches import batch_approve, batch_submit
 from billing.services.checks import batch_check_blocking_reason, batch_check_request
 from integration.checking.run import batch_check_run
@@ -55,7 +55,7 @@ def test_the_command_finds_new_vanished_and_changed_accounts_and_nothing_blocks(
 
 def test_rule_violations_block_approval_with_their_reason(month, condo_sandbox):
     # A house-level account (no unit: not sendable as it is) and one bank account given two TINs in one call.
-    Account.objects.filter(number="00000001").update(unit_name="")
+    Receipt.objects.filter(batch=month, account_number="00000001").update(unit_name="")
     first = Receipt.objects.select_related("recipient").get(batch=month, account__number="00000002")
     twin = Recipient.objects.create(tin="7707083893" if first.recipient.tin != "7707083893" else "7736207543",
                                     bic=first.recipient.bic, bank_account=first.recipient.bank_account)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from billing.models import Account, Batch, BatchCheck, Property
+from billing.models import Batch, BatchCheck, Receipt
 from billing.services.checks import batch_check_request
 from integration.checking.run import batch_check_run
 from tests.factories import UserFactory
@@ -20,9 +20,8 @@ FORMULA = '=HYPERLINK("http://evil.example","<b>ул Ленина</b>")'
 @pytest.fixture
 def checked(month):
     """The month's batch with one rule violation and a hostile address on its new account, checked."""
-    Account.objects.filter(number="00000001").update(unit_name="")  # not sendable: no unit
-    hostile = Property.objects.create(organization=month.organization, address=FORMULA)
-    Account.objects.filter(number="00000004").update(property=hostile)
+    Receipt.objects.filter(batch=month, account_number="00000001").update(unit_name="")  # not sendable: no unit
+    Receipt.objects.filter(batch=month, account_number="00000004").update(address=FORMULA)
     check = batch_check_request(batch=month, by=None)
     batch_check_run(check_id=check.pk)
     return month
