@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from billing.models import Batch, Receipt
+from billing.models import Batch
 from tests.factories import UserFactory
 from tests.integration.condo_data import make_receipt
 from tests.integration.publishing.builders import batch_with_receipts, sandbox_organization
@@ -32,18 +32,26 @@ def submitted(batch: Batch) -> Batch:
     return batch
 
 
+def month_with(receipt_fields: dict[int, dict] | None = None) -> Batch:
+    """The month's batch: accounts 1…4; `receipt_fields` by position (0 is account 1) shape its receipts."""
+    # 2 moved house and 3 has another unit than Condo holds.
+    fields = {1: {"address": "г Москва, ул Тверская, д 9"}, 2: {"unit_name": "3Б"}}
+    for index, extra in (receipt_fields or {}).items():
+        fields[index] = {**fields.get(index, {}), **extra}
+    return submitted(batch_with_receipts(receipts=4, accounts_from=1, organization=sandbox_organization(),
+                                         status=Status.DRAFT, receipt_fields=fields))
+
+
 @pytest.fixture
-def month(condo_sandbox, condo_client):
-    """Condo held 0…3 (and a closed 9) last month; the batch has 1…4, with 2 moved house and 3 another unit."""
+def last_month(condo_sandbox, condo_client):
+    """Condo held 0…3 (and a closed 9) last month."""
     condo_holds_last_month(condo_client, {
         "00000000": (HOUSE, "9", False), "00000001": (HOUSE, "1", False), "00000002": (HOUSE, "2", False),
         "00000003": (HOUSE, "3", False), "00000009": (HOUSE, "19", True),
     })
-    batch = submitted(batch_with_receipts(receipts=4, accounts_from=1, organization=sandbox_organization(),
-                                          status=Status.DRAFT))
-    # What the batch sends is each receipt's own copy of its account, taken at import.
-    Receipt.objects.filter(batch=batch, account_number="00000002").update(address="г Москва, ул Тверская, д 9")
-    Receipt.objects.filter(batch=batch, account_number="00000003").update(unit_name="3Б")
-    return batch
 
 
+@pytest.fixture
+def month(last_month):
+    """The batch has 1…4, with 2 moved house and 3 another unit."""
+    return month_with()

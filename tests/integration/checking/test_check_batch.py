@@ -14,8 +14,8 @@ from billing.models import Batch, BatchCheck, Receipt, Recipient
 from billing.services.batches import batch_approve, batch_submit
 from billing.services.checks import batch_check_blocking_reason, batch_check_request
 from integration.checking.run import batch_check_run
-from tests.factories import UserFactory
-from tests.integration.checking.conftest import HOUSE
+from tests.factories import RecipientFactory, UserFactory
+from tests.integration.checking.conftest import HOUSE, month_with
 from tests.integration.publishing.builders import batch_with_receipts
 
 Status = Batch.Status
@@ -53,14 +53,13 @@ def test_the_command_finds_new_vanished_and_changed_accounts_and_nothing_blocks(
     assert not condo_sandbox.calls_of("registerBillingReceipts")[1:]
 
 
-def test_rule_violations_block_approval_with_their_reason(month, condo_sandbox):
+def test_rule_violations_block_approval_with_their_reason(last_month, condo_sandbox):
     # A house-level account (no unit: not sendable as it is) and one bank account given two TINs in one call.
-    Receipt.objects.filter(batch=month, account_number="00000001").update(unit_name="")
-    first = Receipt.objects.select_related("recipient").get(batch=month, account__number="00000002")
-    twin = Recipient.objects.create(tin="7707083893" if first.recipient.tin != "7707083893" else "7736207543",
-                                    bic=first.recipient.bic, bank_account=first.recipient.bank_account)
-    Receipt.objects.filter(batch=month, account__number="00000003").update(recipient=twin)
-    Receipt.objects.filter(batch=month, account__number="00000004").update(publish_state="accepted", condo_id="x")
+    first = RecipientFactory()
+    twin = Recipient.objects.create(tin="7707083893" if first.tin != "7707083893" else "7736207543",
+                                    bic=first.bic, bank_account=first.bank_account)
+    month = month_with({0: {"unit_name": ""}, 1: {"recipient": first}, 2: {"recipient": twin}})
+    Receipt.objects.filter(batch=month, account_number="00000004").update(publish_state="accepted", condo_id="x")
 
     code, found, text = run_command(month)
 

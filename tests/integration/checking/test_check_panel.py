@@ -8,20 +8,20 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from billing.models import Batch, BatchCheck, Receipt
+from billing.models import Batch, BatchCheck
 from billing.services.checks import batch_check_request
 from integration.checking.run import batch_check_run
 from tests.factories import UserFactory
+from tests.integration.checking.conftest import month_with
 
 pytestmark = pytest.mark.django_db
 FORMULA = '=HYPERLINK("http://evil.example","<b>ул Ленина</b>")'
 
 
 @pytest.fixture
-def checked(month):
+def checked(last_month):
     """The month's batch with one rule violation and a hostile address on its new account, checked."""
-    Receipt.objects.filter(batch=month, account_number="00000001").update(unit_name="")  # not sendable: no unit
-    Receipt.objects.filter(batch=month, account_number="00000004").update(address=FORMULA)
+    month = month_with({0: {"unit_name": ""}, 3: {"address": FORMULA}})  # 0: not sendable, no unit
     check = batch_check_request(batch=month, by=None)
     batch_check_run(check_id=check.pk)
     return month

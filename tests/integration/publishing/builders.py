@@ -27,8 +27,13 @@ def batch_with_receipts(
     accounts_from: int = 0,
     period: date | None = None,
     accounts: list[int] | None = None,
+    receipt_fields: dict[int, dict] | None = None,
 ) -> Batch:
-    """A batch whose i-th receipt (account number `accounts_from + i`, or `accounts[i]`) owes `amount` (or `amounts[i]`)."""
+    """A batch whose i-th receipt (account number `accounts_from + i`, or `accounts[i]`) owes `amount` (or `amounts[i]`).
+
+    `receipt_fields[i]` sets fields of the i-th receipt (its copy of the account: address, unit_name …):
+    a written receipt never changes (the database refuses), so a test shapes it here.
+    """
     organization = organization or sandbox_organization()
     approver = UserFactory(role="Утверждающий")
     batch = BatchFactory(organization=organization, status=Batch.Status.DRAFT, submitted_at=timezone.now(),
@@ -48,24 +53,23 @@ def batch_with_receipts(
     rows = []
     for i, number in enumerate(numbers):
         to_pay = (amounts or {}).get(i, amount)
-        rows.append(
-            Receipt(
-                batch=batch,
-                organization=organization,
-                account_id=accounts[number],
-                period=batch.period,
-                recipient=recipient,
-                import_id=receipt_import_id(
-                    organization_tin=organization.tin, period=batch.period, account_number=number, category="housing"
-                ),
-                to_pay=to_pay,
-                charge=to_pay,
-                account_number=number,
-                payer_name="Иванов Иван Иванович",
-                address=house.address,
-                unit_name=str(i + 1),
-            )
+        fields = dict(
+            batch=batch,
+            organization=organization,
+            account_id=accounts[number],
+            period=batch.period,
+            recipient=recipient,
+            import_id=receipt_import_id(
+                organization_tin=organization.tin, period=batch.period, account_number=number, category="housing"
+            ),
+            to_pay=to_pay,
+            charge=to_pay,
+            account_number=number,
+            payer_name="Иванов Иван Иванович",
+            address=house.address,
+            unit_name=str(i + 1),
         )
+        rows.append(Receipt(**{**fields, **(receipt_fields or {}).get(i, {})}))
     Receipt.objects.bulk_create(rows, batch_size=2000)
     ServiceLine.objects.bulk_create(
         [
