@@ -22,10 +22,9 @@ from tests.factories import BatchFactory, OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 RECEIPT_LIST_MAX_QUERIES = 12
-# + publishing (reconciliation, Condo calls, newer batches) and PDF counts; 35 with branch i14a's receipt
-# warnings on main's integrity page; + 1: the newest check before approval (i14b).
-BATCH_PAGE_MAX_QUERIES_COLD = 36
-BATCH_PAGE_MAX_QUERIES_WARM = 22  # 21 with i14a's receipt warnings; + 1: the newest check (i14b)
+# + publishing (reconciliation, Condo calls, newer batches), PDF counts and the newest check before approval
+BATCH_PAGE_MAX_QUERIES_COLD = 35
+BATCH_PAGE_MAX_QUERIES_WARM = 21
 
 
 def _month_pair(size: int) -> Batch:
