@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0009_receipt_pdf_uploads'),
+        ('billing', '0011_receipt_condo_warning'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
