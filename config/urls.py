@@ -6,6 +6,8 @@ from config.health import healthz
 admin.site.site_header = "Публикация квитанций в DOMA.AI"
 admin.site.site_title = "Публикация квитанций"
 admin.site.index_title = "Рабочий стол"
+# The desk has no public site: Django's «Открыть сайт» link would lead to a 404.
+admin.site.site_url = None
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from billing.selectors_month import batch_approval_state
 from billing.errors import ActionForbidden, ApplicationError
+from billing.labels import registry_format_label
 from billing.models import Batch, Receipt
 from billing.selectors import batch_state_counts, batch_transitions
 from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts_page, batch_review
@@ -129,6 +130,7 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
         "opts": model_admin.opts,
         "title": str(batch),
         "batch": batch,
+        "source_format_label": registry_format_label(batch.source_format),
         "actions": [
             {"action": action, "url": reverse(f"admin:{action.url_name()}", args=[batch.pk])}
             for action in model_admin.workflow_actions

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 
+from billing.plurals import counted
 from billing.selectors_dashboard import (
     ChartPoint,
     dashboard_chart,
@@ -107,7 +108,7 @@ def chart_geometry(points: list[ChartPoint]) -> dict:
             label=MONTH_SHORT[point.period.month - 1],
             year=f"{point.period:%Y}" if index == 0 or point.period.month == 1 else "",
             full=month_label(point.period),
-            receipts=number_format(point.receipts, force_grouping=True),
+            receipts=counted(point.receipts, "receipt"),
             to_pay=number_format(point.to_pay, decimal_pos=2, force_grouping=True),
         ))
     ticks = []
@@ -123,7 +124,7 @@ def chart_geometry(points: list[ChartPoint]) -> dict:
         "bars": bars, "ticks": ticks, "line": " ".join(f"{bar.center},{bar.line_y}" for bar in bars),
         "label_y": bottom + 16, "year_y": bottom + 30,
         "description": "; ".join(
-            f"{month_label(p.period)}: {number_format(p.receipts, force_grouping=True)} квитанций, "
+            f"{month_label(p.period)}: {counted(p.receipts, 'receipt')}, "
             f"{number_format(p.to_pay, decimal_pos=2, force_grouping=True)} ₽" for p in points),
     }
 

@@ -96,7 +96,7 @@ def test_the_index_shows_the_dashboard_to_each_role(client, months, role):
     # Russian month labels and the figures with the Decimal total in the chart's description.
     russian = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
     assert f">{russian[months[-1].month - 1]}<" in page
-    assert "1 234 квитанций, 1 520,40 ₽" in page.replace("\xa0", " ")
+    assert "1 234 квитанции, 1 520,40 ₽" in page.replace("\xa0", " ")
     # Coordinates are plain numbers with a dot even in Russian, where 236.5 is written «236,5».
     svg = page[page.index('<svg viewBox'):page.index("</svg>", page.index('<svg viewBox'))]
     attributes = re.findall(r'\b(?:x|y|x1|x2|y1|y2|cx|cy|width|height)="([^"]*)"', svg)

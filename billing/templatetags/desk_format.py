@@ -1,0 +1,24 @@
+"""Counts and money as the desk writes them: `{{ n|counted:"receipt" }}`, `{{ amount|money }}`."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from billing.plurals import counted as counted_phrase
+from billing.plurals import model_count as model_count_phrase
+
+register = template.Library()
+
+
+@register.filter
+def counted(count: int | None, noun: str) -> str:
+    """«1 квитанция», «3 квитанции», «12 345 квитанций»: see billing.plurals."""
+    return counted_phrase(int(count or 0), noun)
+
+
+@register.simple_tag
+def model_count(count: int, opts) -> str:
+    """The admin paginator's count of a list: «4 пакета», «8 записей журнала»."""
+    return model_count_phrase(int(count or 0), opts)
