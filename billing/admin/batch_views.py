@@ -22,6 +22,7 @@ from billing.errors import ActionForbidden, ApplicationError
 from billing.labels import registry_format_label
 from billing.models import Batch, Receipt
 from billing.selectors import batch_state_counts, batch_transitions
+from billing.selectors_corrections import PUBLISHED, Replacement, batch_replacement
 from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts_page, batch_review
 from billing.services.batches import available_targets, batch_approve, batch_reject, batch_submit
 from integration.publishing.withdrawal import batch_withdraw_request
@@ -43,6 +44,8 @@ class BatchAction:
     done: str
     service: Callable[..., Batch]
     needs_reason: bool = False
+    # Irreversible buttons open a confirmation page (billing/admin/confirmations.py) instead of posting.
+    confirm: bool = False
 
     def url_name(self) -> str:
         return f"billing_batch_{self.slug}"
@@ -58,12 +61,12 @@ ACTIONS: tuple[BatchAction, ...] = (
     BatchAction(
         "submit", Status.SUBMITTED, "Отправить на утверждение", "Пакет отправлен на утверждение.", batch_submit
     ),
-    BatchAction("approve", Status.APPROVED, "Утвердить", "Пакет утверждён.", batch_approve),
+    BatchAction("approve", Status.APPROVED, "Утвердить…", "Пакет утверждён.", batch_approve, confirm=True),
     BatchAction("reject", Status.REJECTED, "Отклонить", "Пакет отклонён.", batch_reject, needs_reason=True),
     BatchAction(
-        "withdraw", Status.WITHDRAWN, "Отозвать",
+        "withdraw", Status.WITHDRAWN, "Отозвать…",
         "Отзыв запущен: квитанции удаляются из Condo, по окончании пакет получит статус «Отозван».",
-        batch_withdraw_request, needs_reason=True,
+        batch_withdraw_request, needs_reason=True, confirm=True,
     ),
 )
 
@@ -125,14 +128,22 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
     total = _known_total(state=state, anomaly=anomaly, state_counts=state_counts, anomalies=anomalies)
 
     allowed = set(available_targets(batch=batch, user=request.user))
+    replacement = batch_replacement(batch=batch)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "title": str(batch),
         "batch": batch,
         "source_format_label": registry_format_label(batch.source_format),
+        "replacement": replacement,
+        "batch_is_out": batch.status in PUBLISHED,
+        "replacement_to_confirm": replacement if _may_confirm(request, batch, replacement) else None,
         "actions": [
-            {"action": action, "url": reverse(f"admin:{action.url_name()}", args=[batch.pk])}
+            {
+                "action": action,
+                "url": reverse(f"admin:{action.url_name()}", args=[batch.pk]),
+                "confirm_url": reverse(f"admin:{action.url_name()}_confirm", args=[batch.pk]) if action.confirm else "",
+            }
             for action in model_admin.workflow_actions
             if action.target in allowed
         ],
@@ -154,6 +165,13 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
         **(model_admin.review_context(request, batch) if hasattr(model_admin, "review_context") else {}),
     }
     return TemplateResponse(request, "admin/billing/batch/review.html", context)
+
+
+def _may_confirm(request: HttpRequest, batch: Batch, replacement: Replacement | None) -> bool:
+    """Whether this page offers «Подтвердить замену»: the new batch is out and the old still shown."""
+    if replacement is None or replacement.confirmed or batch.status not in PUBLISHED:
+        return False
+    return Status.SUPERSEDED in available_targets(batch=replacement.old, user=request.user)
 
 
 def _page_number(raw: str | None) -> int:

@@ -11,6 +11,7 @@ from django.utils.formats import date_format, number_format
 
 from billing.admin.object_tools import ObjectTool
 from billing.admin import batch_views
+from billing.admin.confirmations import ConfirmationAdminMixin
 from billing.admin.exports import ExportAdminMixin, export_receipts_action
 from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter
 from billing.admin.imports import RegistryUploadAdminMixin
@@ -23,7 +24,8 @@ from billing.selectors import batches_awaiting_approval, batches_in_flight_exist
 
 @admin.register(Batch)
 class BatchAdmin(
-    RegistryUploadAdminMixin, ReceiptPdfAdminMixin, ExportAdminMixin, PublishingAdminMixin, admin.ModelAdmin
+    RegistryUploadAdminMixin, ReceiptPdfAdminMixin, ExportAdminMixin, PublishingAdminMixin, ConfirmationAdminMixin,
+    admin.ModelAdmin,
 ):
     list_display = (
         "number",

@@ -86,9 +86,10 @@ class PublishingAdminMixin:
         if new is None:
             raise Http404("Пакет не найден.")
         reason = request.POST.get("reason", "")
+        # Confirmed on the new batch's page (billing/admin/confirmations.py): the answer lands there.
         return self._run(
             request, batch, lambda: batch_supersede_request(old=batch, new=new, by=request.user, reason=reason),
-            f"Замена запущена: квитанции, которых нет в пакете №{new.pk}, отзываются из Condo.",
+            f"Замена запущена: квитанции, которых нет в пакете №{new.pk}, отзываются из Condo.", land_on=new,
         )
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ class PublishingAdminMixin:
     def _publishing_batch(self, request: HttpRequest, object_id: str) -> Batch:
         return batch_or_404(self, request, object_id)
 
-    def _run(self, request: HttpRequest, batch: Batch, call, done: str) -> HttpResponse:
+    def _run(self, request: HttpRequest, batch: Batch, call, done: str, land_on: Batch | None = None) -> HttpResponse:
         try:
             call()
         except ActionForbidden as error:
@@ -105,7 +106,7 @@ class PublishingAdminMixin:
             self.message_user(request, error.message, level=messages.ERROR)
         else:
             self.message_user(request, done, level=messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
+        return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[(land_on or batch).pk]))
 
 
 WARNING_ADVICE = {

@@ -178,6 +178,7 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
 
     with steps("accountant-may-not-approve"):
         assert "Утвердить" not in buttons(driver)
+        assert not driver.find_elements(By.ID, "action-approve")
         status, body = post_from_page(driver, f"{base}{reverse('admin:billing_batch_approve', args=[batch.pk])}")
         assert status == 403, body[:500]
         assert "Действие запрещено" in body
@@ -193,7 +194,18 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         wait_text(driver, "#batch-status", "На утверждении")
         # Slow answers keep the publishing visible for a few polls of the page.
         condo_sandbox.faults = FaultConfig(latency_seconds=0.7)
-        click_button(driver, "Утвердить")
+        click_link(driver, "Утвердить…")
+
+    with steps("approve-confirmation"):
+        # Like Django's delete confirmation: the numbers, a danger-coloured button, a way back.
+        wait_text(driver, "#confirm-consequences", f"{2 * DEMO_REGISTRY_ACCOUNTS} квитанц")
+        assert rubles(total) in text_of(driver, "#confirm-consequences").replace("\xa0", " ")
+        assert "delete-confirmation" in driver.find_element(By.TAG_NAME, "body").get_attribute("class")
+        # Django's --delete-button-bg (#ba2121): the colour of danger in the admin.
+        danger = driver.find_element(By.ID, "confirm-submit").value_of_css_property("background-color")
+        assert danger in ("rgba(186, 33, 33, 1)", "rgb(186, 33, 33)"), danger
+        assert Batch.objects.get(pk=batch.pk).status == Batch.Status.SUBMITTED  # nothing happened yet
+        click_button(driver, "Да, утвердить и опубликовать")
         wait_text(driver, "ul.messagelist", "Пакет утверждён.")
         assert text_of(driver, "#publish-status") in LIVE, "the page should open on a live publishing"
 
