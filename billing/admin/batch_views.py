@@ -23,8 +23,9 @@ from billing.labels import registry_format_label
 from billing.models import Batch, Receipt
 from billing.selectors import batch_state_counts, batch_transitions
 from billing.selectors_corrections import PUBLISHED, Replacement, batch_replacement
+from billing.selectors_queues import batch_rejection
 from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts_page, batch_review
-from billing.services.batches import available_targets, batch_approve, batch_reject, batch_submit
+from billing.services.batches import available_targets, batch_approve, batch_cancel, batch_reject, batch_submit
 from integration.publishing.withdrawal import batch_withdraw_request
 
 if TYPE_CHECKING:
@@ -67,6 +68,10 @@ ACTIONS: tuple[BatchAction, ...] = (
         "withdraw", Status.WITHDRAWN, "Отозвать…",
         "Отзыв запущен: квитанции удаляются из Condo, по окончании пакет получит статус «Отозван».",
         batch_withdraw_request, needs_reason=True, confirm=True,
+    ),
+    BatchAction(
+        "cancel_batch", Status.CANCELLED, "Отменить пакет", "Пакет отменён: он остаётся в истории, но не публикуется.",
+        batch_cancel, needs_reason=True,
     ),
 )
 
@@ -136,6 +141,10 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
         "batch": batch,
         "source_format_label": registry_format_label(batch.source_format),
         "replacement": replacement,
+        "rejection": batch_rejection(batch=batch),
+        "upload_fixed_url": (
+            reverse("admin:billing_batch_import") + f"?organization={batch.organization_id}&period={batch.period:%Y-%m}"
+        ),
         "batch_is_out": batch.status in PUBLISHED,
         "replacement_to_confirm": replacement if _may_confirm(request, batch, replacement) else None,
         "actions": [

@@ -13,7 +13,7 @@ from billing.admin.object_tools import ObjectTool
 from billing.admin import batch_views
 from billing.admin.confirmations import ConfirmationAdminMixin
 from billing.admin.exports import ExportAdminMixin, export_receipts_action
-from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter
+from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter, QueueFilter
 from billing.admin.imports import RegistryUploadAdminMixin
 from billing.admin.publishing import PublishingAdminMixin
 from billing.admin.receipt_pdfs import ReceiptPdfAdminMixin
@@ -40,7 +40,7 @@ class BatchAdmin(
     )
     list_display_links = ("number",)
     list_select_related = ("organization", "created_by")
-    list_filter = (AwaitingApprovalFilter, "status", ("organization", admin.RelatedOnlyFieldListFilter), PeriodFilter)
+    list_filter = (QueueFilter, AwaitingApprovalFilter, "status", ("organization", admin.RelatedOnlyFieldListFilter), PeriodFilter)
     search_fields = ("organization__name", "=organization__tin")
     search_help_text = "Название управляющей компании или её ИНН"
     ordering = ("-period", "-created_at")

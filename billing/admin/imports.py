@@ -7,7 +7,7 @@ task, and the page polls a small JSON endpoint for the progress bar.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -35,6 +35,18 @@ WORKING = (RegistryUpload.Status.QUEUED, RegistryUpload.Status.PARSING, Registry
 
 def _previous_month() -> date:
     return (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _upload_initial(query) -> dict:
+    """The form's first values; «Загрузить исправленный реестр» links carry the organization and month."""
+    initial = {"period": _previous_month(), "format_code": AUTO}
+    try:
+        initial["period"] = datetime.strptime(query.get("period", ""), "%Y-%m").date()
+    except ValueError:
+        pass
+    if query.get("organization", "").isdigit():
+        initial["organization"] = int(query["organization"])
+    return initial
 
 
 class RegistryUploadForm(forms.Form):
@@ -131,7 +143,7 @@ class RegistryUploadAdminMixin:
                 else:
                     return HttpResponseRedirect(reverse(f"admin:{self._import_url_name('_status')}", args=[upload.token]))
         else:
-            form = RegistryUploadForm(initial={"period": _previous_month(), "format_code": AUTO})
+            form = RegistryUploadForm(initial=_upload_initial(request.GET))
         return self._render(request, "upload.html", {"title": "Загрузить реестр", "form": form})
 
     def import_template_view(self, request: HttpRequest, kind: str) -> HttpResponse:

@@ -57,6 +57,7 @@ class PublishingAdminMixin:
             "condo_calls": list(CondoCall.objects.filter(batch=batch).order_by("-created_at", "-pk")[:CALLS_SHOWN]),
             "condo_calls_url": reverse("admin:integration_condocall_changelist") + f"?batch__id__exact={batch.pk}",
             "condo_warnings": condo_warnings(batch),
+            "failure_advice": failure_advice(batch) if batch.status == Status.FAILED else None,
         }
 
     # --- views -----------------------------------------------------------------------------------
@@ -151,3 +152,36 @@ def batch_progress(batch: Batch) -> dict:
         "last_error": batch.last_error if batch.status == Status.FAILED else "",
         "next_retry_at": batch.next_retry_at.isoformat() if batch.next_retry_at and batch.status == Status.FAILED else None,
     }
+
+
+# What a failed batch's person should fix, and where, by the code of Condo's last refusal.
+ACCESS_CODES = ("ACCESS_DENIED", "FORBIDDEN")
+LOGIN_CODES = ("UNAUTHENTICATED", "WRONG_CREDENTIALS", "WRONG_PASSWORD")
+
+
+def failure_advice(batch: Batch) -> dict:
+    """The next step after «Сбой публикации», in words, with a link to the organization's Condo context."""
+    code = (
+        CondoCall.objects.filter(batch=batch).exclude(error_code="").order_by("-created_at", "-pk")
+        .values_list("error_code", flat=True).first() or ""
+    )
+    organization = batch.organization
+    context_url = reverse("admin:billing_organization_change", args=[organization.pk])
+    if code in ACCESS_CODES or "доступе" in batch.last_error:
+        kind, text = "context", (
+            f"Condo не пускает в контекст биллинга «{organization.condo_context_id or 'не указан'}» организации "
+            f"«{organization.name}». Проверьте в Condo, что этот контекст существует, подключён (статус Finished) "
+            "и что у пользователя интеграции есть на него права; если ID неверный — исправьте его в карточке УК. "
+            "Затем нажмите «Опубликовать снова»."
+        )
+    elif code in LOGIN_CODES or "CONDO_LOGIN" in batch.last_error:
+        kind, text = "login", (
+            "Condo не принимает вход пользователя интеграции. Администратор проверяет CONDO_LOGIN и CONDO_PASSWORD "
+            "(или CONDO_TOKEN) в настройках сервера; затем «Опубликовать снова»."
+        )
+    else:
+        kind, text = "transient", (
+            "Condo не ответил или ответил ошибкой. Публикация повторится сама; чтобы не ждать — «Опубликовать снова». "
+            "Если сбой повторяется, посмотрите вызовы Condo ниже."
+        )
+    return {"kind": kind, "text": text, "context_url": context_url, "organization": organization}

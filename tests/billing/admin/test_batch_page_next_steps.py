@@ -1,0 +1,86 @@
+"""The batch page says what comes next: the rejection banner, a failed batch's fix, cancelling."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from billing.models import Batch, BatchTransition
+from billing.services.batches import batch_cancel, batch_reject
+from billing.errors import ApplicationError
+from integration.models import CondoCall
+from tests.factories import BatchFactory
+
+Status = Batch.Status
+pytestmark = pytest.mark.django_db
+
+
+def page(batch):
+    return reverse("admin:billing_batch_change", args=[batch.pk])
+
+
+def test_a_rejected_batch_shows_the_reason_and_the_next_step_at_the_top(login, accountant, approver):
+    batch = BatchFactory(status=Status.SUBMITTED, created_by=accountant, submitted_by=accountant)
+    batch_reject(batch=batch, by=approver, reason="В доме 7 нет капремонта")
+
+    html = login(accountant).get(page(batch)).content.decode()
+    banner = html[html.index('id="rejected-banner"'):]
+    assert html.index('id="rejected-banner"') < html.index('id="batch-history"')
+    assert "В доме 7 нет капремонта" in banner and "approver-1" in banner
+    upload = f"{reverse('admin:billing_batch_import')}?organization={batch.organization_id}&amp;period={batch.period:%Y-%m}"
+    assert upload in banner and "Загрузить исправленный реестр" in banner
+
+
+def test_the_upload_form_keeps_the_organization_and_month_of_the_link(login, accountant):
+    batch = BatchFactory(status=Status.REJECTED)
+    url = f"{reverse('admin:billing_batch_import')}?organization={batch.organization_id}&period=2025-03"
+    form = login(accountant).get(url).context["form"]
+    assert form.initial["organization"] == batch.organization_id
+    assert form.initial["period"].isoformat() == "2025-03-01"
+    assert login(accountant).get(f"{reverse('admin:billing_batch_import')}?period=март").status_code == 200
+
+
+def test_a_failed_batch_offers_publish_again_among_its_actions_and_says_what_to_fix(login, approver):
+    batch = BatchFactory(status=Status.FAILED, last_error="Condo отказал в доступе: контекст биллинга не найден")
+    CondoCall.objects.create(batch=batch, operation="registerBillingReceipts", outcome="error",
+                             error_class="permanent", error_code="ACCESS_DENIED", receipts=1, bytes=10, attempt=1,
+                             duration_ms=5)
+    html = login(approver).get(page(batch)).content.decode()
+    actions = html[html.index('id="batch-actions"'):html.index('id="batch-publishing"')]
+    assert "Опубликовать снова" in actions and "нет доступных действий" not in html
+    advice = html[html.index('id="failure-advice"'):]
+    assert "Finished" in advice and batch.organization.condo_context_id in advice
+    assert reverse("admin:billing_organization_change", args=[batch.organization_id]) in advice
+    assert "не в статусе Finished" not in advice
+
+
+def test_an_accountant_cancels_a_draft_with_a_reason(login, accountant):
+    batch = BatchFactory(status=Status.DRAFT, created_by=accountant)
+    url = reverse("admin:billing_batch_cancel_batch", args=[batch.pk])
+    assert url in login(accountant).get(page(batch)).content.decode()
+
+    login(accountant).post(url, {"reason": ""})
+    assert Batch.objects.get(pk=batch.pk).status == Status.DRAFT
+    login(accountant).post(url, {"reason": "Загружен не тот файл"})
+    assert Batch.objects.get(pk=batch.pk).status == Status.CANCELLED
+    transition = BatchTransition.objects.get(batch=batch)
+    assert (transition.source, transition.target, transition.reason) == ("draft", "cancelled", "Загружен не тот файл")
+
+
+def test_a_failed_batch_is_cancelled_by_an_approver_only_while_condo_holds_none_of_it(approver, accountant):
+    empty = BatchFactory(status=Status.FAILED, receipts_count=2)
+    with pytest.raises(ApplicationError):
+        batch_cancel(batch=empty, by=accountant, reason="не нужен")
+    assert batch_cancel(batch=empty, by=approver, reason="Месяц переделан").status == Status.CANCELLED
+
+    half = BatchFactory(status=Status.FAILED, receipts_count=2, accepted_count=1)
+    with pytest.raises(ApplicationError, match="отзовите"):
+        batch_cancel(batch=half, by=approver, reason="не нужен")
+    assert Batch.objects.get(pk=half.pk).status == Status.FAILED
+
+
+@pytest.mark.parametrize("status", [Status.SUBMITTED, Status.PUBLISHED, Status.REJECTED])
+def test_other_states_cannot_be_cancelled(approver, status):
+    batch = BatchFactory(status=status)
+    with pytest.raises(ApplicationError):
+        batch_cancel(batch=batch, by=approver, reason="нет")
