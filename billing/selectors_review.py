@@ -91,7 +91,7 @@ def batch_review(*, batch: Batch, sample_size: int = 10) -> BatchReview:
     threshold = batch.organization.anomaly_threshold_percent
     # created_at keeps keys apart even where ids are reused (test databases rolled back).
     key = (
-        f"billing:batch-figures:v1:{batch.pk}:{batch.created_at.timestamp()}:{batch.receipts_count}:"
+        f"billing:batch-figures:v2:{batch.pk}:{batch.created_at.timestamp()}:{batch.receipts_count}:"
         f"{previous.pk if previous else 0}:{threshold}:{sample_size}"
     )
     figures = cache.get(key)

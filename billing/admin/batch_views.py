@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from billing.selectors_month import batch_approval_state
 from billing.errors import ActionForbidden, ApplicationError
+from billing.formatting import format_percent
 from billing.labels import registry_format_label
 from billing.models import Batch, Receipt
 from billing.selectors import batch_state_counts, batch_transitions
@@ -246,13 +247,13 @@ def _anomaly_rows(request: HttpRequest, anomalies: BatchAnomalies) -> list[dict]
     )
     if anomalies.previous is None:
         return [nonpositive]
-    threshold = f"{anomalies.threshold_percent.normalize():f}"
+    threshold = format_percent(anomalies.threshold_percent)
     return [
         _link("Новые лицевые счета", show(Anomaly.NEW), count=anomalies.new_accounts,
               samples=samples.get(Anomaly.NEW, [])),
         _link("Исчезнувшие лицевые счета", None, count=anomalies.disappeared_accounts,
               samples=samples.get(Anomaly.DISAPPEARED, []), gone=True),
-        _link(f"Квитанции, сумма которых изменилась больше чем на {threshold} %", show(Anomaly.MOVED),
+        _link(f"Квитанции, сумма которых изменилась больше чем на {threshold}", show(Anomaly.MOVED),
               count=anomalies.moved_receipts, samples=samples.get(Anomaly.MOVED, [])),
         nonpositive,
     ]

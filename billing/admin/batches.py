@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.formats import date_format, number_format
 
 from billing.admin.object_tools import ObjectTool
+from billing.formatting import format_money
 from billing.admin import batch_views
 from billing.admin.confirmations import ConfirmationAdminMixin
 from billing.admin.exports import ExportAdminMixin, export_receipts_action
@@ -33,7 +34,7 @@ class BatchAdmin(
         "month",
         "status",
         "receipts_count",
-        "total_to_pay",
+        "total",
         "progress",
         "created_by",
         "created_at",
@@ -111,6 +112,10 @@ class BatchAdmin(
     @admin.display(description="пакет", ordering="pk")
     def number(self, batch: Batch) -> str:
         return f"№{batch.pk}"
+
+    @admin.display(description="итого к оплате, ₽", ordering="total_to_pay")
+    def total(self, batch: Batch) -> str:
+        return format_money(batch.total_to_pay)
 
     @admin.display(description="период", ordering="period")
     def month(self, batch: Batch) -> str:

@@ -163,13 +163,21 @@ class RegistryUploadAdminMixin:
                 batch_url = reverse(f"admin:{self.model._meta.app_label}_batch_change", args=[upload.batch_id])
             except NoReverseMatch:
                 batch_url = None
+        if upload.status == RegistryUpload.Status.DONE and batch_url:
+            # Confirmed: land on the new batch itself (the page following the worker reloads into it).
+            messages.success(request, f"Пакет №{upload.batch_id} создан из «{upload.source_name}».")
+            return HttpResponseRedirect(batch_url)
         preview = upload.preview or {}
+        anomalies = preview.get("anomalies") or {}
         return self._render(request, "status.html", {
             "title": f"Загрузка реестра «{upload.source_name}»",
             "upload": upload,
             "working": upload.status in WORKING,
             "preview": preview,
-            "anomalies": preview.get("anomalies") or {},
+            "anomalies": anomalies,
+            # A comparison with the same month is a correction: the preview says what it replaces.
+            "upload_period": f"{upload.period:%m.%Y}",
+            "kept_accounts": max(int(preview.get("accounts") or 0) - int(anomalies.get("new_count") or 0), 0),
             "batch_url": batch_url,
             "more_errors": max(upload.errors_count - len(upload.errors), 0),
         })

@@ -47,6 +47,8 @@ class PublishingAdminMixin:
         may_publish = Status.PUBLISHING in targets
         return {
             "publishing_live": batch.status in IN_FLIGHT,
+            # Withdrawn or replaced: a full bar and «Расхождений нет» would say the opposite of the truth.
+            "batch_gone": batch.status in (Status.WITHDRAWN, Status.SUPERSEDED, Status.CANCELLED),
             "progress_url": reverse("admin:billing_batch_progress", args=[batch.pk]),
             "progress": batch_progress(batch),
             "can_retry_rejected": may_publish and batch.status == Status.PARTIALLY_PUBLISHED and batch.rejected_count,

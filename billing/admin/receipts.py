@@ -16,6 +16,7 @@ from billing.admin.receipt_pdfs import ReceiptPdfStateAdminMixin
 from billing.admin.filters import ErrorCodeFilter, PeriodFilter
 from billing.admin.paging import CappedCountPaginator
 from billing.admin.readonly import ReadOnlyAdminMixin
+from billing.formatting import format_money
 from billing.models import Receipt, ServiceLine
 from billing.selectors import receipt_list_queryset, receipt_search
 
@@ -38,7 +39,7 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
         "organization",
         "month",
         "category",
-        "to_pay",
+        "amount",
         "publish_state",
         "error_code",
         "batch_link",
@@ -71,6 +72,10 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         return receipt_search(queryset, search_term), False
+
+    @admin.display(description="к оплате, ₽")
+    def amount(self, receipt: Receipt) -> str:
+        return format_money(receipt.to_pay)
 
     @admin.display(description="лицевой счёт")
     def account_number(self, receipt: Receipt) -> str:

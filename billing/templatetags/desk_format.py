@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 
+from billing.formatting import format_money, format_percent
 from billing.plurals import counted as counted_phrase
 from billing.plurals import model_count as model_count_phrase
 
@@ -22,3 +21,15 @@ def counted(count: int | None, noun: str) -> str:
 def model_count(count: int, opts) -> str:
     """The admin paginator's count of a list: «4 пакета», «8 записей журнала»."""
     return model_count_phrase(int(count or 0), opts)
+
+
+@register.filter
+def money(value) -> str:
+    """«1 520,40»: see billing.formatting."""
+    return format_money(value)
+
+
+@register.filter
+def percent(value) -> str:
+    """«12,5 %»."""
+    return format_percent(value)

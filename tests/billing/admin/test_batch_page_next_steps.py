@@ -84,3 +84,70 @@ def test_other_states_cannot_be_cancelled(approver, status):
     batch = BatchFactory(status=status)
     with pytest.raises(ApplicationError):
         batch_cancel(batch=batch, by=approver, reason="нет")
+
+
+def _reconciled(batch, extra):
+    from decimal import Decimal
+
+    from integration.models import Reconciliation
+
+    return Reconciliation.objects.create(
+        batch=batch, is_consistent=not extra, batch_receipts=3, condo_receipts=3 + extra, batch_total=Decimal("3"),
+        condo_total=Decimal("5"), missing_in_condo=0, extra_in_condo=extra, amount_differs=0)
+
+
+def test_extra_receipts_in_condo_come_with_the_next_step(login, approver):
+    old = BatchFactory(status=Status.PUBLISHED)
+    new = BatchFactory(status=Status.PUBLISHED, organization=old.organization, period=old.period)
+    _reconciled(new, extra=2)
+    html = login(approver).get(page(new)).content.decode()
+    step = html[html.index('id="extra-next-step"'):]
+    assert f"пакета №{old.pk}" in step
+    assert reverse("admin:billing_batch_replace_confirm", args=[new.pk]) in step
+
+    alone = BatchFactory(status=Status.PUBLISHED)
+    _reconciled(alone, extra=2)
+    step = login(approver).get(page(alone)).content.decode()
+    assert "исправленный реестр без них" in step[step.index('id="extra-next-step"'):]
+    consistent = BatchFactory(status=Status.PUBLISHED)
+    _reconciled(consistent, extra=0)
+    assert 'id="extra-next-step"' not in login(approver).get(page(consistent)).content.decode()
+
+
+def _upload(accountant, of, **fields):
+    from billing.models import RegistryUpload
+
+    return RegistryUpload.objects.create(organization=of.organization, period=of.period, format_code="auto",
+                                         source_name="реестр.xlsx", uploaded_by=accountant, **fields)
+
+
+def test_after_confirming_the_status_page_lands_on_the_new_batch(login, accountant):
+    from billing.models import RegistryUpload
+
+    batch = BatchFactory(created_by=accountant)
+    upload = _upload(accountant, batch, status=RegistryUpload.Status.DONE, batch=batch)
+    response = login(accountant).get(reverse("admin:billing_batch_import_status", args=[upload.token]), follow=True)
+    assert response.redirect_chain[-1][0] == page(batch)
+    assert f"Пакет №{batch.pk} создан из «реестр.xlsx»" in response.content.decode()
+
+
+@pytest.mark.parametrize("same_month", [True, False])
+def test_the_preview_names_what_it_compares_with(login, accountant, same_month):
+    from billing.models import RegistryUpload
+
+    published = BatchFactory(status=Status.PUBLISHED)
+    compared = f"{published.period:%m.%Y}" if same_month else "09.2020"
+    upload = _upload(accountant, published, status=RegistryUpload.Status.READY, preview={
+        "accounts": 10, "receipts": 10, "rows": 10, "service_lines": 10, "total_to_pay": "100.00",
+        "anomalies": {"previous_batch_id": published.pk, "previous_period": compared, "threshold_percent": "50",
+                      "new_count": 2, "gone_count": 3, "moved": [], "moved_count": 0}})
+    html = login(accountant).get(reverse("admin:billing_batch_import_status", args=[upload.token])).content.decode()
+    assert "Отличия от прошлого месяца" not in html
+    if same_month:
+        assert f"Отличия от опубликованного пакета №{published.pk} за этот же месяц" in html
+        replaces = html[html.index('id="import-replaces"'):]
+        assert "обновится 8 лицевых счетов, добавится 2 лицевых счёта" in replaces
+        assert "будет отозвано 3 лицевых счёта" in replaces
+    else:
+        assert f"Отличия от пакета №{published.pk} за 09.2020 — последнего опубликованного" in html
+        assert 'id="import-replaces"' not in html
