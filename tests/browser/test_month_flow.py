@@ -29,7 +29,8 @@ from billing.services.demo import DEMO_REGISTRY_ACCOUNTS
 from integration.models import Reconciliation
 from integration.sandbox.faults import FaultConfig
 from tests.browser.browser import (
-    Steps, buttons, click_button, click_link, text_of, wait, wait_download, wait_text,
+    NARROW, Steps, assert_fits, buttons, click_button, click_link, readme_shot, text_of, wait, wait_download,
+    wait_text,
 )
 from tests.factories import OrganizationFactory, UserFactory
 
@@ -111,6 +112,7 @@ def table(path, sheet: str) -> list[tuple]:
 def test_a_month_from_template_to_excel_export_through_the_admin(
         chromium, live_server, qcluster, condo_sandbox, organization, request):
     driver, base = chromium, live_server.url
+    driver.set_window_size(*NARROW)  # every page of the month must fit without scrolling sideways
     steps = Steps(driver, request.node.name, on_failure=qcluster.tail)
     accountant = UserFactory(username="buh-browser", role=ACCOUNTANT)
     UserFactory(username="boss-browser", role=APPROVER)
@@ -118,8 +120,10 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
     with steps("accountant-login"):
         login(driver, base, accountant.username)
         driver.get(f"{base}{reverse('admin:billing_batch_changelist')}")
+        assert_fits(driver)
         click_link(driver, "Загрузить реестр")
         wait(driver).until(lambda d: "Загрузить и проверить" in buttons(d))
+        assert_fits(driver)
 
     with steps("download-template"):
         click_link(driver, "пустой шаблон")
@@ -162,6 +166,8 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert first[1].text == lines[0]["account"] and first[4].text == lines[0]["full_name"]
         assert first[6].text.replace("\xa0", " ") == rubles(lines[0]["to_pay"])
         assert "сравнивать не с чем" in text_of(driver, "#import-anomalies")
+        assert_fits(driver)
+        readme_shot(driver, "preview")
 
     with steps("confirm"):
         click_button(driver, "Подтвердить")
@@ -169,6 +175,8 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         wait_text(driver, "#batch-status", "Черновик", timeout=60)
         batch = Batch.objects.get(organization=organization)
         wait_text(driver, "ul.messagelist", f"Пакет №{batch.pk} создан")
+        assert_fits(driver)
+        readme_shot(driver, "batch")
         assert f"{DEMO_REGISTRY_ACCOUNTS} / {2 * DEMO_REGISTRY_ACCOUNTS} / {len(lines)}" in text_of(driver, "#content-main .module")
 
     with steps("submit"):
@@ -208,6 +216,7 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         click_button(driver, "Да, утвердить и опубликовать")
         wait_text(driver, "ul.messagelist", "Пакет утверждён.")
         assert text_of(driver, "#publish-status") in LIVE, "the page should open on a live publishing"
+        assert_fits(driver)
 
     with steps("publishing-reaches-published"):
         seen = set()
@@ -225,6 +234,7 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert text_of(driver, "#publish-counts [data-field=accepted]") == receipts
         assert text_of(driver, "#publish-counts [data-field=rejected]") == "0"
         assert seen & set(LIVE), seen
+        assert_fits(driver)
 
     with steps("reconcile"):
         def latest_link(d) -> str | None:
@@ -241,6 +251,7 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert "Расхождений нет." in text_of(driver, "#batch-publishing")
         click_link(driver, "Подробнее")
         wait_text(driver, "#content", "сверка с Condo")
+        assert_fits(driver)
         assert driver.find_element(By.CSS_SELECTOR, ".field-is_consistent img").get_attribute("alt") == "True"
         for field in ("batch_receipts", "condo_receipts"):
             assert text_of(driver, f".field-{field} .readonly") == receipts
