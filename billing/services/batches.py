@@ -17,6 +17,7 @@ from django_q.tasks import async_task
 
 from billing.errors import ActionForbidden, ApplicationError, ConcurrentTransition, TransitionNotAllowed
 from billing.models import Batch, BatchTransition
+from billing.plurals import counted
 from billing.selectors_month import batch_taken_over_by
 from billing.services.seals import batch_seal
 
@@ -186,7 +187,7 @@ def batch_cancel(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
     """Cancel a draft, or a failed batch of which Condo holds nothing (else it must be withdrawn)."""
     if batch.accepted_count:
         raise ApplicationError(
-            f"Condo уже принял {batch.accepted_count} квитанций пакета №{batch.pk}: отменить его нельзя. "
+            f"Condo уже принял {counted(batch.accepted_count, 'receipt')} пакета №{batch.pk}: отменить его нельзя. "
             "Опубликуйте его снова и отзовите, если он не нужен."
         )
     return batch_transition(batch=batch, to=Status.CANCELLED, by=by, reason=reason)
