@@ -43,3 +43,11 @@ def format_percent(value: Decimal | str | None, places: int = 1) -> str:
     if number == number.to_integral_value():
         places = 0
     return f"{format_number(number, places)}{NBSP}%"
+
+
+def format_change(value: Decimal | str | None) -> str:
+    """A change with its sign: «+0,5 %», «-12,0 %», «0 %»."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    return f"+{format_percent(number)}" if number > 0 else format_percent(number)

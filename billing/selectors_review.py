@@ -136,7 +136,8 @@ def _with_previous(queryset: QuerySet[Receipt], previous: Batch, threshold_perce
     )
 
 
-# Rows without a previous receipt compare NULL and drop out: new accounts are their own anomaly.
+# billing.differences.is_moved in SQL: |now − before| > |before| × threshold / 100, per receipt (account and
+# category). Rows without a previous receipt compare NULL and drop out: new accounts are their own anomaly.
 _MOVED = Q(change__gt=F("allowed_change"))
 _NONPOSITIVE = Q(to_pay__lte=0)
 

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_POST
 
+from billing.admin.import_preview import full_preview
 from billing.admin.object_tools import ObjectTool
 from billing.errors import ApplicationError
 from billing.importers.desk_template import desk_template_bytes
@@ -35,6 +36,12 @@ WORKING = (RegistryUpload.Status.QUEUED, RegistryUpload.Status.PARSING, Registry
 
 def _previous_month() -> date:
     return (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _replaced(kinds: dict) -> dict:
+    """What a correction does to the receipts Condo holds for the month (billing.differences kinds)."""
+    return {"updated": kinds.get("changed", 0) + kinds.get("unchanged", 0), "changed": kinds.get("changed", 0),
+            "added": kinds.get("new", 0), "withdrawn": kinds.get("vanished", 0)}
 
 
 def _upload_initial(query) -> dict:
@@ -115,7 +122,8 @@ class RegistryUploadAdminMixin:
     def _upload(self, request: HttpRequest, token) -> RegistryUpload:
         self._check_permission(request)
         upload = get_object_or_404(
-            RegistryUpload.objects.select_related("organization", "batch").defer("errors_report"), token=token)
+            RegistryUpload.objects.select_related("organization", "batch").defer("errors_report", "receipts_report"),
+            token=token)
         if upload.uploaded_by_id != request.user.pk and not request.user.is_superuser:
             raise Http404
         return upload
@@ -177,7 +185,8 @@ class RegistryUploadAdminMixin:
             "anomalies": anomalies,
             # A comparison with the same month is a correction: the preview says what it replaces.
             "upload_period": f"{upload.period:%m.%Y}",
-            "kept_accounts": max(int(preview.get("accounts") or 0) - int(anomalies.get("new_count") or 0), 0),
+            "replaced": _replaced(anomalies.get("kinds") or {}),
+            "full": full_preview(request, upload, anomalies) if upload.status == RegistryUpload.Status.READY else None,
             "batch_url": batch_url,
             "more_errors": max(upload.errors_count - len(upload.errors), 0),
         })

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from billing.formatting import format_money, format_percent
+from billing.formatting import format_change, format_money, format_percent
 from billing.plurals import counted as counted_phrase
 from billing.plurals import model_count as model_count_phrase
 
@@ -33,3 +33,9 @@ def money(value) -> str:
 def percent(value) -> str:
     """«12,5 %»."""
     return format_percent(value)
+
+
+@register.filter
+def change(value) -> str:
+    """«+0,5 %»: a change in percent with its sign."""
+    return format_change(value)

@@ -169,6 +169,18 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert_fits(driver)
         readme_shot(driver, "preview")
 
+    with steps("full-preview-filters"):
+        # Every receipt of the upload, paged; nothing to compare with, so every one is new.
+        receipts_total = 2 * DEMO_REGISTRY_ACCOUNTS
+        assert f"Новая ({receipts_total})" in text_of(driver, "#import-kind-filters")
+        click_link(driver, "Без изменений (0)")
+        wait_text(driver, "#import-receipt-rows", "Нет квитанций для этого отбора.")
+        click_link(driver, f"Новая ({receipts_total})")
+        wait(driver).until(lambda d: "kind=new" in d.current_url)
+        shown = driver.find_elements(By.CSS_SELECTOR, "#import-receipt-rows tbody tr.kind-new")
+        assert len(shown) == min(receipts_total, 50)
+        assert_fits(driver)
+
     with steps("confirm"):
         click_button(driver, "Подтвердить")
         # The page follows the worker and lands on the new batch itself.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -140,14 +143,46 @@ def test_the_preview_names_what_it_compares_with(login, accountant, same_month):
     upload = _upload(accountant, published, status=RegistryUpload.Status.READY, preview={
         "accounts": 10, "receipts": 10, "rows": 10, "service_lines": 10, "total_to_pay": "100.00",
         "anomalies": {"previous_batch_id": published.pk, "previous_period": compared, "threshold_percent": "50",
-                      "new_count": 2, "gone_count": 3, "moved": [], "moved_count": 0}})
+                      "new_count": 2, "gone_count": 3, "moved": [], "moved_count": 0,
+                      "kinds": {"new": 2, "changed": 1, "unchanged": 7, "vanished": 3}}})
     html = login(accountant).get(reverse("admin:billing_batch_import_status", args=[upload.token])).content.decode()
     assert "Отличия от прошлого месяца" not in html
     if same_month:
         assert f"Отличия от опубликованного пакета №{published.pk} за этот же месяц" in html
         replaces = html[html.index('id="import-replaces"'):]
-        assert "обновится 8 лицевых счетов, добавится 2 лицевых счёта" in replaces
-        assert "будет отозвано 3 лицевых счёта" in replaces
+        text = " ".join(re.sub(r"<[^>]+>", "", replaces[:replaces.index("</p>")]).split())
+        assert "Обновится 8 квитанций (сумма изменится у 1), добавится 2 квитанции, будет отозвано 3 квитанции" in text
     else:
         assert f"Отличия от пакета №{published.pk} за 09.2020 — последнего опубликованного" in html
         assert 'id="import-replaces"' not in html
+
+
+def test_the_full_preview_pages_and_filters_every_receipt(login, accountant):
+    from billing.models import RegistryUpload
+
+    published = BatchFactory(status=Status.PUBLISHED)
+    kinds = ["new"] * 60 + ["changed"] * 5 + ["unchanged"] * 50 + ["vanished"] * 2
+    report = [[f"{n:08d}", "housing", kind, None if kind == "new" else "100.00",
+               None if kind == "vanished" else ("150.50" if kind == "changed" else "100.00"), "ул Тверская, д 7"]
+              for n, kind in enumerate(kinds)]
+    upload = _upload(accountant, published, status=RegistryUpload.Status.READY, receipts_report=report, preview={
+        "accounts": 115, "receipts": 115, "rows": 115, "service_lines": 115, "total_to_pay": "11527.50",
+        "anomalies": {"previous_batch_id": published.pk, "previous_period": "09.2020", "previous_total": "11470.00",
+                      "threshold_percent": "50", "kinds": {"new": 60, "changed": 5, "unchanged": 50, "vanished": 2}}})
+    url = reverse("admin:billing_batch_import_status", args=[upload.token])
+    client = login(accountant)
+
+    full = client.get(url).context["full"]
+    assert (len(full["rows"]), full["pages"]) == (50, 3)
+    assert [f["count"] for f in full["kind_filters"]] == [117, 60, 5, 50, 2]
+    html = client.get(url).content.decode().replace("\xa0", " ")
+    assert "было 11 470,00, +0,5 %" in html  # the month's total against the compared batch
+
+    changed = client.get(url, {"kind": "changed"}).context["full"]
+    assert {row["kind"] for row in changed["rows"]} == {"changed"} and len(changed["rows"]) == 5
+    assert changed["rows"][0]["difference"] == Decimal("50.50") and changed["rows"][0]["percent"] == Decimal("50.5")
+    last = client.get(url, {"kind": "new", "page": "2"}).context["full"]
+    assert len(last["rows"]) == 10 and last["next_url"] is None and "kind=new" in last["previous_url"]
+    vanished = client.get(url, {"kind": "vanished"}).content.decode()
+    assert "Исчезла" in vanished and "00000116" in vanished
+    assert client.get(url, {"kind": "nonsense", "page": "x"}).status_code == 200
