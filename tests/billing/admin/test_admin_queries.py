@@ -22,7 +22,7 @@ from tests.factories import BatchFactory, OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 RECEIPT_LIST_MAX_QUERIES = 12
-BATCH_PAGE_MAX_QUERIES_COLD = 34  # + publishing (reconciliation, Condo calls, newer batches) and PDF counts
+BATCH_PAGE_MAX_QUERIES_COLD = 35  # + publishing (reconciliation, Condo calls, newer batches), PDF counts, the batch replaced
 BATCH_PAGE_MAX_QUERIES_WARM = 20
 
 

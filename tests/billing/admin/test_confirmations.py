@@ -10,7 +10,7 @@ from django.urls import reverse
 from billing.models import Batch, BatchTransition, Receipt
 from billing.selectors_corrections import batch_replacement, batch_withdrawal_preview
 from integration.publishing.publisher import batch_publish
-from tests.factories import BatchFactory, ReceiptFactory, UserFactory
+from tests.factories import BatchFactory, UserFactory
 from tests.integration.publishing.builders import batch_with_receipts
 
 Status = Batch.Status
@@ -118,7 +118,7 @@ def test_the_new_batch_page_says_what_it_replaces_and_the_old_one_points_at_it(c
     Batch.objects.filter(pk=new.pk).update(receipts_count=3)
 
     html = login(approver).get(page(new)).content.decode()
-    assert f"заменяет опубликованный" in html and f"пакет №{old.pk}" in html
+    assert "заменяет опубликованный" in html and f"пакет №{old.pk}" in html
     assert 'id="replacement-updated">2 квитанции' in html and 'id="replacement-added">1 квитанция' in html
     assert "Подтвердить замену" not in html  # only once the new batch is published
 
