@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 RECEIPT_LIST_MAX_QUERIES = 12
 BATCH_PAGE_MAX_QUERIES_COLD = 35  # + publishing (reconciliation, Condo calls, newer batches), PDF counts, the batch replaced
-BATCH_PAGE_MAX_QUERIES_WARM = 20
+BATCH_PAGE_MAX_QUERIES_WARM = 21
 
 
 def _month_pair(size: int) -> Batch:
