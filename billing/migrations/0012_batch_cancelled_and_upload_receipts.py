@@ -21,7 +21,7 @@ def restore_freeze_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0010_receipt_condo_warning'),
+        ('billing', '0011_receipt_condo_warning'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
