@@ -102,10 +102,10 @@ def batch_totals(*, batch: Batch) -> BatchTotals:
 
 @dataclass(frozen=True)
 class ServiceTotal:
-    service_id: str
     name: str
     lines: int
     to_pay: Decimal
+    balance: Decimal
     charge: Decimal
     recalculation: Decimal
     privilege: Decimal
@@ -114,14 +114,19 @@ class ServiceTotal:
 
 
 def batch_service_totals(*, batch: Batch) -> list[ServiceTotal]:
-    """Sums per service of the batch in one GROUP BY query."""
-    columns = ("to_pay", "charge", "recalculation", "privilege", "penalty", "paid")
+    """Sums per service name of the batch in one GROUP BY query, in the alphabet's order.
+
+    By name, not by the service code: a registry's codes are often hashes nobody reads, and the
+    same service keeps its name across houses. The columns add up as the registry's rows do:
+    долг на начало + начислено + перерасчёт − льготы + пени − оплачено = к оплате.
+    """
+    columns = ("to_pay", "balance", "charge", "recalculation", "privilege", "penalty", "paid")
     sums = {name: Coalesce(Sum(name), Value(Decimal("0")), output_field=_TOTAL) for name in columns}
     rows = (
         ServiceLine.objects.filter(receipt__batch=batch)
-        .values("service_id", "name")
+        .values("name")
         .annotate(lines=Count("id"), **sums)
-        .order_by("service_id", "name")
+        .order_by("name")
     )
     return [ServiceTotal(**row) for row in rows]
 

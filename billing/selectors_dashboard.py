@@ -1,8 +1,8 @@
-"""Reads of the admin index dashboard: a 12-month grid, a chart and two queues.
+"""Reads of the admin index dashboard: a 12-month grid and a chart (the queues: selectors_queues).
 
 A fixed number of queries whatever the data: the organizations, the batches of the 12 months
-(one query across all organizations), one GROUP BY per month for the chart, one aggregate
-for the counts. The batch rows' cached counters are read, never the receipts.
+(one query across all organizations), one GROUP BY per month for the chart. The batch rows'
+cached counters are read, never the receipts.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from billing.models import Batch, Organization
@@ -107,18 +107,3 @@ def dashboard_chart(*, months: list[date]) -> list[ChartPoint]:
                    to_pay=Decimal(found[period]["to_pay"]) if period in found else Decimal("0.00"))
         for period in months
     ]
-
-
-@dataclass(frozen=True)
-class DashboardCounts:
-    awaiting_approval: int
-    failed: int
-
-
-def dashboard_counts() -> DashboardCounts:
-    """Batches waiting for an approver and batches whose publishing failed, in one query."""
-    row = Batch.objects.aggregate(
-        awaiting_approval=Count("pk", filter=Q(status=Batch.Status.SUBMITTED)),
-        failed=Count("pk", filter=Q(status=Batch.Status.FAILED)),
-    )
-    return DashboardCounts(**row)

@@ -91,7 +91,7 @@ def batch_review(*, batch: Batch, sample_size: int = 10) -> BatchReview:
     threshold = batch.organization.anomaly_threshold_percent
     # created_at keeps keys apart even where ids are reused (test databases rolled back).
     key = (
-        f"billing:batch-figures:v1:{batch.pk}:{batch.created_at.timestamp()}:{batch.receipts_count}:"
+        f"billing:batch-figures:v2:{batch.pk}:{batch.created_at.timestamp()}:{batch.receipts_count}:"
         f"{previous.pk if previous else 0}:{threshold}:{sample_size}"
     )
     figures = cache.get(key)
@@ -136,7 +136,8 @@ def _with_previous(queryset: QuerySet[Receipt], previous: Batch, threshold_perce
     )
 
 
-# Rows without a previous receipt compare NULL and drop out: new accounts are their own anomaly.
+# billing.differences.is_moved in SQL: |now − before| > |before| × threshold / 100, per receipt (account and
+# category). Rows without a previous receipt compare NULL and drop out: new accounts are their own anomaly.
 _MOVED = Q(change__gt=F("allowed_change"))
 _NONPOSITIVE = Q(to_pay__lte=0)
 

@@ -84,7 +84,9 @@ def monthly_summary(*, period: date, organization: Organization | None = None) -
 
 def standing_batch(batches: list[Batch]) -> Batch | None:
     """The batch that stands for an organization's month, from its batches oldest first."""
-    candidates = [batch for batch in batches if batch.status != Batch.Status.SUPERSEDED]
+    # A cancelled batch stands only for a month that has nothing else.
+    candidates = [batch for batch in batches if batch.status not in (Batch.Status.SUPERSEDED, Batch.Status.CANCELLED)]
+    candidates = candidates or [batch for batch in batches if batch.status == Batch.Status.CANCELLED]
     reached = [batch for batch in candidates if batch.status in REACHED_CONDO]
     chosen = reached or candidates
     return chosen[-1] if chosen else None

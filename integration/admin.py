@@ -19,6 +19,7 @@ from billing.admin.exports import xlsx_response
 from billing.admin.paging import CappedCountPaginator
 from billing.admin.readonly import ReadOnlyAdminMixin
 from billing.exports.reconciliation import KINDS, reconciliation_export
+from billing.formatting import format_money
 from integration.condo.documents import operation_files
 from integration.models import CondoCall, Reconciliation
 
@@ -59,8 +60,8 @@ class CondoCallAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Reconciliation)
 class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "batch_number", "organization", "month", "is_consistent", "batch_receipts",
-                    "condo_receipts", "missing_in_condo", "extra_in_condo", "amount_differs", "batch_total",
-                    "condo_total", "download")
+                    "condo_receipts", "missing_in_condo", "extra_in_condo", "amount_differs", "batch_sum",
+                    "condo_sum", "download")
     list_display_links = ("created_at",)
     list_select_related = ("batch__organization",)
     list_filter = ("is_consistent", BatchOrganizationFilter, BatchPeriodFilter)
@@ -72,6 +73,14 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
               "extra_in_condo", "amount_differs", "batch_total", "condo_total", "files_expected", "files_in_condo",
               "download", "differences_table")
     readonly_fields = fields
+
+    @admin.display(description="сумма в пакете, ₽")
+    def batch_sum(self, reconciliation: Reconciliation) -> str:
+        return format_money(reconciliation.batch_total)
+
+    @admin.display(description="сумма в Condo, ₽")
+    def condo_sum(self, reconciliation: Reconciliation) -> str:
+        return format_money(reconciliation.condo_total)
 
     def get_queryset(self, request: HttpRequest):
         # Up to 5,000 differences per row: only the change page reads them (one query more there).

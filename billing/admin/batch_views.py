@@ -19,10 +19,14 @@ from django.urls import reverse
 
 from billing.selectors_month import batch_approval_state
 from billing.errors import ActionForbidden, ApplicationError
+from billing.formatting import format_percent
+from billing.labels import registry_format_label
 from billing.models import Batch, Receipt
 from billing.selectors import batch_state_counts, batch_transitions
+from billing.selectors_corrections import PUBLISHED, Replacement, batch_replacement
+from billing.selectors_queues import batch_rejection
 from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts_page, batch_review
-from billing.services.batches import available_targets, batch_approve, batch_reject, batch_submit
+from billing.services.batches import available_targets, batch_approve, batch_cancel, batch_reject, batch_submit
 from integration.publishing.withdrawal import batch_withdraw_request
 
 if TYPE_CHECKING:
@@ -42,6 +46,8 @@ class BatchAction:
     done: str
     service: Callable[..., Batch]
     needs_reason: bool = False
+    # Irreversible buttons open a confirmation page (billing/admin/confirmations.py) instead of posting.
+    confirm: bool = False
 
     def url_name(self) -> str:
         return f"billing_batch_{self.slug}"
@@ -57,12 +63,16 @@ ACTIONS: tuple[BatchAction, ...] = (
     BatchAction(
         "submit", Status.SUBMITTED, "Отправить на утверждение", "Пакет отправлен на утверждение.", batch_submit
     ),
-    BatchAction("approve", Status.APPROVED, "Утвердить", "Пакет утверждён.", batch_approve),
+    BatchAction("approve", Status.APPROVED, "Утвердить…", "Пакет утверждён.", batch_approve, confirm=True),
     BatchAction("reject", Status.REJECTED, "Отклонить", "Пакет отклонён.", batch_reject, needs_reason=True),
     BatchAction(
-        "withdraw", Status.WITHDRAWN, "Отозвать",
+        "withdraw", Status.WITHDRAWN, "Отозвать…",
         "Отзыв запущен: квитанции удаляются из Condo, по окончании пакет получит статус «Отозван».",
-        batch_withdraw_request, needs_reason=True,
+        batch_withdraw_request, needs_reason=True, confirm=True,
+    ),
+    BatchAction(
+        "cancel_batch", Status.CANCELLED, "Отменить пакет", "Пакет отменён: он остаётся в истории, но не публикуется.",
+        batch_cancel, needs_reason=True,
     ),
 )
 
@@ -124,13 +134,26 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
     total = _known_total(state=state, anomaly=anomaly, state_counts=state_counts, anomalies=anomalies)
 
     allowed = set(available_targets(batch=batch, user=request.user))
+    replacement = batch_replacement(batch=batch)
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
         "title": str(batch),
         "batch": batch,
+        "source_format_label": registry_format_label(batch.source_format),
+        "replacement": replacement,
+        "rejection": batch_rejection(batch=batch),
+        "upload_fixed_url": (
+            reverse("admin:billing_batch_import") + f"?organization={batch.organization_id}&period={batch.period:%Y-%m}"
+        ),
+        "batch_is_out": batch.status in PUBLISHED,
+        "replacement_to_confirm": replacement if _may_confirm(request, batch, replacement) else None,
         "actions": [
-            {"action": action, "url": reverse(f"admin:{action.url_name()}", args=[batch.pk])}
+            {
+                "action": action,
+                "url": reverse(f"admin:{action.url_name()}", args=[batch.pk]),
+                "confirm_url": reverse(f"admin:{action.url_name()}_confirm", args=[batch.pk]) if action.confirm else "",
+            }
             for action in model_admin.workflow_actions
             if action.target in allowed
         ],
@@ -152,6 +175,13 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
         **(model_admin.review_context(request, batch) if hasattr(model_admin, "review_context") else {}),
     }
     return TemplateResponse(request, "admin/billing/batch/review.html", context)
+
+
+def _may_confirm(request: HttpRequest, batch: Batch, replacement: Replacement | None) -> bool:
+    """Whether this page offers «Подтвердить замену»: the new batch is out and the old still shown."""
+    if replacement is None or replacement.confirmed or batch.status not in PUBLISHED:
+        return False
+    return Status.SUPERSEDED in available_targets(batch=replacement.old, user=request.user)
 
 
 def _page_number(raw: str | None) -> int:
@@ -217,13 +247,13 @@ def _anomaly_rows(request: HttpRequest, anomalies: BatchAnomalies) -> list[dict]
     )
     if anomalies.previous is None:
         return [nonpositive]
-    threshold = f"{anomalies.threshold_percent.normalize():f}"
+    threshold = format_percent(anomalies.threshold_percent)
     return [
         _link("Новые лицевые счета", show(Anomaly.NEW), count=anomalies.new_accounts,
               samples=samples.get(Anomaly.NEW, [])),
         _link("Исчезнувшие лицевые счета", None, count=anomalies.disappeared_accounts,
               samples=samples.get(Anomaly.DISAPPEARED, []), gone=True),
-        _link(f"Квитанции, сумма которых изменилась больше чем на {threshold} %", show(Anomaly.MOVED),
+        _link(f"Квитанции, сумма которых изменилась больше чем на {threshold}", show(Anomaly.MOVED),
               count=anomalies.moved_receipts, samples=samples.get(Anomaly.MOVED, [])),
         nonpositive,
     ]

@@ -7,13 +7,16 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 
 from billing.admin.object_tools import ObjectTool
+from billing.formatting import format_money
 from billing.admin import batch_views
 from billing.admin.checks import CheckAdminMixin
+from billing.admin.confirmations import ConfirmationAdminMixin
 from billing.admin.exports import ExportAdminMixin, export_receipts_action
-from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter
+from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter, QueueFilter
 from billing.admin.imports import RegistryUploadAdminMixin
 from billing.admin.publishing import PublishingAdminMixin
 from billing.admin.receipt_pdfs import ReceiptPdfAdminMixin
@@ -25,22 +28,22 @@ from billing.selectors import batches_awaiting_approval, batches_in_flight_exist
 @admin.register(Batch)
 class BatchAdmin(
     RegistryUploadAdminMixin, ReceiptPdfAdminMixin, ExportAdminMixin, PublishingAdminMixin, CheckAdminMixin,
+    ConfirmationAdminMixin,
     admin.ModelAdmin,
 ):
     list_display = (
         "number",
-        "organization",
+        "organization_name",
         "month",
         "status",
         "receipts_count",
-        "total_to_pay",
+        "total",
         "progress",
-        "created_by",
-        "created_at",
+        "uploaded",
     )
     list_display_links = ("number",)
     list_select_related = ("organization", "created_by")
-    list_filter = (AwaitingApprovalFilter, "status", ("organization", admin.RelatedOnlyFieldListFilter), PeriodFilter)
+    list_filter = (QueueFilter, AwaitingApprovalFilter, "status", ("organization", admin.RelatedOnlyFieldListFilter), PeriodFilter)
     search_fields = ("organization__name", "=organization__tin")
     search_help_text = "Название управляющей компании или её ИНН"
     ordering = ("-period", "-created_at")
@@ -112,6 +115,19 @@ class BatchAdmin(
     @admin.display(description="пакет", ordering="pk")
     def number(self, batch: Batch) -> str:
         return f"№{batch.pk}"
+
+    @admin.display(description="УК", ordering="organization__name")
+    def organization_name(self, batch: Batch) -> str:
+        # The name only: the ИНН is on the batch page and in the search; the list must fit 1366 px.
+        return batch.organization.name
+
+    @admin.display(description="загружен", ordering="created_at")
+    def uploaded(self, batch: Batch) -> str:
+        return f"{date_format(timezone.localtime(batch.created_at), 'd.m.Y H:i')}, {batch.created_by.get_username()}"
+
+    @admin.display(description="итого к оплате, ₽", ordering="total_to_pay")
+    def total(self, batch: Batch) -> str:
+        return format_money(batch.total_to_pay)
 
     @admin.display(description="период", ordering="period")
     def month(self, batch: Batch) -> str:

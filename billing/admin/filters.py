@@ -10,6 +10,9 @@ from django.utils.formats import date_format
 
 from billing.models import Receipt
 from billing.selectors import batch_periods, batches_awaiting_approval
+from billing.selectors_queues import LABELS as QUEUE_LABELS
+from billing.selectors_queues import PERMISSIONS as QUEUE_PERMISSIONS
+from billing.selectors_queues import queue_batches
 
 
 class PeriodFilter(admin.SimpleListFilter):
@@ -47,6 +50,21 @@ class AwaitingApprovalFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         if self.value() == self.MINE:
             return queryset.filter(pk__in=batches_awaiting_approval(user=request.user).values("pk"))
+        return queryset
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The dashboard's queues as a filter: «Мои черновики», «Ждут моего утверждения»…"""
+
+    title = "моя очередь"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, label in QUEUE_LABELS.items() if request.user.has_perm(QUEUE_PERMISSIONS[key])]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() in QUEUE_LABELS:
+            return queryset.filter(pk__in=queue_batches(key=self.value(), user=request.user).values("pk"))
         return queryset
 
 

@@ -7,7 +7,7 @@ task, and the page polls a small JSON endpoint for the progress bar.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_POST
 
+from billing.admin.import_preview import full_preview
 from billing.admin.object_tools import ObjectTool
 from billing.errors import ApplicationError
 from billing.importers.desk_template import desk_template_bytes
@@ -35,6 +36,24 @@ WORKING = (RegistryUpload.Status.QUEUED, RegistryUpload.Status.PARSING, Registry
 
 def _previous_month() -> date:
     return (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _replaced(kinds: dict) -> dict:
+    """What a correction does to the receipts Condo holds for the month (billing.differences kinds)."""
+    return {"updated": kinds.get("changed", 0) + kinds.get("unchanged", 0), "changed": kinds.get("changed", 0),
+            "added": kinds.get("new", 0), "withdrawn": kinds.get("vanished", 0)}
+
+
+def _upload_initial(query) -> dict:
+    """The form's first values; «Загрузить исправленный реестр» links carry the organization and month."""
+    initial = {"period": _previous_month(), "format_code": AUTO}
+    try:
+        initial["period"] = datetime.strptime(query.get("period", ""), "%Y-%m").date()
+    except ValueError:
+        pass
+    if query.get("organization", "").isdigit():
+        initial["organization"] = int(query["organization"])
+    return initial
 
 
 class RegistryUploadForm(forms.Form):
@@ -103,7 +122,8 @@ class RegistryUploadAdminMixin:
     def _upload(self, request: HttpRequest, token) -> RegistryUpload:
         self._check_permission(request)
         upload = get_object_or_404(
-            RegistryUpload.objects.select_related("organization", "batch").defer("errors_report"), token=token)
+            RegistryUpload.objects.select_related("organization", "batch").defer("errors_report", "receipts_report"),
+            token=token)
         if upload.uploaded_by_id != request.user.pk and not request.user.is_superuser:
             raise Http404
         return upload
@@ -131,7 +151,7 @@ class RegistryUploadAdminMixin:
                 else:
                     return HttpResponseRedirect(reverse(f"admin:{self._import_url_name('_status')}", args=[upload.token]))
         else:
-            form = RegistryUploadForm(initial={"period": _previous_month(), "format_code": AUTO})
+            form = RegistryUploadForm(initial=_upload_initial(request.GET))
         return self._render(request, "upload.html", {"title": "Загрузить реестр", "form": form})
 
     def import_template_view(self, request: HttpRequest, kind: str) -> HttpResponse:
@@ -151,13 +171,22 @@ class RegistryUploadAdminMixin:
                 batch_url = reverse(f"admin:{self.model._meta.app_label}_batch_change", args=[upload.batch_id])
             except NoReverseMatch:
                 batch_url = None
+        if upload.status == RegistryUpload.Status.DONE and batch_url:
+            # Confirmed: land on the new batch itself (the page following the worker reloads into it).
+            messages.success(request, f"Пакет №{upload.batch_id} создан из «{upload.source_name}».")
+            return HttpResponseRedirect(batch_url)
         preview = upload.preview or {}
+        anomalies = preview.get("anomalies") or {}
         return self._render(request, "status.html", {
             "title": f"Загрузка реестра «{upload.source_name}»",
             "upload": upload,
             "working": upload.status in WORKING,
             "preview": preview,
-            "anomalies": preview.get("anomalies") or {},
+            "anomalies": anomalies,
+            # A comparison with the same month is a correction: the preview says what it replaces.
+            "upload_period": f"{upload.period:%m.%Y}",
+            "replaced": _replaced(anomalies.get("kinds") or {}),
+            "full": full_preview(request, upload, anomalies) if upload.status == RegistryUpload.Status.READY else None,
             "batch_url": batch_url,
             "more_errors": max(upload.errors_count - len(upload.errors), 0),
         })

@@ -47,6 +47,8 @@ class PublishingAdminMixin:
         may_publish = Status.PUBLISHING in targets
         return {
             "publishing_live": batch.status in IN_FLIGHT,
+            # Withdrawn or replaced: a full bar and «Расхождений нет» would say the opposite of the truth.
+            "batch_gone": batch.status in (Status.WITHDRAWN, Status.SUPERSEDED, Status.CANCELLED),
             "progress_url": reverse("admin:billing_batch_progress", args=[batch.pk]),
             "progress": batch_progress(batch),
             "can_retry_rejected": may_publish and batch.status == Status.PARTIALLY_PUBLISHED and batch.rejected_count,
@@ -57,6 +59,7 @@ class PublishingAdminMixin:
             "condo_calls": list(CondoCall.objects.filter(batch=batch).order_by("-created_at", "-pk")[:CALLS_SHOWN]),
             "condo_calls_url": reverse("admin:integration_condocall_changelist") + f"?batch__id__exact={batch.pk}",
             "condo_warnings": condo_warnings(batch),
+            "failure_advice": failure_advice(batch) if batch.status == Status.FAILED else None,
         }
 
     # --- views -----------------------------------------------------------------------------------
@@ -86,9 +89,10 @@ class PublishingAdminMixin:
         if new is None:
             raise Http404("Пакет не найден.")
         reason = request.POST.get("reason", "")
+        # Confirmed on the new batch's page (billing/admin/confirmations.py): the answer lands there.
         return self._run(
             request, batch, lambda: batch_supersede_request(old=batch, new=new, by=request.user, reason=reason),
-            f"Замена запущена: квитанции, которых нет в пакете №{new.pk}, отзываются из Condo.",
+            f"Замена запущена: квитанции, которых нет в пакете №{new.pk}, отзываются из Condo.", land_on=new,
         )
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -96,7 +100,7 @@ class PublishingAdminMixin:
     def _publishing_batch(self, request: HttpRequest, object_id: str) -> Batch:
         return batch_or_404(self, request, object_id)
 
-    def _run(self, request: HttpRequest, batch: Batch, call, done: str) -> HttpResponse:
+    def _run(self, request: HttpRequest, batch: Batch, call, done: str, land_on: Batch | None = None) -> HttpResponse:
         try:
             call()
         except ActionForbidden as error:
@@ -105,7 +109,7 @@ class PublishingAdminMixin:
             self.message_user(request, error.message, level=messages.ERROR)
         else:
             self.message_user(request, done, level=messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
+        return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[(land_on or batch).pk]))
 
 
 WARNING_ADVICE = {
@@ -150,3 +154,36 @@ def batch_progress(batch: Batch) -> dict:
         "last_error": batch.last_error if batch.status == Status.FAILED else "",
         "next_retry_at": batch.next_retry_at.isoformat() if batch.next_retry_at and batch.status == Status.FAILED else None,
     }
+
+
+# What a failed batch's person should fix, and where, by the code of Condo's last refusal.
+ACCESS_CODES = ("ACCESS_DENIED", "FORBIDDEN")
+LOGIN_CODES = ("UNAUTHENTICATED", "WRONG_CREDENTIALS", "WRONG_PASSWORD")
+
+
+def failure_advice(batch: Batch) -> dict:
+    """The next step after «Сбой публикации», in words, with a link to the organization's Condo context."""
+    code = (
+        CondoCall.objects.filter(batch=batch).exclude(error_code="").order_by("-created_at", "-pk")
+        .values_list("error_code", flat=True).first() or ""
+    )
+    organization = batch.organization
+    context_url = reverse("admin:billing_organization_change", args=[organization.pk])
+    if code in ACCESS_CODES or "доступе" in batch.last_error:
+        kind, text = "context", (
+            f"Condo не пускает в контекст биллинга «{organization.condo_context_id or 'не указан'}» организации "
+            f"«{organization.name}». Проверьте в Condo, что этот контекст существует, подключён (статус Finished) "
+            "и что у пользователя интеграции есть на него права; если ID неверный — исправьте его в карточке УК. "
+            "Затем нажмите «Опубликовать снова»."
+        )
+    elif code in LOGIN_CODES or "CONDO_LOGIN" in batch.last_error:
+        kind, text = "login", (
+            "Condo не принимает вход пользователя интеграции. Администратор проверяет CONDO_LOGIN и CONDO_PASSWORD "
+            "(или CONDO_TOKEN) в настройках сервера; затем «Опубликовать снова»."
+        )
+    else:
+        kind, text = "transient", (
+            "Condo не ответил или ответил ошибкой. Публикация повторится сама; чтобы не ждать — «Опубликовать снова». "
+            "Если сбой повторяется, посмотрите вызовы Condo ниже."
+        )
+    return {"kind": kind, "text": text, "context_url": context_url, "organization": organization}

@@ -26,7 +26,7 @@ from billing.models import Batch, Receipt, ReceiptPdf, ReceiptPdfUpload
 from billing.models.pdfs import PdfUploadStatus, receipt_pdf_storage
 from billing.selectors_pdfs import batch_pdf_counts, receipt_pdf
 from billing.services.pdf_check import pdf_max_bytes
-from billing.services.pdf_names import RULE
+from billing.services.pdf_names import RULE, receipt_pdf_name
 from billing.services.receipt_pdfs import (
     ATTACHABLE,
     PDF_PERMISSION,
@@ -163,7 +163,9 @@ class ReceiptPdfAdminMixin:
             handle = receipt_pdf_storage().open(pdf.file.name, "rb")
         except OSError:
             raise Http404("Файл PDF не найден в хранилище.") from None
-        name = f"{pdf.receipt.account_number}_{pdf.receipt.period:%m%Y}_{pdf.receipt.category}.pdf"
+        name = receipt_pdf_name(
+            account_number=pdf.receipt.account_number, period=pdf.receipt.period, category=pdf.receipt.category
+        )
         return FileResponse(handle, as_attachment=True, filename=name, content_type="application/pdf")
 
     # --- helpers ---------------------------------------------------------------------------------

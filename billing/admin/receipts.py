@@ -16,6 +16,7 @@ from billing.admin.receipt_pdfs import ReceiptPdfStateAdminMixin
 from billing.admin.filters import ErrorCodeFilter, PeriodFilter
 from billing.admin.paging import CappedCountPaginator
 from billing.admin.readonly import ReadOnlyAdminMixin
+from billing.formatting import format_money
 from billing.models import Receipt, ServiceLine
 from billing.selectors import receipt_list_queryset, receipt_search
 
@@ -35,12 +36,11 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
         "address",
         "unit",
         "full_name",
-        "organization",
+        "organization_name",
         "month",
         "category",
-        "to_pay",
-        "publish_state",
-        "error_code",
+        "amount",
+        "publication",
         "batch_link",
     )
     list_select_related = ("organization",)
@@ -71,6 +71,20 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         return receipt_search(queryset, search_term), False
+
+    @admin.display(description="УК")
+    def organization_name(self, receipt: Receipt) -> str:
+        # The name only (the ИНН is on the receipt page): the list must fit a 1366 px screen.
+        return receipt.organization.name
+
+    @admin.display(description="публикация")
+    def publication(self, receipt: Receipt) -> str:
+        state = receipt.get_publish_state_display()
+        return f"{state}: {receipt.error_code}" if receipt.error_code else state
+
+    @admin.display(description="к оплате, ₽")
+    def amount(self, receipt: Receipt) -> str:
+        return format_money(receipt.to_pay)
 
     @admin.display(description="лицевой счёт")
     def account_number(self, receipt: Receipt) -> str:

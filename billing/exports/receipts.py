@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import IO, Iterable
 
 from billing.errors import ApplicationError
+from billing.plurals import counted
 from billing.exports.writer import CHUNK_SIZE, EXCEL_MAX_ROWS, Column, SheetWriter, key_value_sheet, new_workbook
 from billing.models import Batch, Receipt
 from billing.selectors import batch_condo_warning_counts
@@ -97,7 +98,7 @@ def receipts_export_check(batches: Iterable[Batch]) -> None:
     total = sum(batch.receipts_count for batch in batches)
     if total >= EXCEL_MAX_ROWS:
         raise ApplicationError(
-            f"В выбранных пакетах {total} квитанций, а на листе Excel помещается не больше {EXCEL_MAX_ROWS - 1}. "
+            f"В выбранных пакетах {counted(total, 'receipt')}, а на листе Excel помещается не больше {EXCEL_MAX_ROWS - 1}. "
             "Выберите меньше пакетов."
         )
 

@@ -207,7 +207,7 @@ def _touches_row(ref: str, row: int) -> bool:
 
 class DeskExcelParser:
     code: ClassVar[str] = "desk_excel"
-    label: ClassVar[str] = "Excel-шаблон desk (xlsx, xls, ods)"
+    label: ClassVar[str] = "Шаблон Excel рабочего места (xlsx, xls, ods)"
     kinds: ClassVar[tuple[str, ...]] = ("xlsx", "xls", "ods")
 
     def rows(self, source: RegistrySource, context: ParseContext) -> Iterator[ParsedRow | RowError]:

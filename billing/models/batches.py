@@ -33,6 +33,8 @@ class BatchStatus(models.TextChoices):
     FAILED = "failed", "Сбой публикации"
     WITHDRAWN = "withdrawn", "Отозван"
     SUPERSEDED = "superseded", "Заменён"
+    # A draft nobody will submit, or a failed batch Condo accepted nothing of: kept for the audit.
+    CANCELLED = "cancelled", "Отменён"
 
 
 class Batch(models.Model):

@@ -47,6 +47,9 @@ class RegistryUpload(models.Model):
     # Every kept error, for the xlsx download; deferred from pages that only need the first 200.
     errors_report = models.JSONField("все ошибки", default=list, blank=True)
     preview = models.JSONField("предпросмотр", default=dict, blank=True)
+    # Every receipt against the last published batch ([account, category, kind, before, now]), for the
+    # full preview's pages; deferred like errors_report.
+    receipts_report = models.JSONField("все квитанции", default=list, blank=True)
     message = models.TextField("сообщение", blank=True)
     batch = models.ForeignKey("billing.Batch", verbose_name="пакет", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")

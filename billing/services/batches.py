@@ -17,6 +17,7 @@ from django_q.tasks import async_task
 
 from billing.errors import ActionForbidden, ApplicationError, ConcurrentTransition, TransitionNotAllowed
 from billing.models import Batch, BatchTransition
+from billing.plurals import counted
 from billing.selectors_month import batch_taken_over_by
 from billing.services.checks import batch_check_blocking_reason, batch_check_request
 from billing.services.seals import batch_seal
@@ -53,6 +54,8 @@ TRANSITIONS: dict[tuple[str, str], Edge] = {
     # An older batch of a month that a newer approved batch took over, once the newer one is published.
     (Status.APPROVED, Status.SUPERSEDED): Edge(None, reason_required=True),
     (Status.FAILED, Status.SUPERSEDED): Edge("billing.withdraw_batch", reason_required=True, system_may=True),
+    (Status.DRAFT, Status.CANCELLED): Edge("billing.submit_batch", reason_required=True),
+    (Status.FAILED, Status.CANCELLED): Edge("billing.publish_batch", reason_required=True),
 }
 
 ALLOWED: dict[str, frozenset[str]] = {
@@ -188,3 +191,12 @@ def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
 def batch_reject(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
     return batch_transition(batch=batch, to=Status.REJECTED, by=by, reason=reason)
 
+
+def batch_cancel(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
+    """Cancel a draft, or a failed batch of which Condo holds nothing (else it must be withdrawn)."""
+    if batch.accepted_count:
+        raise ApplicationError(
+            f"Condo уже принял {counted(batch.accepted_count, 'receipt')} пакета №{batch.pk}: отменить его нельзя. "
+            "Опубликуйте его снова и отзовите, если он не нужен."
+        )
+    return batch_transition(batch=batch, to=Status.CANCELLED, by=by, reason=reason)

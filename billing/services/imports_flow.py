@@ -21,7 +21,7 @@ from billing.importers.base import RowError
 from billing.importers.collect import Cancelled, ImportResult
 from billing.models import Organization, RegistryUpload
 from billing.models.batches import batch_source_path
-from billing.selectors_anomalies import accounts_anomalies
+from billing.selectors_anomalies import registry_anomalies
 from billing.services.import_writer import batch_create_from_import
 from billing.services.imports import IMPORT_PERMISSION, first_of_month, local_path, registry_parse, safe_source_name
 
@@ -133,10 +133,12 @@ def _parse(upload: RegistryUpload) -> str:
         )
     if result.ok:
         preview = result.summary()
-        preview["anomalies"] = accounts_anomalies(
-            organization=upload.organization, period=upload.period, totals=result.account_totals()).as_dict()
+        totals = {(receipt.account, receipt.category): receipt.amounts["to_pay"] for receipt in result.receipts}
+        anomalies = registry_anomalies(organization=upload.organization, period=upload.period, totals=totals)
+        preview["anomalies"] = anomalies.as_dict()
         changed = RegistryUpload.objects.filter(pk=upload_id, status=Status.PARSING).update(
             status=Status.READY, detected_format=result.format_code, preview=preview, rows_read=result.rows_read,
+            receipts_report=[[*row, _where(result, row[0])] for row in anomalies.report],
             finished_at=timezone.now(), updated_at=timezone.now())
         return "ready" if changed else "cancelled"
     _finish_refused(upload, result)
@@ -216,7 +218,7 @@ def upload_cancel(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUp
     """Discard an upload that has not become a batch, with its stored file."""
     _require_owner(upload, by)
     if not RegistryUpload.objects.filter(pk=upload.pk, status__in=OPEN_STATES).update(
-        status=Status.CANCELLED, file="", preview={}, errors_report=[], updated_at=timezone.now()
+        status=Status.CANCELLED, file="", preview={}, errors_report=[], receipts_report=[], updated_at=timezone.now()
     ):
         raise ApplicationError("Эту загрузку уже нельзя отменить: пакет создаётся или уже создан.")
     if upload.file.name:
@@ -242,7 +244,7 @@ def uploads_expire() -> int:
     expired = 0
     for upload_id, stored in stale.values_list("pk", "file"):
         if stale.filter(pk=upload_id).update(
-            status=Status.CANCELLED, file="", preview={}, errors_report=[], updated_at=timezone.now(),
+            status=Status.CANCELLED, file="", preview={}, errors_report=[], receipts_report=[], updated_at=timezone.now(),
             message=f"Отменена автоматически: загрузку не подтвердили и не отменили за {days} дн.",
         ):
             expired += 1
@@ -256,3 +258,11 @@ def uploads_expire() -> int:
 def upload_errors(*, upload: RegistryUpload) -> list[RowError]:
     report = RegistryUpload.objects.filter(pk=upload.pk).values_list("errors_report", flat=True).first() or []
     return [RowError.from_dict(item) for item in report]
+
+
+def _where(result: ImportResult, account: str) -> str:
+    """The address and unit of an account as the registry writes them, for the full preview's rows."""
+    draft = result.accounts.get(account)
+    if draft is None:
+        return ""
+    return f"{draft.address}, {draft.unit_name}" if draft.unit_name else draft.address

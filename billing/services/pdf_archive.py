@@ -25,6 +25,7 @@ from pathlib import PurePosixPath
 from typing import IO
 
 from billing.errors import ApplicationError
+from billing.plurals import counted
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -91,7 +92,7 @@ def archive_open(stream: IO[bytes], *, limits: ArchiveLimits) -> Iterator[tuple[
     entries = _declared_entries(stream, size)
     if entries > limits.max_entries:
         raise ArchiveRefused(
-            f"В архиве {entries} файлов, а допускается не больше {limits.max_entries} "
+            f"В архиве {counted(entries, 'file')}, а допускается не больше {limits.max_entries} "
             "(квитанции пакета и немного лишних файлов). Положите в архив только PDF квитанций этого пакета."
         )
     stream.seek(0)

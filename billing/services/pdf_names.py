@@ -5,9 +5,10 @@
     <лицевой счёт>[_<ММГГГГ>]_<категория>.pdf   when the account has several receipts in the batch
 
 The folder inside the archive does not matter. The month, when given, must be the batch's. The
-category is its code or its Russian name (housing / ЖКУ, capital_repair / Капремонт,
-electricity / Электроэнергия); it is needed only when one account has receipts of several
-categories in the batch. A whole file name that is itself an account number always wins, so an
+category is its Russian word in any case (жку / жкх, капремонт / капитальный_ремонт, электроэнергия /
+электричество) or its code (housing, capital_repair, electricity); it is needed only when one
+account has receipts of several categories in the batch. What the desk itself writes (hints, the
+names of downloaded PDFs) uses the Russian word, so a downloaded file can be uploaded again as is. A whole file name that is itself an account number always wins, so an
 account such as `123_456789` is never split.
 """
 
@@ -21,15 +22,28 @@ from datetime import date
 from billing.models import Batch, Receipt
 
 RULE = "«<лицевой счёт>.pdf» или «<лицевой счёт>_<ММГГГГ>.pdf» (например, 00012345_102026.pdf)"
-_CATEGORY_WORDS = {
-    **{value: value for value in Receipt.Category.values},
-    **{label.casefold(): value for value, label in Receipt.Category.choices},
+# The word the desk writes for each category: the first of its Russian words.
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    Receipt.Category.HOUSING: ("жку", "жкх", "housing"),
+    Receipt.Category.CAPITAL_REPAIR: ("капремонт", "капитальный_ремонт", "кап_ремонт", "capital_repair"),
+    Receipt.Category.ELECTRICITY: ("электроэнергия", "электричество", "electricity"),
 }
+_CATEGORY_WORDS = {word: category for category, words in CATEGORY_WORDS.items() for word in words}
 _SUFFIXES = re.compile(
     r"^(?P<account>.+?)(?:_(?P<month>\d{2})(?P<year>\d{4}))?(?:_(?P<category>" +
     "|".join(re.escape(word) for word in sorted(_CATEGORY_WORDS, key=len, reverse=True)) + r"))?$",
     re.IGNORECASE,
 )
+
+
+def category_word(category: str) -> str:
+    """«капремонт» for `capital_repair`: the name part the desk writes and reads back."""
+    return CATEGORY_WORDS[category][0]
+
+
+def receipt_pdf_name(*, account_number: str, period: date, category: str) -> str:
+    """The file name under which the desk offers a receipt's PDF; the naming rule reads it back."""
+    return f"{account_number}_{period:%m%Y}_{category_word(category)}.pdf"
 
 
 @dataclass(frozen=True)
@@ -85,5 +99,5 @@ class ReceiptIndex:
         kinds = ", ".join(Receipt.Category(kind).label for _, kind in receipts)
         return NameMatch(refusal=(
             f"у лицевого счёта {account} в пакете несколько квитанций ({kinds}): добавьте в имя категорию, "
-            f"например {account}_{self.period:%m%Y}_{receipts[0][1]}.pdf"
+            f"например {account}_{self.period:%m%Y}_{category_word(receipts[0][1])}.pdf"
         ))

@@ -167,6 +167,10 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="ru")
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
+# The project's own `ru` catalog: Russian plural forms of our counts, and Django's phrases that glue a
+# verbose_name into a sentence reworded so that they stay grammatical. The compiled .mo is committed:
+# no gettext tools are needed at run time.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 # --- Static and uploaded files ---------------------------------------------------------------

@@ -106,9 +106,9 @@ def test_totals_overall_per_service_and_per_state(db):
 
     totals = batch_totals(batch=batch)
     assert (totals.receipts, totals.accounts, totals.to_pay, totals.nonpositive) == (2, 2, Decimal("100.30"), 0)
-    assert [(s.service_id, s.lines, s.to_pay) for s in batch_service_totals(batch=batch)] == [
-        ("heat", 2, Decimal("60.25")),
-        ("water", 1, Decimal("40.05")),
+    assert [(s.name, s.lines, s.to_pay) for s in batch_service_totals(batch=batch)] == [
+        ("Отопление", 2, Decimal("60.25")),
+        ("ХВС", 1, Decimal("40.05")),
     ]
     assert batch_state_counts(batch=batch) == {"pending": 1, "accepted": 0, "rejected": 1, "withdrawn": 0}
 

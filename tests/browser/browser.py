@@ -168,3 +168,43 @@ def fresh_dir(path: Path) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
+
+
+# The narrowest screen the desk is made for: a 15" laptop. No page may scroll sideways there.
+NARROW = (1366, 900)
+README_SHOTS = ROOT / "docs" / "screenshots"
+
+
+def sideways_scrolling(driver: WebDriver) -> list[str]:
+    """What scrolls sideways on this page: the page itself, or any box of it (a list's table, say)."""
+    return driver.execute_script("""
+        const found = [];
+        const page = document.documentElement;
+        if (page.scrollWidth > window.innerWidth) found.push(`the page: ${page.scrollWidth} px in ${window.innerWidth}`);
+        for (const box of document.querySelectorAll("body *")) {
+            const overflow = getComputedStyle(box).overflowX;
+            if ((overflow === "auto" || overflow === "scroll") && box.scrollWidth > box.clientWidth + 1) {
+                found.push(`${box.tagName.toLowerCase()}#${box.id}.${box.className}: ${box.scrollWidth} px in ${box.clientWidth}`);
+            }
+        }
+        return found;
+    """)
+
+
+def assert_fits(driver: WebDriver) -> None:
+    problems = sideways_scrolling(driver)
+    assert not problems, f"{driver.current_url} scrolls sideways at {driver.get_window_size()['width']} px: {problems}"
+
+
+def readme_shot(driver: WebDriver, name: str) -> None:
+    """With BROWSER_README_SCREENSHOTS=1, keep this page as docs/screenshots/<name>.png for the README."""
+    if not os.environ.get("BROWSER_README_SCREENSHOTS"):
+        return
+    README_SHOTS.mkdir(parents=True, exist_ok=True)
+    width, _ = NARROW
+    height = driver.execute_script("return Math.min(document.documentElement.scrollHeight, 2400)")
+    driver.set_window_size(width, max(height, 700))
+    try:
+        driver.save_screenshot(str(README_SHOTS / f"{name}.png"))
+    finally:
+        driver.set_window_size(*NARROW)

@@ -29,7 +29,8 @@ from billing.services.demo import DEMO_REGISTRY_ACCOUNTS
 from integration.models import Reconciliation
 from integration.sandbox.faults import FaultConfig
 from tests.browser.browser import (
-    Steps, buttons, click_button, click_link, text_of, wait, wait_download, wait_text,
+    NARROW, Steps, assert_fits, buttons, click_button, click_link, readme_shot, text_of, wait, wait_download,
+    wait_text,
 )
 from tests.factories import OrganizationFactory, UserFactory
 
@@ -111,6 +112,7 @@ def table(path, sheet: str) -> list[tuple]:
 def test_a_month_from_template_to_excel_export_through_the_admin(
         chromium, live_server, qcluster, condo_sandbox, organization, request):
     driver, base = chromium, live_server.url
+    driver.set_window_size(*NARROW)  # every page of the month must fit without scrolling sideways
     steps = Steps(driver, request.node.name, on_failure=qcluster.tail)
     accountant = UserFactory(username="buh-browser", role=ACCOUNTANT)
     UserFactory(username="boss-browser", role=APPROVER)
@@ -118,8 +120,10 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
     with steps("accountant-login"):
         login(driver, base, accountant.username)
         driver.get(f"{base}{reverse('admin:billing_batch_changelist')}")
+        assert_fits(driver)
         click_link(driver, "Загрузить реестр")
         wait(driver).until(lambda d: "Загрузить и проверить" in buttons(d))
+        assert_fits(driver)
 
     with steps("download-template"):
         click_link(driver, "пустой шаблон")
@@ -162,13 +166,29 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert first[1].text == lines[0]["account"] and first[4].text == lines[0]["full_name"]
         assert first[6].text.replace("\xa0", " ") == rubles(lines[0]["to_pay"])
         assert "сравнивать не с чем" in text_of(driver, "#import-anomalies")
+        assert_fits(driver)
+        readme_shot(driver, "preview")
+
+    with steps("full-preview-filters"):
+        # Every receipt of the upload, paged; nothing to compare with, so every one is new.
+        receipts_total = 2 * DEMO_REGISTRY_ACCOUNTS
+        assert f"Новая ({receipts_total})" in text_of(driver, "#import-kind-filters")
+        click_link(driver, "Без изменений (0)")
+        wait_text(driver, "#import-receipt-rows", "Нет квитанций для этого отбора.")
+        click_link(driver, f"Новая ({receipts_total})")
+        wait(driver).until(lambda d: "kind=new" in d.current_url)
+        shown = driver.find_elements(By.CSS_SELECTOR, "#import-receipt-rows tbody tr.kind-new")
+        assert len(shown) == min(receipts_total, 50)
+        assert_fits(driver)
 
     with steps("confirm"):
         click_button(driver, "Подтвердить")
-        wait_text(driver, "#content-main", "Пакет создан", timeout=60)
+        # The page follows the worker and lands on the new batch itself.
+        wait_text(driver, "#batch-status", "Черновик", timeout=60)
         batch = Batch.objects.get(organization=organization)
-        click_link(driver, f"пакет №{batch.pk}")
-        wait_text(driver, "#batch-status", "Черновик")
+        wait_text(driver, "ul.messagelist", f"Пакет №{batch.pk} создан")
+        assert_fits(driver)
+        readme_shot(driver, "batch")
         assert f"{DEMO_REGISTRY_ACCOUNTS} / {2 * DEMO_REGISTRY_ACCOUNTS} / {len(lines)}" in text_of(driver, "#content-main .module")
 
     with steps("submit"):
@@ -178,6 +198,7 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
 
     with steps("accountant-may-not-approve"):
         assert "Утвердить" not in buttons(driver)
+        assert not driver.find_elements(By.ID, "action-approve")
         status, body = post_from_page(driver, f"{base}{reverse('admin:billing_batch_approve', args=[batch.pk])}")
         assert status == 403, body[:500]
         assert "Действие запрещено" in body
@@ -196,9 +217,21 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert "Новые для Condo счета" in text_of(driver, "#batch-check")
         # Slow answers keep the publishing visible for a few polls of the page.
         condo_sandbox.faults = FaultConfig(latency_seconds=0.7)
-        click_button(driver, "Утвердить")
+        click_link(driver, "Утвердить…")
+
+    with steps("approve-confirmation"):
+        # Like Django's delete confirmation: the numbers, a danger-coloured button, a way back.
+        wait_text(driver, "#confirm-consequences", f"{2 * DEMO_REGISTRY_ACCOUNTS} квитанц")
+        assert rubles(total) in text_of(driver, "#confirm-consequences").replace("\xa0", " ")
+        assert "delete-confirmation" in driver.find_element(By.TAG_NAME, "body").get_attribute("class")
+        # Django's --delete-button-bg (#ba2121): the colour of danger in the admin.
+        danger = driver.find_element(By.ID, "confirm-submit").value_of_css_property("background-color")
+        assert danger in ("rgba(186, 33, 33, 1)", "rgb(186, 33, 33)"), danger
+        assert Batch.objects.get(pk=batch.pk).status == Batch.Status.SUBMITTED  # nothing happened yet
+        click_button(driver, "Да, утвердить и опубликовать")
         wait_text(driver, "ul.messagelist", "Пакет утверждён.")
         assert text_of(driver, "#publish-status") in LIVE, "the page should open on a live publishing"
+        assert_fits(driver)
 
     with steps("publishing-reaches-published"):
         seen = set()
@@ -216,6 +249,7 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert text_of(driver, "#publish-counts [data-field=accepted]") == receipts
         assert text_of(driver, "#publish-counts [data-field=rejected]") == "0"
         assert seen & set(LIVE), seen
+        assert_fits(driver)
 
     with steps("reconcile"):
         def latest_link(d) -> str | None:
@@ -232,6 +266,7 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert "Расхождений нет." in text_of(driver, "#batch-publishing")
         click_link(driver, "Подробнее")
         wait_text(driver, "#content", "сверка с Condo")
+        assert_fits(driver)
         assert driver.find_element(By.CSS_SELECTOR, ".field-is_consistent img").get_attribute("alt") == "True"
         for field in ("batch_receipts", "condo_receipts"):
             assert text_of(driver, f".field-{field} .readonly") == receipts

@@ -160,6 +160,11 @@ MATRIX: dict[str, tuple[Row, ...]] = {
     "billing_batch_approve": (GET(POST_ONLY, _pk("submitted")), POST(do(APP, SU), _pk("submitted"))),
     "billing_batch_reject": (GET(POST_ONLY, _pk("submitted")), POST(do(APP, SU), _pk("submitted"), REASON)),
     "billing_batch_withdraw": (GET(POST_ONLY, _pk("published")), POST(do(APP, SU), _pk("published"), REASON)),
+    "billing_batch_cancel_batch": (GET(POST_ONLY, _pk("draft")), POST(do(ACC, SU), _pk("draft"), REASON)),
+    # The confirmation pages before the irreversible buttons: for those the service would let act.
+    "billing_batch_approve_confirm": (GET(see(APP, SU), _pk("submitted")),),
+    "billing_batch_withdraw_confirm": (GET(see(APP, SU), _pk("published")),),
+    "billing_batch_replace_confirm": (GET(see(APP, SU), _pk("newer")),),
     "billing_batch_import": (GET(see(ACC, SU)), POST(do(ACC, SU), data=_registry_upload)),
     "billing_batch_import_template": (GET(see(ACC, SU), lambda world: ["template"]),),
     "billing_batch_import_status": (GET(see(ACC, SU), lambda world: [world.upload.token]),),

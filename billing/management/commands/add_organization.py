@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from billing.errors import ApplicationError
+from billing.management.russian_help import DeskCommand
 from billing.services.organizations import organization_ensure
 
 
-class Command(BaseCommand):
+class Command(DeskCommand):
     help = "Зарегистрировать управляющую компанию (повторный запуск с тем же ИНН обновляет её, а не дублирует)."
 
     def add_arguments(self, parser):

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from billing.errors import ApplicationError
+from billing.management.russian_help import DeskCommand
 from billing.models import Batch
 from billing.services.pdf_names import RULE
 from billing.services.receipt_pdfs import receipt_pdfs_attach
@@ -16,7 +17,7 @@ from billing.services.receipt_pdfs import receipt_pdfs_attach
 LISTED = 50  # names printed per list; --json carries them all
 
 
-class Command(BaseCommand):
+class Command(DeskCommand):
     help = (
         f"Прикрепить к квитанциям пакета PDF из ZIP-архива. Имя файла — {RULE}. "
         "Опасный архив отклоняется целиком; негодные файлы перечисляются. Выход 0: архив принят; "
@@ -24,10 +25,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("batch_id", type=int)
-        parser.add_argument("archive", type=Path)
-        parser.add_argument("--user", help="логин бухгалтера (по умолчанию — первый суперпользователь)")
-        parser.add_argument("--json", action="store_true", help="последней строкой вывести итог в JSON")
+        parser.add_argument("batch_id", type=int, metavar="ID_ПАКЕТА", help="Номер пакета (№ на странице пакета).")
+        parser.add_argument("archive", type=Path, metavar="АРХИВ", help="ZIP-архив с PDF квитанций.")
+        parser.add_argument("--user", metavar="ЛОГИН", help="Логин бухгалтера (по умолчанию — первый суперпользователь).")
+        parser.add_argument("--json", action="store_true", help="Последней строкой вывести итог в JSON.")
 
     def handle(self, *args, batch_id: int, archive: Path, **options):
         batch = Batch.objects.select_related("organization").filter(pk=batch_id).first()

@@ -8,9 +8,10 @@ Every refusal is one line on stderr.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from billing.errors import ApplicationError
+from billing.management.russian_help import DeskCommand
 from billing.models import Batch
 from billing.services.batches import batch_approve, batch_reject, batch_submit
 from integration.condo import CondoError
@@ -20,12 +21,19 @@ NOT_FOUND = 1
 REFUSED = 2
 
 
-class Command(BaseCommand):
-    help = "Перевести пакет по процессу утверждения от имени пользователя."
+class Command(DeskCommand):
+    help = (
+        "Перевести пакет по процессу утверждения от имени пользователя, без вопросов. Выход 0: сделано; "
+        "1: пакет или пользователь не найден; 2: действие запрещено (статус, роль, четыре глаза, нет причины)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=["submit", "approve", "reject", "withdraw"])
-        parser.add_argument("batch_id", type=int)
+        parser.add_argument(
+            "action", choices=["submit", "approve", "reject", "withdraw"],
+            help="submit — отправить на утверждение, approve — утвердить (публикация начнётся сама), "
+            "reject — отклонить, withdraw — отозвать опубликованный пакет из Condo.",
+        )
+        parser.add_argument("batch_id", type=int, metavar="ID_ПАКЕТА", help="Номер пакета (№ на странице пакета).")
         parser.add_argument("--user", required=True, help="Логин пользователя, от имени которого действие.")
         parser.add_argument("--reason", default="", help="Причина (обязательна для reject и withdraw).")
 

@@ -17,12 +17,13 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from billing.exports.import_errors import import_errors_export
 from billing.exports.receipts import receipts_export
 from billing.exports.reconciliation import reconciliation_export
 from billing.exports.summary import summary_export
+from billing.management.russian_help import DeskCommand
 from billing.models import Batch, Organization, RegistryUpload
 from integration.models import Reconciliation
 
@@ -30,24 +31,26 @@ NOT_FOUND = 1
 BAD_ARGUMENTS = 2
 
 
-class Command(BaseCommand):
+class Command(DeskCommand):
     help = "Выгрузить отчёт в Excel (xlsx): квитанции пакета, сверку, сводку за месяц или ошибки реестра."
 
     def add_arguments(self, parser):
         reports = parser.add_subparsers(
-            dest="report", required=True, metavar="{receipts,reconciliation,summary,import-errors}")
+            dest="report", required=True, metavar="{receipts,reconciliation,summary,import-errors}", title="отчёты")
         receipts = reports.add_parser("receipts", help="Квитанции пакетов с результатом публикации.")
-        receipts.add_argument("batch_ids", nargs="+", type=int, metavar="BATCH_ID")
+        receipts.add_argument("batch_ids", nargs="+", type=int, metavar="ID_ПАКЕТА", help="Номера пакетов.")
         reconciliation = reports.add_parser("reconciliation", help="Расхождения сверки с Condo.")
-        reconciliation.add_argument("reconciliation_id", nargs="?", type=int, metavar="RECONCILIATION_ID")
+        reconciliation.add_argument("reconciliation_id", nargs="?", type=int, metavar="ID_СВЕРКИ",
+                                    help="Номер сверки (или --batch).")
         reconciliation.add_argument("--batch", type=int, dest="batch_id", help="Последняя сверка этого пакета.")
         summary = reports.add_parser("summary", help="Сводка по управляющим компаниям за месяц.")
-        summary.add_argument("--period", required=True, help="Месяц: ГГГГ-ММ.")
-        summary.add_argument("--organization", default="", help="ИНН управляющей компании.")
+        summary.add_argument("--period", required=True, metavar="ГГГГ-ММ", help="Месяц, например 2026-10.")
+        summary.add_argument("--organization", default="", metavar="ИНН",
+                             help="ИНН управляющей компании (10 или 12 цифр); без него — все УК.")
         errors = reports.add_parser("import-errors", help="Все ошибки отклонённого реестра.")
-        errors.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+        errors.add_argument("upload_id", type=int, metavar="ID_ЗАГРУЗКИ", help="Номер загрузки реестра.")
         for sub in (receipts, reconciliation, summary, errors):
-            sub.add_argument("--output", "-o", required=True, help="Путь к создаваемому файлу .xlsx.")
+            sub.add_argument("--output", "-o", required=True, metavar="ФАЙЛ", help="Путь к создаваемому файлу .xlsx.")
 
     def handle(self, *args, report: str, output: str, **options) -> None:
         export, kwargs, label = getattr(self, f"_{report.replace('-', '_')}")(**options)

@@ -8,26 +8,40 @@ from datetime import datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from billing.errors import ApplicationError
 from billing.importers.formats import AUTO, format_choices
+from billing.management.russian_help import DeskCommand
 from billing.models import Organization
+from billing.plurals import counted
 from billing.services.imports import custom_layouts, registry_import
 
 logger = logging.getLogger(__name__)
 
 
-class Command(BaseCommand):
-    help = "Проверить реестр и создать из него пакет-черновик (всё или ничего)."
+class Command(DeskCommand):
+    help = (
+        "Проверить реестр одной УК за один месяц и создать из него пакет-черновик: при любой ошибке "
+        "не создаётся ничего, ошибки перечислены с номером строки, столбцом и значением."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--organization", required=True, help="ИНН управляющей компании")
-        parser.add_argument("--period", required=True, help="период YYYY-MM")
-        parser.add_argument("--format", default=AUTO, help="формат; по умолчанию определяется по содержимому")
-        parser.add_argument("--user", help="логин, от имени которого создаётся пакет (по умолчанию — первый суперпользователь)")
-        parser.add_argument("--json", action="store_true", help="последней строкой вывести итог в JSON")
+        parser.add_argument("file", type=Path, metavar="ФАЙЛ", help="Реестр: xlsx, xls, ods или текстовый реестр Сбербанка.")
+        parser.add_argument(
+            "--organization", required=True, metavar="ИНН",
+            help="ИНН управляющей компании, чей это реестр (10 или 12 цифр). УК регистрирует add_organization "
+            "или администратор в разделе «Управляющие компании».",
+        )
+        parser.add_argument("--period", required=True, metavar="ГГГГ-ММ", help="Месяц начислений, например 2026-10.")
+        parser.add_argument(
+            "--format", default=AUTO, metavar="ФОРМАТ",
+            help="Формат реестра; по умолчанию определяется по содержимому. Коды: "
+            + ", ".join(f"{code} — {label}" for code, label in format_choices() if code != AUTO) + ".",
+        )
+        parser.add_argument("--user", metavar="ЛОГИН",
+                            help="От чьего имени создаётся пакет (по умолчанию — первый суперпользователь).")
+        parser.add_argument("--json", action="store_true", help="Последней строкой вывести итог в JSON.")
 
     def handle(self, *args, **options):
         path: Path = options["file"]
@@ -59,7 +73,7 @@ class Command(BaseCommand):
             for error in result.errors:
                 self.stderr.write(str(error))
             if result.errors_count > len(result.errors):
-                self.stderr.write(f"… и ещё {result.errors_count - len(result.errors)} ошибок")
+                self.stderr.write(f"… и ещё {counted(result.errors_count - len(result.errors), 'error')}")
             raise CommandError(f"Реестр отклонён: ошибок {result.errors_count}. Ничего не создано.")
         batch = outcome.batch
         self.stdout.write(self.style.SUCCESS(

@@ -7,15 +7,15 @@ import subprocess
 import sys
 import time
 
-from django.core.management.base import BaseCommand
+from billing.management.russian_help import DeskCommand
 
 
-class Command(BaseCommand):
-    help = "Run the task cluster and the development server together (and the Condo sandbox when configured)."
+class Command(DeskCommand):
+    help = "Запустить вместе кластер фоновых задач, сервер разработки и (если есть) песочницу Condo; Ctrl-C останавливает всё."
 
     def add_arguments(self, parser):
-        parser.add_argument("--addr", default="127.0.0.1:8000")
-        parser.add_argument("--no-sandbox", action="store_true", help="Do not start the local Condo sandbox.")
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="Адрес и порт сервера (по умолчанию 127.0.0.1:8000).")
+        parser.add_argument("--no-sandbox", action="store_true", help="Не запускать локальную песочницу Condo.")
 
     def handle(self, *args, **options):
         manage = [sys.executable, "manage.py"]

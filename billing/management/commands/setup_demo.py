@@ -1,13 +1,13 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
 
 from billing.errors import ApplicationError
-from django.contrib.auth import get_user_model
-
+from billing.management.russian_help import DeskCommand
 from billing.services.demo import demo_organization_ensure, demo_registry_ensure, demo_users_ensure
 
 
-class Command(BaseCommand):
-    help = "Prepare the demo installation (roles, users, data). Safe to run again."
+class Command(DeskCommand):
+    help = "Подготовить демо-установку: роли, пользователи, демо-УК и её реестр. Можно запускать повторно; только при DEBUG."
 
     def handle(self, *args, **options):
         try:

@@ -6,13 +6,13 @@ import signal
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
+from billing.management.russian_help import DeskCommand
 from billing.services.demo import DEMO_CONTEXT_ID, DEMO_ORGANIZATION_TIN
 from integration.sandbox import SandboxServer
 
 
-class Command(BaseCommand):
+class Command(DeskCommand):
     help = "Запустить локальную песочницу Condo (GraphQL на 127.0.0.1) для демо и ручных проверок."
 
     def add_arguments(self, parser):

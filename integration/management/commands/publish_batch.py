@@ -1,22 +1,23 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from billing.management.russian_help import DeskCommand
 from billing.models import Batch
 from billing.selectors_month import batch_publish_refusal
 from integration.publishing.files import SENT_SEPARATELY, batch_send_pending_files, pdfs_pending_count
 from integration.publishing.publisher import batch_publish
 
 
-class Command(BaseCommand):
+class Command(DeskCommand):
     help = (
-        "Publish a batch to Condo in the foreground (approved, failed, partially published, or publishing "
-        "with an expired lease). Sends only what is not yet accepted; exit 0 when the batch ends published. "
-        "A published batch with PDFs attached since sends those, and its status stays."
+        "Опубликовать пакет в Condo, не уходя в фон (утверждённый, со сбоем, опубликованный частично или "
+        "публикуемый с истёкшей арендой). Отправляется только то, что Condo ещё не принял; выход 0, если пакет "
+        "опубликован. У опубликованного пакета отправляются прикреплённые позже PDF, статус не меняется."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("batch_id", type=int)
+        parser.add_argument("batch_id", type=int, metavar="ID_ПАКЕТА", help="Номер пакета (№ на странице пакета).")
         parser.add_argument(
-            "--retry-rejected", action="store_true", help="Send the receipts Condo rejected again (after a fix)."
+            "--retry-rejected", action="store_true", help="Отправить ещё раз квитанции, которые Condo отклонил (после исправления причины)."
         )
 
     def handle(self, *args, batch_id, retry_rejected, **options):

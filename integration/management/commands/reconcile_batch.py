@@ -1,7 +1,8 @@
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from billing.management.russian_help import DeskCommand
 from billing.models import Batch
 from integration.condo import CondoError
 from integration.publishing.reconciliation import batch_reconcile
@@ -9,12 +10,15 @@ from integration.publishing.reconciliation import batch_reconcile
 DIFFERENCES_EXIT_CODE = 3
 
 
-class Command(BaseCommand):
-    help = "Compare what Condo holds for a batch's context and month with the batch. Exit 0: consistent; 3: differences."
+class Command(DeskCommand):
+    help = (
+        "Сверить пакет с тем, что Condo хранит для контекста его УК за его месяц. "
+        "Выход 0: расхождений нет; 3: есть расхождения; 2: пакет не найден."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("batch_id", type=int)
-        parser.add_argument("--json", action="store_true", help="Print the result as one JSON line.")
+        parser.add_argument("batch_id", type=int, metavar="ID_ПАКЕТА", help="Номер пакета (№ на странице пакета).")
+        parser.add_argument("--json", action="store_true", help="Вывести итог одной строкой JSON.")
 
     def handle(self, *args, batch_id, **options):
         try:

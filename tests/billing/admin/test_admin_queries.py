@@ -22,8 +22,9 @@ from tests.factories import BatchFactory, OrganizationFactory
 pytestmark = pytest.mark.django_db
 
 RECEIPT_LIST_MAX_QUERIES = 12
-# + publishing (reconciliation, Condo calls, newer batches), PDF counts and the newest check before approval
-BATCH_PAGE_MAX_QUERIES_COLD = 35
+# + publishing (reconciliation, Condo calls, newer batches), PDF counts, the newest check before approval,
+# the batch a correction replaces
+BATCH_PAGE_MAX_QUERIES_COLD = 36
 BATCH_PAGE_MAX_QUERIES_WARM = 21
 
 

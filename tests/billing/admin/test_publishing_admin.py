@@ -77,7 +77,7 @@ def test_reconcile_button_stores_a_comparison_shown_on_the_page(condo_sandbox, l
     assert "Расхождений нет." in login(accountant).get(page(batch)).content.decode()
 
 
-def test_supersede_is_offered_on_the_old_batch_and_withdraws_what_the_new_lacks(
+def test_supersede_is_confirmed_on_the_new_batch_and_withdraws_what_the_new_lacks(
     condo_sandbox, login, approver, accountant, django_capture_on_commit_callbacks
 ):
     old = batch_with_receipts(receipts=5)
@@ -85,12 +85,22 @@ def test_supersede_is_offered_on_the_old_batch_and_withdraws_what_the_new_lacks(
     new = batch_with_receipts(receipts=3, organization=old.organization)
     batch_publish(batch_id=new.pk)
     url = reverse("admin:billing_batch_supersede", args=[old.pk, new.pk])
+    confirm = reverse("admin:billing_batch_replace_confirm", args=[new.pk])
 
-    assert url in login(approver).get(page(old)).content.decode()
-    assert url not in login(accountant).get(page(old)).content.decode()
+    old_page = login(approver).get(page(old)).content.decode()
+    assert url not in old_page and page(new) in old_page  # the old page points at the new one
+    assert confirm in login(approver).get(page(new)).content.decode()
+    assert confirm not in login(accountant).get(page(new)).content.decode()
+    assert login(accountant).get(confirm).status_code == 403
+
+    confirmation = login(approver).get(confirm).content.decode()
+    assert url in confirmation
+    # Nothing prefilled: the reason is typed by the person.
+    assert '<textarea id="confirm-reason" name="reason" required autocomplete="off"></textarea>' in confirmation
     with django_capture_on_commit_callbacks(execute=True):
-        login(approver).post(url, {"reason": "Исправленный реестр"})
+        response = login(approver).post(url, {"reason": "Исправленный реестр"})
 
+    assert response["Location"] == page(new)
     assert Batch.objects.get(pk=old.pk).status == Status.SUPERSEDED
     assert set(live_receipts(condo_sandbox)) == set(Receipt.objects.filter(batch=new).values_list("import_id", flat=True))
 

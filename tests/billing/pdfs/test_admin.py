@@ -88,7 +88,8 @@ def test_the_download_streams_the_pdf_to_viewers_only(client, batch, accountant,
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert 'attachment; filename="00000001_102026_housing.pdf"' == response["Content-Disposition"]
+    # The Russian category word, RFC 5987-encoded: the same name uploads back to the same receipt.
+    assert "attachment; filename*=utf-8''00000001_102026_%D0%B6%D0%BA%D1%83.pdf" == response["Content-Disposition"]
     assert b"".join(response.streaming_content) == make_pdf("downloaded")
 
     client.force_login(UserFactory(username="staff-no-role"))

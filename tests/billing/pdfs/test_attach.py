@@ -192,3 +192,23 @@ def test_names_from_russian_windows_archivers_are_shown_readably(batch, accounta
         archive.writestr(Cp866Info("квитанция.pdf"), make_pdf())
     report = receipt_pdfs_attach(batch=batch, archive=io.BytesIO(buffer.getvalue()), by=accountant)
     assert report.unmatched == ["квитанция.pdf"]
+
+
+@pytest.mark.parametrize("suffix", ["капремонт", "Капремонт", "КАПИТАЛЬНЫЙ_РЕМОНТ", "capital_repair"])
+def test_the_category_is_read_from_its_russian_word_in_any_case(batch, accountant, pdf_storage, suffix):
+    housing = Receipt.objects.get(batch=batch, account__number="00000000")
+    repair = ReceiptFactory(batch=batch, account=housing.account, category=Receipt.Category.CAPITAL_REPAIR)
+    report = attach(batch, {f"00000000_102026_{suffix}.pdf": make_pdf("r"), "00000000_жкх.pdf": make_pdf("h")},
+                    accountant)
+    assert report.attached == 2 and report.refused == []
+    assert ReceiptPdf.objects.get(receipt=housing).source_name == "00000000_жкх.pdf"
+    assert ReceiptPdf.objects.get(receipt=repair).source_name == f"00000000_102026_{suffix}.pdf"
+
+
+def test_the_refusal_suggests_a_name_with_the_russian_word(batch, accountant, pdf_storage):
+    housing = Receipt.objects.get(batch=batch, account__number="00000000")
+    ReceiptFactory(batch=batch, account=housing.account, category=Receipt.Category.CAPITAL_REPAIR)
+    report = attach(batch, {"00000000.pdf": make_pdf("a")}, accountant)
+    reason = report.refused[0].reason
+    assert ("00000000_102026_жку.pdf" in reason or "00000000_102026_капремонт.pdf" in reason)
+    assert "housing" not in reason and "capital_repair" not in reason

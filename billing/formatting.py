@@ -1,0 +1,53 @@
+"""Money and percents as a Russian reader writes them: «1 520 400,40», «12,5 %».
+
+Thousands are grouped with a no-break space and the decimal mark is a comma whatever the
+active language's settings say, so every page and message of the desk looks the same. Money
+stays Decimal; this only writes it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+NBSP = "\xa0"
+
+
+def _group(digits: str) -> str:
+    head = len(digits) % 3 or 3
+    return NBSP.join([digits[:head], *(digits[i:i + 3] for i in range(head, len(digits), 3))])
+
+
+def format_number(value: Decimal | int | str | None, places: int) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return str(value)
+    text = f"{abs(number):.{places}f}"
+    whole, _, fraction = text.partition(".")
+    sign = "-" if number < 0 and number.quantize(Decimal(1).scaleb(-places)) != 0 else ""
+    return f"{sign}{_group(whole)}{',' + fraction if fraction else ''}"
+
+
+def format_money(value: Decimal | int | str | None) -> str:
+    """«1 520,40»; a negative amount «-12,00» (a hyphen-minus: Excel reads a pasted number)."""
+    return format_number(value, 2)
+
+
+def format_percent(value: Decimal | str | None, places: int = 1) -> str:
+    """«12,5 %», «+0,5 %» is the caller's choice of sign; trailing zeros of a whole number dropped («50 %»)."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    if number == number.to_integral_value():
+        places = 0
+    return f"{format_number(number, places)}{NBSP}%"
+
+
+def format_change(value: Decimal | str | None) -> str:
+    """A change with its sign: «+0,5 %», «-12,0 %», «0 %»."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    return f"+{format_percent(number)}" if number > 0 else format_percent(number)

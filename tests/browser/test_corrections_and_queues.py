@@ -1,0 +1,133 @@
+"""A correction, a rejection and the queues through the real admin in headless Chromium, at 1366 px.
+
+The approver finds a corrected registry in their queue, reads what it replaces, approves it on the
+confirmation page, watches it publish, and confirms the replacement on the new batch's page with a
+reason typed by hand. The accountant finds the rejected batch in their queue with its reason, reads
+the banner and lands on the upload form with the organization and month kept. No page scrolls sideways.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+pytest.importorskip("selenium", reason="Selenium is not installed: `make test-browser` installs requirements-browser.txt")
+
+from django.urls import reverse
+from selenium.webdriver.common.by import By
+
+from billing.models import Batch
+from billing.roles import ACCOUNTANT, APPROVER
+from integration.publishing.publisher import batch_publish
+from tests.browser.browser import (
+    NARROW, Steps, assert_fits, click_button, click_link, readme_shot, text_of, wait, wait_text,
+)
+from tests.browser.test_month_flow import login, logout
+from tests.factories import BatchFactory, UserFactory
+from tests.integration.publishing.builders import batch_with_receipts
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+Status = Batch.Status
+
+
+def test_a_correction_a_rejection_and_the_queues_at_1366_px(chromium, live_server, qcluster, condo_sandbox, request):
+    driver, base = chromium, live_server.url
+    driver.set_window_size(*NARROW)
+    steps = Steps(driver, request.node.name, on_failure=qcluster.tail)
+    accountant = UserFactory(username="buh-fix", role=ACCOUNTANT)
+    UserFactory(username="boss-fix", role=APPROVER)
+
+    # October was published with accounts 0–4; the corrected registry has 2–7, account 4 with a new amount.
+    old = batch_with_receipts(receipts=5, amount=Decimal("1000.00"))
+    assert batch_publish(batch_id=old.pk).status == Status.PUBLISHED
+    new = batch_with_receipts(receipts=6, organization=old.organization, accounts_from=2, status=Status.SUBMITTED,
+                              amount=Decimal("1000.00"), amounts={2: Decimal("1234.56")})
+    Batch.objects.filter(pk=new.pk).update(created_by=accountant, submitted_by=accountant)
+    elsewhere = BatchFactory(status=Status.SUBMITTED, created_by=accountant, submitted_by=accountant)
+    qcluster.start()
+
+    with steps("approver-queues"):
+        login(driver, base, "boss-fix")
+        wait_text(driver, "#queue-awaiting_me", "Ждут моего утверждения: 2")
+        assert "Недоступно" not in text_of(driver, "#content")
+        assert_fits(driver)
+        readme_shot(driver, "dashboard")
+        click_link(driver, "Ждут моего утверждения")
+        wait_text(driver, "#changelist", f"№{new.pk}")
+        assert_fits(driver)
+        click_link(driver, f"№{new.pk}")
+
+    with steps("correction-says-what-it-replaces"):
+        replacement = wait_text(driver, "#batch-replacement", f"пакет №{old.pk}")
+        assert "Обновится 3 квитанции" in text_of(driver, "#batch-replacement")
+        assert "добавится 3 квитанции" in text_of(driver, "#batch-replacement")
+        assert "2 квитанции" in text_of(driver, "#replacement-withdrawn")
+        assert replacement.is_displayed()
+        assert_fits(driver)
+        readme_shot(driver, "check-before-approval")
+
+    with steps("approve-on-its-confirmation-page"):
+        click_link(driver, "Утвердить…")
+        wait_text(driver, "#confirm-consequences", f"пакет №{old.pk}")
+        consequences = text_of(driver, "#confirm-consequences")
+        assert "6 квитанций" in consequences and "обновится 3 квитанции" in consequences
+        assert_fits(driver)
+        readme_shot(driver, "confirm-approval")
+        click_button(driver, "Да, утвердить и опубликовать")
+        wait_text(driver, "ul.messagelist", "Пакет утверждён.")
+        readme_shot(driver, "publishing-progress")
+        wait(driver, 90).until(lambda d: text_of(d, "#batch-status") == "Опубликован")
+        assert_fits(driver)
+
+    with steps("confirm-the-replacement-on-the-new-batch"):
+        click_link(driver, f"Подтвердить замену пакета №{old.pk}")
+        wait_text(driver, "#confirm-consequences", "будет отозвано 2 квитанции")
+        reason = driver.find_element(By.ID, "confirm-reason")
+        assert reason.get_attribute("value") == "" and reason.get_attribute("required") == "true"
+        click_button(driver, "Да, подтвердить замену")
+        assert driver.current_url.endswith(reverse("admin:billing_batch_replace_confirm", args=[new.pk])), \
+            "an empty reason must not leave the page"
+        reason.send_keys("Исправлена сумма по лицевому счёту 00000004")
+        click_button(driver, "Да, подтвердить замену")
+        wait_text(driver, "ul.messagelist", "Замена запущена")
+        assert f"/{new.pk}/" in driver.current_url, "the answer lands on the new batch's page"
+
+        def superseded(d) -> bool:
+            d.refresh()
+            return "заменил" in text_of(d, "#batch-replacement")
+
+        wait(driver, 60).until(superseded)
+        assert Batch.objects.get(pk=old.pk).status == Status.SUPERSEDED
+
+    with steps("reject-with-a-reason"):
+        driver.get(f"{base}{reverse('admin:billing_batch_change', args=[elsewhere.pk])}")
+        driver.find_element(By.ID, "reason-reject").send_keys("В доме 7 нет капремонта")
+        click_button(driver, "Отклонить")
+        wait_text(driver, "ul.messagelist", "Пакет отклонён.")
+        logout(driver)
+
+    with steps("accountant-finds-the-rejection"):
+        login(driver, base, accountant.username)
+        queue = wait_text(driver, "#queue-my_rejected", "Отклонены, ждут моего исправления: 1")
+        assert "В доме 7 нет капремонта" in queue.text
+        assert_fits(driver)
+        click_link(driver, f"№{elsewhere.pk}")
+        banner = wait_text(driver, "#rejected-banner", "В доме 7 нет капремонта")
+        assert "загрузите исправленный реестр" in banner.text
+        assert_fits(driver)
+        click_link(driver, "Загрузить исправленный реестр")
+        wait(driver).until(lambda d: d.find_elements(By.ID, "id_organization"))
+        chosen = driver.find_element(By.CSS_SELECTOR, "#id_organization option:checked").get_attribute("value")
+        assert chosen == str(elsewhere.organization_id)
+        assert driver.find_element(By.ID, "id_period").get_attribute("value") == f"{elsewhere.period:%Y-%m}"
+        assert_fits(driver)
+        readme_shot(driver, "upload")
+
+    with steps("lists-fit-1366"):
+        for name in ("billing_batch_changelist", "billing_receipt_changelist", "billing_audittransition_changelist"):
+            driver.get(f"{base}{reverse(f'admin:{name}')}")
+            wait(driver).until(lambda d: d.find_elements(By.ID, "changelist"))
+            assert_fits(driver)
+
+    assert steps.done[-1] == "lists-fit-1366"
