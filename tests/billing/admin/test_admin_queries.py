@@ -25,7 +25,7 @@ RECEIPT_LIST_MAX_QUERIES = 12
 # + publishing (reconciliation, Condo calls, newer batches), PDF counts, the newest check before approval,
 # the batch a correction replaces
 BATCH_PAGE_MAX_QUERIES_COLD = 36
-BATCH_PAGE_MAX_QUERIES_WARM = 21
+BATCH_PAGE_MAX_QUERIES_WARM = 22  # the newest check and the batch a correction replaces: one query each
 
 
 def _month_pair(size: int) -> Batch:
