@@ -19,6 +19,8 @@ from selenium.webdriver.common.by import By
 
 from billing.models import Batch
 from billing.roles import ACCOUNTANT, APPROVER
+from billing.services.checks import batch_check_request
+from integration.checking.run import batch_check_run
 from integration.publishing.publisher import batch_publish
 from tests.browser.browser import (
     NARROW, Steps, assert_fits, click_button, click_link, readme_shot, text_of, wait, wait_text,
@@ -44,6 +46,8 @@ def test_a_correction_a_rejection_and_the_queues_at_1366_px(chromium, live_serve
     new = batch_with_receipts(receipts=6, organization=old.organization, accounts_from=2, status=Status.SUBMITTED,
                               amount=Decimal("1000.00"), amounts={2: Decimal("1234.56")})
     Batch.objects.filter(pk=new.pk).update(created_by=accountant, submitted_by=accountant)
+    # The check before approval the worker runs once a batch is submitted.
+    batch_check_run(check_id=batch_check_request(batch=new, by=accountant).pk)
     elsewhere = BatchFactory(status=Status.SUBMITTED, created_by=accountant, submitted_by=accountant)
     qcluster.start()
 
