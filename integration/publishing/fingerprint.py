@@ -17,6 +17,7 @@ import hashlib
 from django.db import connection
 from django.db.models import QuerySet
 
+from billing.plurals import counted
 from billing.models import ApprovalSeal, ApprovedDocument, Batch, Receipt, ReceiptPdf
 from billing.bulk import insert_rows
 from integration.condo.payloads import PayloadError, receipt_json
@@ -69,7 +70,7 @@ def seal_mismatch(*, batch: Batch) -> str | None:
     if fingerprint != main.fingerprint or count != main.receipts_count:
         return (
             f"Документы пакета №{batch.pk} не совпадают с утверждёнными: отпечаток {_short(fingerprint)} "
-            f"вместо {_short(main.fingerprint)} ({count} квитанций, утверждено {main.receipts_count}). "
+            f"вместо {_short(main.fingerprint)} ({counted(count, 'receipt')}, утверждено {main.receipts_count}). "
             "Ничего не отправлено."
         )
     for seal in seals:

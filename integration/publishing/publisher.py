@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from billing.plurals import counted
 from billing.models import ApprovalSeal, Batch
 from billing.selectors_month import batch_publish_refusal, batch_taken_over_by, older_batches_in_flight
 from billing.services.batches import batch_transition
@@ -180,7 +181,7 @@ def _finish(*, batch_id: int, owner: str, deferred: int) -> str:
         _fail(
             batch_id=batch_id,
             owner=owner,
-            error=CondoError(f"Condo временно не принял {batch.pending_count} квитанций.", transient=True, code="ITEM_RETRY"),
+            error=CondoError(f"Condo временно не принял {counted(batch.pending_count, 'receipt')}.", transient=True, code="ITEM_RETRY"),
         )
         return "Часть квитанций будет отправлена повторно."
     target = Status.PARTIALLY_PUBLISHED if batch.rejected_count else Status.PUBLISHED

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from billing.plurals import counted
 from billing.errors import ApplicationError
 from billing.models import Batch, Receipt
 from billing.services.batches import batch_transition, batch_transition_check
@@ -111,7 +112,7 @@ def _withdraw(*, batch: Batch, receipts, client: CondoClient | None) -> None:
         _mark_withdrawn(batch_id=batch.pk, receipt_ids=done)
     if failures:
         raise ApplicationError(
-            f"Condo не отозвал {len(failures)} квитанций (например, {failures[0]}). Пакет остался опубликованным; "
+            f"Condo не отозвал {counted(len(failures), 'receipt')} (например, {failures[0]}). Пакет остался опубликованным; "
             "повторите отзыв — уже отозванные квитанции повторно не отправляются."
         )
 
