@@ -82,3 +82,15 @@ def test_memory_does_not_grow_with_the_rows(organization, importer, tmp_path, se
     # Grouped in memory, three times the rows took about three times the memory; streamed, the
     # peak is one slice and the reader's buffers whatever the file's length.
     assert large < 1.3 * small, (small, large)
+
+
+def test_a_file_of_the_most_rows_allowed_fits_under_the_byte_limit(tmp_path):
+    from django.conf import settings as django_settings
+
+    # xlsx compresses about evenly along a month; the desk template's bytes a row, measured.
+    small, large = tmp_path / "s.xlsx", tmp_path / "l.xlsx"
+    write_desk_registry(small, iter(desk_rows(accounts=100)))
+    rows = write_desk_registry(large, iter(desk_rows(accounts=400)))
+    per_row = (large.stat().st_size - small.stat().st_size) / (rows - rows // 4)
+    assert per_row * django_settings.IMPORT_MAX_ROWS < django_settings.IMPORT_MAX_FILE_BYTES
+    assert django_settings.UPLOAD_MAX_REQUEST_BYTES > django_settings.IMPORT_MAX_FILE_BYTES
