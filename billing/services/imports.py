@@ -8,6 +8,7 @@ reading the file again. Both stream: receipts are never all in memory (`registry
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from billing.models import Account, Batch, Organization, Receipt, Recipient, Sbe
 from billing.services.import_writer import BatchStream, Scattered, batch_create_from_import
 
 IMPORT_PERMISSION = "billing.import_registry"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,7 @@ def registry_write(
             batch = stream.close(result)
             if before_commit is not None:
                 before_commit(batch, result)
+            transaction.on_commit(lambda: figures_warm(batch))
             return ImportOutcome(result=result, batch=batch)
     except _Refused as refused:
         if not refused.result.scattered:
@@ -261,7 +264,19 @@ def registry_write(
                                          source_file=source_file, source_name=source_name)
         if before_commit is not None:
             before_commit(batch, result)
+        transaction.on_commit(lambda: figures_warm(batch))
     return ImportOutcome(result=result, batch=batch)
+
+
+def figures_warm(batch: Batch) -> None:
+    """The new batch's review figures, computed by the import rather than by its first reviewer."""
+    from billing.selectors_review import batch_figures_warm
+
+    try:
+        batch_figures_warm(batch=batch)
+    except Exception:
+        # The batch is written; its page computes the figures itself if this did not.
+        logger.exception("batch %s: warming its review figures failed", batch.pk)
 
 
 def safe_source_name(name: str) -> str:

@@ -94,3 +94,20 @@ def test_a_file_of_the_most_rows_allowed_fits_under_the_byte_limit(tmp_path):
     per_row = (large.stat().st_size - small.stat().st_size) / (rows - rows // 4)
     assert per_row * django_settings.IMPORT_MAX_ROWS < django_settings.IMPORT_MAX_FILE_BYTES
     assert django_settings.UPLOAD_MAX_REQUEST_BYTES > django_settings.IMPORT_MAX_FILE_BYTES
+
+
+def test_the_batch_page_figures_are_computed_by_the_import_not_by_its_first_view(
+        organization, importer, tmp_path, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing.selectors_review import batch_review
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = _import(organization, importer, tmp_path, desk_rows(accounts=5))
+    batch = Batch.objects.select_related("organization").get(pk=outcome.batch.pk)
+    with CaptureQueriesContext(connection) as first:
+        review = batch_review(batch=batch)
+    with CaptureQueriesContext(connection) as later:
+        assert batch_review(batch=batch) == review
+    assert len(first) == len(later) and review.totals.receipts == batch.receipts_count
