@@ -42,7 +42,9 @@ def prepare_database(name: str, *, keep: bool = False) -> tuple[str, Callable[[]
 
         name = unique_database_name(name)
         parts = urlsplit(url)
-        admin_url = urlunsplit(parts._replace(scheme="postgresql"))
+        # CREATE and DROP DATABASE from the server's maintenance database: the one DATABASE_URL
+        # names need not exist (a test run uses test_<name>), and is never touched.
+        admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
