@@ -1,8 +1,8 @@
 """Admin pages at scale: the receipt list and the page of a large batch with a million receipts.
 
 Fills a separate database in bulk (never the development db.sqlite3): a temporary SQLite file,
-or, when DATABASE_URL points to PostgreSQL, a database `bench_desk` on that server that the
-script creates and drops. First a baseline of 10,000 receipts is measured, then the database
+or, when DATABASE_URL points to PostgreSQL, a uniquely named database `bench_desk_<pid>_<random>`
+on that server that the script creates and drops (support.unique_database_name). First a baseline of 10,000 receipts is measured, then the database
 grows to `--receipts` (default 1,000,000, one batch of a tenth of them, 100,000) and the same
 pages are measured again. Server time is the time of the full request in the Django test
 client (no network), as a superuser; the median of `--repeat` requests after one warm-up.

@@ -123,19 +123,23 @@ def worker_calamine(path: Path) -> None:
     _report(rows=rows, cpu=cpu, wall=wall)
 
 
-def _test_database():
-    from django.db import connection
-    from django.test.utils import setup_test_environment
+def _own_database(settings_module: str = "config.settings.test"):
+    """A database of this worker's own, created and dropped by it (never `test_<DATABASE_URL's name>`,
+    which a test run of the same server may be using); then Django on it, migrated."""
+    sys.path.insert(0, str(ROOT))
+    from bench.support import prepare_database
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
-    return connection, old_name
+    _, cleanup = prepare_database("bench_import")
+    _django(settings_module)
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0, run_syncdb=True)
+    return connection, cleanup
 
 
 def worker_importer(path: Path) -> None:
-    _django()
-    connection, old_name = _test_database()
+    connection, cleanup = _own_database()
     try:
         from billing.models import Organization, Recipient
         from billing.services.imports import registry_import
@@ -153,12 +157,11 @@ def worker_importer(path: Path) -> None:
                 service_lines=outcome.batch.service_lines_count, cpu=cpu, wall=wall,
                 database=connection.vendor)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        cleanup()
 
 
 def worker_import_export(path: Path, tuned: bool, rows_limit: int | None) -> None:
-    _django("bench.iebench.settings")
-    connection, old_name = _test_database()
+    connection, cleanup = _own_database("bench.iebench.settings")
     try:
         import tablib
 
@@ -177,7 +180,7 @@ def worker_import_export(path: Path, tuned: bool, rows_limit: int | None) -> Non
         _report(rows=RegistryLine.objects.count(), load_cpu=load_cpu, load_wall=load_wall, import_cpu=cpu,
                 import_wall=wall, cpu=load_cpu + cpu, wall=load_wall + wall, errors=result.has_errors())
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        cleanup()
 
 
 # --- driver -------------------------------------------------------------------------------------

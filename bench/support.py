@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import secrets
 import shutil
 import socket
 import subprocess
@@ -19,20 +20,32 @@ SANDBOX_LOGIN = "bench@sandbox.local"
 SANDBOX_PASSWORD = "bench-sandbox-password"
 
 
+def unique_database_name(name: str) -> str:
+    """`<BENCH_DATABASE_PREFIX>_<name>_<pid>_<random>`: never the name of a database someone else uses.
+
+    A bench creates this database, so it may drop it; it never drops one it did not create.
+    """
+    prefix = os.environ.get("BENCH_DATABASE_PREFIX", "bench")
+    return f"{prefix}_{name.removeprefix('bench_')}_{os.getpid()}_{secrets.token_hex(3)}".lower()
+
+
 def prepare_database(name: str, *, keep: bool = False) -> tuple[str, Callable[[], None]]:
     """Point DATABASE_URL at a fresh database of this bench; returns a description and a cleanup.
 
-    PostgreSQL when DATABASE_URL says so (a database `name` created and dropped on that server),
-    otherwise a temporary SQLite file. The development db.sqlite3 is never touched.
+    PostgreSQL when DATABASE_URL says so (a database of a unique name from `name`, created and
+    dropped on that server), otherwise a temporary SQLite file. The database DATABASE_URL names,
+    and the development db.sqlite3, are never touched.
     """
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith(("postgres://", "postgresql://", "pgsql://")):
         import psycopg
 
+        name = unique_database_name(name)
         parts = urlsplit(url)
-        admin_url = urlunsplit(parts._replace(scheme="postgresql"))
+        # CREATE and DROP DATABASE from the server's maintenance database: the one DATABASE_URL
+        # names need not exist (a test run uses test_<name>), and is never touched.
+        admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
             conn.execute(f"CREATE DATABASE {name}")
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
 

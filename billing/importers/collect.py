@@ -1,16 +1,23 @@
-"""Checks that need the whole file, and grouping of lines into receipts, in compact memory.
+"""Checks that need the whole file, and grouping of lines into receipts.
 
-A 100,000-line registry becomes ~20,000 receipts; each line keeps only its `ServiceDraft`
-(Decimals shared through the parsers' memo), so a large month fits in tens of megabytes.
+Streaming (`keep_drafts=False`): registries list an account's lines together, so a receipt is
+complete when the next account begins; it is checked then and handed to `sink` in slices, and
+memory holds one account plus eight bytes a seen account (to learn whether some account came
+back later in the file: then the file is `scattered` and the caller groups it in memory, as
+`keep_drafts=True` always does).
 """
 
 from __future__ import annotations
 
+import hashlib
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Callable, Iterable
+
+Slice = list[tuple["ReceiptDraft", "AccountDraft"]]
 
 from billing.importers.base import AMOUNT_FIELDS, ParsedRow, RecipientKey, RowError, ServiceDraft
 from billing.importers.checks import period_label
@@ -18,6 +25,7 @@ from billing.importers.checks import period_label
 ZERO = Decimal("0.00")
 SAMPLE_ROWS = 20
 PROGRESS_EVERY = 5000
+SLICE = 10_000  # receipts handed to the sink at once: ~40 MB at most in flight, few statements
 
 
 @dataclass(slots=True)
@@ -60,12 +68,19 @@ class ImportResult:
     total_to_pay: Decimal = ZERO
     totals_by_service: list[tuple[str, int, Decimal]] = field(default_factory=list)
     sample: list[dict[str, str]] = field(default_factory=list)
+    accounts_count: int = 0
+    receipts_count: int = 0
+    # Some account's lines stood apart in the file: streaming could not group them (see module doc).
+    scattered: bool = False
+    totals: dict[str, Decimal] | None = None  # per account, when asked for without the drafts
 
     @property
     def ok(self) -> bool:
         return self.errors_count == 0
 
     def account_totals(self) -> dict[str, Decimal]:
+        if self.totals is not None:
+            return self.totals
         totals: dict[str, Decimal] = {}
         for receipt in self.receipts:
             totals[receipt.account] = totals.get(receipt.account, ZERO) + receipt.amounts["to_pay"]
@@ -78,8 +93,8 @@ class ImportResult:
             "format_label": self.format_label,
             "period": f"{self.period:%Y-%m}",
             "rows": self.rows_read,
-            "accounts": len(self.accounts),
-            "receipts": len(self.receipts),
+            "accounts": self.accounts_count,
+            "receipts": self.receipts_count,
             "service_lines": self.service_lines,
             "total_to_pay": f"{self.total_to_pay:.2f}",
             "totals_by_service": [
@@ -103,6 +118,10 @@ class RegistryCollector:
         default_recipient: RecipientKey | None,
         tolerance: Decimal,
         max_errors_kept: int = 100_000,
+        keep_drafts: bool = True,
+        keep_totals: bool = False,
+        sink: Callable[[Slice], None] | None = None,
+        slice_size: int = SLICE,
     ) -> None:
         self.result = ImportResult(format_code=format_code, format_label=format_label, period=period)
         self._period = period
@@ -113,6 +132,15 @@ class RegistryCollector:
         self._wrong_periods: Counter[date] = Counter()
         self._missing_recipient_reported = False
         self._last_row = -1
+        self._keep = keep_drafts
+        self._sink = sink
+        self._slice_size = slice_size
+        self._pending: Slice = []
+        self._seen = array("q")  # 64-bit digests of the accounts already closed (streaming)
+        self._open_account: str | None = None
+        self._by_service: dict[str, list] = {}
+        if keep_totals and not keep_drafts:
+            self.result.totals = {}
         if default_recipient is not None:
             tin, bic, bank_account = default_recipient
             self.result.bank_accounts[bank_account] = (tin, bic, None)
@@ -157,6 +185,9 @@ class RegistryCollector:
             recipient = ("", "", "")
         elif row.recipient is not None:
             self._check_bank_account(row.row, row.recipient)
+        if not self._keep and row.account != self._open_account:
+            self._close_open()
+            self._open_account = row.account
         account = result.accounts.get(row.account)
         if account is None:
             result.accounts[row.account] = AccountDraft(
@@ -210,41 +241,74 @@ class RegistryCollector:
 
     # --- finishing ----------------------------------------------------------------------------
 
+    def _close_open(self) -> None:
+        """Streaming: the open account's receipts are complete; check, count and hand them on."""
+        if self._open_account is None:
+            return
+        account = self.result.accounts.pop(self._open_account)
+        self._seen.append(_digest(self._open_account))
+        self.result.accounts_count += 1
+        for receipt in self._receipts.values():
+            self._close(receipt)
+            if self._sink is not None and not self.result.errors_count:
+                self._pending.append((receipt, account))
+        self._receipts.clear()
+        if len(self._pending) >= self._slice_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if pending and self._sink is not None and not self.result.errors_count:
+            self._sink(pending)
+
+    def _close(self, receipt: ReceiptDraft) -> None:
+        result = self.result
+        sums = dict.fromkeys(AMOUNT_FIELDS, ZERO)
+        by_service = self._by_service
+        for service in receipt.services:
+            for name in AMOUNT_FIELDS:
+                sums[name] += getattr(service, name)
+            bucket = by_service.get(service.name)
+            if bucket is None:
+                bucket = by_service[service.name] = [0, ZERO]
+            bucket[0] += 1
+            bucket[1] += service.to_pay
+        result.service_lines += len(receipt.services)
+        if receipt.stated:
+            # A format may state the services' total apart from the receipt's (GIS: the month's
+            # charges vs the total with debt); compare services with whichever it states.
+            stated_total = receipt.stated.get("services_total", receipt.stated.get("to_pay"))
+            if receipt.services and stated_total is not None:
+                difference = abs(sums["to_pay"] - stated_total)
+                if difference > self._tolerance:
+                    self.add_error(RowError(receipt.row, "Итого к оплате", f"{stated_total:.2f}",
+                                            f"итог не сходится с суммой услуг {sums['to_pay']:.2f} "
+                                            f"(расхождение {difference:.2f})"))
+            sums.update((key, value) for key, value in receipt.stated.items() if key in sums)
+        receipt.amounts = sums
+        result.total_to_pay += sums["to_pay"]
+        result.receipts_count += 1
+        result.recipients.add(receipt.recipient)
+        if result.totals is not None:
+            result.totals[receipt.account] = result.totals.get(receipt.account, ZERO) + sums["to_pay"]
+
     def finish(self) -> ImportResult:
         result = self.result
-        by_service: dict[str, list] = {}
-        total = ZERO
-        lines = 0
-        for receipt in self._receipts.values():
-            sums = dict.fromkeys(AMOUNT_FIELDS, ZERO)
-            for service in receipt.services:
-                for name in AMOUNT_FIELDS:
-                    sums[name] += getattr(service, name)
-                bucket = by_service.get(service.name)
-                if bucket is None:
-                    bucket = by_service[service.name] = [0, ZERO]
-                bucket[0] += 1
-                bucket[1] += service.to_pay
-            lines += len(receipt.services)
-            if receipt.stated:
-                # A format may state the services' total apart from the receipt's (GIS: the month's
-                # charges vs the total with debt); compare services with whichever it states.
-                stated_total = receipt.stated.get("services_total", receipt.stated.get("to_pay"))
-                if receipt.services and stated_total is not None:
-                    difference = abs(sums["to_pay"] - stated_total)
-                    if difference > self._tolerance:
-                        self.add_error(RowError(receipt.row, "Итого к оплате", f"{stated_total:.2f}",
-                                                f"итог не сходится с суммой услуг {sums['to_pay']:.2f} "
-                                                f"(расхождение {difference:.2f})"))
-                sums.update((key, value) for key, value in receipt.stated.items() if key in sums)
-            receipt.amounts = sums
-            total += sums["to_pay"]
-        result.receipts = list(self._receipts.values())
-        self._receipts.clear()
-        result.recipients = {receipt.recipient for receipt in result.receipts}
-        result.service_lines = lines
-        result.total_to_pay = total
-        result.totals_by_service = sorted(((n, c, s) for n, (c, s) in by_service.items()), key=lambda item: -item[2])
+        if self._keep:
+            for receipt in self._receipts.values():
+                self._close(receipt)
+            result.receipts = list(self._receipts.values())
+            result.accounts_count = len(result.accounts)
+            self._receipts.clear()
+        else:
+            self._close_open()
+            seen = sorted(self._seen)
+            self._seen = array("q")
+            result.scattered = any(a == b for a, b in zip(seen, seen[1:]))
+            if not result.scattered:
+                self._flush()
+        result.totals_by_service = sorted(((n, c, s) for n, (c, s) in self._by_service.items()),
+                                          key=lambda item: -item[2])
         if self._wrong_periods:
             found = ", ".join(f"{period_label(p)} ({n} стр.)" for p, n in self._wrong_periods.most_common(3))
             # The reason a whole file is refused comes first: a month's file for the wrong month.
@@ -252,12 +316,16 @@ class RegistryCollector:
                                              f"реестр за другой период: пакет — за {period_label(self._period)}. "
                                              "Файл отклонён целиком; выберите верный период или другой файл"))
             result.errors_count += 1
-        if not result.receipts and not result.errors_count:
+        if not result.receipts_count and not result.errors_count:
             self.add_error(RowError(None, "", "", "в файле нет строк с данными"))
         if result.errors_count:
             # A refused file creates nothing, so nothing of it needs to stay in memory.
             result.receipts, result.accounts = [], {}
         return result
+
+
+def _digest(account: str) -> int:
+    return int.from_bytes(hashlib.blake2b(account.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def _sample(row: ParsedRow) -> list[dict[str, str]]:

@@ -7,6 +7,7 @@ racing approvers cannot both win) and records the move in the same transaction.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from billing.services.checks import batch_check_blocking_reason, batch_check_req
 from billing.services.seals import batch_seal
 
 Status = Batch.Status
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,24 @@ def batch_transition(
                 f"Пакет №{batch.pk} уже изменён другим пользователем или задачей. Обновите страницу."
             )
         BatchTransition.objects.create(batch=batch, source=batch.status, target=to, actor=by, reason=reason)
+        if _COMPARED_WITH & {batch.status, to}:
+            transaction.on_commit(lambda: _followers_warm(batch))
     batch.refresh_from_db()
     return batch
+
+
+# A batch entering or leaving these is what later batches compare with (selectors.previous_published_batch).
+_COMPARED_WITH = {Status.PUBLISHED, Status.PARTIALLY_PUBLISHED}
+
+
+def _followers_warm(batch: Batch) -> None:
+    from billing.selectors_review import batch_figures_warm_followers
+
+    try:
+        batch_figures_warm_followers(batch=batch)
+    except Exception:
+        # The transition is done; a batch page computes its figures itself if this did not.
+        logger.exception("batch %s: warming the figures of later batches failed", batch.pk)
 
 
 def batch_transition_check(*, batch: Batch, to: str, by: AbstractBaseUser | None, reason: str = "") -> None:

@@ -1,4 +1,8 @@
-"""Writing a clean import result as a draft batch: one transaction, bulk inserts, upserted accounts."""
+"""Writing a clean registry as a draft batch: bulk inserts, upserted accounts, all of it or nothing.
+
+`batch_create_from_import` writes a result grouped in memory; `BatchStream` writes the slices a
+streaming parse hands over, inside the caller's transaction (see imports.registry_write).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from django.utils import timezone
 from django.db.models import Q
 
 from billing.bulk import insert_rows
-from billing.importers.collect import ImportResult
+from billing.importers.collect import AccountDraft, ImportResult, ReceiptDraft, Slice
 from billing.models import Account, Batch, Organization, Property, Receipt, Recipient, ServiceLine, receipt_import_id
 
 CHUNK = 2000
@@ -40,9 +44,9 @@ def batch_create_from_import(
     """
     if not result.ok:
         raise ValueError("an import result with errors is never written")
-    recipients = _recipients_ensure(result)
-    properties = _properties_ensure(result, organization)
-    accounts = _accounts_ensure(result, organization, properties)
+    recipients = _recipients_ensure(result.recipients)
+    properties = _properties_ensure(result.accounts, organization)
+    accounts = _accounts_ensure(result.accounts, organization, properties)
     batch = Batch.objects.create(
         organization=organization,
         period=period,
@@ -55,9 +59,61 @@ def batch_create_from_import(
         service_lines_count=result.service_lines,
         total_to_pay=result.total_to_pay,
     )
-    _receipts_insert(result, batch=batch, organization=organization, period=period, accounts=accounts,
-                     recipients=recipients, progress=progress)
+    codes: dict[str, str] = {}
+    for start in range(0, len(result.receipts), CHUNK * 5):
+        drafts = result.receipts[start : start + CHUNK * 5]
+        _receipts_insert(drafts, result.accounts, batch=batch, organization=organization, period=period,
+                         accounts=accounts, recipients=recipients, codes=codes)
+        if progress is not None:
+            progress(start + len(drafts))
     return batch
+
+
+class Scattered(Exception):
+    """An account of this batch came back later in the file: the caller rolls back and groups in memory."""
+
+
+class BatchStream:
+    """The sink of a streaming parse: each slice of clean receipts goes to the draft batch at once.
+
+    Call it only inside a transaction that the caller rolls back when the file turns out refused
+    (or scattered); `close` sets the batch's counts from the finished result.
+    """
+
+    def __init__(self, *, organization: Organization, period: date, by: AbstractBaseUser, source_file: str,
+                 source_name: str) -> None:
+        self.organization, self.period = organization, period
+        self._batch_fields = dict(organization=organization, period=period, created_by=by, source_file=source_file,
+                                  source_name=source_name[:255])
+        self.batch: Batch | None = None
+        self._recipients: dict[tuple[str, str, str], int] = {}
+        self._codes: dict[str, str] = {}
+
+    def __call__(self, pending: Slice) -> None:
+        if self.batch is None:
+            self.batch = Batch.objects.create(**self._batch_fields)
+        drafts = [receipt for receipt, _ in pending]
+        directory: dict[str, AccountDraft] = {receipt.account: account for receipt, account in pending}
+        missing = {r.recipient for r in drafts} - self._recipients.keys()
+        if missing:
+            self._recipients.update(_recipients_ensure(missing))
+        properties = _properties_ensure(directory, self.organization)
+        accounts = _accounts_ensure(directory, self.organization, properties)
+        # Unique (batch, account, category) would fail the insert; the whole file is grouped again instead.
+        if Receipt.objects.filter(batch=self.batch, account_id__in=[pk for pk, _ in accounts.values()]).exists():
+            raise Scattered
+        _receipts_insert(drafts, directory, batch=self.batch, organization=self.organization, period=self.period,
+                         accounts=accounts, recipients=self._recipients, codes=self._codes)
+
+    def close(self, result: ImportResult) -> Batch:
+        if self.batch is None:
+            raise ValueError("a clean registry has receipts")
+        Batch.objects.filter(pk=self.batch.pk).update(
+            source_format=result.format_code, accounts_count=result.accounts_count,
+            receipts_count=result.receipts_count, service_lines_count=result.service_lines,
+            total_to_pay=result.total_to_pay)
+        self.batch.refresh_from_db()
+        return self.batch
 
 
 RECEIPT_FIELDS = ("batch", "organization", "account", "period", "category", "recipient", "import_id", "to_pay",
@@ -72,56 +128,50 @@ LINE_FIELDS = ("receipt", "service_id", "name", "to_pay", "charge", "balance", "
                "paid", "volume", "tariff", "measure")
 
 
-def _receipts_insert(result, *, batch, organization, period, accounts, recipients, progress) -> None:
+def _receipts_insert(drafts: list[ReceiptDraft], directory: dict[str, AccountDraft], *, batch, organization, period,
+                     accounts, recipients, codes: dict[str, str]) -> None:
     period_db = connection.ops.adapt_datefield_value(period)
     now_db = connection.ops.adapt_datetimefield_value(timezone.now())
     pending = Receipt.PublishState.PENDING.value
     tin, batch_id, organization_id = organization.tin, batch.pk, organization.pk
-    codes: dict[str, str] = {}
-    written = last_id = 0
-    for start in range(0, len(result.receipts), CHUNK * 5):
-        drafts = result.receipts[start : start + CHUNK * 5]
-        rows = []
-        for draft in drafts:
-            a = draft.amounts
-            account = result.accounts[draft.account]
-            account_id, is_closed = accounts[draft.account]
-            rows.append((
-                batch_id, organization_id, account_id, period_db, str(draft.category),
-                recipients[draft.recipient],
-                receipt_import_id(organization_tin=tin, period=period, account_number=draft.account,
-                                  category=draft.category),
-                a["to_pay"], a["charge"], a["balance"], a["recalculation"], a["privilege"], a["penalty"], a["paid"],
-                pending, "", "", "", now_db, now_db,
-                draft.account, account.full_name, account.address, account.fias, account.unit_name,
-                str(account.unit_type), account.owner_type, is_closed, account.els,
-            ))
-        insert_rows(Receipt, RECEIPT_FIELDS, rows)
-        # Receipts of this batch inserted by this chunk are exactly those above the last id seen.
-        ids = {}
-        for pk, account_id, category in Receipt.objects.filter(batch=batch, pk__gt=last_id).values_list(
-            "pk", "account_id", "category"
-        ):
-            ids[(account_id, category)] = pk
-            last_id = max(last_id, pk)
-        lines = []
-        for draft in drafts:
-            receipt_id = ids[(accounts[draft.account][0], str(draft.category))]
-            for service in draft.services:
-                code = codes.get(service.name)
-                if code is None:
-                    code = codes[service.name] = service_code(service.name)
-                lines.append((receipt_id, code, service.name, service.to_pay, service.charge, service.balance,
-                              service.recalculation, service.privilege, service.penalty, service.paid, service.volume,
-                              service.tariff, service.measure))
-        insert_rows(ServiceLine, LINE_FIELDS, lines)
-        written += len(drafts)
-        if progress is not None:
-            progress(written)
+    last_id = Receipt.objects.filter(batch=batch).order_by("-pk").values_list("pk", flat=True).first() or 0
+    rows = []
+    for draft in drafts:
+        a = draft.amounts
+        account = directory[draft.account]
+        account_id, is_closed = accounts[draft.account]
+        rows.append((
+            batch_id, organization_id, account_id, period_db, str(draft.category),
+            recipients[draft.recipient],
+            receipt_import_id(organization_tin=tin, period=period, account_number=draft.account,
+                              category=draft.category),
+            a["to_pay"], a["charge"], a["balance"], a["recalculation"], a["privilege"], a["penalty"], a["paid"],
+            pending, "", "", "", now_db, now_db,
+            draft.account, account.full_name, account.address, account.fias, account.unit_name,
+            str(account.unit_type), account.owner_type, is_closed, account.els,
+        ))
+    insert_rows(Receipt, RECEIPT_FIELDS, rows)
+    # Receipts of this batch inserted by this chunk are exactly those above the last id seen.
+    ids = {}
+    for pk, account_id, category in Receipt.objects.filter(batch=batch, pk__gt=last_id).values_list(
+        "pk", "account_id", "category"
+    ):
+        ids[(account_id, category)] = pk
+        last_id = max(last_id, pk)
+    lines = []
+    for draft in drafts:
+        receipt_id = ids[(accounts[draft.account][0], str(draft.category))]
+        for service in draft.services:
+            code = codes.get(service.name)
+            if code is None:
+                code = codes[service.name] = service_code(service.name)
+            lines.append((receipt_id, code, service.name, service.to_pay, service.charge, service.balance,
+                          service.recalculation, service.privilege, service.penalty, service.paid, service.volume,
+                          service.tariff, service.measure))
+    insert_rows(ServiceLine, LINE_FIELDS, lines)
 
 
-def _recipients_ensure(result: ImportResult) -> dict[tuple[str, str, str], int]:
-    keys = result.recipients
+def _recipients_ensure(keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], int]:
     condition = Q(pk__in=[])
     for tin, bic, bank_account in keys:
         condition |= Q(tin=tin, bic=bic, bank_account=bank_account)
@@ -132,13 +182,14 @@ def _recipients_ensure(result: ImportResult) -> dict[tuple[str, str, str], int]:
     return found
 
 
-def _properties_ensure(result: ImportResult, organization: Organization) -> dict[str, int]:
+def _properties_ensure(directory: dict[str, AccountDraft], organization: Organization) -> dict[str, int]:
     wanted: dict[str, str] = {}
-    for account in result.accounts.values():
+    for account in directory.values():
         if account.fias or account.address not in wanted:
             wanted[account.address] = account.fias or wanted.get(account.address, "")
     existing = {address: (pk, fias) for pk, address, fias in
-                Property.objects.filter(organization=organization).values_list("pk", "address", "fias_id")}
+                Property.objects.filter(organization=organization, address__in=list(wanted))
+                .values_list("pk", "address", "fias_id")}
     created = Property.objects.bulk_create(
         [Property(organization=organization, address=address, fias_id=fias)
          for address, fias in wanted.items() if address not in existing], batch_size=CHUNK)
@@ -152,18 +203,19 @@ def _properties_ensure(result: ImportResult, organization: Organization) -> dict
 
 
 def _accounts_ensure(
-    result: ImportResult, organization: Organization, properties: dict[str, int]
+    directory: dict[str, AccountDraft], organization: Organization, properties: dict[str, int]
 ) -> dict[str, tuple[int, bool]]:
     """The organization's directory of accounts brought up to this registry: number → (id, is_closed).
 
     The directory is only the latest word on each account; receipts keep their own copy.
     """
     existing = {
-        number: rest for number, *rest in Account.objects.filter(organization=organization).values_list(
+        number: rest for number, *rest in Account.objects.filter(organization=organization, number__in=list(directory))
+        .values_list(
             "number", "pk", "property_id", "unit_name", "unit_type", "full_name", "els", "owner_type", "is_closed")
     }
     new, changed, ids = [], [], {}
-    for number, draft in result.accounts.items():
+    for number, draft in directory.items():
         property_id = properties[draft.address]
         current = existing.get(number)
         if current is None:
@@ -183,8 +235,8 @@ def _accounts_ensure(
             (organization.pk, a.number, a.property_id, a.unit_name, str(a.unit_type), a.full_name, a.owner_type,
              False, a.els) for a in new])
         fresh = {a.number for a in new}
-        ids.update((number, (pk, False)) for number, pk in Account.objects.filter(organization=organization)
-                   .values_list("number", "pk") if number in fresh)
+        ids.update((number, (pk, False)) for number, pk in Account.objects.filter(
+            organization=organization, number__in=list(fresh)).values_list("number", "pk"))
     if changed:
         Account.objects.bulk_update(changed, ["property_id", "unit_name", "unit_type", "full_name", "els",
                                               "owner_type"], batch_size=CHUNK)

@@ -2,11 +2,13 @@
 
 Two doors use it. The command line parses and writes in one go (`registry_import`). The admin
 stores the upload, parses it in a django-q2 task while the page shows progress, shows a
-preview, and creates the batch only when the user confirms (`upload_*` in imports_flow.py).
+preview, and creates the batch only when the user confirms (`upload_*` in imports_flow.py),
+reading the file again. Both stream: receipts are never all in memory (`registry_write`).
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -20,17 +22,19 @@ from typing import Callable, Iterator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from billing.errors import ActionForbidden
 from billing.importers.base import FORBIDDEN_CHARACTERS, ImportRefused, ParseContext, RowError
-from billing.importers.collect import ImportResult, RegistryCollector
+from billing.importers.collect import ImportResult, RegistryCollector, Slice
 from billing.importers.formats import resolve_parser
 from billing.importers.safety import Limits, inspect_file
 from billing.models import Account, Batch, Organization, Receipt, Recipient, SberColumnMap
-from billing.services.import_writer import batch_create_from_import
+from billing.services.import_writer import BatchStream, Scattered, batch_create_from_import
 
 IMPORT_PERMISSION = "billing.import_registry"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,30 @@ def registry_parse(
     format_code: str = "auto",
     progress: Callable[[int], None] | None = None,
     on_inspected: Callable[[int | None], None] | None = None,
+    keep_drafts: bool = True,
+    keep_totals: bool = False,
+    sink: Callable[[Slice], None] | None = None,
 ) -> ImportResult:
-    """Read and check every row of a file. Never writes; a refused file comes back with errors."""
+    """Read and check every row of a file; a refused file comes back with errors.
+
+    With `keep_drafts=False` the receipts are not kept (memory stays flat whatever the file's
+    size): they go to `sink` in slices as they are complete, and only the counts, totals and
+    errors come back (plus each account's total with `keep_totals`). A file whose accounts
+    stand apart comes back `scattered` when a sink was given; without one it is read again,
+    grouped in memory. Writes nothing itself.
+    """
+    result = _parse(organization=organization, period=period, path=path, source_name=source_name,
+                    format_code=format_code, progress=progress, on_inspected=on_inspected, keep_drafts=keep_drafts,
+                    keep_totals=keep_totals, sink=sink)
+    if result.scattered and sink is None:
+        result = _parse(organization=organization, period=period, path=path, source_name=source_name,
+                        format_code=format_code, progress=progress, on_inspected=on_inspected, keep_drafts=True,
+                        keep_totals=False, sink=None)
+    return result
+
+
+def _parse(*, organization, period, path, source_name, format_code, progress, on_inspected, keep_drafts, keep_totals,
+           sink) -> ImportResult:
     period = first_of_month(period)
     context = _context(organization, period)
     collector = None
@@ -135,6 +161,10 @@ def registry_parse(
             default_recipient=context.default_recipient,
             tolerance=context.tolerance,
             max_errors_kept=getattr(settings, "IMPORT_MAX_ERRORS_KEPT", 100_000),
+            keep_drafts=keep_drafts,
+            keep_totals=keep_totals,
+            sink=sink,
+            slice_size=getattr(settings, "IMPORT_WRITE_SLICE", 10_000),
         )
         collector.feed(parser.rows(source, context), progress=progress)
         result = collector.finish()
@@ -168,18 +198,85 @@ def registry_import(
         raise ActionForbidden("У вашей роли нет права загружать реестры.")
     path = Path(path)
     name = safe_source_name(source_name or path.name)
-    result = registry_parse(organization=organization, period=period, path=path, source_name=name,
-                            format_code=format_code)
-    if not result.ok:
-        return ImportOutcome(result=result, batch=None)
     stored = store_file(path, name)
     try:
-        batch = batch_create_from_import(result=result, organization=organization, period=first_of_month(period),
-                                         by=by, source_file=stored, source_name=name)
+        outcome = registry_write(organization=organization, period=period, path=path, by=by, format_code=format_code,
+                                 source_file=stored, source_name=name)
     except BaseException:
         default_storage.delete(stored)
         raise
+    if outcome.batch is None:
+        default_storage.delete(stored)
+    return outcome
+
+
+class _Refused(Exception):
+    """Leaves the transaction of a streaming write, rolling back what the slices wrote."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+
+
+def registry_write(
+    *,
+    organization: Organization,
+    period: date,
+    path: Path,
+    by: AbstractBaseUser,
+    source_file: str,
+    source_name: str,
+    format_code: str = "auto",
+    progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[Batch, ImportResult], None] | None = None,
+) -> ImportOutcome:
+    """Parse a stored file and write its draft batch as it is read, in one transaction: all or nothing.
+
+    Slices of receipts are inserted while the parse goes on, so memory does not grow with the
+    file; a refused file rolls them back and comes back with its errors. A file whose accounts
+    stand apart (rare: registries list an account's lines together) is rolled back and grouped in
+    memory instead. `before_commit` runs inside the transaction once the batch is complete.
+    """
+    period = first_of_month(period)
+    arguments = dict(organization=organization, period=period, path=path, source_name=source_name,
+                     format_code=format_code, progress=progress)
+    try:
+        with transaction.atomic():
+            stream = BatchStream(organization=organization, period=period, by=by, source_file=source_file,
+                                 source_name=source_name)
+            result = registry_parse(**arguments, keep_drafts=False, sink=stream)
+            if not result.ok or result.scattered:
+                raise _Refused(result)
+            batch = stream.close(result)
+            if before_commit is not None:
+                before_commit(batch, result)
+            transaction.on_commit(lambda: figures_warm(batch))
+            return ImportOutcome(result=result, batch=batch)
+    except _Refused as refused:
+        if not refused.result.scattered:
+            return ImportOutcome(result=refused.result, batch=None)
+    except Scattered:
+        pass
+    with transaction.atomic():
+        result = registry_parse(**arguments, keep_drafts=True)
+        if not result.ok:
+            return ImportOutcome(result=result, batch=None)
+        batch = batch_create_from_import(result=result, organization=organization, period=period, by=by,
+                                         source_file=source_file, source_name=source_name)
+        if before_commit is not None:
+            before_commit(batch, result)
+        transaction.on_commit(lambda: figures_warm(batch))
     return ImportOutcome(result=result, batch=batch)
+
+
+def figures_warm(batch: Batch) -> None:
+    """The new batch's review figures, computed by the import rather than by its first reviewer."""
+    from billing.selectors_review import batch_figures_warm
+
+    try:
+        batch_figures_warm(batch=batch)
+    except Exception:
+        # The batch is written; its page computes the figures itself if this did not.
+        logger.exception("batch %s: warming its review figures failed", batch.pk)
 
 
 def safe_source_name(name: str) -> str:

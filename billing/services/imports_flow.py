@@ -22,8 +22,9 @@ from billing.importers.collect import Cancelled, ImportResult
 from billing.models import Organization, RegistryUpload
 from billing.models.batches import batch_source_path
 from billing.selectors_anomalies import registry_anomalies
-from billing.services.import_writer import batch_create_from_import
-from billing.services.imports import IMPORT_PERMISSION, first_of_month, local_path, registry_parse, safe_source_name
+from billing.services.imports import (
+    IMPORT_PERMISSION, first_of_month, local_path, registry_parse, registry_write, safe_source_name,
+)
 
 logger = logging.getLogger(__name__)
 Status = RegistryUpload.Status
@@ -177,32 +178,34 @@ def upload_confirm(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryU
 
 
 def upload_write(*, upload_id: int) -> str:
-    """The confirm task's work: read the stored file again and create the draft batch at once.
+    """The confirm task's work: read the stored file again, writing the draft batch as it is read.
 
     The stored file is the one checked for the preview; reading it again is cheaper than keeping
-    a large month's rows between two requests, and trusts nothing from the browser.
+    a large month's rows between two requests, and trusts nothing from the browser. The write
+    streams in one transaction (imports.registry_write): a file refused now leaves nothing.
     """
     upload = RegistryUpload.objects.select_related("organization__default_recipient", "uploaded_by").get(pk=upload_id)
     if upload.status != Status.CONFIRMING or upload.batch_id:
         return "skipped"
+
+    def mark_done(batch, result) -> None:
+        # The conditional UPDATE makes a second delivery of this task roll its batch back.
+        if not RegistryUpload.objects.filter(pk=upload_id, status=Status.CONFIRMING, batch__isnull=True).update(
+            status=Status.DONE, batch=batch, rows_read=result.rows_read, updated_at=timezone.now()
+        ):
+            raise Cancelled
+
     try:
         with local_path(upload.file.name) as path:
-            result = registry_parse(
-                organization=upload.organization, period=upload.period, path=path, source_name=upload.source_name,
+            outcome = registry_write(
+                organization=upload.organization, period=upload.period, path=path, by=upload.uploaded_by,
+                source_file=upload.file.name, source_name=upload.source_name,
                 format_code=upload.detected_format or upload.format_code,
-                progress=_progress(upload_id, Status.CONFIRMING))
-        if not result.ok:
-            _finish_refused(upload, result)
+                progress=_progress(upload_id, Status.CONFIRMING), before_commit=mark_done)
+        if outcome.batch is None:
+            _finish_refused(upload, outcome.result)
             return "refused"
-        with transaction.atomic():
-            batch = batch_create_from_import(
-                result=result, organization=upload.organization, period=upload.period, by=upload.uploaded_by,
-                source_file=upload.file.name, source_name=upload.source_name)
-            # The conditional UPDATE makes a second delivery of this task roll its batch back.
-            if not RegistryUpload.objects.filter(pk=upload_id, status=Status.CONFIRMING, batch__isnull=True).update(
-                status=Status.DONE, batch=batch, rows_read=result.rows_read, updated_at=timezone.now()
-            ):
-                raise Cancelled
+        batch = outcome.batch
     except Cancelled:
         return "cancelled"
     except Exception:

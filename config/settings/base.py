@@ -244,8 +244,12 @@ CONDO_TOKEN_CACHE = env.str("CONDO_TOKEN_CACHE", default="default")
 CONDO_TOKEN_FILE_CACHE = BASE_DIR / env.str("CONDO_TOKEN_FILE_CACHE", default="var/condo-token-cache")
 
 # --- Imports ---------------------------------------------------------------------------------
-IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=50 * 1024 * 1024)
+# The two limits agree: a file of IMPORT_MAX_ROWS rows in the desk template fits under the byte
+# limit. A desk row takes ~100 bytes in xlsx (a 1,000,000-row month: 97 MB); 160 leaves room for
+# longer names and addresses. Raising IMPORT_MAX_ROWS alone raises the byte limit with it.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+IMPORT_ROW_BYTES = 160
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=IMPORT_MAX_ROWS * IMPORT_ROW_BYTES)
 # A row's «Итого к оплате» may differ from the sum of its parts by this much (rounding in the source).
 IMPORT_TOTAL_TOLERANCE = env.str("IMPORT_TOTAL_TOLERANCE", default="0.01")
 # Sheets up to this many rows are read by calamine (fast, holds the sheet in memory, ~1.8 KB a row);
