@@ -32,8 +32,12 @@ def batch_list_queryset() -> QuerySet[Batch]:
 
 
 def batches_awaiting_approval(*, user: AbstractBaseUser) -> QuerySet[Batch]:
-    """Submitted batches this user could approve: never their own submissions (four eyes)."""
-    return Batch.objects.filter(status=Batch.Status.SUBMITTED).exclude(submitted_by_id=user.pk)
+    """Submitted batches this user could approve: never what they imported or submitted (four eyes)."""
+    return (
+        Batch.objects.filter(status=Batch.Status.SUBMITTED)
+        .exclude(submitted_by_id=user.pk)
+        .exclude(created_by_id=user.pk)
+    )
 
 
 def batches_in_flight_exist() -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from billing.models import Batch, BatchTransition
+from billing.models import Batch, BatchCheck, BatchTransition
 
 Status = Batch.Status
 PUBLISHED = (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED)
@@ -23,6 +23,7 @@ MY_REJECTED = "my_rejected"
 AWAITING_ME = "awaiting_me"
 REPLACEMENTS = "replacements"
 FAILED = "failed"
+CHECK_PROBLEMS = "check_problems"
 
 LABELS = {
     MY_DRAFTS: "Мои черновики",
@@ -30,6 +31,7 @@ LABELS = {
     AWAITING_ME: "Ждут моего утверждения",
     REPLACEMENTS: "Замены ждут подтверждения",
     FAILED: "Сбои публикации",
+    CHECK_PROBLEMS: "Проверка перед утверждением нашла нарушения",
 }
 # Who sees a queue: the permission of the step the queue waits for.
 PERMISSIONS = {
@@ -38,6 +40,7 @@ PERMISSIONS = {
     AWAITING_ME: "billing.approve_batch",
     REPLACEMENTS: "billing.withdraw_batch",
     FAILED: "billing.view_batch",
+    CHECK_PROBLEMS: "billing.view_batch",
 }
 
 
@@ -57,7 +60,8 @@ def queue_batches(*, key: str, user: AbstractBaseUser) -> QuerySet[Batch]:
         mine = Q(created_by_id=user.pk) | Q(submitted_by_id=user.pk)
         return batches.filter(mine, status=Status.REJECTED).exclude(Exists(_newer_of_same_month()))
     if key == AWAITING_ME:
-        return batches.filter(status=Status.SUBMITTED).exclude(submitted_by_id=user.pk)
+        # Four eyes: neither one's own submission nor one's own import.
+        return batches.filter(status=Status.SUBMITTED).exclude(submitted_by_id=user.pk).exclude(created_by_id=user.pk)
     if key == REPLACEMENTS:
         older_still_shown = Batch.objects.filter(
             organization_id=OuterRef("organization_id"), period=OuterRef("period"),
@@ -66,6 +70,10 @@ def queue_batches(*, key: str, user: AbstractBaseUser) -> QuerySet[Batch]:
         return batches.filter(status__in=PUBLISHED).filter(Exists(older_still_shown))
     if key == FAILED:
         return batches.filter(status=Status.FAILED)
+    if key == CHECK_PROBLEMS:
+        # Submitted batches whose newest check found a rule violation: approval waits for a fix.
+        newest = BatchCheck.objects.filter(batch_id=OuterRef("pk")).order_by("-pk").values("blocking")[:1]
+        return batches.filter(status=Status.SUBMITTED).annotate(check_blocks=Subquery(newest)).filter(check_blocks=True)
     return batches.none()
 
 
@@ -98,7 +106,8 @@ def user_queues(*, user: AbstractBaseUser) -> list[Queue]:
     queues = []
     for key in keys:
         items = _rejected_items(user) if key == MY_REJECTED and counts[key] else ()
-        queues.append(Queue(key=key, label=LABELS[key], count=counts[key], alarm=key == FAILED, items=items))
+        alarm = key in (FAILED, CHECK_PROBLEMS)
+        queues.append(Queue(key=key, label=LABELS[key], count=counts[key], alarm=alarm, items=items))
     return queues
 
 

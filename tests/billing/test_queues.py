@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from billing.models import Batch, BatchTransition
 from billing.selectors_queues import (
-    AWAITING_ME, FAILED, MY_DRAFTS, MY_REJECTED, REPLACEMENTS, queue_batches, user_queues,
+    AWAITING_ME, CHECK_PROBLEMS, FAILED, MY_DRAFTS, MY_REJECTED, REPLACEMENTS, queue_batches, user_queues,
 )
 from billing.services.batches import batch_reject
-from tests.factories import BatchFactory, OrganizationFactory
+from tests.factories import BatchCheckFactory, BatchFactory, OrganizationFactory
 
 Status = Batch.Status
 pytestmark = pytest.mark.django_db
@@ -37,6 +37,13 @@ def month(accountant, approver):
                          submitted_by=accountant, period=organization_period(4))
     made["fixed"] = batch_reject(batch=fixed, by=approver, reason="Старая причина")
     BatchFactory(organization=organization, period=fixed.period, created_by=accountant)  # the corrected upload
+    # The submitted batch's first check found a violation; an older clean check of another batch does not count.
+    BatchCheckFactory(batch=made["submitted"], blocking=False)
+    BatchCheckFactory(batch=made["submitted"], blocking=True)
+    made["clean"] = BatchFactory(organization=other, status=Status.SUBMITTED, period=organization_period(5),
+                                 created_by=accountant, submitted_by=accountant)
+    BatchCheckFactory(batch=made["clean"], blocking=True)
+    BatchCheckFactory(batch=made["clean"], blocking=False)
     return made
 
 
@@ -54,7 +61,8 @@ def test_each_queue_holds_what_waits_for_this_person(month, accountant, approver
     assert ids(MY_DRAFTS, accountant) >= {month["draft"].pk}
     assert month["someone_elses_draft"].pk not in ids(MY_DRAFTS, accountant)
     assert ids(MY_REJECTED, accountant) == {month["rejected"].pk}  # the fixed one waits for nobody
-    assert ids(AWAITING_ME, approver) == {month["submitted"].pk}
+    assert ids(AWAITING_ME, approver) == {month["submitted"].pk, month["clean"].pk}
+    assert ids(CHECK_PROBLEMS, approver) == ids(CHECK_PROBLEMS, accountant) == {month["submitted"].pk}
     assert ids(AWAITING_ME, accountant) == set()  # never one's own submission
     assert ids(REPLACEMENTS, approver) == {month["new"].pk}
     assert ids(FAILED, approver) == {month["failed"].pk}
@@ -62,11 +70,11 @@ def test_each_queue_holds_what_waits_for_this_person(month, accountant, approver
 
 def test_the_roles_see_their_own_queues_with_counts_and_reasons(month, accountant, approver):
     for_accountant = {queue.key: queue for queue in user_queues(user=accountant)}
-    assert set(for_accountant) == {MY_DRAFTS, MY_REJECTED, FAILED}
+    assert set(for_accountant) == {MY_DRAFTS, MY_REJECTED, FAILED, CHECK_PROBLEMS}
     (item,) = for_accountant[MY_REJECTED].items
     assert item.batch == month["rejected"] and item.reason == "Нет капремонта в доме 7"
     for_approver = {queue.key: queue.count for queue in user_queues(user=approver)}
-    assert for_approver == {AWAITING_ME: 1, REPLACEMENTS: 1, FAILED: 1}
+    assert for_approver == {AWAITING_ME: 2, REPLACEMENTS: 1, FAILED: 1, CHECK_PROBLEMS: 1}
 
 
 def test_every_queue_link_of_the_dashboard_opens_the_same_batches(client, month, accountant, approver):
