@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
 BROWSER_INSTALLED := $(VENV)/.installed-browser
 
 # The demo runs with DEBUG on and talks to the local Condo sandbox; a real deployment sets these itself.
@@ -11,7 +12,7 @@ DEMO_ENV := DEBUG=$${DEBUG:-true} \
 	CONDO_LOGIN=$${CONDO_LOGIN:-publisher@sandbox.local} \
 	CONDO_PASSWORD=$${CONDO_PASSWORD:-sandbox-publisher-password}
 
-.PHONY: install run test test-browser bench clean
+.PHONY: install run test test-browser lint format bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,11 @@ $(INSTALLED): requirements.txt | $(PY)
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# Ruff, mypy and pre-commit, pinned in requirements-dev.txt.
+$(DEV_INSTALLED): requirements-dev.txt $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(DEV_INSTALLED)
 
 # Selenium only: the browser itself is Debian's chromium and chromium-driver (.ci/run installs them).
 $(BROWSER_INSTALLED): requirements-browser.txt $(INSTALLED)
@@ -38,6 +44,16 @@ test: install
 # The admin in headless Chromium (tests/browser, marked `browser`; `make test` leaves them out).
 test-browser: $(BROWSER_INSTALLED)
 	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS)
+
+# What CI checks before the tests: lint, formatting and types (settings in pyproject.toml).
+lint: $(DEV_INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy billing integration config
+
+format: $(DEV_INSTALLED)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: install
 	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt

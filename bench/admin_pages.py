@@ -100,8 +100,17 @@ class Filler:
             )
         return list(Account.objects.filter(organization=organization).order_by("id").values_list("id", "number"))
 
-    def batch(self, organization, period: date, status: str, accounts: list[tuple[int, str]], *, services: int = 0,
-              moved_share: float = 0.0, base: dict[int, Decimal] | None = None) -> tuple[object, dict[int, Decimal]]:
+    def batch(
+        self,
+        organization,
+        period: date,
+        status: str,
+        accounts: list[tuple[int, str]],
+        *,
+        services: int = 0,
+        moved_share: float = 0.0,
+        base: dict[int, Decimal] | None = None,
+    ) -> tuple[object, dict[int, Decimal]]:
         from billing.models import Batch, Receipt, ServiceLine, receipt_import_id
 
         batch = Batch.objects.create(
@@ -137,13 +146,20 @@ class Filler:
             created = Receipt.objects.bulk_create(rows)
             if services:
                 ServiceLine.objects.bulk_create(
-                    ServiceLine(receipt_id=receipt.pk, service_id=f"svc-{n}", name=f"Услуга {n}",
-                                to_pay=(receipt.to_pay / services).quantize(Decimal("0.01")), charge=receipt.to_pay)
+                    ServiceLine(
+                        receipt_id=receipt.pk,
+                        service_id=f"svc-{n}",
+                        name=f"Услуга {n}",
+                        to_pay=(receipt.to_pay / services).quantize(Decimal("0.01")),
+                        charge=receipt.to_pay,
+                    )
                     for receipt in created
                     for n in range(services)
                 )
         Batch.objects.filter(pk=batch.pk).update(
-            receipts_count=len(accounts), accounts_count=len(accounts), service_lines_count=len(accounts) * services,
+            receipts_count=len(accounts),
+            accounts_count=len(accounts),
+            service_lines_count=len(accounts) * services,
             total_to_pay=sum(amounts.values(), Decimal(0)),
             accepted_count=len(accounts) if status == "published" else 0,
         )
@@ -155,8 +171,15 @@ class Filler:
         organization = self.organization(f"УК «Большая {size}»")
         accounts = self.accounts(organization, size + size // 100)
         _, september = self.batch(organization, date(2026, 9, 1), "published", accounts[:size], services=3)
-        october, _ = self.batch(organization, REVIEW_PERIOD, "submitted", accounts[size // 100 :], services=3,
-                                moved_share=0.02, base=september)
+        october, _ = self.batch(
+            organization,
+            REVIEW_PERIOD,
+            "submitted",
+            accounts[size // 100 :],
+            services=3,
+            moved_share=0.02,
+            base=september,
+        )
         return october
 
     def filler(self, receipts: int) -> None:
@@ -196,8 +219,11 @@ def pages(batch) -> list[tuple[str, str]]:
     batch_page = f"/admin/billing/batch/{batch.pk}/change/"
     return [
         ("receipt list", receipt_list),
-        ("receipt list: УК + период + состояние", f"{receipt_list}?organization__id__exact={batch.organization_id}"
-                                                  f"&period={REVIEW_PERIOD:%Y-%m-%d}&publish_state__exact=pending"),
+        (
+            "receipt list: УК + период + состояние",
+            f"{receipt_list}?organization__id__exact={batch.organization_id}"
+            f"&period={REVIEW_PERIOD:%Y-%m-%d}&publish_state__exact=pending",
+        ),
         ("receipt list: search account number", f"{receipt_list}?q={some.account.number}"),
         ("receipt list: search name prefix", f"{receipt_list}?q=Смирнов 1234"),
         ("receipt list: page 50", f"{receipt_list}?p=50"),
@@ -263,23 +289,31 @@ def main(argv: list[str] | None = None) -> None:
         print(f"admin pages bench on {description}")
         filler = Filler()
         base_batch, seconds = fill(filler, add_receipts=BASELINE_RECEIPTS, batch_size=BASELINE_RECEIPTS // 10)
-        print(f"baseline: {Receipt.objects.count():,} receipts, batch of {base_batch.receipts_count:,} "
-              f"(filled in {seconds:.1f} s)")
+        print(
+            f"baseline: {Receipt.objects.count():,} receipts, batch of {base_batch.receipts_count:,} "
+            f"(filled in {seconds:.1f} s)"
+        )
         baseline = run_pages(filler, base_batch, args.repeat)
 
         big_batch, seconds = fill(filler, add_receipts=total - BASELINE_RECEIPTS, batch_size=total // 10)
-        print(f"at scale: {Receipt.objects.count():,} receipts, batch of {big_batch.receipts_count:,} "
-              f"(filled in {seconds:.1f} s)")
+        print(
+            f"at scale: {Receipt.objects.count():,} receipts, batch of {big_batch.receipts_count:,} "
+            f"(filled in {seconds:.1f} s)"
+        )
         scaled = run_pages(filler, big_batch, args.repeat)
 
         base_n, scale_n = f"{BASELINE_RECEIPTS // 1000}k", f"{total // 1000}k"
         print(f"\nms: first request / median of {args.repeat} after it; q: queries; ratio: {scale_n} vs {base_n}")
-        print(f"{'page':<40} {base_n + ' first':>11} {'median':>7} {'q':>3} {scale_n + ' first':>12} {'median':>7} "
-              f"{'q':>3} {'ratio first':>11} {'median':>7}")
+        print(
+            f"{'page':<40} {base_n + ' first':>11} {'median':>7} {'q':>3} {scale_n + ' first':>12} {'median':>7} "
+            f"{'q':>3} {'ratio first':>11} {'median':>7}"
+        )
         for name, (base_first, base_ms, base_q) in baseline.items():
             first, ms, q = scaled[name]
-            print(f"{name:<40} {base_first:>11.1f} {base_ms:>7.1f} {base_q:>3} {first:>12.1f} {ms:>7.1f} {q:>3} "
-                  f"{first / base_first:>11.1f} {ms / base_ms:>7.1f}")
+            print(
+                f"{name:<40} {base_first:>11.1f} {base_ms:>7.1f} {base_q:>3} {first:>12.1f} {ms:>7.1f} {q:>3} "
+                f"{first / base_first:>11.1f} {ms / base_ms:>7.1f}"
+            )
     finally:
         cleanup()
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import SandboxProcess, prepare_database, setup_django  # noqa: E402
+from bench.support import SandboxProcess, prepare_database, setup_django
 
 CONTEXT = "5c3f6a0e-2b1d-4e8f-9a7c-0d1e2f3a4b5c"
 
@@ -38,9 +38,11 @@ def measure(batch, label: str) -> None:
     batch_check_run(check_id=batch_check_request(batch=batch, by=None).pk)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{label}: {done.receipts_checked} receipts in {seconds:.1f} s, peak {peak / 2**20:.1f} MiB; "
-          f"condo accounts {done.condo_accounts}, new {done.accounts_new}, changed {done.accounts_changed}, "
-          f"problems {done.problems_count}, workbook {done.report.size / 2**20:.1f} MiB")
+    print(
+        f"{label}: {done.receipts_checked} receipts in {seconds:.1f} s, peak {peak / 2**20:.1f} MiB; "
+        f"condo accounts {done.condo_accounts}, new {done.accounts_new}, changed {done.accounts_changed}, "
+        f"problems {done.problems_count}, workbook {done.report.size / 2**20:.1f} MiB"
+    )
 
 
 def main() -> None:
@@ -53,10 +55,14 @@ def main() -> None:
     sandbox = SandboxProcess(contexts=[CONTEXT])
     try:
         with tempfile.TemporaryDirectory() as media:
-            setup_django(**sandbox.environment(), MEDIA_ROOT=media, CONDO_TOKEN_FILE_CACHE=f"{media}/tokens",
-                         CONDO_CHUNK_SIZE="100")
-            from billing.models import Batch
+            setup_django(
+                **sandbox.environment(),
+                MEDIA_ROOT=media,
+                CONDO_TOKEN_FILE_CACHE=f"{media}/tokens",
+                CONDO_CHUNK_SIZE="100",
+            )
             from bench.publish import fill_batch
+            from billing.models import Batch
             from integration.publishing.publisher import batch_publish
 
             print(f"database: {where}")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.support import ROOT, prepare_database, setup_django  # noqa: E402
+from bench.support import ROOT, prepare_database, setup_django
 
 PERIOD = date(2026, 10, 1)
 CHUNK = 5_000
@@ -38,9 +38,11 @@ def fill_batch(receipts: int, label: str) -> int:
     from billing.models import Account, Batch, Organization, Property, Receipt, Recipient, receipt_import_id
 
     user, _ = get_user_model().objects.get_or_create(
-        username="bench", defaults={"is_superuser": True, "is_staff": True})
+        username="bench", defaults={"is_superuser": True, "is_staff": True}
+    )
     recipient, _ = Recipient.objects.get_or_create(
-        tin="7701234564", bic="044525225", bank_account="40702810938000012345")
+        tin="7701234564", bic="044525225", bank_account="40702810938000012345"
+    )
     seed = 610_000_000 + Organization.objects.count() + 1
     digits = [int(d) for d in f"{seed:09d}"]
     tin = "".join(map(str, digits)) + str(sum(d * w for d, w in zip(digits, (2, 4, 10, 3, 5, 9, 4, 6, 8))) % 11 % 10)
@@ -50,30 +52,58 @@ def fill_batch(receipts: int, label: str) -> int:
         for n in range(max(receipts // 100, 1))
     )
     Account.objects.bulk_create(
-        (Account(organization=organization, property=houses[n % len(houses)], number=f"{n:010d}",
-                 unit_name=str(n % 100 + 1), full_name=f"Кузнецова Анна Сергеевна {n}") for n in range(receipts)),
+        (
+            Account(
+                organization=organization,
+                property=houses[n % len(houses)],
+                number=f"{n:010d}",
+                unit_name=str(n % 100 + 1),
+                full_name=f"Кузнецова Анна Сергеевна {n}",
+            )
+            for n in range(receipts)
+        ),
         batch_size=CHUNK,
     )
     published = timezone.now()
     batch = Batch.objects.create(
-        organization=organization, period=PERIOD, created_by=user, status=Batch.Status.PARTIALLY_PUBLISHED,
-        receipts_count=receipts, accounts_count=receipts, published_at=published)
+        organization=organization,
+        period=PERIOD,
+        created_by=user,
+        status=Batch.Status.PARTIALLY_PUBLISHED,
+        receipts_count=receipts,
+        accounts_count=receipts,
+        published_at=published,
+    )
     accounts = Account.objects.filter(organization=organization).order_by("pk").values_list("pk", "number")
     rows, total = [], Decimal("0")
     for n, (account_id, number) in enumerate(accounts.iterator(chunk_size=CHUNK)):
         to_pay = Decimal(1_000 + n * 37 % 900_000) / 100
         total += to_pay
         state = "rejected" if n % 50 == 7 else "pending" if n % 100 == 3 else "accepted"
-        rows.append(Receipt(
-            batch=batch, organization=organization, account_id=account_id, period=PERIOD, recipient=recipient,
-            import_id=receipt_import_id(organization_tin=tin, period=PERIOD, account_number=number, category="housing"),
-            to_pay=to_pay, charge=to_pay, balance=Decimal("120.50"), penalty=Decimal("3.07"), paid=Decimal("500.00"),
-            publish_state=state, condo_id=f"{seed:x}-{n:012d}" if state == "accepted" else "",
-            published_at=published if state == "accepted" else None,
-            error_code="WRONG_AMOUNT" if state == "rejected" else "",
-            error_message="Сумма к оплате не совпадает с суммой по услугам (toPay ≠ Σ services.toPay)"
-            if state == "rejected" else "",
-        ))
+        rows.append(
+            Receipt(
+                batch=batch,
+                organization=organization,
+                account_id=account_id,
+                period=PERIOD,
+                recipient=recipient,
+                import_id=receipt_import_id(
+                    organization_tin=tin, period=PERIOD, account_number=number, category="housing"
+                ),
+                to_pay=to_pay,
+                charge=to_pay,
+                balance=Decimal("120.50"),
+                penalty=Decimal("3.07"),
+                paid=Decimal("500.00"),
+                publish_state=state,
+                condo_id=f"{seed:x}-{n:012d}" if state == "accepted" else "",
+                published_at=published if state == "accepted" else None,
+                error_code="WRONG_AMOUNT" if state == "rejected" else "",
+                error_message="Сумма к оплате не совпадает с суммой по услугам (toPay ≠ Σ services.toPay)"
+                if state == "rejected"
+                else "",
+            )
+        )
         if len(rows) == CHUNK:
             Receipt.objects.bulk_create(rows)
             rows = []
@@ -174,17 +204,21 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         cleanup()
     idle_mib = idle[1]
-    print(f"\npeak RSS: ru_maxrss of each child (VmHWM in brackets); over idle: above a child that only sets up Django")
+    print("\npeak RSS: ru_maxrss of each child (VmHWM in brackets); over idle: above a child that only sets up Django")
     print(f"{'export':<22} {'peak RSS, MiB':>20} {'over idle':>10} {'time, s':>8} {'xlsx, MiB':>10} {'rows/s':>8}")
     print(f"{'idle (Django only)':<22} {_peak(idle):>20}")
     for size, (figures, peak) in results.items():
-        print(f"{f'{size:,} receipts':<22} {_peak((figures, peak)):>20} {peak - idle_mib:>10.1f} "
-              f"{figures['seconds']:>8.1f} {figures['bytes'] / (1 << 20):>10.1f} {size / figures['seconds']:>8,.0f}")
+        print(
+            f"{f'{size:,} receipts':<22} {_peak((figures, peak)):>20} {peak - idle_mib:>10.1f} "
+            f"{figures['seconds']:>8.1f} {figures['bytes'] / (1 << 20):>10.1f} {size / figures['seconds']:>8,.0f}"
+        )
     (_, small), (_, big) = results[args.baseline], results[large]
     seconds = results[large][0]["seconds"] / results[args.baseline][0]["seconds"]
-    print(f"\npeak RSS ratio {large // 1000}k/{args.baseline // 1000}k: {big / small:.2f} (flat memory: near 1); "
-          f"{big - small:+.1f} MiB for {large - args.baseline:,} more receipts; "
-          f"time ratio {seconds:.1f} for {large / args.baseline:.0f}x the rows")
+    print(
+        f"\npeak RSS ratio {large // 1000}k/{args.baseline // 1000}k: {big / small:.2f} (flat memory: near 1); "
+        f"{big - small:+.1f} MiB for {large - args.baseline:,} more receipts; "
+        f"time ratio {seconds:.1f} for {large / args.baseline:.0f}x the rows"
+    )
     return 0
 
 

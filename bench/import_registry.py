@@ -149,19 +149,25 @@ def worker_importer(path: Path) -> None:
         recipient = Recipient.objects.create(tin=tin, bic=bic, bank_account=account)
         organization = Organization.objects.create(name="УК «Бенч»", tin="7736207543", default_recipient=recipient)
         user = UserFactory(username="bench", is_superuser=True)
-        outcome, cpu, wall = _timed(lambda: registry_import(organization=organization, period=PERIOD, path=path,
-                                                            by=user, format_code="auto"))
+        outcome, cpu, wall = _timed(
+            lambda: registry_import(organization=organization, period=PERIOD, path=path, by=user, format_code="auto")
+        )
         if outcome.batch is None:
             raise SystemExit("the bench registry was refused: " + "; ".join(map(str, outcome.result.errors[:3])))
-        _report(rows=outcome.result.rows_read, receipts=outcome.batch.receipts_count,
-                service_lines=outcome.batch.service_lines_count, cpu=cpu, wall=wall,
-                database=connection.vendor)
+        _report(
+            rows=outcome.result.rows_read,
+            receipts=outcome.batch.receipts_count,
+            service_lines=outcome.batch.service_lines_count,
+            cpu=cpu,
+            wall=wall,
+            database=connection.vendor,
+        )
     finally:
         cleanup()
 
 
 def worker_import_export(path: Path, tuned: bool, rows_limit: int | None) -> None:
-    connection, cleanup = _own_database("bench.iebench.settings")
+    _connection, cleanup = _own_database("bench.iebench.settings")
     try:
         import tablib
 
@@ -177,8 +183,16 @@ def worker_import_export(path: Path, tuned: bool, rows_limit: int | None) -> Non
         dataset, load_cpu, load_wall = _timed(load)
         resource_class = TunedResource if tuned else DefaultResource
         result, cpu, wall = _timed(lambda: resource_class().import_data(dataset, dry_run=False, raise_errors=True))
-        _report(rows=RegistryLine.objects.count(), load_cpu=load_cpu, load_wall=load_wall, import_cpu=cpu,
-                import_wall=wall, cpu=load_cpu + cpu, wall=load_wall + wall, errors=result.has_errors())
+        _report(
+            rows=RegistryLine.objects.count(),
+            load_cpu=load_cpu,
+            load_wall=load_wall,
+            import_cpu=cpu,
+            import_wall=wall,
+            cpu=load_cpu + cpu,
+            wall=load_wall + wall,
+            errors=result.has_errors(),
+        )
     finally:
         cleanup()
 
@@ -199,8 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="2,000 rows: a smoke run")
-    parser.add_argument("--ie-default-rows", type=int, default=None,
-                        help="measure default django-import-export on the first N rows only and scale linearly")
+    parser.add_argument(
+        "--ie-default-rows",
+        type=int,
+        default=None,
+        help="measure default django-import-export on the first N rows only and scale linearly",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated registry")
     parser.add_argument("--worker")
     parser.add_argument("--file", type=Path)
@@ -224,11 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         started = time.perf_counter()
         written = generate(path, rows)
-        print(f"registry: {written} rows x 22 columns, {path.stat().st_size / 1e6:.1f} MB "
-              f"(generated in {time.perf_counter() - started:.0f} s)")
+        print(
+            f"registry: {written} rows x 22 columns, {path.stat().st_size / 1e6:.1f} MB "
+            f"(generated in {time.perf_counter() - started:.0f} s)"
+        )
         database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
         figures = {
-            "a": _run_worker("a", path), "b": _run_worker("b", path), "c": _run_worker("c", path),
+            "a": _run_worker("a", path),
+            "b": _run_worker("b", path),
+            "c": _run_worker("c", path),
             "d-tuned": _run_worker("d-tuned", path),
         }
         default_extra = []
@@ -263,13 +285,19 @@ def _print(figures: dict, rows: int, database: str, scale: float) -> None:
         wall = item.get("wall", 0.0) if scale == 1.0 or item is not default else float("nan")
         print(f"{label:<52}{item['cpu']:>10.2f}{wall:>10.2f}{item['rss_mb']:>15.0f}")
     if scale != 1.0:
-        print(f"  * import part measured on {default['rows']} rows and scaled ×{scale:.1f}; the xlsx load is measured whole")
+        print(
+            f"  * import part measured on {default['rows']} rows and scaled ×{scale:.1f}; the xlsx load is measured whole"
+        )
     print(f"\n(c): {c['receipts']} receipts, {c['service_lines']} service lines from {rows} rows")
     print("ratios on CPU time (targets in brackets):")
     print(f"  (c)/(a)          = {c['cpu'] / a['cpu']:.2f}   [≤ 0.75]")
     print(f"  (c)/(b)          = {c['cpu'] / b['cpu']:.2f}   [stretch ≤ 3]")
-    print(f"  tuned (d)/(c)    = {tuned['cpu'] / c['cpu']:.1f}    [≥ 3]   import part only: {tuned['import_cpu'] / c['cpu']:.1f}")
-    print(f"  default (d)/(c)  = {default['cpu'] / c['cpu']:.1f}    [≥ 10]  import part only: {default['import_cpu'] / c['cpu']:.1f}")
+    print(
+        f"  tuned (d)/(c)    = {tuned['cpu'] / c['cpu']:.1f}    [≥ 3]   import part only: {tuned['import_cpu'] / c['cpu']:.1f}"
+    )
+    print(
+        f"  default (d)/(c)  = {default['cpu'] / c['cpu']:.1f}    [≥ 10]  import part only: {default['import_cpu'] / c['cpu']:.1f}"
+    )
     print(f"  peak RSS of (c)  = {c['rss_mb']:.0f} MB  [≤ 300 MB at 100,000 rows]")
 
 

@@ -114,7 +114,11 @@ class SandboxProcess:
     def __init__(self, *, contexts: list[str], latency: float = 0.0) -> None:
         self.port = free_port()
         program = _SANDBOX_PROGRAM.format(
-            root=str(ROOT), port=self.port, latency=latency, login=SANDBOX_LOGIN, password=SANDBOX_PASSWORD,
+            root=str(ROOT),
+            port=self.port,
+            latency=latency,
+            login=SANDBOX_LOGIN,
+            password=SANDBOX_PASSWORD,
             contexts=contexts,
         )
         self.process = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True)

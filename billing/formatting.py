@@ -14,7 +14,7 @@ NBSP = "\xa0"
 
 def _group(digits: str) -> str:
     head = len(digits) % 3 or 3
-    return NBSP.join([digits[:head], *(digits[i:i + 3] for i in range(head, len(digits), 3))])
+    return NBSP.join([digits[:head], *(digits[i : i + 3] for i in range(head, len(digits), 3))])
 
 
 def format_number(value: Decimal | int | str | None, places: int) -> str:

@@ -14,7 +14,10 @@ def registry_format_label(code: str) -> str:
     if code in labels:
         return labels[code]
     if code.startswith(MAP_PREFIX):
-        column_map = SberColumnMap.objects.filter(pk=code.removeprefix(MAP_PREFIX)).first() \
-            if code.removeprefix(MAP_PREFIX).isdigit() else None
+        column_map = (
+            SberColumnMap.objects.filter(pk=code.removeprefix(MAP_PREFIX)).first()
+            if code.removeprefix(MAP_PREFIX).isdigit()
+            else None
+        )
         return column_map.layout().label if column_map else "Сбербанк, раскладка УК"
     return "другой формат"

@@ -10,7 +10,7 @@ which otherwise glues a number to `verbose_name_plural` («0 пакеты», «8
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.db.models.options import Options
 from django.utils.formats import number_format
@@ -28,9 +28,7 @@ NOUNS: dict[str, Callable[[int], str]] = {
     "group": lambda n: ngettext("%(count)s group", "%(count)s groups", n),
     "journal_entry": lambda n: ngettext("%(count)s journal entry", "%(count)s journal entries", n),
     "line": lambda n: ngettext("%(count)s service line", "%(count)s service lines", n),
-    "organization": lambda n: ngettext(
-        "%(count)s management company", "%(count)s management companies", n
-    ),
+    "organization": lambda n: ngettext("%(count)s management company", "%(count)s management companies", n),
     "property": lambda n: ngettext("%(count)s house", "%(count)s houses", n),
     "receipt": lambda n: ngettext("%(count)s receipt", "%(count)s receipts", n),
     "recipient": lambda n: ngettext("%(count)s payee", "%(count)s payees", n),

@@ -28,9 +28,7 @@ _READ_DOMAIN = (
 
 ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     ACCOUNTANT: frozenset({*_READ_DOMAIN, "billing.import_registry", "billing.submit_batch"}),
-    APPROVER: frozenset(
-        {*_READ_DOMAIN, "billing.approve_batch", "billing.publish_batch", "billing.withdraw_batch"}
-    ),
+    APPROVER: frozenset({*_READ_DOMAIN, "billing.approve_batch", "billing.publish_batch", "billing.withdraw_batch"}),
 }
 
 

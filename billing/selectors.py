@@ -137,7 +137,7 @@ def batch_service_totals(*, batch: Batch) -> list[ServiceTotal]:
 
 def batch_state_counts(*, batch: Batch) -> dict[str, int]:
     """Receipts per publish state; served by the (batch, publish_state) index alone."""
-    counts = {state: 0 for state in Receipt.PublishState.values}
+    counts = dict.fromkeys(Receipt.PublishState.values, 0)
     rows = Receipt.objects.filter(batch=batch).values_list("publish_state").annotate(n=Count("id")).order_by()
     for state, n in rows:
         counts[state] = n
@@ -149,8 +149,13 @@ def batch_state_counts(*, batch: Batch) -> dict[str, int]:
 
 def batch_condo_warning_counts(*, batch_ids: list[int]) -> dict[tuple[int, str], int]:
     """(batch id, warning code) → accepted receipts Condo keeps other than meant (one query)."""
-    rows = (Receipt.objects.filter(batch__in=batch_ids).exclude(condo_warning="")
-            .values_list("batch_id", "condo_warning").annotate(n=Count("id")).order_by())
+    rows = (
+        Receipt.objects.filter(batch__in=batch_ids)
+        .exclude(condo_warning="")
+        .values_list("batch_id", "condo_warning")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {(batch_id, code): count for batch_id, code, count in rows}
 
 

@@ -12,7 +12,14 @@ from datetime import date
 from decimal import Decimal
 
 from billing.differences import (
-    CHANGED, NEW, UNCHANGED, VANISHED, change_percent, difference_kind, is_moved, is_nonpositive,
+    CHANGED,
+    NEW,
+    UNCHANGED,
+    VANISHED,
+    change_percent,
+    difference_kind,
+    is_moved,
+    is_nonpositive,
 )
 from billing.models import Organization, Receipt
 from billing.selectors import previous_published_batch
@@ -30,7 +37,9 @@ class RegistryAnomalies:
     new_count: int = 0
     gone_accounts: list[str] = field(default_factory=list)
     gone_count: int = 0
-    moved: list[tuple[str, str, Decimal, Decimal, Decimal | None]] = field(default_factory=list)  # account, category, before, now, %
+    moved: list[tuple[str, str, Decimal, Decimal, Decimal | None]] = field(
+        default_factory=list
+    )  # account, category, before, now, %
     moved_count: int = 0
     not_positive: list[tuple[str, str, Decimal]] = field(default_factory=list)
     not_positive_count: int = 0
@@ -45,10 +54,20 @@ class RegistryAnomalies:
             "previous_period": f"{self.previous_period:%m.%Y}" if self.previous_period else "",
             "previous_total": f"{self.previous_total:.2f}" if self.previous_total is not None else "",
             "threshold_percent": f"{self.threshold_percent:f}",
-            "new_accounts": self.new_accounts, "new_count": self.new_count,
-            "gone_accounts": self.gone_accounts, "gone_count": self.gone_count,
-            "moved": [{"account": a, "category": c, "before": f"{b:.2f}", "now": f"{n:.2f}",
-                       "percent": "" if p is None else f"{p:+f}"} for a, c, b, n, p in self.moved],
+            "new_accounts": self.new_accounts,
+            "new_count": self.new_count,
+            "gone_accounts": self.gone_accounts,
+            "gone_count": self.gone_count,
+            "moved": [
+                {
+                    "account": a,
+                    "category": c,
+                    "before": f"{b:.2f}",
+                    "now": f"{n:.2f}",
+                    "percent": "" if p is None else f"{p:+f}",
+                }
+                for a, c, b, n, p in self.moved
+            ],
             "moved_count": self.moved_count,
             "not_positive": [{"account": a, "category": c, "total": f"{t:.2f}"} for a, c, t in self.not_positive],
             "not_positive_count": self.not_positive_count,
@@ -98,4 +117,4 @@ def _text(amount: Decimal | None) -> str | None:
     return None if amount is None else f"{amount:.2f}"
 
 
-__all__ = ["NEW", "CHANGED", "UNCHANGED", "VANISHED", "RegistryAnomalies", "registry_anomalies"]
+__all__ = ["CHANGED", "NEW", "UNCHANGED", "VANISHED", "RegistryAnomalies", "registry_anomalies"]

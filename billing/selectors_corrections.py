@@ -67,8 +67,13 @@ def batch_replacement(*, batch: Batch) -> Replacement | None:
         .aggregate(count=Count("pk"), total=Sum("to_pay"))
     )
     return Replacement(
-        old=old, new=batch, updated=updated, changed=changed, added=batch.receipts_count - updated,
-        withdrawn=gone["count"], withdrawn_total=gone["total"] or Decimal("0.00"),
+        old=old,
+        new=batch,
+        updated=updated,
+        changed=changed,
+        added=batch.receipts_count - updated,
+        withdrawn=gone["count"],
+        withdrawn_total=gone["total"] or Decimal("0.00"),
     )
 
 

@@ -73,13 +73,15 @@ def dashboard_grid(*, months: list[date]) -> list[GridRow]:
         for period in months:
             month = by_key.get((organization_id, period), [])
             batch = standing_batch(month)
-            cells.append(GridCell(
-                period=period,
-                batch_id=batch.pk if batch else None,
-                status=batch.status if batch else "",
-                status_label=batch.get_status_display() if batch else "",
-                batches=len(month),
-            ))
+            cells.append(
+                GridCell(
+                    period=period,
+                    batch_id=batch.pk if batch else None,
+                    status=batch.status if batch else "",
+                    status_label=batch.get_status_display() if batch else "",
+                    batches=len(month),
+                )
+            )
         rows.append(GridRow(organization_id=organization_id, name=name, tin=tin, cells=cells))
     return rows
 
@@ -97,13 +99,18 @@ def dashboard_chart(*, months: list[date]) -> list[ChartPoint]:
     rows = (
         Batch.objects.filter(period__gte=months[0], period__lte=months[-1], status__in=PUBLISHED)
         .values("period")
-        .annotate(receipts=Coalesce(Sum("accepted_count"), 0),
-                  to_pay=Coalesce(Sum("total_to_pay"), Value(Decimal("0")), output_field=total))
+        .annotate(
+            receipts=Coalesce(Sum("accepted_count"), 0),
+            to_pay=Coalesce(Sum("total_to_pay"), Value(Decimal("0")), output_field=total),
+        )
         .order_by()
     )
     found = {row["period"]: row for row in rows}
     return [
-        ChartPoint(period=period, receipts=found[period]["receipts"] if period in found else 0,
-                   to_pay=Decimal(found[period]["to_pay"]) if period in found else Decimal("0.00"))
+        ChartPoint(
+            period=period,
+            receipts=found[period]["receipts"] if period in found else 0,
+            to_pay=Decimal(found[period]["to_pay"]) if period in found else Decimal("0.00"),
+        )
         for period in months
     ]

@@ -53,7 +53,9 @@ def older_batches_in_flight(batch: Batch) -> list[int]:
 def taken_over_condition() -> Q:
     """For querysets of batches: a newer batch of the same month has been approved."""
     newer = Batch.objects.filter(
-        organization_id=OuterRef("organization_id"), period=OuterRef("period"), pk__gt=OuterRef("pk"),
+        organization_id=OuterRef("organization_id"),
+        period=OuterRef("period"),
+        pk__gt=OuterRef("pk"),
         approved_at__isnull=False,
     )
     return Q(Exists(newer))

@@ -64,8 +64,10 @@ def queue_batches(*, key: str, user: AbstractBaseUser) -> QuerySet[Batch]:
         return batches.filter(status=Status.SUBMITTED).exclude(submitted_by_id=user.pk).exclude(created_by_id=user.pk)
     if key == REPLACEMENTS:
         older_still_shown = Batch.objects.filter(
-            organization_id=OuterRef("organization_id"), period=OuterRef("period"),
-            created_at__lt=OuterRef("created_at"), status__in=PUBLISHED,
+            organization_id=OuterRef("organization_id"),
+            period=OuterRef("period"),
+            created_at__lt=OuterRef("created_at"),
+            status__in=PUBLISHED,
         )
         return batches.filter(status__in=PUBLISHED).filter(Exists(older_still_shown))
     if key == FAILED:
@@ -100,9 +102,9 @@ def user_queues(*, user: AbstractBaseUser) -> list[Queue]:
     keys = [key for key in LABELS if user.has_perm(PERMISSIONS[key])]
     if not keys:
         return []
-    counts = Batch.objects.aggregate(**{
-        key: Count("pk", filter=Q(pk__in=queue_batches(key=key, user=user).values("pk"))) for key in keys
-    })
+    counts = Batch.objects.aggregate(
+        **{key: Count("pk", filter=Q(pk__in=queue_batches(key=key, user=user).values("pk"))) for key in keys}
+    )
     queues = []
     for key in keys:
         items = _rejected_items(user) if key == MY_REJECTED and counts[key] else ()
@@ -112,11 +114,16 @@ def user_queues(*, user: AbstractBaseUser) -> list[Queue]:
 
 
 def _rejected_items(user: AbstractBaseUser) -> tuple[RejectedItem, ...]:
-    reason = BatchTransition.objects.filter(batch_id=OuterRef("pk"), target=Status.REJECTED).order_by(
-        "-created_at", "-pk").values("reason")[:1]
+    reason = (
+        BatchTransition.objects.filter(batch_id=OuterRef("pk"), target=Status.REJECTED)
+        .order_by("-created_at", "-pk")
+        .values("reason")[:1]
+    )
     batches = (
-        queue_batches(key=MY_REJECTED, user=user).select_related("organization")
-        .annotate(rejection=Subquery(reason)).order_by("-updated_at", "-pk")[:REJECTED_SHOWN]
+        queue_batches(key=MY_REJECTED, user=user)
+        .select_related("organization")
+        .annotate(rejection=Subquery(reason))
+        .order_by("-updated_at", "-pk")[:REJECTED_SHOWN]
     )
     return tuple(RejectedItem(batch=batch, reason=batch.rejection or "") for batch in batches)
 
@@ -127,5 +134,7 @@ def batch_rejection(*, batch: Batch) -> BatchTransition | None:
         return None
     return (
         BatchTransition.objects.filter(batch=batch, target=Status.REJECTED)
-        .select_related("actor").order_by("-created_at", "-pk").first()
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
     )

@@ -130,16 +130,24 @@ def batch_figures_warm(*, batch: Batch, sample_size: int = 10) -> None:
     _figures(batch=batch, previous=batch_previous_published(batch=batch), sample_size=sample_size, refresh=True)
 
 
-_UNDER_REVIEW = (Batch.Status.DRAFT, Batch.Status.SUBMITTED, Batch.Status.APPROVED, Batch.Status.REJECTED,
-                 Batch.Status.FAILED)
+_UNDER_REVIEW = (
+    Batch.Status.DRAFT,
+    Batch.Status.SUBMITTED,
+    Batch.Status.APPROVED,
+    Batch.Status.REJECTED,
+    Batch.Status.FAILED,
+)
 FOLLOWERS_WARMED = 3
 
 
 def batch_figures_warm_followers(*, batch: Batch) -> None:
     """`batch` became (or stopped being) the published one others compare with: warm the figures
     of the organization's batches still under review from its month on, the newest few."""
-    followers = (Batch.objects.filter(organization_id=batch.organization_id, period__gte=batch.period,
-                                      status__in=_UNDER_REVIEW).exclude(pk=batch.pk).order_by("-period", "-pk"))
+    followers = (
+        Batch.objects.filter(organization_id=batch.organization_id, period__gte=batch.period, status__in=_UNDER_REVIEW)
+        .exclude(pk=batch.pk)
+        .order_by("-period", "-pk")
+    )
     for follower in followers[:FOLLOWERS_WARMED]:
         batch_figures_warm(batch=follower)
 
@@ -237,7 +245,12 @@ def batch_receipts(
 
 
 def batch_receipts_page(
-    *, batch: Batch, offset: int, limit: int, state: str | None = None, anomaly: str | None = None,
+    *,
+    batch: Batch,
+    offset: int,
+    limit: int,
+    state: str | None = None,
+    anomaly: str | None = None,
     previous: Batch | None = None,
 ) -> list[Receipt]:
     """One page of `batch_receipts`: the ids first, then only those rows with their joins.

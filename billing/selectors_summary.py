@@ -16,14 +16,16 @@ from django.db.models import Q
 from billing.models import Batch, Organization
 
 # Batches that went to Condo (or are on their way) describe the month better than a newer draft.
-REACHED_CONDO = frozenset({
-    Batch.Status.APPROVED,
-    Batch.Status.PUBLISHING,
-    Batch.Status.PUBLISHED,
-    Batch.Status.PARTIALLY_PUBLISHED,
-    Batch.Status.FAILED,
-    Batch.Status.WITHDRAWN,
-})
+REACHED_CONDO = frozenset(
+    {
+        Batch.Status.APPROVED,
+        Batch.Status.PUBLISHING,
+        Batch.Status.PUBLISHED,
+        Batch.Status.PARTIALLY_PUBLISHED,
+        Batch.Status.FAILED,
+        Batch.Status.WITHDRAWN,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,14 @@ def monthly_summary(*, period: date, organization: Organization | None = None) -
     for org in organizations.order_by("name", "pk"):
         month = by_organization.get(org.pk, [])
         published = [batch.published_at for batch in month if batch.published_at]
-        rows.append(SummaryRow(organization=org, batch=standing_batch(month), batches=len(month),
-                               last_published_at=max(published, default=None)))
+        rows.append(
+            SummaryRow(
+                organization=org,
+                batch=standing_batch(month),
+                batches=len(month),
+                last_published_at=max(published, default=None),
+            )
+        )
     return rows
 
 

@@ -24,8 +24,10 @@ def receipts_export_write(export_id: int) -> str:
 
 def nightly_cleanup() -> str:
     """Uploads nobody confirmed or cancelled, old PDF uploads, exports past their keeping time, replaced checks."""
-    return (f"uploads cancelled: {uploads_expire()}; PDF uploads removed: {pdf_uploads_expire()}; "
-            f"exports removed: {exports_expire()}; checks removed: {batch_checks_expire()}")
+    return (
+        f"uploads cancelled: {uploads_expire()}; PDF uploads removed: {pdf_uploads_expire()}; "
+        f"exports removed: {exports_expire()}; checks removed: {batch_checks_expire()}"
+    )
 
 
 def pdf_archive_attach(upload_id: int) -> str:

@@ -20,7 +20,7 @@ class UploadSizeLimitHandler(FileUploadHandler):
         self.limit = settings.UPLOAD_MAX_REQUEST_BYTES
         self.received = 0
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):  # noqa: N803 - Django's name
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         if content_length and content_length > self.limit:
             raise RequestDataTooBig(f"Upload of {content_length} bytes exceeds UPLOAD_MAX_REQUEST_BYTES.")
         return None

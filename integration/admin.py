@@ -41,8 +41,21 @@ class OperationFilter(admin.SimpleListFilter):
 
 @admin.register(CondoCall)
 class CondoCallAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "batch_number", "organization", "month", "operation", "chunk", "receipts",
-                    "attempt", "duration_ms", "outcome", "error_class", "error_code", "request_id")
+    list_display = (
+        "created_at",
+        "batch_number",
+        "organization",
+        "month",
+        "operation",
+        "chunk",
+        "receipts",
+        "attempt",
+        "duration_ms",
+        "outcome",
+        "error_class",
+        "error_code",
+        "request_id",
+    )
     list_display_links = ("created_at",)
     list_select_related = ("batch__organization",)
     list_filter = ("outcome", OperationFilter, BatchOrganizationFilter, BatchPeriodFilter)
@@ -52,16 +65,40 @@ class CondoCallAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ("-created_at", "-pk")
     show_full_result_count = False
     paginator = CappedCountPaginator
-    fields = ("created_at", "batch", "operation", "chunk", "receipts", "bytes", "attempt", "duration_ms", "outcome",
-              "error_class", "error_code", "request_id")
+    fields = (
+        "created_at",
+        "batch",
+        "operation",
+        "chunk",
+        "receipts",
+        "bytes",
+        "attempt",
+        "duration_ms",
+        "outcome",
+        "error_class",
+        "error_code",
+        "request_id",
+    )
     readonly_fields = fields
 
 
 @admin.register(Reconciliation)
 class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "batch_number", "organization", "month", "is_consistent", "batch_receipts",
-                    "condo_receipts", "missing_in_condo", "extra_in_condo", "amount_differs", "batch_sum",
-                    "condo_sum", "download")
+    list_display = (
+        "created_at",
+        "batch_number",
+        "organization",
+        "month",
+        "is_consistent",
+        "batch_receipts",
+        "condo_receipts",
+        "missing_in_condo",
+        "extra_in_condo",
+        "amount_differs",
+        "batch_sum",
+        "condo_sum",
+        "download",
+    )
     list_display_links = ("created_at",)
     list_select_related = ("batch__organization",)
     list_filter = ("is_consistent", BatchOrganizationFilter, BatchPeriodFilter)
@@ -69,9 +106,22 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     search_help_text = "Номер пакета"
     ordering = ("-created_at", "-pk")
     show_full_result_count = False
-    fields = ("created_at", "batch", "is_consistent", "batch_receipts", "condo_receipts", "missing_in_condo",
-              "extra_in_condo", "amount_differs", "batch_total", "condo_total", "files_expected", "files_in_condo",
-              "download", "differences_table")
+    fields = (
+        "created_at",
+        "batch",
+        "is_consistent",
+        "batch_receipts",
+        "condo_receipts",
+        "missing_in_condo",
+        "extra_in_condo",
+        "amount_differs",
+        "batch_total",
+        "condo_total",
+        "files_expected",
+        "files_in_condo",
+        "download",
+        "differences_table",
+    )
     readonly_fields = fields
 
     @admin.display(description="сумма в пакете, ₽")
@@ -87,8 +137,11 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         return super().get_queryset(request).defer("differences")
 
     def get_urls(self):
-        export = path("<path:object_id>/export/", self.admin_site.admin_view(self.export_view),
-                      name="integration_reconciliation_export")
+        export = path(
+            "<path:object_id>/export/",
+            self.admin_site.admin_view(self.export_view),
+            name="integration_reconciliation_export",
+        )
         return [export, *super().get_urls()]
 
     def export_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -101,8 +154,11 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         reconciliation = Reconciliation.objects.select_related("batch__organization").filter(pk=pk).first()
         if reconciliation is None:
             raise Http404("Сверка не найдена.")
-        return xlsx_response(reconciliation_export, reconciliation=reconciliation,
-                             filename=f"sverka-paket-{reconciliation.batch_id}-{reconciliation.pk}.xlsx")
+        return xlsx_response(
+            reconciliation_export,
+            reconciliation=reconciliation,
+            filename=f"sverka-paket-{reconciliation.batch_id}-{reconciliation.pk}.xlsx",
+        )
 
     @admin.display(description="xlsx")
     def download(self, reconciliation: Reconciliation) -> str:
@@ -115,10 +171,21 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         if not rows:
             return "—"
         body = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((KINDS.get(row.get("kind"), row.get("kind")), row.get("account") or "", row.get("import_id") or "",
-              row.get("batch_to_pay") or "—", row.get("condo_to_pay") or "—") for row in rows),
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    KINDS.get(row.get("kind"), row.get("kind")),
+                    row.get("account") or "",
+                    row.get("import_id") or "",
+                    row.get("batch_to_pay") or "—",
+                    row.get("condo_to_pay") or "—",
+                )
+                for row in rows
+            ),
         )
         return format_html(
             "<table><thead><tr><th>расхождение</th><th>лицевой счёт</th><th>importId</th><th>в пакете</th>"
-            "<th>в Condo</th></tr></thead><tbody>{}</tbody></table>", body)
+            "<th>в Condo</th></tr></thead><tbody>{}</tbody></table>",
+            body,
+        )

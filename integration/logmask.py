@@ -51,7 +51,7 @@ class PersonalDataFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a broken record is the formatter's problem, not ours
+        except Exception:
             return True
         masked = mask_personal_data(message)
         if masked != message:

@@ -15,7 +15,9 @@ class CondoCall(models.Model):
         PARTIAL = "partial", "Частично"
         ERROR = "error", "Ошибка"
 
-    batch = models.ForeignKey("billing.Batch", verbose_name="пакет", on_delete=models.CASCADE, related_name="condo_calls")
+    batch = models.ForeignKey(
+        "billing.Batch", verbose_name="пакет", on_delete=models.CASCADE, related_name="condo_calls"
+    )
     operation = models.CharField("операция", max_length=64)
     chunk = models.PositiveIntegerField("порция", default=0)
     receipts = models.PositiveIntegerField("квитанций", default=0)

@@ -41,8 +41,10 @@ def check_batch(check_id: int) -> str:
     if run is None:
         return f"check {check_id}: taken by another worker or already finished"
     check = run.check
-    return (f"Пакет №{check.batch_id}: проверено {check.receipts_checked} квитанций, нарушений правил "
-            f"{check.problems_count}, сверено с Condo: {'да' if check.condo_checked else 'нет'}.")
+    return (
+        f"Пакет №{check.batch_id}: проверено {check.receipts_checked} квитанций, нарушений правил "
+        f"{check.problems_count}, сверено с Condo: {'да' if check.condo_checked else 'нет'}."
+    )
 
 
 def reconcile_batch(batch_id: int) -> str:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-pytest_plugins = ["tests.sandbox_fixtures"]
-
 import pytest
 
 from billing.roles import ACCOUNTANT, APPROVER
 from tests.factories import BatchFactory, UserFactory
+
+pytest_plugins = ["tests.sandbox_fixtures"]
 
 
 @pytest.fixture

@@ -10,8 +10,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from billing.models import Account, Batch, BatchCheck, BatchTransition, Organization, Property, Receipt, Recipient, ServiceLine
-from billing.models import receipt_import_id
+from billing.models import (
+    Account,
+    Batch,
+    BatchCheck,
+    BatchTransition,
+    Organization,
+    Property,
+    Receipt,
+    Recipient,
+    ServiceLine,
+    receipt_import_id,
+)
 from billing.roles import ACCOUNTANT, roles_sync
 
 

@@ -7,8 +7,9 @@ reason) comes from the service and is reported as it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -17,13 +18,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from billing.selectors_month import batch_approval_state
 from billing.errors import ActionForbidden, ApplicationError
 from billing.formatting import format_percent
 from billing.labels import registry_format_label
 from billing.models import Batch, Receipt
 from billing.selectors import batch_state_counts, batch_transitions
 from billing.selectors_corrections import PUBLISHED, Replacement, batch_replacement
+from billing.selectors_month import batch_approval_state
 from billing.selectors_queues import batch_rejection
 from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts_page, batch_review
 from billing.services.batches import available_targets, batch_approve, batch_cancel, batch_reject, batch_submit
@@ -66,18 +67,28 @@ ACTIONS: tuple[BatchAction, ...] = (
     BatchAction("approve", Status.APPROVED, "Утвердить…", "Пакет утверждён.", batch_approve, confirm=True),
     BatchAction("reject", Status.REJECTED, "Отклонить", "Пакет отклонён.", batch_reject, needs_reason=True),
     BatchAction(
-        "withdraw", Status.WITHDRAWN, "Отозвать…",
+        "withdraw",
+        Status.WITHDRAWN,
+        "Отозвать…",
         "Отзыв запущен: квитанции удаляются из Condo, по окончании пакет получит статус «Отозван».",
-        batch_withdraw_request, needs_reason=True, confirm=True,
+        batch_withdraw_request,
+        needs_reason=True,
+        confirm=True,
     ),
     BatchAction(
-        "cancel_batch", Status.CANCELLED, "Отменить пакет", "Пакет отменён: он остаётся в истории, но не публикуется.",
-        batch_cancel, needs_reason=True,
+        "cancel_batch",
+        Status.CANCELLED,
+        "Отменить пакет",
+        "Пакет отменён: он остаётся в истории, но не публикуется.",
+        batch_cancel,
+        needs_reason=True,
     ),
 )
 
 
-def forbidden_response(model_admin: ModelAdmin, request: HttpRequest, batch: Batch, error: ActionForbidden) -> TemplateResponse:
+def forbidden_response(
+    model_admin: ModelAdmin, request: HttpRequest, batch: Batch, error: ActionForbidden
+) -> TemplateResponse:
     """403 with the service's reason, in the admin's chrome."""
     context = {
         **model_admin.admin_site.each_context(request),
@@ -128,8 +139,12 @@ def batch_review_view(model_admin: ModelAdmin, request: HttpRequest, object_id: 
     state_counts = batch_state_counts(batch=batch)
     # One row more than a page tells whether a next page exists without counting.
     rows = batch_receipts_page(
-        batch=batch, state=state, anomaly=anomaly, previous=anomalies.previous,
-        offset=(page - 1) * RECEIPTS_PER_PAGE, limit=RECEIPTS_PER_PAGE + 1,
+        batch=batch,
+        state=state,
+        anomaly=anomaly,
+        previous=anomalies.previous,
+        offset=(page - 1) * RECEIPTS_PER_PAGE,
+        limit=RECEIPTS_PER_PAGE + 1,
     )
     total = _known_total(state=state, anomaly=anomaly, state_counts=state_counts, anomalies=anomalies)
 
@@ -242,18 +257,30 @@ def _anomaly_rows(request: HttpRequest, anomalies: BatchAnomalies) -> list[dict]
 
     samples = anomalies.samples
     nonpositive = _link(
-        "Квитанции с нулевой или отрицательной суммой к оплате", show(Anomaly.NONPOSITIVE),
-        count=anomalies.nonpositive_receipts, samples=samples.get(Anomaly.NONPOSITIVE, []),
+        "Квитанции с нулевой или отрицательной суммой к оплате",
+        show(Anomaly.NONPOSITIVE),
+        count=anomalies.nonpositive_receipts,
+        samples=samples.get(Anomaly.NONPOSITIVE, []),
     )
     if anomalies.previous is None:
         return [nonpositive]
     threshold = format_percent(anomalies.threshold_percent)
     return [
-        _link("Новые лицевые счета", show(Anomaly.NEW), count=anomalies.new_accounts,
-              samples=samples.get(Anomaly.NEW, [])),
-        _link("Исчезнувшие лицевые счета", None, count=anomalies.disappeared_accounts,
-              samples=samples.get(Anomaly.DISAPPEARED, []), gone=True),
-        _link(f"Квитанции, сумма которых изменилась больше чем на {threshold}", show(Anomaly.MOVED),
-              count=anomalies.moved_receipts, samples=samples.get(Anomaly.MOVED, [])),
+        _link(
+            "Новые лицевые счета", show(Anomaly.NEW), count=anomalies.new_accounts, samples=samples.get(Anomaly.NEW, [])
+        ),
+        _link(
+            "Исчезнувшие лицевые счета",
+            None,
+            count=anomalies.disappeared_accounts,
+            samples=samples.get(Anomaly.DISAPPEARED, []),
+            gone=True,
+        ),
+        _link(
+            f"Квитанции, сумма которых изменилась больше чем на {threshold}",
+            show(Anomaly.MOVED),
+            count=anomalies.moved_receipts,
+            samples=samples.get(Anomaly.MOVED, []),
+        ),
         nonpositive,
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -10,24 +9,27 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 
-from billing.admin.object_tools import ObjectTool
-from billing.formatting import format_money
 from billing.admin import batch_views
 from billing.admin.checks import CheckAdminMixin
 from billing.admin.confirmations import ConfirmationAdminMixin
 from billing.admin.exports import ExportAdminMixin, export_receipts_action
 from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter, QueueFilter
 from billing.admin.imports import RegistryUploadAdminMixin
+from billing.admin.object_tools import ObjectTool
 from billing.admin.publishing import PublishingAdminMixin
 from billing.admin.receipt_pdfs import ReceiptPdfAdminMixin
+from billing.formatting import format_money
 from billing.models import Batch
 from billing.selectors import batches_awaiting_approval, batches_in_flight_exist, publishing_failures_count
 
 
-
 @admin.register(Batch)
 class BatchAdmin(
-    RegistryUploadAdminMixin, ReceiptPdfAdminMixin, ExportAdminMixin, PublishingAdminMixin, CheckAdminMixin,
+    RegistryUploadAdminMixin,
+    ReceiptPdfAdminMixin,
+    ExportAdminMixin,
+    PublishingAdminMixin,
+    CheckAdminMixin,
     ConfirmationAdminMixin,
     admin.ModelAdmin,
 ):
@@ -43,7 +45,13 @@ class BatchAdmin(
     )
     list_display_links = ("number",)
     list_select_related = ("organization", "created_by")
-    list_filter = (QueueFilter, AwaitingApprovalFilter, "status", ("organization", admin.RelatedOnlyFieldListFilter), PeriodFilter)
+    list_filter = (
+        QueueFilter,
+        AwaitingApprovalFilter,
+        "status",
+        ("organization", admin.RelatedOnlyFieldListFilter),
+        PeriodFilter,
+    )
     search_fields = ("organization__name", "=organization__tin")
     search_help_text = "Название управляющей компании или её ИНН"
     ordering = ("-period", "-created_at")
@@ -96,8 +104,11 @@ class BatchAdmin(
 
     def review_context(self, request: HttpRequest, batch: Batch) -> dict:
         """What the mixins add to the batch review page."""
-        return {**self.receipt_pdf_context(request, batch), **self.publishing_context(request, batch),
-                **self.check_context(request, batch)}
+        return {
+            **self.receipt_pdf_context(request, batch),
+            **self.publishing_context(request, batch),
+            **self.check_context(request, batch),
+        }
 
     def get_object_tools(self, request: HttpRequest) -> list[ObjectTool]:
         """Buttons above the list: the mixins' own, the approver's queue, publishing failures."""
@@ -109,7 +120,9 @@ class BatchAdmin(
             tools.append(ObjectTool(url=url + query, label=f"Ожидают утверждения: {waiting}"))
         failed = publishing_failures_count()
         if failed:
-            tools.append(ObjectTool(url=f"{url}?status__exact={Batch.Status.FAILED}", label=f"Сбои публикации: {failed}"))
+            tools.append(
+                ObjectTool(url=f"{url}?status__exact={Batch.Status.FAILED}", label=f"Сбои публикации: {failed}")
+            )
         return tools
 
     @admin.display(description="пакет", ordering="pk")

@@ -33,8 +33,11 @@ class CheckAdminMixin:
         view = self.admin_site.admin_view
         urls = [
             path("<path:object_id>/check/", view(require_POST(self.check_again_view)), name="billing_batch_check"),
-            path("<path:object_id>/check/<int:check_id>/report/", view(self.check_report_view),
-                 name="billing_batch_check_report"),
+            path(
+                "<path:object_id>/check/<int:check_id>/report/",
+                view(self.check_report_view),
+                name="billing_batch_check_report",
+            ),
         ]
         return [*urls, *super().get_urls()]
 
@@ -52,12 +55,18 @@ class CheckAdminMixin:
             "check_latest": latest,
             "check_working": latest is not None and not latest.is_finished,
             "check_examples": _examples(shown),
-            "check_blocking_reason": (check_blocking_reason(latest=latest, deciding=deciding)
-                                      if batch.status == Batch.Status.SUBMITTED else None),
+            "check_blocking_reason": (
+                check_blocking_reason(latest=latest, deciding=deciding)
+                if batch.status == Batch.Status.SUBMITTED
+                else None
+            ),
             "check_can_run": request.user.has_perm("billing.view_batch"),
             "check_url": reverse("admin:billing_batch_check", args=[batch.pk]),
-            "check_report_url": (reverse("admin:billing_batch_check_report", args=[batch.pk, shown.pk])
-                                 if shown is not None and shown.report else None),
+            "check_report_url": (
+                reverse("admin:billing_batch_check_report", args=[batch.pk, shown.pk])
+                if shown is not None and shown.report
+                else None
+            ),
         }
 
     def check_again_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -69,7 +78,9 @@ class CheckAdminMixin:
         except ApplicationError as error:
             self.message_user(request, error.message, level=messages.ERROR)
         else:
-            self.message_user(request, "Проверка запущена; результат появится на этой странице.", level=messages.SUCCESS)
+            self.message_user(
+                request, "Проверка запущена; результат появится на этой странице.", level=messages.SUCCESS
+            )
         return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]) + "#batch-check")
 
     def check_report_view(self, request: HttpRequest, object_id: str, check_id: int) -> HttpResponse:
@@ -79,19 +90,32 @@ class CheckAdminMixin:
         check = BatchCheck.objects.filter(pk=check_id, batch=batch).first()
         if check is None or not check.report:
             raise Http404("Отчёта этой проверки нет.")
-        return FileResponse(check.report.open("rb"), as_attachment=True, content_type=XLSX_CONTENT_TYPE,
-                            filename=f"proverka-paket-{batch.pk}-{check.pk}.xlsx")
+        return FileResponse(
+            check.report.open("rb"),
+            as_attachment=True,
+            content_type=XLSX_CONTENT_TYPE,
+            filename=f"proverka-paket-{batch.pk}-{check.pk}.xlsx",
+        )
 
 
 def _examples(check: BatchCheck | None) -> dict:
     """The stored examples, shaped for the template (what differs spelled out)."""
     examples = (check.examples or {}) if check is not None else {}
-    changed = []
-    for item in examples.get("changed", []):
-        changed.append({"account": item["account"], "differences": [
-            {"label": label, "registry": _shown(field, item[field]["registry"]), "condo": _shown(field, item[field]["condo"])}
-            for field, label in FIELDS.items() if field in item
-        ]})
+    changed = [
+        {
+            "account": item["account"],
+            "differences": [
+                {
+                    "label": label,
+                    "registry": _shown(field, item[field]["registry"]),
+                    "condo": _shown(field, item[field]["condo"]),
+                }
+                for field, label in FIELDS.items()
+                if field in item
+            ],
+        }
+        for item in examples.get("changed", [])
+    ]
     return {
         "problems": examples.get("problems", []),
         "codes": sorted((examples.get("codes") or {}).items(), key=lambda pair: -pair[1]),

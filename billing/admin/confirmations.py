@@ -28,12 +28,21 @@ class ConfirmationAdminMixin:
     def get_urls(self):
         view = self.admin_site.admin_view
         urls = [
-            path("<path:object_id>/approve/confirm/", view(self.approve_confirm_view),
-                 name="billing_batch_approve_confirm"),
-            path("<path:object_id>/withdraw/confirm/", view(self.withdraw_confirm_view),
-                 name="billing_batch_withdraw_confirm"),
-            path("<path:object_id>/replace/confirm/", view(self.replace_confirm_view),
-                 name="billing_batch_replace_confirm"),
+            path(
+                "<path:object_id>/approve/confirm/",
+                view(self.approve_confirm_view),
+                name="billing_batch_approve_confirm",
+            ),
+            path(
+                "<path:object_id>/withdraw/confirm/",
+                view(self.withdraw_confirm_view),
+                name="billing_batch_withdraw_confirm",
+            ),
+            path(
+                "<path:object_id>/replace/confirm/",
+                view(self.replace_confirm_view),
+                name="billing_batch_replace_confirm",
+            ),
         ]
         return [*urls, *super().get_urls()]
 
@@ -42,45 +51,64 @@ class ConfirmationAdminMixin:
         refusal = self._refusal(request, batch, batch, Status.APPROVED)
         if refusal is not None:
             return refusal
-        return self._confirm_page(request, batch, "admin/billing/batch/confirm_approve.html", {
-            "title": f"Утвердить пакет №{batch.pk}?",
-            "action_url": reverse("admin:billing_batch_approve", args=[batch.pk]),
-            "submit_label": "Да, утвердить и опубликовать",
-            "replacement": batch_replacement(batch=batch),
-        })
+        return self._confirm_page(
+            request,
+            batch,
+            "admin/billing/batch/confirm_approve.html",
+            {
+                "title": f"Утвердить пакет №{batch.pk}?",
+                "action_url": reverse("admin:billing_batch_approve", args=[batch.pk]),
+                "submit_label": "Да, утвердить и опубликовать",
+                "replacement": batch_replacement(batch=batch),
+            },
+        )
 
     def withdraw_confirm_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         batch = batch_or_404(self, request, object_id)
         refusal = self._refusal(request, batch, batch, Status.WITHDRAWN)
         if refusal is not None:
             return refusal
-        return self._confirm_page(request, batch, "admin/billing/batch/confirm_withdraw.html", {
-            "title": f"Отозвать пакет №{batch.pk} из Condo?",
-            "action_url": reverse("admin:billing_batch_withdraw", args=[batch.pk]),
-            "submit_label": "Да, отозвать из Condo",
-            "withdrawal": batch_withdrawal_preview(batch=batch),
-            "needs_reason": True,
-        })
+        return self._confirm_page(
+            request,
+            batch,
+            "admin/billing/batch/confirm_withdraw.html",
+            {
+                "title": f"Отозвать пакет №{batch.pk} из Condo?",
+                "action_url": reverse("admin:billing_batch_withdraw", args=[batch.pk]),
+                "submit_label": "Да, отозвать из Condo",
+                "withdrawal": batch_withdrawal_preview(batch=batch),
+                "needs_reason": True,
+            },
+        )
 
     def replace_confirm_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """On the new batch's page: it replaces the published batch of the same month."""
         new = batch_or_404(self, request, object_id)
         replacement = batch_replacement(batch=new)
-        if replacement is None or replacement.confirmed or new.status not in (Status.PUBLISHED,
-                                                                                Status.PARTIALLY_PUBLISHED):
-            self.message_user(request, f"Пакет №{new.pk} сейчас ничего не заменяет: подтверждать нечего.",
-                              level=messages.WARNING)
+        if (
+            replacement is None
+            or replacement.confirmed
+            or new.status not in (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED)
+        ):
+            self.message_user(
+                request, f"Пакет №{new.pk} сейчас ничего не заменяет: подтверждать нечего.", level=messages.WARNING
+            )
             return _back(new)
         refusal = self._refusal(request, new, replacement.old, Status.SUPERSEDED)
         if refusal is not None:
             return refusal
-        return self._confirm_page(request, new, "admin/billing/batch/confirm_replace.html", {
-            "title": f"Заменить пакет №{replacement.old.pk} пакетом №{new.pk}?",
-            "action_url": reverse("admin:billing_batch_supersede", args=[replacement.old.pk, new.pk]),
-            "submit_label": "Да, подтвердить замену",
-            "replacement": replacement,
-            "needs_reason": True,
-        })
+        return self._confirm_page(
+            request,
+            new,
+            "admin/billing/batch/confirm_replace.html",
+            {
+                "title": f"Заменить пакет №{replacement.old.pk} пакетом №{new.pk}?",
+                "action_url": reverse("admin:billing_batch_supersede", args=[replacement.old.pk, new.pk]),
+                "submit_label": "Да, подтвердить замену",
+                "replacement": replacement,
+                "needs_reason": True,
+            },
+        )
 
     # --- helpers ---------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ The xlsx is written to a temporary file on disk and streamed (see billing.export
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
 from django.conf import settings
@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 
 from billing.admin.object_tools import ObjectTool
 from billing.errors import ApplicationError
@@ -27,17 +26,18 @@ from billing.exports.reconciliation import reconciliation_export
 from billing.exports.summary import summary_export
 from billing.exports.writer import XLSX_CONTENT_TYPE, export_to_tempfile
 from billing.models import Batch, Organization, ReceiptsExport
+from billing.periods import previous_month
 from billing.services.receipts_exports import export_in_background, receipts_export_request
 from integration.models import Reconciliation
 
 EXPORT_PERMISSION = "billing.view_batch"
 
 
-
 def xlsx_response(export, *, filename: str, **kwargs) -> FileResponse:
     """Stream an export from a temporary file; FileResponse closes (and so deletes) it."""
-    return FileResponse(export_to_tempfile(export, **kwargs), as_attachment=True, filename=filename,
-                        content_type=XLSX_CONTENT_TYPE)
+    return FileResponse(
+        export_to_tempfile(export, **kwargs), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    )
 
 
 def _require_export_permission(request: HttpRequest) -> None:
@@ -47,11 +47,17 @@ def _require_export_permission(request: HttpRequest) -> None:
 
 class SummaryForm(forms.Form):
     period = forms.DateField(
-        label="Период", input_formats=["%Y-%m", "%m.%Y"], help_text="Месяц начислений, например 2026-10.",
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+        label="Период",
+        input_formats=["%Y-%m", "%m.%Y"],
+        help_text="Месяц начислений, например 2026-10.",
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
     organization = forms.ModelChoiceField(
-        queryset=Organization.objects.order_by("name"), required=False, label="Управляющая компания",
-        empty_label="Все управляющие компании")
+        queryset=Organization.objects.order_by("name"),
+        required=False,
+        label="Управляющая компания",
+        empty_label="Все управляющие компании",
+    )
 
     def clean_period(self) -> date:
         return self.cleaned_data["period"].replace(day=1)
@@ -68,12 +74,21 @@ class ExportAdminMixin:
         urls = [
             path("export/summary/", view(self.export_summary_view), name=self._export_url_name("summary")),
             path("export/file/<uuid:token>/", view(self.export_file_view), name=self._export_url_name("file")),
-            path("export/file/<uuid:token>/download/", view(self.export_file_download_view),
-                 name=self._export_url_name("file_download")),
-            path("<path:object_id>/export/receipts/", view(self.export_receipts_view),
-                 name=self._export_url_name("receipts")),
-            path("<path:object_id>/export/reconciliation/", view(self.export_reconciliation_view),
-                 name=self._export_url_name("reconciliation")),
+            path(
+                "export/file/<uuid:token>/download/",
+                view(self.export_file_download_view),
+                name=self._export_url_name("file_download"),
+            ),
+            path(
+                "<path:object_id>/export/receipts/",
+                view(self.export_receipts_view),
+                name=self._export_url_name("receipts"),
+            ),
+            path(
+                "<path:object_id>/export/reconciliation/",
+                view(self.export_reconciliation_view),
+                name=self._export_url_name("reconciliation"),
+            ),
         ]
         return [*urls, *super().get_urls()]
 
@@ -98,7 +113,7 @@ class ExportAdminMixin:
             messages.error(request, error.message)
             return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
 
-    def _own_export(self, request: HttpRequest, token) -> ReceiptsExport:  # noqa: ANN001
+    def _own_export(self, request: HttpRequest, token) -> ReceiptsExport:
         _require_export_permission(request)
         export = ReceiptsExport.objects.filter(token=token).first()
         if export is None:
@@ -108,34 +123,43 @@ class ExportAdminMixin:
             raise PermissionDenied
         return export
 
-    def export_file_view(self, request: HttpRequest, token) -> HttpResponse:  # noqa: ANN001
+    def export_file_view(self, request: HttpRequest, token) -> HttpResponse:
         export = self._own_export(request, token)
         context = {
-            **self.admin_site.each_context(request), "opts": self.model._meta, "title": "Выгрузка квитанций",
-            "export": export, "working": export.status in (ReceiptsExport.Status.QUEUED, ReceiptsExport.Status.RUNNING),
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Выгрузка квитанций",
+            "export": export,
+            "working": export.status in (ReceiptsExport.Status.QUEUED, ReceiptsExport.Status.RUNNING),
             "keep_hours": settings.EXPORT_KEEP_HOURS,
             "download_url": reverse(f"admin:{self._export_url_name('file_download')}", args=[export.token]),
         }
         return TemplateResponse(request, "admin/billing/batch/export_file.html", context)
 
-    def export_file_download_view(self, request: HttpRequest, token) -> HttpResponse:  # noqa: ANN001
+    def export_file_download_view(self, request: HttpRequest, token) -> HttpResponse:
         export = self._own_export(request, token)
         if export.status != ReceiptsExport.Status.READY or not export.file.name:
             return HttpResponseRedirect(reverse(f"admin:{self._export_url_name('file')}", args=[export.token]))
-        return FileResponse(export.file.open("rb"), as_attachment=True, filename=export.filename,
-                            content_type=XLSX_CONTENT_TYPE)
+        return FileResponse(
+            export.file.open("rb"), as_attachment=True, filename=export.filename, content_type=XLSX_CONTENT_TYPE
+        )
 
     def export_reconciliation_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         batch = self._export_batch(request, object_id)
         reconciliation = (
             Reconciliation.objects.select_related("batch__organization")
-            .filter(batch=batch).order_by("-created_at", "-pk").first()
+            .filter(batch=batch)
+            .order_by("-created_at", "-pk")
+            .first()
         )
         if reconciliation is None:
             messages.warning(request, f"{batch}: сверки с Condo ещё не было.")
             return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
-        return xlsx_response(reconciliation_export, reconciliation=reconciliation,
-                             filename=f"sverka-paket-{batch.pk}-{reconciliation.pk}.xlsx")
+        return xlsx_response(
+            reconciliation_export,
+            reconciliation=reconciliation,
+            filename=f"sverka-paket-{batch.pk}-{reconciliation.pk}.xlsx",
+        )
 
     def export_summary_view(self, request: HttpRequest) -> HttpResponse:
         """Without `?period=` a small form; with it the file (`&organization=<id>` narrows it)."""
@@ -145,12 +169,20 @@ class ExportAdminMixin:
             if form.is_valid():
                 period, organization = form.cleaned_data["period"], form.cleaned_data["organization"]
                 suffix = f"-{organization.tin}" if organization else ""
-                return xlsx_response(summary_export, period=period, organization=organization,
-                                     filename=f"svodka-{period:%Y-%m}{suffix}.xlsx")
+                return xlsx_response(
+                    summary_export,
+                    period=period,
+                    organization=organization,
+                    filename=f"svodka-{period:%Y-%m}{suffix}.xlsx",
+                )
         else:
-            form = SummaryForm(initial={"period": _previous_month()})
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
-                   "title": "Сводка за месяц", "form": form}
+            form = SummaryForm(initial={"period": previous_month()})
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Сводка за месяц",
+            "form": form,
+        }
         return TemplateResponse(request, "admin/billing/batch/export_summary.html", context)
 
 
@@ -182,8 +214,3 @@ def _int_or_404(value: str) -> int:
         return int(value)
     except ValueError:
         raise Http404("Пакет не найден.") from None
-
-
-def _previous_month() -> date:
-    today = timezone.localdate()
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)

@@ -31,10 +31,17 @@ def full_preview(request: HttpRequest, upload: RegistryUpload, anomalies: dict) 
         "kind": kind,
         "kind_filters": [
             {"label": "Все", "url": _url(None, 1), "selected": kind is None, "count": len(report)},
-            *({"label": KIND_LABELS[value], "url": _url(value, 1), "selected": kind == value,
-               "count": counts.get(value, 0)} for value in KINDS),
+            *(
+                {
+                    "label": KIND_LABELS[value],
+                    "url": _url(value, 1),
+                    "selected": kind == value,
+                    "count": counts.get(value, 0),
+                }
+                for value in KINDS
+            ),
         ],
-        "rows": [_row(row) for row in rows[(page - 1) * PER_PAGE: page * PER_PAGE]],
+        "rows": [_row(row) for row in rows[(page - 1) * PER_PAGE : page * PER_PAGE]],
         "page": page,
         "pages": pages,
         "previous_url": _url(kind, page - 1) if page > 1 else None,
@@ -52,10 +59,15 @@ def _row(row: list) -> dict:
     account, category, kind, before, now, *where = row
     before, now = (Decimal(before) if before is not None else None), (Decimal(now) if now is not None else None)
     return {
-        "account": account, "category": ReceiptCategory(category).label if category in ReceiptCategory.values else category,
-        "where": where[0] if where else "", "kind": kind, "kind_label": KIND_LABELS.get(kind, kind),
-        "before": before, "now": now,
-        "difference": (now - before) if kind == CHANGED else None, "percent": change_percent(before, now),
+        "account": account,
+        "category": ReceiptCategory(category).label if category in ReceiptCategory.values else category,
+        "where": where[0] if where else "",
+        "kind": kind,
+        "kind_label": KIND_LABELS.get(kind, kind),
+        "before": before,
+        "now": now,
+        "difference": (now - before) if kind == CHANGED else None,
+        "percent": change_percent(before, now),
     }
 
 

@@ -6,8 +6,8 @@ task, and the page polls a small JSON endpoint for the progress bar.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
-from datetime import date, datetime, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,11 +21,12 @@ from django.views.decorators.http import require_POST
 from billing.admin.import_preview import full_preview
 from billing.admin.object_tools import ObjectTool
 from billing.errors import ApplicationError
-from billing.importers.desk_template import desk_template_bytes
 from billing.exports.import_errors import import_errors_export
 from billing.exports.writer import XLSX_CONTENT_TYPE, export_to_tempfile
+from billing.importers.desk_template import desk_template_bytes
 from billing.importers.formats import AUTO, format_choices
 from billing.models import Organization, RegistryUpload, SberColumnMap
+from billing.periods import month_parse, previous_month
 from billing.services.imports import IMPORT_PERMISSION
 from billing.services.imports_flow import upload_cancel, upload_confirm, upload_create
 
@@ -33,24 +34,21 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WORKING = (RegistryUpload.Status.QUEUED, RegistryUpload.Status.PARSING, RegistryUpload.Status.CONFIRMING)
 
 
-
-def _previous_month() -> date:
-    return (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
 def _replaced(kinds: dict) -> dict:
     """What a correction does to the receipts Condo holds for the month (billing.differences kinds)."""
-    return {"updated": kinds.get("changed", 0) + kinds.get("unchanged", 0), "changed": kinds.get("changed", 0),
-            "added": kinds.get("new", 0), "withdrawn": kinds.get("vanished", 0)}
+    return {
+        "updated": kinds.get("changed", 0) + kinds.get("unchanged", 0),
+        "changed": kinds.get("changed", 0),
+        "added": kinds.get("new", 0),
+        "withdrawn": kinds.get("vanished", 0),
+    }
 
 
 def _upload_initial(query) -> dict:
     """The form's first values; «Загрузить исправленный реестр» links carry the organization and month."""
-    initial = {"period": _previous_month(), "format_code": AUTO}
-    try:
-        initial["period"] = datetime.strptime(query.get("period", ""), "%Y-%m").date()
-    except ValueError:
-        pass
+    initial = {"period": previous_month(), "format_code": AUTO}
+    with contextlib.suppress(ValueError):
+        initial["period"] = month_parse(query.get("period", ""))
     if query.get("organization", "").isdigit():
         initial["organization"] = int(query["organization"])
     return initial
@@ -58,10 +56,14 @@ def _upload_initial(query) -> dict:
 
 class RegistryUploadForm(forms.Form):
     organization = forms.ModelChoiceField(
-        queryset=Organization.objects.filter(is_active=True), label="Управляющая компания")
+        queryset=Organization.objects.filter(is_active=True), label="Управляющая компания"
+    )
     period = forms.DateField(
-        label="Период", input_formats=["%Y-%m", "%m.%Y"], help_text="Месяц начислений, например 2026-10.",
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+        label="Период",
+        input_formats=["%Y-%m", "%m.%Y"],
+        help_text="Месяц начислений, например 2026-10.",
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
     format_code = forms.ChoiceField(label="Формат", initial=AUTO)
     file = forms.FileField(label="Файл реестра", help_text="xlsx, xls, ods или текстовый реестр Сбербанка (.txt).")
 
@@ -95,15 +97,24 @@ class RegistryUploadAdminMixin:
         view = self.admin_site.admin_view
         urls = [
             path("import/", view(self.import_upload_view), name=self._import_url_name("")),
-            path("import/template/<slug:kind>.xlsx", view(self.import_template_view),
-                 name=self._import_url_name("_template")),
+            path(
+                "import/template/<slug:kind>.xlsx",
+                view(self.import_template_view),
+                name=self._import_url_name("_template"),
+            ),
             path("import/<uuid:token>/", view(self.import_status_view), name=self._import_url_name("_status")),
-            path("import/<uuid:token>/progress/", view(self.import_progress_view),
-                 name=self._import_url_name("_progress")),
-            path("import/<uuid:token>/confirm/", view(self.import_confirm_view), name=self._import_url_name("_confirm")),
+            path(
+                "import/<uuid:token>/progress/",
+                view(self.import_progress_view),
+                name=self._import_url_name("_progress"),
+            ),
+            path(
+                "import/<uuid:token>/confirm/", view(self.import_confirm_view), name=self._import_url_name("_confirm")
+            ),
             path("import/<uuid:token>/cancel/", view(self.import_cancel_view), name=self._import_url_name("_cancel")),
-            path("import/<uuid:token>/errors.xlsx", view(self.import_errors_view),
-                 name=self._import_url_name("_errors")),
+            path(
+                "import/<uuid:token>/errors.xlsx", view(self.import_errors_view), name=self._import_url_name("_errors")
+            ),
         ]
         return [*urls, *super().get_urls()]
 
@@ -123,15 +134,22 @@ class RegistryUploadAdminMixin:
         self._check_permission(request)
         upload = get_object_or_404(
             RegistryUpload.objects.select_related("organization", "batch").defer("errors_report", "receipts_report"),
-            token=token)
+            token=token,
+        )
         if upload.uploaded_by_id != request.user.pk and not request.user.is_superuser:
             raise Http404
         return upload
 
     def _render(self, request: HttpRequest, template: str, context: dict) -> TemplateResponse:
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, **context,
-                   "url_names": {(step.lstrip("_") or "upload"): f"admin:{self._import_url_name(step)}" for step in
-                                 ("", "_template", "_status", "_progress", "_confirm", "_cancel", "_errors")}}
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            **context,
+            "url_names": {
+                (step.lstrip("_") or "upload"): f"admin:{self._import_url_name(step)}"
+                for step in ("", "_template", "_status", "_progress", "_confirm", "_cancel", "_errors")
+            },
+        }
         return TemplateResponse(request, f"{self.import_template_dir}/{template}", context)
 
     # --- views -----------------------------------------------------------------------------------
@@ -144,12 +162,20 @@ class RegistryUploadAdminMixin:
                 data, file = form.cleaned_data, form.cleaned_data["file"]
                 try:
                     upload = upload_create(
-                        organization=data["organization"], period=data["period"], format_code=data["format_code"],
-                        file=file, name=file.name, size=file.size, by=request.user)
+                        organization=data["organization"],
+                        period=data["period"],
+                        format_code=data["format_code"],
+                        file=file,
+                        name=file.name,
+                        size=file.size,
+                        by=request.user,
+                    )
                 except ApplicationError as error:
                     form.add_error("file", error.message)
                 else:
-                    return HttpResponseRedirect(reverse(f"admin:{self._import_url_name('_status')}", args=[upload.token]))
+                    return HttpResponseRedirect(
+                        reverse(f"admin:{self._import_url_name('_status')}", args=[upload.token])
+                    )
         else:
             form = RegistryUploadForm(initial=_upload_initial(request.GET))
         return self._render(request, "upload.html", {"title": "Загрузить реестр", "form": form})
@@ -177,25 +203,37 @@ class RegistryUploadAdminMixin:
             return HttpResponseRedirect(batch_url)
         preview = upload.preview or {}
         anomalies = preview.get("anomalies") or {}
-        return self._render(request, "status.html", {
-            "title": f"Загрузка реестра «{upload.source_name}»",
-            "upload": upload,
-            "working": upload.status in WORKING,
-            "preview": preview,
-            "anomalies": anomalies,
-            # A comparison with the same month is a correction: the preview says what it replaces.
-            "upload_period": f"{upload.period:%m.%Y}",
-            "replaced": _replaced(anomalies.get("kinds") or {}),
-            "full": full_preview(request, upload, anomalies) if upload.status == RegistryUpload.Status.READY else None,
-            "batch_url": batch_url,
-            "more_errors": max(upload.errors_count - len(upload.errors), 0),
-        })
+        return self._render(
+            request,
+            "status.html",
+            {
+                "title": f"Загрузка реестра «{upload.source_name}»",
+                "upload": upload,
+                "working": upload.status in WORKING,
+                "preview": preview,
+                "anomalies": anomalies,
+                # A comparison with the same month is a correction: the preview says what it replaces.
+                "upload_period": f"{upload.period:%m.%Y}",
+                "replaced": _replaced(anomalies.get("kinds") or {}),
+                "full": full_preview(request, upload, anomalies)
+                if upload.status == RegistryUpload.Status.READY
+                else None,
+                "batch_url": batch_url,
+                "more_errors": max(upload.errors_count - len(upload.errors), 0),
+            },
+        )
 
     def import_progress_view(self, request: HttpRequest, token) -> JsonResponse:
         upload = self._upload(request, token)
-        return JsonResponse({"status": upload.status, "label": upload.get_status_display(),
-                             "rows_read": upload.rows_read, "rows_total": upload.rows_total,
-                             "working": upload.status in WORKING})
+        return JsonResponse(
+            {
+                "status": upload.status,
+                "label": upload.get_status_display(),
+                "rows_read": upload.rows_read,
+                "rows_total": upload.rows_total,
+                "working": upload.status in WORKING,
+            }
+        )
 
     def import_confirm_view(self, request: HttpRequest, token) -> HttpResponse:
         return require_POST(self._confirm)(request, token)
@@ -224,8 +262,12 @@ class RegistryUploadAdminMixin:
     def import_errors_view(self, request: HttpRequest, token) -> HttpResponse:
         upload = self._upload(request, token)
         # The same writer as `manage.py export import-errors`: every value a text cell, never a formula.
-        return FileResponse(export_to_tempfile(import_errors_export, upload=upload), as_attachment=True,
-                            filename=f"oshibki-reestra-{upload.pk}.xlsx", content_type=XLSX_CONTENT_TYPE)
+        return FileResponse(
+            export_to_tempfile(import_errors_export, upload=upload),
+            as_attachment=True,
+            filename=f"oshibki-reestra-{upload.pk}.xlsx",
+            content_type=XLSX_CONTENT_TYPE,
+        )
 
 
 @admin.register(SberColumnMap)
@@ -237,9 +279,22 @@ class SberColumnMapAdmin(admin.ModelAdmin):
     raw_id_fields = ("organization",)
     fieldsets = (
         (None, {"fields": ("organization", "name", "is_active", "encoding")}),
-        ("Номера полей (через «;», с 1)", {"fields": (
-            "account_column", "address_column", "to_pay_column", "period_column", "full_name_column", "els_column",
-            "fias_unit_column", "unit_name_column", "services_from_column")}),
+        (
+            "Номера полей (через «;», с 1)",
+            {
+                "fields": (
+                    "account_column",
+                    "address_column",
+                    "to_pay_column",
+                    "period_column",
+                    "full_name_column",
+                    "els_column",
+                    "fias_unit_column",
+                    "unit_name_column",
+                    "services_from_column",
+                )
+            },
+        ),
     )
 
     @admin.display(description="раскладка")

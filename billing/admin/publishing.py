@@ -31,13 +31,24 @@ class PublishingAdminMixin:
         view = self.admin_site.admin_view
         urls = [
             path("<path:object_id>/progress/", view(never_cache(self.progress_view)), name="billing_batch_progress"),
-            path("<path:object_id>/retry-rejected/", view(require_POST(self.retry_rejected_view)),
-                 name="billing_batch_retry_rejected"),
-            path("<path:object_id>/publish-again/", view(require_POST(self.publish_again_view)),
-                 name="billing_batch_publish_again"),
-            path("<path:object_id>/reconcile/", view(require_POST(self.reconcile_view)), name="billing_batch_reconcile"),
-            path("<path:object_id>/supersede/<int:new_id>/", view(require_POST(self.supersede_view)),
-                 name="billing_batch_supersede"),
+            path(
+                "<path:object_id>/retry-rejected/",
+                view(require_POST(self.retry_rejected_view)),
+                name="billing_batch_retry_rejected",
+            ),
+            path(
+                "<path:object_id>/publish-again/",
+                view(require_POST(self.publish_again_view)),
+                name="billing_batch_publish_again",
+            ),
+            path(
+                "<path:object_id>/reconcile/", view(require_POST(self.reconcile_view)), name="billing_batch_reconcile"
+            ),
+            path(
+                "<path:object_id>/supersede/<int:new_id>/",
+                view(require_POST(self.supersede_view)),
+                name="billing_batch_supersede",
+            ),
         ]
         return [*urls, *super().get_urls()]
 
@@ -70,18 +81,27 @@ class PublishingAdminMixin:
 
     def retry_rejected_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         batch = self._publishing_batch(request, object_id)
-        return self._run(request, batch, lambda: batch_retry_rejected(batch=batch, by=request.user),
-                         "Отклонённые квитанции отправлены повторно.")
+        return self._run(
+            request,
+            batch,
+            lambda: batch_retry_rejected(batch=batch, by=request.user),
+            "Отклонённые квитанции отправлены повторно.",
+        )
 
     def publish_again_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         batch = self._publishing_batch(request, object_id)
-        return self._run(request, batch, lambda: batch_publish_again(batch=batch, by=request.user),
-                         "Публикация запущена снова.")
+        return self._run(
+            request, batch, lambda: batch_publish_again(batch=batch, by=request.user), "Публикация запущена снова."
+        )
 
     def reconcile_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         batch = self._publishing_batch(request, object_id)
-        return self._run(request, batch, lambda: batch_reconcile_request(batch=batch, by=request.user),
-                         "Сверка с Condo запущена; результат появится на этой странице.")
+        return self._run(
+            request,
+            batch,
+            lambda: batch_reconcile_request(batch=batch, by=request.user),
+            "Сверка с Condo запущена; результат появится на этой странице.",
+        )
 
     def supersede_view(self, request: HttpRequest, object_id: str, new_id: int) -> HttpResponse:
         batch = self._publishing_batch(request, object_id)
@@ -91,8 +111,11 @@ class PublishingAdminMixin:
         reason = request.POST.get("reason", "")
         # Confirmed on the new batch's page (billing/admin/confirmations.py): the answer lands there.
         return self._run(
-            request, batch, lambda: batch_supersede_request(old=batch, new=new, by=request.user, reason=reason),
-            f"Замена запущена: квитанции, которых нет в пакете №{new.pk}, отзываются из Condo.", land_on=new,
+            request,
+            batch,
+            lambda: batch_supersede_request(old=batch, new=new, by=request.user, reason=reason),
+            f"Замена запущена: квитанции, которых нет в пакете №{new.pk}, отзываются из Condo.",
+            land_on=new,
         )
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -132,10 +155,16 @@ def condo_warnings(batch: Batch) -> list[dict]:
     counts = batch_condo_warning_counts(batch_ids=[batch.pk])
     receipts_url = reverse("admin:billing_receipt_changelist")
     return [
-        {"code": code, "label": label, "count": counts[(batch.pk, code)], "advice": WARNING_ADVICE[code],
-         "receipts_url": f"{receipts_url}?batch__id__exact={batch.pk}&condo_warning__exact={code}",
-         "organization_url": reverse("admin:billing_organization_change", args=[batch.organization_id])}
-        for code, label in Receipt.CondoWarning.choices if counts.get((batch.pk, code))
+        {
+            "code": code,
+            "label": label,
+            "count": counts[(batch.pk, code)],
+            "advice": WARNING_ADVICE[code],
+            "receipts_url": f"{receipts_url}?batch__id__exact={batch.pk}&condo_warning__exact={code}",
+            "organization_url": reverse("admin:billing_organization_change", args=[batch.organization_id]),
+        }
+        for code, label in Receipt.CondoWarning.choices
+        if counts.get((batch.pk, code))
     ]
 
 
@@ -152,7 +181,9 @@ def batch_progress(batch: Batch) -> dict:
         "percent": done * 100 // batch.receipts_count if batch.receipts_count else 0,
         "live": batch.status in IN_FLIGHT,
         "last_error": batch.last_error if batch.status == Status.FAILED else "",
-        "next_retry_at": batch.next_retry_at.isoformat() if batch.next_retry_at and batch.status == Status.FAILED else None,
+        "next_retry_at": batch.next_retry_at.isoformat()
+        if batch.next_retry_at and batch.status == Status.FAILED
+        else None,
     }
 
 
@@ -164,26 +195,39 @@ LOGIN_CODES = ("UNAUTHENTICATED", "WRONG_CREDENTIALS", "WRONG_PASSWORD")
 def failure_advice(batch: Batch) -> dict:
     """The next step after «Сбой публикации», in words, with a link to the organization's Condo context."""
     code = (
-        CondoCall.objects.filter(batch=batch).exclude(error_code="").order_by("-created_at", "-pk")
-        .values_list("error_code", flat=True).first() or ""
+        CondoCall.objects.filter(batch=batch)
+        .exclude(error_code="")
+        .order_by("-created_at", "-pk")
+        .values_list("error_code", flat=True)
+        .first()
+        or ""
     )
     organization = batch.organization
     context_url = reverse("admin:billing_organization_change", args=[organization.pk])
     if code in ACCESS_CODES or "доступе" in batch.last_error:
-        kind, text = "context", (
-            f"Condo не пускает в контекст биллинга «{organization.condo_context_id or 'не указан'}» организации "
-            f"«{organization.name}». Проверьте в Condo, что этот контекст существует, подключён (статус Finished) "
-            "и что у пользователя интеграции есть на него права; если ID неверный — исправьте его в карточке УК. "
-            "Затем нажмите «Опубликовать снова»."
+        kind, text = (
+            "context",
+            (
+                f"Condo не пускает в контекст биллинга «{organization.condo_context_id or 'не указан'}» организации "
+                f"«{organization.name}». Проверьте в Condo, что этот контекст существует, подключён (статус Finished) "
+                "и что у пользователя интеграции есть на него права; если ID неверный — исправьте его в карточке УК. "
+                "Затем нажмите «Опубликовать снова»."
+            ),
         )
     elif code in LOGIN_CODES or "CONDO_LOGIN" in batch.last_error:
-        kind, text = "login", (
-            "Condo не принимает вход пользователя интеграции. Администратор проверяет CONDO_LOGIN и CONDO_PASSWORD "
-            "(или CONDO_TOKEN) в настройках сервера; затем «Опубликовать снова»."
+        kind, text = (
+            "login",
+            (
+                "Condo не принимает вход пользователя интеграции. Администратор проверяет CONDO_LOGIN и CONDO_PASSWORD "
+                "(или CONDO_TOKEN) в настройках сервера; затем «Опубликовать снова»."
+            ),
         )
     else:
-        kind, text = "transient", (
-            "Condo не ответил или ответил ошибкой. Публикация повторится сама; чтобы не ждать — «Опубликовать снова». "
-            "Если сбой повторяется, посмотрите вызовы Condo ниже."
+        kind, text = (
+            "transient",
+            (
+                "Condo не ответил или ответил ошибкой. Публикация повторится сама; чтобы не ждать — «Опубликовать снова». "
+                "Если сбой повторяется, посмотрите вызовы Condo ниже."
+            ),
         )
     return {"kind": kind, "text": text, "context_url": context_url, "organization": organization}

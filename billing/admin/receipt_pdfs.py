@@ -27,6 +27,7 @@ from billing.models.pdfs import PdfUploadStatus, receipt_pdf_storage
 from billing.selectors_pdfs import batch_pdf_counts, receipt_pdf
 from billing.services.pdf_check import pdf_max_bytes
 from billing.services.pdf_names import RULE, receipt_pdf_name
+from billing.services.pdf_uploads import pdf_archive_upload, pdf_upload_report
 from billing.services.receipt_pdfs import (
     ATTACHABLE,
     PDF_PERMISSION,
@@ -34,7 +35,6 @@ from billing.services.receipt_pdfs import (
     SEND_SEPARATELY,
     receipt_pdfs_send_request,
 )
-from billing.services.pdf_uploads import pdf_archive_upload, pdf_upload_report
 from billing.services.seals import APPROVE_PERMISSION, addendum_pending, batch_pdf_addendum_approve
 
 VIEW_PERMISSION = "billing.view_batch"
@@ -53,8 +53,11 @@ class ReceiptPdfAdminMixin:
             path("<path:object_id>/pdfs/", view(self.pdfs_upload_view), name="billing_batch_pdfs"),
             path("<path:object_id>/pdfs/send/", view(self.pdfs_send_view), name="billing_batch_pdfs_send"),
             path("<path:object_id>/pdfs/addendum/", view(self.pdfs_approve_view), name="billing_batch_pdfs_approve"),
-            path("<path:object_id>/pdfs/<int:receipt_id>/download/", view(self.pdf_download_view),
-                 name="billing_batch_pdf_download"),
+            path(
+                "<path:object_id>/pdfs/<int:receipt_id>/download/",
+                view(self.pdf_download_view),
+                name="billing_batch_pdf_download",
+            ),
         ]
         return [*urls, *super().get_urls()]
 
@@ -90,7 +93,9 @@ class ReceiptPdfAdminMixin:
                 except ApplicationError as error:
                     form.add_error("archive", f"Архив не принят, ничего не сохранено. {error.message}")
                 else:
-                    return HttpResponseRedirect(f"{reverse('admin:billing_batch_pdfs', args=[batch.pk])}?upload={upload.token}")
+                    return HttpResponseRedirect(
+                        f"{reverse('admin:billing_batch_pdfs', args=[batch.pk])}?upload={upload.token}"
+                    )
         else:
             form = ReceiptPdfUploadForm()
         upload = self._pdf_upload(request, batch)
@@ -131,9 +136,13 @@ class ReceiptPdfAdminMixin:
         except ApplicationError as error:
             self.message_user(request, error.message, level=messages.ERROR)
         else:
-            self.message_user(request, f"PDF поставлены в очередь на отправку в Condo: {waiting}.", level=messages.SUCCESS)
+            self.message_user(
+                request, f"PDF поставлены в очередь на отправку в Condo: {waiting}.", level=messages.SUCCESS
+            )
         back = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             back = reverse("admin:billing_batch_pdfs", args=[batch.pk])
         return HttpResponseRedirect(back)
 
@@ -150,7 +159,9 @@ class ReceiptPdfAdminMixin:
             self.message_user(request, error.message, level=messages.ERROR)
         else:
             self.message_user(
-                request, f"PDF утверждены: {seal.pdfs_count}, отпечаток {seal.short_fingerprint}.", level=messages.SUCCESS
+                request,
+                f"PDF утверждены: {seal.pdfs_count}, отпечаток {seal.short_fingerprint}.",
+                level=messages.SUCCESS,
             )
         return HttpResponseRedirect(reverse("admin:billing_batch_change", args=[batch.pk]))
 

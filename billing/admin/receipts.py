@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from billing.admin.receipt_pdfs import ReceiptPdfStateAdminMixin
 from billing.admin.filters import ErrorCodeFilter, PeriodFilter
 from billing.admin.paging import CappedCountPaginator
 from billing.admin.readonly import ReadOnlyAdminMixin
+from billing.admin.receipt_pdfs import ReceiptPdfStateAdminMixin
 from billing.formatting import format_money
 from billing.models import Receipt, ServiceLine
 from billing.selectors import receipt_list_queryset, receipt_search
@@ -24,8 +24,19 @@ from billing.selectors import receipt_list_queryset, receipt_search
 class ServiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ServiceLine
     extra = 0
-    fields = ("service_id", "name", "charge", "recalculation", "privilege", "penalty", "paid", "to_pay",
-              "volume", "tariff", "measure")
+    fields = (
+        "service_id",
+        "name",
+        "charge",
+        "recalculation",
+        "privilege",
+        "penalty",
+        "paid",
+        "to_pay",
+        "volume",
+        "tariff",
+        "measure",
+    )
     readonly_fields = fields
 
 
@@ -58,11 +69,42 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
     raw_id_fields = ("batch", "organization", "account", "recipient")
     inlines = (ServiceLineInline,)
     fieldsets = (
-        (None, {"fields": ("batch", "organization", "account", "address", "unit", "full_name", "owner_type",
-                           "period", "category", "recipient", "import_id")}),
+        (
+            None,
+            {
+                "fields": (
+                    "batch",
+                    "organization",
+                    "account",
+                    "address",
+                    "unit",
+                    "full_name",
+                    "owner_type",
+                    "period",
+                    "category",
+                    "recipient",
+                    "import_id",
+                )
+            },
+        ),
         ("Суммы", {"fields": ("charge", "balance", "recalculation", "privilege", "penalty", "paid", "to_pay")}),
-        ("Публикация", {"fields": ("publish_state", "condo_id", "error_code", "error_message", "condo_warning",
-                                   "condo_warning_message", "published_at", "pdf_state", "created_at", "updated_at")}),
+        (
+            "Публикация",
+            {
+                "fields": (
+                    "publish_state",
+                    "condo_id",
+                    "error_code",
+                    "error_message",
+                    "condo_warning",
+                    "condo_warning_message",
+                    "published_at",
+                    "pdf_state",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
     )
     readonly_fields = tuple(name for _, options in fieldsets for name in options["fields"])
 

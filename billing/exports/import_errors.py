@@ -27,13 +27,17 @@ def import_errors_export(*, upload: RegistryUpload, out: IO[bytes]) -> int:
     for error in errors:
         sheet.append([error.row, error.column, error.value, error.message])
     sheet.close()
-    key_value_sheet(workbook, "Реестр", [
-        ("Файл", upload.source_name, "text"),
-        ("УК", str(upload.organization), "text"),
-        ("Период", upload.period, "month"),
-        ("Ошибок найдено", upload.errors_count, "int"),
-        ("Ошибок в файле", len(errors), "int"),
-        ("Проверен", upload.finished_at, "datetime"),
-    ])
+    key_value_sheet(
+        workbook,
+        "Реестр",
+        [
+            ("Файл", upload.source_name, "text"),
+            ("УК", str(upload.organization), "text"),
+            ("Период", upload.period, "month"),
+            ("Ошибок найдено", upload.errors_count, "int"),
+            ("Ошибок в файле", len(errors), "int"),
+            ("Проверен", upload.finished_at, "datetime"),
+        ],
+    )
     workbook.save(out)
     return sheet.rows

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import IO, Iterable
+from collections.abc import Iterable
+from typing import IO
 
 from billing.errors import ApplicationError
-from billing.plurals import counted
 from billing.exports.writer import CHUNK_SIZE, EXCEL_MAX_ROWS, Column, SheetWriter, key_value_sheet, new_workbook
 from billing.models import Batch, Receipt
+from billing.plurals import counted
 from billing.selectors import batch_condo_warning_counts
 
 COLUMNS = (
@@ -63,7 +64,11 @@ _FIELDS = (
 _CATEGORY = dict(Receipt.Category.choices)
 _STATE = dict(Receipt.PublishState.choices)
 _WARNING = dict(Receipt.CondoWarning.choices)
-_CATEGORY_AT, _STATE_AT, _WARNING_AT = _FIELDS.index("category"), _FIELDS.index("publish_state"), _FIELDS.index("condo_warning")
+_CATEGORY_AT, _STATE_AT, _WARNING_AT = (
+    _FIELDS.index("category"),
+    _FIELDS.index("publish_state"),
+    _FIELDS.index("condo_warning"),
+)
 
 
 def receipts_export(*, batches: Iterable[Batch], out: IO[bytes]) -> int:

@@ -35,8 +35,9 @@ def reconciliation_export(*, reconciliation: Reconciliation, out: IO[bytes]) -> 
         ours, theirs = _money(difference.get("batch_to_pay")), _money(difference.get("condo_to_pay"))
         delta = (theirs or Decimal("0")) - (ours or Decimal("0"))
         kind = difference.get("kind", "")
-        sheet.append([KINDS.get(kind, kind), difference.get("account"), difference.get("import_id"),
-                      ours, theirs, delta])
+        sheet.append(
+            [KINDS.get(kind, kind), difference.get("account"), difference.get("import_id"), ours, theirs, delta]
+        )
     sheet.close()
     found = reconciliation.missing_in_condo + reconciliation.extra_in_condo + reconciliation.amount_differs
     batch = reconciliation.batch

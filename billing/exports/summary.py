@@ -33,30 +33,36 @@ def summary_export(*, period: date, out: IO[bytes], organization: Organization |
     sheet = SheetWriter(workbook, f"Сводка {period:%m.%Y}", COLUMNS)
     for row in rows:
         batch = row.batch
-        sheet.append([
-            row.organization.name,
-            row.organization.tin,
-            batch.pk if batch else None,
-            batch.get_status_display() if batch else "нет пакета",
-            row.batches,
-            row.receipts,
-            row.to_pay,
-            row.accepted,
-            row.rejected,
-            row.withdrawn,
-            row.pending,
-            row.last_published_at,
-        ])
+        sheet.append(
+            [
+                row.organization.name,
+                row.organization.tin,
+                batch.pk if batch else None,
+                batch.get_status_display() if batch else "нет пакета",
+                row.batches,
+                row.receipts,
+                row.to_pay,
+                row.accepted,
+                row.rejected,
+                row.withdrawn,
+                row.pending,
+                row.last_published_at,
+            ]
+        )
     sheet.close()
-    key_value_sheet(workbook, "Итоги", [
-        ("Период", period, "month"),
-        ("Управляющих компаний", len(rows), "int"),
-        ("С пакетом за месяц", sum(1 for row in rows if row.batch), "int"),
-        ("Квитанций", sum(row.receipts for row in rows), "int"),
-        ("Итого к оплате", sum((row.to_pay for row in rows), Decimal("0.00")), "money"),
-        ("Принято Condo", sum(row.accepted for row in rows), "int"),
-        ("Отклонено Condo", sum(row.rejected for row in rows), "int"),
-        ("Отозвано", sum(row.withdrawn for row in rows), "int"),
-    ])
+    key_value_sheet(
+        workbook,
+        "Итоги",
+        [
+            ("Период", period, "month"),
+            ("Управляющих компаний", len(rows), "int"),
+            ("С пакетом за месяц", sum(1 for row in rows if row.batch), "int"),
+            ("Квитанций", sum(row.receipts for row in rows), "int"),
+            ("Итого к оплате", sum((row.to_pay for row in rows), Decimal("0.00")), "money"),
+            ("Принято Condo", sum(row.accepted for row in rows), "int"),
+            ("Отклонено Condo", sum(row.rejected for row in rows), "int"),
+            ("Отозвано", sum(row.withdrawn for row in rows), "int"),
+        ],
+    )
     workbook.save(out)
     return sheet.rows

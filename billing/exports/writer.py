@@ -10,12 +10,13 @@ memory, about 10 MB for 100,000 receipts. The file disappears when the response 
 from __future__ import annotations
 
 import re
-from copy import copy
 import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import IO, Any, Callable, Iterable, Sequence
+from typing import IO, Any
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -155,7 +156,7 @@ def key_value_sheet(workbook: Workbook, title: str, rows: Iterable[tuple[str, An
 
 def export_to_tempfile(export: Callable[..., int], **kwargs: Any) -> IO[bytes]:
     """Run an export into an anonymous file on disk and return it rewound, ready to stream."""
-    out = tempfile.TemporaryFile(suffix=".xlsx")
+    out = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to the response, which closes it
     try:
         export(out=out, **kwargs)
     except BaseException:
@@ -163,4 +164,3 @@ def export_to_tempfile(export: Callable[..., int], **kwargs: Any) -> IO[bytes]:
         raise
     out.seek(0)
     return out
-

@@ -9,11 +9,12 @@ one account under two addresses, the period of the batch) and groups lines into 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterator, Protocol
+from typing import Any, ClassVar, Protocol
 
 from billing.errors import ApplicationError
 
@@ -46,8 +47,10 @@ class RowError:
         return {"row": self.row, "column": self.column, "value": self.value, "message": self.message}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "RowError":
-        return cls(row=data.get("row"), column=data.get("column", ""), value=data.get("value", ""), message=data["message"])
+    def from_dict(cls, data: dict) -> RowError:
+        return cls(
+            row=data.get("row"), column=data.get("column", ""), value=data.get("value", ""), message=data["message"]
+        )
 
 
 # The one rule for characters in text that enters (cells, lines, header names): the C0 and C1
@@ -56,8 +59,9 @@ class RowError:
 # PostgreSQL and the rest break XML exports or turn an address around in a resident's app
 # (U+202E). Tab and line breaks are whitespace and collapse like spaces; the zero-width
 # characters and the BOM are removed, as Condo's own converter does (FORMATS.md §1).
-FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                                  "\u2066-\u2069\ud800-\udfff]")
+FORBIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 INVISIBLE_CHARACTERS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 
 
@@ -70,8 +74,10 @@ def forbidden_character_message(text: str) -> str | None:
     match = FORBIDDEN_CHARACTERS.search(text)
     if match is None:
         return None
-    return (f"недопустимый управляющий символ {character_name(match.group())} (знак {match.start() + 1}): "
-            "такие символы не видны, но ломают адреса и выгрузки; удалите его из ячейки")
+    return (
+        f"недопустимый управляющий символ {character_name(match.group())} (знак {match.start() + 1}): "
+        "такие символы не видны, но ломают адреса и выгрузки; удалите его из ячейки"
+    )
 
 
 def shown(value: object, limit: int = 80) -> str:

@@ -105,10 +105,10 @@ class MoneyParser:
     that may fail differently) and is bounded, so memory stays flat on huge files.
     """
 
-    __slots__ = ("_cache", "_places", "_limit", "_max")
+    __slots__ = ("_cache", "_limit", "_max", "_places")
 
     def __init__(self, *, places: int = 2, limit: Decimal = MONEY_LIMIT, max_entries: int = 200_000) -> None:
-        self._cache: dict[tuple[type, object], Decimal | None | CellError] = {}
+        self._cache: dict[tuple[type, object], Decimal | CellError | None] = {}
         self._places = places
         self._limit = limit
         self._max = max_entries
@@ -198,7 +198,7 @@ def parse_account_number(raw: object) -> str:
     or digits beyond the fifteenth, and a changed number would bill someone else."""
     if raw is None or raw == "":
         raise CellError("лицевой счёт не указан")
-    if isinstance(raw, bool) or isinstance(raw, (int, float, Decimal)):
+    if isinstance(raw, (bool, int, float, Decimal)):
         raise CellError(
             "лицевой счёт записан числом: Excel мог потерять ведущие нули или цифры. "
             "Задайте столбцу текстовый формат и введите номера заново"
@@ -266,16 +266,22 @@ def parse_unit_type(raw: object) -> str:
 
 
 _OWNER_TYPES = {
-    "физ": OwnerType.PERSON, "физлицо": OwnerType.PERSON, "физ лицо": OwnerType.PERSON,
-    "физическое лицо": OwnerType.PERSON, "person": OwnerType.PERSON,
-    "юр": OwnerType.COMPANY, "юрлицо": OwnerType.COMPANY, "юр лицо": OwnerType.COMPANY,
-    "юридическое лицо": OwnerType.COMPANY, "company": OwnerType.COMPANY,
+    "физ": OwnerType.PERSON,
+    "физлицо": OwnerType.PERSON,
+    "физ лицо": OwnerType.PERSON,
+    "физическое лицо": OwnerType.PERSON,
+    "person": OwnerType.PERSON,
+    "юр": OwnerType.COMPANY,
+    "юрлицо": OwnerType.COMPANY,
+    "юр лицо": OwnerType.COMPANY,
+    "юридическое лицо": OwnerType.COMPANY,
+    "company": OwnerType.COMPANY,
 }
 OWNER_TYPE_NAMES = "физ, физическое лицо, person; юр, юридическое лицо, company"
 
 
 def parse_owner_type(raw: object) -> str:
-    """"person", "company", or "" for an empty cell: unknown, and Condo guesses from the name."""
+    """ "person", "company", or "" for an empty cell: unknown, and Condo guesses from the name."""
     text = " ".join(re.sub(r"[.\-]", " ", str(raw or "")).split()).casefold()
     if not text:
         return ""
@@ -304,9 +310,9 @@ def tin_is_valid(tin: str) -> bool:
     if len(tin) == 10:
         return _check_digit(tin, _TIN10_WEIGHTS) == int(tin[9])
     if len(tin) == 12:
-        return _check_digit(tin, _TIN12_WEIGHTS_11) == int(tin[10]) and _check_digit(
-            tin, _TIN12_WEIGHTS_12
-        ) == int(tin[11])
+        return _check_digit(tin, _TIN12_WEIGHTS_11) == int(tin[10]) and _check_digit(tin, _TIN12_WEIGHTS_12) == int(
+            tin[11]
+        )
     return False
 
 
@@ -341,7 +347,7 @@ def requisite_digits(raw: object, *, name: str) -> str:
     """TIN, BIC and bank account are text; a number cell would lose leading zeros (BICs start with 0)."""
     if raw is None or raw == "":
         return ""
-    if isinstance(raw, (bool, float, Decimal)) or isinstance(raw, int):
+    if isinstance(raw, (bool, float, Decimal, int)):
         raise CellError(f"{name} записан числом: задайте столбцу текстовый формат (ведущие нули теряются)")
     return str(raw).strip()
 

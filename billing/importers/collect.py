@@ -10,17 +10,18 @@ back later in the file: then the file is `scattered` and the caller groups it in
 from __future__ import annotations
 
 import hashlib
+import itertools
 from array import array
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Iterable
-
-Slice = list[tuple["ReceiptDraft", "AccountDraft"]]
 
 from billing.importers.base import AMOUNT_FIELDS, ParsedRow, RecipientKey, RowError, ServiceDraft
 from billing.importers.checks import period_label
+
+Slice = list[tuple["ReceiptDraft", "AccountDraft"]]
 
 ZERO = Decimal("0.00")
 SAMPLE_ROWS = 20
@@ -98,7 +99,8 @@ class ImportResult:
             "service_lines": self.service_lines,
             "total_to_pay": f"{self.total_to_pay:.2f}",
             "totals_by_service": [
-                {"name": name, "lines": lines, "to_pay": f"{to_pay:.2f}"} for name, lines, to_pay in self.totals_by_service
+                {"name": name, "lines": lines, "to_pay": f"{to_pay:.2f}"}
+                for name, lines, to_pay in self.totals_by_service
             ],
             "sample": self.sample,
         }
@@ -173,15 +175,27 @@ class RegistryCollector:
             result.rows_read += 1
         if row.period != self._period:
             self._wrong_periods[row.period] += 1
-            self.add_error(RowError(row.row, "Период", period_label(row.period),
-                                    f"период не совпадает с периодом пакета {period_label(self._period)}"))
+            self.add_error(
+                RowError(
+                    row.row,
+                    "Период",
+                    period_label(row.period),
+                    f"период не совпадает с периодом пакета {period_label(self._period)}",
+                )
+            )
         recipient = row.recipient or self._default_recipient
         if recipient is None:
             if not self._missing_recipient_reported:
                 self._missing_recipient_reported = True
-                self.add_error(RowError(row.row, "ИНН получателя", "",
-                                        "в реестре нет реквизитов получателя, а у организации не указан получатель "
-                                        "по умолчанию: заполните его в карточке организации"))
+                self.add_error(
+                    RowError(
+                        row.row,
+                        "ИНН получателя",
+                        "",
+                        "в реестре нет реквизитов получателя, а у организации не указан получатель "
+                        "по умолчанию: заполните его в карточке организации",
+                    )
+                )
             recipient = ("", "", "")
         elif row.recipient is not None:
             self._check_bank_account(row.row, row.recipient)
@@ -194,21 +208,39 @@ class RegistryCollector:
                 row.row, row.address, row.unit_name, row.unit_type, row.full_name, row.els, row.fias, row.owner_type
             )
         elif account.address != row.address:
-            self.add_error(RowError(row.row, "Адрес", row.address,
-                                    f"лицевой счёт {row.account} уже указан в строке {account.row} с адресом "
-                                    f"«{account.address}»: один счёт не может относиться к двум адресам"))
+            self.add_error(
+                RowError(
+                    row.row,
+                    "Адрес",
+                    row.address,
+                    f"лицевой счёт {row.account} уже указан в строке {account.row} с адресом "
+                    f"«{account.address}»: один счёт не может относиться к двум адресам",
+                )
+            )
         key = (row.account, row.category)
         receipt = self._receipts.get(key)
         if receipt is None:
             receipt = self._receipts[key] = ReceiptDraft(row.account, row.category, recipient, row.row)
         else:
             if receipt.recipient != recipient:
-                self.add_error(RowError(row.row, "Расчётный счёт", recipient[2],
-                                        f"у лицевого счёта {row.account} в строке {receipt.row} указан другой получатель "
-                                        "платежа: в одной квитанции получатель один"))
-            if not row.services or receipt.stated is not None and row.receipt_amounts is not None:
-                self.add_error(RowError(row.row, "Лицевой счёт", row.account,
-                                        f"лицевой счёт повторяется: уже был в строке {receipt.row}"))
+                self.add_error(
+                    RowError(
+                        row.row,
+                        "Расчётный счёт",
+                        recipient[2],
+                        f"у лицевого счёта {row.account} в строке {receipt.row} указан другой получатель "
+                        "платежа: в одной квитанции получатель один",
+                    )
+                )
+            if not row.services or (receipt.stated is not None and row.receipt_amounts is not None):
+                self.add_error(
+                    RowError(
+                        row.row,
+                        "Лицевой счёт",
+                        row.account,
+                        f"лицевой счёт повторяется: уже был в строке {receipt.row}",
+                    )
+                )
                 return
         if row.receipt_amounts is not None:
             receipt.stated = row.receipt_amounts
@@ -216,8 +248,14 @@ class RegistryCollector:
             folded = service.name.casefold()
             for earlier in receipt.services:
                 if earlier.name.casefold() == folded:
-                    self.add_error(RowError(service.row, "Услуга", service.name,
-                                            f"услуга для лицевого счёта {row.account} повторяется: уже была в строке {earlier.row}"))
+                    self.add_error(
+                        RowError(
+                            service.row,
+                            "Услуга",
+                            service.name,
+                            f"услуга для лицевого счёта {row.account} повторяется: уже была в строке {earlier.row}",
+                        )
+                    )
                     break
             else:
                 receipt.services.append(service)
@@ -233,11 +271,18 @@ class RegistryCollector:
         if first[:2] == (tin, bic):
             return
         where = "в карточке организации (получатель по умолчанию)" if first[2] is None else f"в строке {first[2]}"
-        column, label, value, other = (("ИНН получателя", "ИНН", tin, first[0]) if first[0] != tin
-                                       else ("БИК", "БИК", bic, first[1]))
-        self.add_error(RowError(number, column, value,
-                                f"расчётный счёт {bank_account} {where} указан с другим {label} {other}: у одного "
-                                "расчётного счёта один получатель"))
+        column, label, value, other = (
+            ("ИНН получателя", "ИНН", tin, first[0]) if first[0] != tin else ("БИК", "БИК", bic, first[1])
+        )
+        self.add_error(
+            RowError(
+                number,
+                column,
+                value,
+                f"расчётный счёт {bank_account} {where} указан с другим {label} {other}: у одного "
+                "расчётного счёта один получатель",
+            )
+        )
 
     # --- finishing ----------------------------------------------------------------------------
 
@@ -281,9 +326,14 @@ class RegistryCollector:
             if receipt.services and stated_total is not None:
                 difference = abs(sums["to_pay"] - stated_total)
                 if difference > self._tolerance:
-                    self.add_error(RowError(receipt.row, "Итого к оплате", f"{stated_total:.2f}",
-                                            f"итог не сходится с суммой услуг {sums['to_pay']:.2f} "
-                                            f"(расхождение {difference:.2f})"))
+                    self.add_error(
+                        RowError(
+                            receipt.row,
+                            "Итого к оплате",
+                            f"{stated_total:.2f}",
+                            f"итог не сходится с суммой услуг {sums['to_pay']:.2f} (расхождение {difference:.2f})",
+                        )
+                    )
             sums.update((key, value) for key, value in receipt.stated.items() if key in sums)
         receipt.amounts = sums
         result.total_to_pay += sums["to_pay"]
@@ -304,17 +354,25 @@ class RegistryCollector:
             self._close_open()
             seen = sorted(self._seen)
             self._seen = array("q")
-            result.scattered = any(a == b for a, b in zip(seen, seen[1:]))
+            result.scattered = any(a == b for a, b in itertools.pairwise(seen))
             if not result.scattered:
                 self._flush()
-        result.totals_by_service = sorted(((n, c, s) for n, (c, s) in self._by_service.items()),
-                                          key=lambda item: -item[2])
+        result.totals_by_service = sorted(
+            ((n, c, s) for n, (c, s) in self._by_service.items()), key=lambda item: -item[2]
+        )
         if self._wrong_periods:
             found = ", ".join(f"{period_label(p)} ({n} стр.)" for p, n in self._wrong_periods.most_common(3))
             # The reason a whole file is refused comes first: a month's file for the wrong month.
-            result.errors.insert(0, RowError(None, "Период", found,
-                                             f"реестр за другой период: пакет — за {period_label(self._period)}. "
-                                             "Файл отклонён целиком; выберите верный период или другой файл"))
+            result.errors.insert(
+                0,
+                RowError(
+                    None,
+                    "Период",
+                    found,
+                    f"реестр за другой период: пакет — за {period_label(self._period)}. "
+                    "Файл отклонён целиком; выберите верный период или другой файл",
+                ),
+            )
             result.errors_count += 1
         if not result.receipts_count and not result.errors_count:
             self.add_error(RowError(None, "", "", "в файле нет строк с данными"))
@@ -329,8 +387,13 @@ def _digest(account: str) -> int:
 
 
 def _sample(row: ParsedRow) -> list[dict[str, str]]:
-    base = {"row": str(row.row), "account": row.account, "address": row.address, "unit": row.unit_name,
-            "full_name": row.full_name}
+    base = {
+        "row": str(row.row),
+        "account": row.account,
+        "address": row.address,
+        "unit": row.unit_name,
+        "full_name": row.full_name,
+    }
     if not row.services:
         to_pay = (row.receipt_amounts or {}).get("to_pay")
         return [{**base, "service": "", "to_pay": "" if to_pay is None else f"{to_pay:.2f}"}]

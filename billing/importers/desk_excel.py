@@ -3,10 +3,12 @@ one row per (account, service) from row 2 on."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar, Iterator
+from typing import ClassVar
 
 from billing.importers.base import ImportRefused, ParseContext, ParsedRow, RegistrySource, RowError, ServiceDraft, shown
 from billing.importers.checks import (
@@ -35,56 +37,145 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("account", "Лицевой счёт", True, "Номер лицевого счёта. Только текстовый формат ячеек: "
-           "числа Excel теряют ведущие нули.", ("лицевой счет", "л/с", "№ л/с", "лиц. счёт", "лиц. счет", "номер лицевого счета", "номер л/с"), "0001002003"),
+    Column(
+        "account",
+        "Лицевой счёт",
+        True,
+        "Номер лицевого счёта. Только текстовый формат ячеек: числа Excel теряют ведущие нули.",
+        ("лицевой счет", "л/с", "№ л/с", "лиц. счёт", "лиц. счет", "номер лицевого счета", "номер л/с"),
+        "0001002003",
+    ),
     Column("address", "Адрес", True, "Адрес дома без номера помещения.", ("адрес дома",), "г Москва, ул Тверская, д 7"),
     Column("unit_name", "Помещение", True, "Номер квартиры или помещения.", ("квартира", "номер помещения"), "15"),
-    Column("unit_type", "Тип помещения", True, "Квартира, Апартаменты, Коммерческое помещение, Кладовка или "
-           "Парковочное место. Пусто — квартира.", (), "Квартира"),
-    Column("full_name", "ФИО", True, "ФИО плательщика или наименование организации. Можно оставить пустым.",
-           ("Ф. И. О.", "фио плательщика", "плательщик", "фио собственника"), "Иванов Иван Иванович"),
-    Column("period", "Период", True, "Месяц начисления: текст ММ.ГГГГ или ячейка с датой. Должен совпадать "
-           "с периодом пакета.", ("расчетный период", "месяц"), "10.2026"),
-    Column("service", "Услуга", True, "Название услуги. Одна строка — одна услуга одного лицевого счёта.",
-           ("наименование услуги",), "Холодное водоснабжение"),
-    Column("volume", "Объём", True, "Объём (количество), до 6 знаков после запятой. Можно оставить пустым.",
-           ("объем", "количество"), Decimal("3.2")),
+    Column(
+        "unit_type",
+        "Тип помещения",
+        True,
+        "Квартира, Апартаменты, Коммерческое помещение, Кладовка или Парковочное место. Пусто — квартира.",
+        (),
+        "Квартира",
+    ),
+    Column(
+        "full_name",
+        "ФИО",
+        True,
+        "ФИО плательщика или наименование организации. Можно оставить пустым.",
+        ("Ф. И. О.", "фио плательщика", "плательщик", "фио собственника"),
+        "Иванов Иван Иванович",
+    ),
+    Column(
+        "period",
+        "Период",
+        True,
+        "Месяц начисления: текст ММ.ГГГГ или ячейка с датой. Должен совпадать с периодом пакета.",
+        ("расчетный период", "месяц"),
+        "10.2026",
+    ),
+    Column(
+        "service",
+        "Услуга",
+        True,
+        "Название услуги. Одна строка — одна услуга одного лицевого счёта.",
+        ("наименование услуги",),
+        "Холодное водоснабжение",
+    ),
+    Column(
+        "volume",
+        "Объём",
+        True,
+        "Объём (количество), до 6 знаков после запятой. Можно оставить пустым.",
+        ("объем", "количество"),
+        Decimal("3.2"),
+    ),
     Column("tariff", "Тариф", True, "Тариф за единицу, до 6 знаков после запятой.", (), Decimal("52.83")),
     Column("measure", "Ед. изм.", True, "Единица измерения: м², м³, Гкал, кВт·ч.", ("единица измерения",), "м³"),
     Column("charge", "Начислено", True, "Начислено за месяц, рубли с копейками.", ("начисление",), Decimal("169.06")),
-    Column("recalculation", "Перерасчёт", True, "Перерасчёт (со знаком минус, если в пользу жильца).",
-           ("перерасчет", "перерасчеты", "перерасчёты"), Decimal("0")),
-    Column("privilege", "Льготы", True, "Льготы и субсидии: уменьшают сумму к оплате.",
-           ("льготы и субсидии", "субсидии", "льгота"), Decimal("0")),
+    Column(
+        "recalculation",
+        "Перерасчёт",
+        True,
+        "Перерасчёт (со знаком минус, если в пользу жильца).",
+        ("перерасчет", "перерасчеты", "перерасчёты"),
+        Decimal("0"),
+    ),
+    Column(
+        "privilege",
+        "Льготы",
+        True,
+        "Льготы и субсидии: уменьшают сумму к оплате.",
+        ("льготы и субсидии", "субсидии", "льгота"),
+        Decimal("0"),
+    ),
     Column("penalty", "Пени", True, "Пени за просрочку.", ("пеня",), Decimal("0")),
     Column("paid", "Оплачено", True, "Оплачено в месяце: уменьшает сумму к оплате.", ("оплата",), Decimal("0")),
-    Column("balance", "Долг на начало", True, "Долг на начало месяца (минус — переплата).",
-           ("сальдо на начало", "задолженность на начало", "долг"), Decimal("0")),
-    Column("to_pay", "Итого к оплате", True, "Итого к оплате по услуге = Долг на начало + Начислено + Перерасчёт "
-           "− Льготы + Пени − Оплачено (допуск 1 копейка).", ("к оплате", "итого", "сумма", "сумма к оплате", "итого к оплате, руб."),
-           Decimal("169.06")),
-    Column("recipient_tin", "ИНН получателя", True, "ИНН получателя платежа: 10 или 12 цифр, текстом. "
-           "Пусто во всех трёх столбцах — получатель по умолчанию из карточки УК.", ("инн",), "7707083893"),
+    Column(
+        "balance",
+        "Долг на начало",
+        True,
+        "Долг на начало месяца (минус — переплата).",
+        ("сальдо на начало", "задолженность на начало", "долг"),
+        Decimal("0"),
+    ),
+    Column(
+        "to_pay",
+        "Итого к оплате",
+        True,
+        "Итого к оплате по услуге = Долг на начало + Начислено + Перерасчёт "
+        "− Льготы + Пени − Оплачено (допуск 1 копейка).",
+        ("к оплате", "итого", "сумма", "сумма к оплате", "итого к оплате, руб."),
+        Decimal("169.06"),
+    ),
+    Column(
+        "recipient_tin",
+        "ИНН получателя",
+        True,
+        "ИНН получателя платежа: 10 или 12 цифр, текстом. "
+        "Пусто во всех трёх столбцах — получатель по умолчанию из карточки УК.",
+        ("инн",),
+        "7707083893",
+    ),
     Column("bic", "БИК", True, "БИК банка получателя: 9 цифр, начинается с 04 или 01.", ("бик банка",), "044525225"),
-    Column("bank_account", "Расчётный счёт", True, "Расчётный счёт получателя: 20 цифр, ключ сверяется с БИК.",
-           ("расчетный счет", "р/с", "расчетный счет получателя"), "40702810200000012345"),
-    Column("els", "ЕЛС", False, "Единый лицевой счёт ГИС ЖКХ (необязательный столбец).",
-           ("единый лицевой счет",), ""),
-    Column("fias", "ФИАС", False, "Код ФИАС дома (необязательный столбец).", ("код фиас", "фиас дома", "guid фиас"), ""),
-    Column("category", "Категория", False, "ЖКУ, Капремонт или Электроэнергия (необязательный столбец): "
-           "разные категории — разные квитанции. Пусто — по названию услуги.", (), ""),
-    Column("owner_type", "Тип владельца", False, "Физическое или юридическое лицо (необязательный столбец): "
-           "«физ», «физическое лицо» или «person»; «юр», «юридическое лицо» или «company». "
-           "Пусто — неизвестно, DOMA определит сама по ФИО.", ("тип собственника", "тип плательщика"), "физ"),
+    Column(
+        "bank_account",
+        "Расчётный счёт",
+        True,
+        "Расчётный счёт получателя: 20 цифр, ключ сверяется с БИК.",
+        ("расчетный счет", "р/с", "расчетный счет получателя"),
+        "40702810200000012345",
+    ),
+    Column("els", "ЕЛС", False, "Единый лицевой счёт ГИС ЖКХ (необязательный столбец).", ("единый лицевой счет",), ""),
+    Column(
+        "fias", "ФИАС", False, "Код ФИАС дома (необязательный столбец).", ("код фиас", "фиас дома", "guid фиас"), ""
+    ),
+    Column(
+        "category",
+        "Категория",
+        False,
+        "ЖКУ, Капремонт или Электроэнергия (необязательный столбец): "
+        "разные категории — разные квитанции. Пусто — по названию услуги.",
+        (),
+        "",
+    ),
+    Column(
+        "owner_type",
+        "Тип владельца",
+        False,
+        "Физическое или юридическое лицо (необязательный столбец): "
+        "«физ», «физическое лицо» или «person»; «юр», «юридическое лицо» или «company». "
+        "Пусто — неизвестно, DOMA определит сама по ФИО.",
+        ("тип собственника", "тип плательщика"),
+        "физ",
+    ),
 )
-
 
 
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _UNIT_WORDS = frozenset({"руб", "рубли", "рублей", "рублях", "р", "коп"})
-HEADER_RULE = ("Названия столбцов сравниваются без учёта заглавных букв, «ё»/«е», пробелов и знаков препинания; "
-               "единицы в скобках и «, руб.» в конце не учитываются: «Ф.И.О.», «Ф. И. О.» и «ФИО» — один столбец, "
-               "как и «Итого к оплате, руб.» и «Итого к оплате».")
+HEADER_RULE = (
+    "Названия столбцов сравниваются без учёта заглавных букв, «ё»/«е», пробелов и знаков препинания; "
+    "единицы в скобках и «, руб.» в конце не учитываются: «Ф.И.О.», «Ф. И. О.» и «ФИО» — один столбец, "
+    "как и «Итого к оплате, руб.» и «Итого к оплате»."
+)
 
 
 def normalize_header(value: object) -> str:
@@ -106,9 +197,15 @@ def _headers_by_name() -> dict[str, Column]:
 
 
 _BY_NAME = _headers_by_name()
-_CATEGORIES = {normalize_header(name): category for name, category in (
-    ("ЖКУ", ReceiptCategory.HOUSING), ("Капремонт", ReceiptCategory.CAPITAL_REPAIR),
-    ("Капитальный ремонт", ReceiptCategory.CAPITAL_REPAIR), ("Электроэнергия", ReceiptCategory.ELECTRICITY))}
+_CATEGORIES = {
+    normalize_header(name): category
+    for name, category in (
+        ("ЖКУ", ReceiptCategory.HOUSING),
+        ("Капремонт", ReceiptCategory.CAPITAL_REPAIR),
+        ("Капитальный ремонт", ReceiptCategory.CAPITAL_REPAIR),
+        ("Электроэнергия", ReceiptCategory.ELECTRICITY),
+    )
+}
 TITLES = {column.key: column.title for column in COLUMNS}
 
 
@@ -135,11 +232,23 @@ def map_headers(values: list) -> dict[str, int]:
             continue
         column = _BY_NAME.get(name)
         if column is None:
-            errors.append(RowError(1, column_letter(index), shown(value),
-                                   "неизвестный столбец; названия столбцов — как в шаблоне (см. лист «Описание»)"))
+            errors.append(
+                RowError(
+                    1,
+                    column_letter(index),
+                    shown(value),
+                    "неизвестный столбец; названия столбцов — как в шаблоне (см. лист «Описание»)",
+                )
+            )
         elif column.key in positions:
-            errors.append(RowError(1, column_letter(index), shown(value),
-                                   f"столбец «{column.title}» повторяется (уже есть в {column_letter(positions[column.key])})"))
+            errors.append(
+                RowError(
+                    1,
+                    column_letter(index),
+                    shown(value),
+                    f"столбец «{column.title}» повторяется (уже есть в {column_letter(positions[column.key])})",
+                )
+            )
         else:
             positions[column.key] = index
     missing = [column.title for column in COLUMNS if column.required and column.key not in positions]
@@ -192,12 +301,25 @@ def refuse_unsafe_sheet(source: RegistrySource, sheet: int | str, header_row: in
         return
     merged = [ref for ref in scan.merged if _touches_row(ref, header_row)]
     if merged:
-        raise ImportRefused(RowError(header_row, "", ", ".join(merged[:5]),
-                                     "в заголовке объединённые ячейки: у каждого столбца должна быть своя ячейка заголовка"))
+        raise ImportRefused(
+            RowError(
+                header_row,
+                "",
+                ", ".join(merged[:5]),
+                "в заголовке объединённые ячейки: у каждого столбца должна быть своя ячейка заголовка",
+            )
+        )
     if scan.formulas_without_values:
         cells = ", ".join(scan.formulas_without_values[:10])
-        raise ImportRefused(RowError(None, "", cells, "в ячейках формулы без сохранённых значений: откройте файл в Excel "
-                                                      "и сохраните его заново или замените формулы значениями"))
+        raise ImportRefused(
+            RowError(
+                None,
+                "",
+                cells,
+                "в ячейках формулы без сохранённых значений: откройте файл в Excel "
+                "и сохраните его заново или замените формулы значениями",
+            )
+        )
 
 
 def _touches_row(ref: str, row: int) -> bool:
@@ -212,8 +334,13 @@ class DeskExcelParser:
 
     def rows(self, source: RegistrySource, context: ParseContext) -> Iterator[ParsedRow | RowError]:
         refuse_unsafe_sheet(source, 0, 1)
-        rows = iter_rows(source, 0, calamine_max_rows=context.calamine_max_rows, calamine_max_cells=context.calamine_max_cells,
-                             max_rows=context.max_rows)
+        rows = iter_rows(
+            source,
+            0,
+            calamine_max_rows=context.calamine_max_rows,
+            calamine_max_cells=context.calamine_max_cells,
+            max_rows=context.max_rows,
+        )
         header = next(rows, None)
         if header is None or not any(value not in (None, "") for value in header[1]):
             raise ImportRefused("Первая строка первого листа пустая: в ней должны быть заголовки столбцов шаблона.")
@@ -265,10 +392,8 @@ class _DeskRows:
         except (KeyError, TypeError):
             value = clean_text(raw, 100_000)
             if len(self.strings) < 100_000:
-                try:
+                with contextlib.suppress(TypeError):
                     self.strings[raw] = value
-                except TypeError:
-                    pass
         if len(value) > limit:
             raise CellError("too long")
         return value
@@ -303,7 +428,10 @@ class _DeskRows:
         to_pay = money(values[p["to_pay"]])
         if to_pay is None:
             raise CellError("to pay")
-        if abs(balance + charge + recalculation - abs(privilege) + penalty - abs(paid) - to_pay) > self.context.tolerance:
+        if (
+            abs(balance + charge + recalculation - abs(privilege) + penalty - abs(paid) - to_pay)
+            > self.context.tolerance
+        ):
             raise CellError("total")
         requisites = (values[p["recipient_tin"]], values[p["bic"]], values[p["bank_account"]])
         found = self.recipients.get(requisites)
@@ -318,15 +446,34 @@ class _DeskRows:
             owner_type = self.owner_types.get(values[optional["owner_type"]])
             if owner_type is None or owner_type.__class__ is CellError:
                 raise CellError("owner type")
-        service = ServiceDraft(number, service_name, to_pay, charge, recalculation, privilege, penalty, paid, balance,
-                               quantity(values[p["volume"]]), quantity(values[p["tariff"]]),
-                               clean(values[p["measure"]], 32))
+        service = ServiceDraft(
+            number,
+            service_name,
+            to_pay,
+            charge,
+            recalculation,
+            privilege,
+            penalty,
+            paid,
+            balance,
+            quantity(values[p["volume"]]),
+            quantity(values[p["tariff"]]),
+            clean(values[p["measure"]], 32),
+        )
         return ParsedRow(
-            number, account, address, period, clean(values[p["unit_name"]], 64), unit_type,
+            number,
+            account,
+            address,
+            period,
+            clean(values[p["unit_name"]], 64),
+            unit_type,
             clean(values[p["full_name"]], 255),
             clean(values[optional["els"]], 32) if optional["els"] is not None else "",
             clean(values[optional["fias"]], 64) if optional["fias"] is not None else "",
-            category, found[0], [service], owner_type=owner_type,
+            category,
+            found[0],
+            [service],
+            owner_type=owner_type,
         )
 
     def _cell(self, errors, number, key, raw, function, *args):
@@ -378,8 +525,9 @@ class _DeskRows:
         category = self._category(errors, number, values, optional["category"], service_name)
         owner_type = ""
         if optional["owner_type"] is not None:
-            owner_type = self._memo(self.owner_types, errors, number, "owner_type", values[optional["owner_type"]],
-                                    parse_owner_type)
+            owner_type = self._memo(
+                self.owner_types, errors, number, "owner_type", values[optional["owner_type"]], parse_owner_type
+            )
         if errors:
             return None
         zero = Decimal("0.00")
@@ -389,12 +537,30 @@ class _DeskRows:
         )
         expected = balance + charge + recalculation - abs(privilege) + penalty - abs(paid)
         if abs(expected - to_pay) > self.context.tolerance:
-            errors.append(RowError(number, TITLES["to_pay"], f"{to_pay:.2f}",
-                                   f"не сходится с составляющими: Долг на начало + Начислено + Перерасчёт − Льготы + "
-                                   f"Пени − Оплачено = {expected:.2f}"))
+            errors.append(
+                RowError(
+                    number,
+                    TITLES["to_pay"],
+                    f"{to_pay:.2f}",
+                    f"не сходится с составляющими: Долг на начало + Начислено + Перерасчёт − Льготы + "
+                    f"Пени − Оплачено = {expected:.2f}",
+                )
+            )
             return None
-        service = ServiceDraft(number, service_name, to_pay, charge, recalculation, privilege, penalty, paid, balance,
-                               volume, tariff, self._text(errors, number, "measure", values[p["measure"]], 32))
+        service = ServiceDraft(
+            number,
+            service_name,
+            to_pay,
+            charge,
+            recalculation,
+            privilege,
+            penalty,
+            paid,
+            balance,
+            volume,
+            tariff,
+            self._text(errors, number, "measure", values[p["measure"]], 32),
+        )
         return ParsedRow(
             row=number,
             account=account,
@@ -404,7 +570,9 @@ class _DeskRows:
             unit_type=unit_type,
             full_name=self._cell(errors, number, "full_name", values[p["full_name"]], clean_text, 255) or "",
             els=self._text(errors, number, "els", values[optional["els"]], 32) if optional["els"] is not None else "",
-            fias=self._text(errors, number, "fias", values[optional["fias"]], 64) if optional["fias"] is not None else "",
+            fias=self._text(errors, number, "fias", values[optional["fias"]], 64)
+            if optional["fias"] is not None
+            else "",
             category=category,
             owner_type=owner_type,
             recipient=recipient,
@@ -431,7 +599,13 @@ class _DeskRows:
                 try:
                     return _CATEGORIES[text]
                 except KeyError:
-                    errors.append(RowError(number, TITLES["category"], shown(raw),
-                                           "неизвестная категория; допустимы ЖКУ, Капремонт, Электроэнергия"))
+                    errors.append(
+                        RowError(
+                            number,
+                            TITLES["category"],
+                            shown(raw),
+                            "неизвестная категория; допустимы ЖКУ, Капремонт, Электроэнергия",
+                        )
+                    )
                     return ReceiptCategory.HOUSING
         return category_for(service_name)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
 
 from billing.importers.desk_excel import COLUMNS, HEADER_RULE
 
@@ -52,8 +52,15 @@ def desk_template_bytes(*, example: bool) -> bytes:
     for cell in help_sheet[1]:
         cell.font = Font(bold=True)
     for column in COLUMNS:
-        help_sheet.append([column.title, "да" if column.required else "нет (можно не добавлять)", column.help,
-                           str(column.example), ", ".join(f"«{name}»" for name in column.synonyms)])
+        help_sheet.append(
+            [
+                column.title,
+                "да" if column.required else "нет (можно не добавлять)",
+                column.help,
+                str(column.example),
+                ", ".join(f"«{name}»" for name in column.synonyms),
+            ]
+        )
     for letter, width in zip("ABCDE", (20, 22, 90, 28, 60)):
         help_sheet.column_dimensions[letter].width = width
     for row in help_sheet.iter_rows(min_row=2):
@@ -75,12 +82,48 @@ def _example_rows() -> list[dict[str, object]]:
 
 # --- Demo registries ---------------------------------------------------------------------------
 
-_STREETS = ("ул Тверская", "ул Ленина", "пр-кт Мира", "ул Садовая", "ул Гагарина", "ул Школьная", "ул Лесная",
-            "ул Советская", "ул Молодёжная", "наб Речная", "ул Берёзовая", "пер Почтовый")
-_SURNAMES = ("Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
-             "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров")
-_NAMES = (("Иван", "Иванович"), ("Сергей", "Петрович"), ("Анна", "Сергеевна"), ("Ольга", "Николаевна"),
-          ("Дмитрий", "Андреевич"), ("Мария", "Владимировна"), ("Алексей", "Олегович"), ("Елена", "Викторовна"))
+_STREETS = (
+    "ул Тверская",
+    "ул Ленина",
+    "пр-кт Мира",
+    "ул Садовая",
+    "ул Гагарина",
+    "ул Школьная",
+    "ул Лесная",
+    "ул Советская",
+    "ул Молодёжная",
+    "наб Речная",
+    "ул Берёзовая",
+    "пер Почтовый",
+)
+_SURNAMES = (
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+)
+_NAMES = (
+    ("Иван", "Иванович"),
+    ("Сергей", "Петрович"),
+    ("Анна", "Сергеевна"),
+    ("Ольга", "Николаевна"),
+    ("Дмитрий", "Андреевич"),
+    ("Мария", "Владимировна"),
+    ("Алексей", "Олегович"),
+    ("Елена", "Викторовна"),
+)
 # (service, unit, tariff, (min volume, max volume) per m² of the flat or per person)
 _SERVICES = (
     ("Содержание жилого помещения", "м²", Decimal("32.15"), "area"),
@@ -95,8 +138,9 @@ _SERVICES = (
 CENT = Decimal("0.01")
 
 
-def demo_registry_rows(*, period: date, recipient: tuple[str, str, str], accounts: int,
-                       seed: int = 2026) -> Iterator[dict[str, object]]:
+def demo_registry_rows(
+    *, period: date, recipient: tuple[str, str, str], accounts: int, seed: int = 2026
+) -> Iterator[dict[str, object]]:
     """Realistic rows of the desk template: a few houses, flats with area and residents, 6-8 services."""
     rng = random.Random(seed)
     houses = max(1, accounts // 60)
@@ -133,12 +177,29 @@ def demo_registry_rows(*, period: date, recipient: tuple[str, str, str], account
             paid = balance if balance and rng.random() < 0.5 else Decimal("0.00")
             to_pay = balance + charge + recalculation - privilege + penalty - paid
             yield {
-                "account": account, "address": address, "unit_name": str(flat), "unit_type": unit_type,
-                "full_name": f"{surname} {first} {middle}", "period": f"{period:%m.%Y}", "service": service,
-                "volume": volume, "tariff": tariff, "measure": measure, "charge": charge,
-                "recalculation": recalculation, "privilege": privilege, "penalty": penalty, "paid": paid,
-                "balance": balance, "to_pay": to_pay, "recipient_tin": recipient[0], "bic": recipient[1],
-                "bank_account": recipient[2], "els": "", "fias": "", "owner_type": "",
+                "account": account,
+                "address": address,
+                "unit_name": str(flat),
+                "unit_type": unit_type,
+                "full_name": f"{surname} {first} {middle}",
+                "period": f"{period:%m.%Y}",
+                "service": service,
+                "volume": volume,
+                "tariff": tariff,
+                "measure": measure,
+                "charge": charge,
+                "recalculation": recalculation,
+                "privilege": privilege,
+                "penalty": penalty,
+                "paid": paid,
+                "balance": balance,
+                "to_pay": to_pay,
+                "recipient_tin": recipient[0],
+                "bic": recipient[1],
+                "bank_account": recipient[2],
+                "els": "",
+                "fias": "",
+                "owner_type": "",
             }
 
 

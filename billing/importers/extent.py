@@ -67,7 +67,7 @@ def _workbook_stream(data) -> bytes:
         if number >= total:
             raise UnreadableBook(f"sector {number} outside the file")
         start = (number + 1) * sector_size
-        return data[start:start + sector_size]
+        return data[start : start + sector_size]
 
     fat_sectors = [n for n in struct.unpack_from("<109I", data, 0x4C) if n < END_OF_CHAIN]
     per_difat = sector_size // 4 - 1
@@ -91,9 +91,9 @@ def _workbook_stream(data) -> bytes:
     directory = b"".join(sector(n) for n in chain(dir_start, fat))
     entries = {}
     for offset in range(0, len(directory) - 127, 128):
-        entry = directory[offset:offset + 128]
+        entry = directory[offset : offset + 128]
         name_length = struct.unpack_from("<H", entry, 64)[0]
-        name = entry[:max(name_length - 2, 0)].decode("utf-16-le", errors="replace")
+        name = entry[: max(name_length - 2, 0)].decode("utf-16-le", errors="replace")
         entries[name] = (entry[66], *struct.unpack_from("<II", entry, 116))
     root = next((value for value in entries.values() if value[0] == 5), None)
     found = entries.get("Workbook") or entries.get("Book")
@@ -104,7 +104,7 @@ def _workbook_stream(data) -> bytes:
         mini_stream = b"".join(sector(n) for n in chain(root[1], fat))
         minifat_bytes = b"".join(sector(n) for n in chain(minifat_start, fat))
         minifat = struct.unpack(f"<{len(minifat_bytes) // 4}I", minifat_bytes)
-        body = b"".join(mini_stream[n * mini_size:(n + 1) * mini_size] for n in chain(start, minifat))
+        body = b"".join(mini_stream[n * mini_size : (n + 1) * mini_size] for n in chain(start, minifat))
     else:
         body = b"".join(sector(n) for n in chain(start, fat))
     return body[:size]

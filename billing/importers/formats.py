@@ -85,8 +85,11 @@ def _recognise_layout(source: RegistrySource, custom_layouts: list[SberLayout]) 
 
 
 def _ambiguous(layouts: list[SberLayout]) -> ImportRefused:
-    return ImportRefused("Файл подходит к нескольким раскладкам (" + "; ".join(l.label for l in layouts) + "): "
-                         "выберите формат вручную.")
+    return ImportRefused(
+        "Файл подходит к нескольким раскладкам ("
+        + "; ".join(layout.label for layout in layouts)
+        + "): выберите формат вручную."
+    )
 
 
 def _sample_lines(source: RegistrySource, limit: int = 20) -> list[tuple[int, list[str]]]:
@@ -112,8 +115,9 @@ def _misfit(layout: SberLayout, sample: list[tuple[int, list[str]]]) -> str | No
     for number, cells in sample:
         if layout.services_from is None and len(cells) != layout.min_fields:
             return f"строка {number}: {len(cells)} полей через «;» вместо {layout.min_fields}"
-        if layout.services_from is not None and (len(cells) < layout.services_from + 1
-                                                 or (len(cells) - layout.services_from + 1) % 2):
+        if layout.services_from is not None and (
+            len(cells) < layout.services_from + 1 or (len(cells) - layout.services_from + 1) % 2
+        ):
             return f"строка {number}: {len(cells)} полей через «;» не складываются в пары «услуга;сумма»"
         checks = [(layout.account, "ЛС", parse_account_number), (layout.to_pay, "Сумма", parse_money)]
         if layout.period:

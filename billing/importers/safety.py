@@ -180,13 +180,16 @@ def _check_extents(extents: list[Extent], limits: Limits) -> None:
     """xls and ods cannot be streamed: a sheet reaching too far is refused before calamine allocates it."""
     for number, extent in enumerate(extents, start=1):
         if extent.rows > limits.max_rows + 1:
-            raise ImportRefused(f"На листе {number} больше {limits.max_rows} строк данных (последняя заполненная — "
-                                f"{extent.rows}) — это больше допустимого. Разделите реестр на несколько файлов.")
+            raise ImportRefused(
+                f"На листе {number} больше {limits.max_rows} строк данных (последняя заполненная — "
+                f"{extent.rows}) — это больше допустимого. Разделите реестр на несколько файлов."
+            )
         if extent.cells > limits.max_cells:
             raise ImportRefused(
                 f"На листе {number} данные доходят до строки {extent.rows} и столбца {extent.columns}: такую таблицу "
                 f"({extent.cells} ячеек) нельзя прочитать целиком. Удалите лишние ячейки далеко от таблицы или "
-                "сохраните реестр как «Книга Excel (*.xlsx)».")
+                "сохраните реестр как «Книга Excel (*.xlsx)»."
+            )
 
 
 def _is_ods(archive: zipfile.ZipFile) -> bool:
@@ -284,7 +287,9 @@ def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, *,
             cut = max(buffer.rfind(b"</c>"), buffer.rfind(b"row>"))
             if cut < 0:
                 if len(buffer) > MAX_CELL_BUFFER:
-                    raise ImportRefused(f"Лист «{name}»: ячейка больше {_mb(MAX_CELL_BUFFER)} — файл не обрабатывается.")
+                    raise ImportRefused(
+                        f"Лист «{name}»: ячейка больше {_mb(MAX_CELL_BUFFER)} — файл не обрабатывается."
+                    )
                 continue
             cut += 4
             _scan_segment(buffer[:cut], scan, row_open)
@@ -323,7 +328,8 @@ def _far_refs(last_row: int) -> re.Pattern:
         digits, lead = key
         higher = f"|[{lead + 1}-9][0-9]{{{digits - 1}}}" if lead < 9 else ""
         pattern = _FAR_PATTERNS[key] = re.compile(
-            rf' r="(?:([A-Z]{{2,4}})([0-9]{{1,10}})|([A-Z])([0-9]{{{digits + 1},10}}{higher}))"'.encode())
+            rf' r="(?:([A-Z]{{2,4}})([0-9]{{1,10}})|([A-Z])([0-9]{{{digits + 1},10}}{higher}))"'.encode()
+        )
     return pattern
 
 

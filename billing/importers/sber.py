@@ -7,12 +7,22 @@ from FORMATS.md §2.3; administrators define more per organization (models.SberC
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import PurePosixPath
-from typing import ClassVar, Iterator
+from typing import ClassVar
 
-from billing.importers.base import FORBIDDEN_CHARACTERS, ParseContext, forbidden_character_message, ParsedRow, RegistrySource, RowError, ServiceDraft, shown
+from billing.importers.base import (
+    FORBIDDEN_CHARACTERS,
+    ParseContext,
+    ParsedRow,
+    RegistrySource,
+    RowError,
+    ServiceDraft,
+    forbidden_character_message,
+    shown,
+)
 from billing.importers.checks import (
     CellError,
     MoneyParser,
@@ -47,8 +57,16 @@ class SberLayout:
 
     @property
     def min_fields(self) -> int:
-        columns = [self.account, self.address, self.to_pay, self.period, self.full_name, self.els, self.fias_unit,
-                   self.unit_name]
+        columns = [
+            self.account,
+            self.address,
+            self.to_pay,
+            self.period,
+            self.full_name,
+            self.els,
+            self.fias_unit,
+            self.unit_name,
+        ]
         return max(column for column in columns if column)
 
     def describe(self) -> str:
@@ -67,8 +85,16 @@ class SberLayout:
         return f"Поле {index + 1}"
 
 
-FIELD_TITLES = {"account": "ЛС", "els": "ЕЛС", "fias_unit": "ФИАС,помещение", "unit_name": "Помещение",
-                "full_name": "ФИО", "address": "Адрес", "period": "Период", "to_pay": "Сумма"}
+FIELD_TITLES = {
+    "account": "ЛС",
+    "els": "ЕЛС",
+    "fias_unit": "ФИАС,помещение",
+    "unit_name": "Помещение",
+    "full_name": "ФИО",
+    "address": "Адрес",
+    "period": "Период",
+    "to_pay": "Сумма",
+}
 COLUMN_TITLES = {"account": "Лицевой счёт"}
 
 
@@ -76,10 +102,26 @@ PRESETS: dict[str, SberLayout] = {
     layout.code: layout
     for layout in (
         SberLayout("sber_minimal", "Сбербанк: ЛС;Адрес;Сумма;Период", account=1, address=2, to_pay=3, period=4),
-        SberLayout("sber_2021", "Сбербанк 2021: ЛС;ЕЛС;ФИАС,помещение;ФИО;Адрес;Период;Сумма",
-                   account=1, els=2, fias_unit=3, full_name=4, address=5, period=6, to_pay=7),
-        SberLayout("sber_services", "Сбербанк с услугами: ЛС;Адрес;Период;Итого;Услуга;Сумма;…",
-                   account=1, address=2, period=3, to_pay=4, services_from=5),
+        SberLayout(
+            "sber_2021",
+            "Сбербанк 2021: ЛС;ЕЛС;ФИАС,помещение;ФИО;Адрес;Период;Сумма",
+            account=1,
+            els=2,
+            fias_unit=3,
+            full_name=4,
+            address=5,
+            period=6,
+            to_pay=7,
+        ),
+        SberLayout(
+            "sber_services",
+            "Сбербанк с услугами: ЛС;Адрес;Период;Итого;Услуга;Сумма;…",
+            account=1,
+            address=2,
+            period=3,
+            to_pay=4,
+            services_from=5,
+        ),
     )
 }
 
@@ -137,10 +179,17 @@ class SberTextParser:
             cells = split_cells(line)
             if len(cells) < layout.min_fields:
                 cut = pending is None and not ended
-                yield RowError(number, "", shown(line), (
-                    "файл обрезан посередине строки: последняя строка неполная" if cut else
-                    f"в строке {len(cells)} полей через «;», а по раскладке «{layout.describe()}» нужно не меньше "
-                    f"{layout.min_fields}"))
+                yield RowError(
+                    number,
+                    "",
+                    shown(line),
+                    (
+                        "файл обрезан посередине строки: последняя строка неполная"
+                        if cut
+                        else f"в строке {len(cells)} полей через «;», а по раскладке «{layout.describe()}» нужно не меньше "
+                        f"{layout.min_fields}"
+                    ),
+                )
                 continue
             errors: list[RowError] = []
             row = self._row(number, cells, errors, money, fallback_period)
@@ -154,8 +203,12 @@ class SberTextParser:
             if value is None:
                 yield RowError(line_number, "#FILESUM", text, "контрольная сумма файла не распознана")
             elif value != total:
-                yield RowError(line_number, "#FILESUM", text,
-                               f"контрольная сумма файла не равна сумме строк {total:.2f}: файл неполный или изменён")
+                yield RowError(
+                    line_number,
+                    "#FILESUM",
+                    text,
+                    f"контрольная сумма файла не равна сумме строк {total:.2f}: файл неполный или изменён",
+                )
 
     def _row(self, number, cells, errors, money, fallback_period) -> ParsedRow | None:
         layout = self.layout
@@ -174,10 +227,7 @@ class SberTextParser:
         address = check("Адрес", cell(layout.address), clean_text, 500) or ""
         if layout.address and not address:
             errors.append(RowError(number, "Адрес", "", "адрес не указан"))
-        if layout.period:
-            period = check("Период", cell(layout.period), _period_mmyy)
-        else:
-            period = fallback_period
+        period = check("Период", cell(layout.period), _period_mmyy) if layout.period else fallback_period
         to_pay = check("Сумма", cell(layout.to_pay), money)
         if to_pay is None and not errors:
             errors.append(RowError(number, "Сумма", "", "сумма не указана"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from billing.importers.base import INVISIBLE_CHARACTERS, ImportRefused
 

@@ -8,8 +8,8 @@ stream. Both yield `(row_number, values)` with 1-based Excel row numbers, empty 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from billing.importers.base import ImportRefused, RegistrySource
 
@@ -23,9 +23,15 @@ def sheet_names(source: RegistrySource) -> list[str]:
         return list(workbook.sheet_names)
 
 
-def iter_rows(source: RegistrySource, sheet: int | str = 0, *, calamine_max_rows: int = 150_000,
-              calamine_max_cells: int = 8_000_000, prefer_streaming: bool = False,
-              max_rows: int | None = None) -> Iterator[Row]:
+def iter_rows(
+    source: RegistrySource,
+    sheet: int | str = 0,
+    *,
+    calamine_max_rows: int = 150_000,
+    calamine_max_cells: int = 8_000_000,
+    prefer_streaming: bool = False,
+    max_rows: int | None = None,
+) -> Iterator[Row]:
     scan = source.scan(sheet) if source.kind == "xlsx" else None
     # Calamine allocates the sheet's whole grid up to its farthest cell, so it gets only sheets
     # whose real extent (safety.SheetScan) is small; the rest stream at a flat memory.
@@ -44,7 +50,9 @@ def _calamine(source: RegistrySource):
     try:
         return CalamineWorkbook.from_path(str(source.path))
     except Exception as error:  # calamine raises its own error types per format
-        raise ImportRefused(f"Файл не удаётся прочитать как книгу {source.kind}: он повреждён или имеет другой формат.") from error
+        raise ImportRefused(
+            f"Файл не удаётся прочитать как книгу {source.kind}: он повреждён или имеет другой формат."
+        ) from error
 
 
 def _calamine_rows(source: RegistrySource, sheet: int | str, max_rows: int | None = None) -> Iterator[Row]:
@@ -89,10 +97,12 @@ def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:
                 number, values = next(rows)
             except StopIteration:
                 return
-            except Exception as error:  # noqa: BLE001 - the XML is untrusted: ParseError, bad values, ...
+            except Exception as error:
                 where = f"после строки {number}" if number else "с первых строк"
-                raise ImportRefused(f"Лист «{worksheet.title}» повреждён: его XML не читается {where} "
-                                    f"({type(error).__name__}). Откройте файл в Excel и сохраните его заново.") from error
+                raise ImportRefused(
+                    f"Лист «{worksheet.title}» повреждён: его XML не читается {where} "
+                    f"({type(error).__name__}). Откройте файл в Excel и сохраните его заново."
+                ) from error
             yield number, list(values)
     finally:
         workbook.close()

@@ -23,27 +23,26 @@ def drop_prefix_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_audit_proxy'),
+        ("billing", "0005_audit_proxy"),
     ]
 
     operations = [
         migrations.RunPython(create_prefix_indexes, drop_prefix_indexes),
         migrations.RemoveIndex(
-            model_name='receipt',
-            name='receipt_org_period',
+            model_name="receipt",
+            name="receipt_org_period",
         ),
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(fields=['organization', 'period', 'id'], name='receipt_org_period_id'),
+            model_name="receipt",
+            index=models.Index(fields=["organization", "period", "id"], name="receipt_org_period_id"),
         ),
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(fields=['publish_state', 'id'], name='receipt_state_id'),
+            model_name="receipt",
+            index=models.Index(fields=["publish_state", "id"], name="receipt_state_id"),
         ),
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(fields=['period', 'id'], name='receipt_period_id'),
+            model_name="receipt",
+            index=models.Index(fields=["period", "id"], name="receipt_period_id"),
         ),
     ]

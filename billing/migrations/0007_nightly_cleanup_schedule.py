@@ -8,7 +8,9 @@ NAME = "Ночная уборка: брошенные загрузки реес�
 
 def create_schedule(apps, schema_editor):
     # 02:30 in the server's zone of the next night, before the nightly reconciliation.
-    next_run = (timezone.localtime(timezone.now()) + timedelta(days=1)).replace(hour=2, minute=30, second=0, microsecond=0)
+    next_run = (timezone.localtime(timezone.now()) + timedelta(days=1)).replace(
+        hour=2, minute=30, second=0, microsecond=0
+    )
     apps.get_model("django_q", "Schedule").objects.update_or_create(
         name=NAME,
         defaults={"func": "billing.tasks.nightly_cleanup", "schedule_type": "D", "repeats": -1, "next_run": next_run},

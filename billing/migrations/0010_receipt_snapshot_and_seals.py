@@ -8,14 +8,44 @@ from django.db import migrations, models
 # service line, and a PDF covered by an approval keeps its bytes. The database refuses it too,
 # so that a bug or a hand-made UPDATE cannot change what an approver signed.
 RECEIPT_CONTENT = (
-    "batch_id", "organization_id", "account_id", "period", "category", "recipient_id", "import_id",
-    "to_pay", "charge", "balance", "recalculation", "privilege", "penalty", "paid",
-    "account_number", "payer_name", "address", "house_global_id", "unit_name", "unit_type", "owner_type",
-    "is_closed", "els",
+    "batch_id",
+    "organization_id",
+    "account_id",
+    "period",
+    "category",
+    "recipient_id",
+    "import_id",
+    "to_pay",
+    "charge",
+    "balance",
+    "recalculation",
+    "privilege",
+    "penalty",
+    "paid",
+    "account_number",
+    "payer_name",
+    "address",
+    "house_global_id",
+    "unit_name",
+    "unit_type",
+    "owner_type",
+    "is_closed",
+    "els",
 )
 LINE_CONTENT = (
-    "receipt_id", "service_id", "name", "to_pay", "charge", "balance", "recalculation", "privilege", "penalty",
-    "paid", "volume", "tariff", "measure",
+    "receipt_id",
+    "service_id",
+    "name",
+    "to_pay",
+    "charge",
+    "balance",
+    "recalculation",
+    "privilege",
+    "penalty",
+    "paid",
+    "volume",
+    "tariff",
+    "measure",
 )
 # A batch's counts are caches of its receipts (the approval fingerprint counts the receipts
 # themselves); what it sends depends on its organization and month.
@@ -29,17 +59,36 @@ def _changed(columns, distinct):
 
 # (name, table, condition on OLD/NEW, message)
 FROZEN = [
-    ("billing_receipt_frozen", "billing_receipt", lambda d: _changed(RECEIPT_CONTENT, d),
-     "receipt content never changes"),
-    ("billing_serviceline_frozen", "billing_serviceline", lambda d: _changed(LINE_CONTENT, d),
-     "service lines never change"),
-    ("billing_batch_frozen", "billing_batch", lambda d: f"OLD.status <> 'draft' AND ({_changed(BATCH_CONTENT, d)})",
-     "a submitted batch keeps its content"),
-    ("billing_approveddocument_frozen", "billing_approveddocument", lambda d: _changed(("receipt_id", "sha256"), d),
-     "the digest of an approved document never changes"),
-    ("billing_receiptpdf_frozen", "billing_receiptpdf",
-     lambda d: f"OLD.seal_id IS NOT NULL AND ({_changed(PDF_CONTENT, d)} OR NEW.seal_id IS NULL)",
-     "an approved PDF keeps its bytes"),
+    (
+        "billing_receipt_frozen",
+        "billing_receipt",
+        lambda d: _changed(RECEIPT_CONTENT, d),
+        "receipt content never changes",
+    ),
+    (
+        "billing_serviceline_frozen",
+        "billing_serviceline",
+        lambda d: _changed(LINE_CONTENT, d),
+        "service lines never change",
+    ),
+    (
+        "billing_batch_frozen",
+        "billing_batch",
+        lambda d: f"OLD.status <> 'draft' AND ({_changed(BATCH_CONTENT, d)})",
+        "a submitted batch keeps its content",
+    ),
+    (
+        "billing_approveddocument_frozen",
+        "billing_approveddocument",
+        lambda d: _changed(("receipt_id", "sha256"), d),
+        "the digest of an approved document never changes",
+    ),
+    (
+        "billing_receiptpdf_frozen",
+        "billing_receiptpdf",
+        lambda d: f"OLD.seal_id IS NOT NULL AND ({_changed(PDF_CONTENT, d)} OR NEW.seal_id IS NULL)",
+        "an approved PDF keeps its bytes",
+    ),
 ]
 
 
@@ -93,132 +142,221 @@ def copy_accounts_into_receipts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0009_receipt_pdf_uploads'),
+        ("billing", "0009_receipt_pdf_uploads"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApprovalSeal',
+            name="ApprovalSeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('batch', 'Пакет'), ('pdf_addendum', 'Дополнение: PDF')], max_length=16, verbose_name='что утверждено')),
-                ('fingerprint', models.CharField(help_text='SHA-256 документов, которые получит Condo, и файлов PDF.', max_length=64, verbose_name='отпечаток')),
-                ('receipts_count', models.PositiveIntegerField(default=0, verbose_name='квитанций')),
-                ('pdfs_count', models.PositiveIntegerField(default=0, verbose_name='PDF')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='утверждено')),
-                ('verified_at', models.DateTimeField(blank=True, help_text='Когда публикатор в последний раз пересчитал отпечаток перед отправкой и он совпал.', null=True, verbose_name='сверено перед отправкой')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("batch", "Пакет"), ("pdf_addendum", "Дополнение: PDF")],
+                        max_length=16,
+                        verbose_name="что утверждено",
+                    ),
+                ),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        help_text="SHA-256 документов, которые получит Condo, и файлов PDF.",
+                        max_length=64,
+                        verbose_name="отпечаток",
+                    ),
+                ),
+                ("receipts_count", models.PositiveIntegerField(default=0, verbose_name="квитанций")),
+                ("pdfs_count", models.PositiveIntegerField(default=0, verbose_name="PDF")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="утверждено")),
+                (
+                    "verified_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Когда публикатор в последний раз пересчитал отпечаток перед отправкой и он совпал.",
+                        null=True,
+                        verbose_name="сверено перед отправкой",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'утверждение',
-                'verbose_name_plural': 'утверждения',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "утверждение",
+                "verbose_name_plural": "утверждения",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='account',
-            name='account_owner_type_known',
+            model_name="account",
+            name="account_owner_type_known",
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='account_number',
-            field=models.CharField(default='', editable=False, max_length=64, verbose_name='лицевой счёт'),
+            model_name="receipt",
+            name="account_number",
+            field=models.CharField(default="", editable=False, max_length=64, verbose_name="лицевой счёт"),
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='address',
-            field=models.CharField(default='', editable=False, max_length=500, verbose_name='адрес'),
+            model_name="receipt",
+            name="address",
+            field=models.CharField(default="", editable=False, max_length=500, verbose_name="адрес"),
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='els',
-            field=models.CharField(blank=True, editable=False, max_length=32, verbose_name='ЕЛС'),
+            model_name="receipt",
+            name="els",
+            field=models.CharField(blank=True, editable=False, max_length=32, verbose_name="ЕЛС"),
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='house_global_id',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='ФИАС / глобальный ID дома'),
+            model_name="receipt",
+            name="house_global_id",
+            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name="ФИАС / глобальный ID дома"),
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='is_closed',
-            field=models.BooleanField(default=False, editable=False, verbose_name='счёт закрыт'),
+            model_name="receipt",
+            name="is_closed",
+            field=models.BooleanField(default=False, editable=False, verbose_name="счёт закрыт"),
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='owner_type',
-            field=models.CharField(blank=True, choices=[('person', 'Физическое лицо'), ('company', 'Юридическое лицо')], editable=False, help_text='Пусто, если реестр его не указал: тогда Condo определяет его по ФИО.', max_length=16, verbose_name='тип владельца'),
+            model_name="receipt",
+            name="owner_type",
+            field=models.CharField(
+                blank=True,
+                choices=[("person", "Физическое лицо"), ("company", "Юридическое лицо")],
+                editable=False,
+                help_text="Пусто, если реестр его не указал: тогда Condo определяет его по ФИО.",
+                max_length=16,
+                verbose_name="тип владельца",
+            ),
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='payer_name',
-            field=models.CharField(blank=True, editable=False, max_length=255, verbose_name='ФИО / наименование'),
+            model_name="receipt",
+            name="payer_name",
+            field=models.CharField(blank=True, editable=False, max_length=255, verbose_name="ФИО / наименование"),
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='unit_name',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='помещение'),
+            model_name="receipt",
+            name="unit_name",
+            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name="помещение"),
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='unit_type',
-            field=models.CharField(choices=[('flat', 'Квартира'), ('apartment', 'Апартаменты'), ('commercial', 'Коммерческое помещение'), ('warehouse', 'Кладовка'), ('parking', 'Парковочное место')], default='flat', editable=False, max_length=16, verbose_name='тип помещения'),
+            model_name="receipt",
+            name="unit_type",
+            field=models.CharField(
+                choices=[
+                    ("flat", "Квартира"),
+                    ("apartment", "Апартаменты"),
+                    ("commercial", "Коммерческое помещение"),
+                    ("warehouse", "Кладовка"),
+                    ("parking", "Парковочное место"),
+                ],
+                default="flat",
+                editable=False,
+                max_length=16,
+                verbose_name="тип помещения",
+            ),
         ),
         migrations.AlterField(
-            model_name='account',
-            name='owner_type',
-            field=models.CharField(blank=True, choices=[('person', 'Физическое лицо'), ('company', 'Юридическое лицо')], help_text='Пусто, если реестр его не указал: тогда Condo определяет его по ФИО.', max_length=16, verbose_name='тип владельца'),
+            model_name="account",
+            name="owner_type",
+            field=models.CharField(
+                blank=True,
+                choices=[("person", "Физическое лицо"), ("company", "Юридическое лицо")],
+                help_text="Пусто, если реестр его не указал: тогда Condo определяет его по ФИО.",
+                max_length=16,
+                verbose_name="тип владельца",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('owner_type', ''), ('owner_type__in', ['person', 'company']), _connector='OR'), name='account_owner_type_known'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("owner_type", ""), ("owner_type__in", ["person", "company"]), _connector="OR"),
+                name="account_owner_type_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_type__in', ['flat', 'apartment', 'commercial', 'warehouse', 'parking'])), name='receipt_unit_type_known'),
+            model_name="receipt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_type__in", ["flat", "apartment", "commercial", "warehouse", "parking"])),
+                name="receipt_unit_type_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.CheckConstraint(condition=models.Q(('owner_type', ''), ('owner_type__in', ['person', 'company']), _connector='OR'), name='receipt_owner_type_known'),
+            model_name="receipt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("owner_type", ""), ("owner_type__in", ["person", "company"]), _connector="OR"),
+                name="receipt_owner_type_known",
+            ),
         ),
         migrations.AddField(
-            model_name='approvalseal',
-            name='approved_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='утвердил'),
+            model_name="approvalseal",
+            name="approved_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="утвердил",
+            ),
         ),
         migrations.AddField(
-            model_name='approvalseal',
-            name='batch',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seals', to='billing.batch', verbose_name='пакет'),
+            model_name="approvalseal",
+            name="batch",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="seals",
+                to="billing.batch",
+                verbose_name="пакет",
+            ),
         ),
         migrations.AddField(
-            model_name='receiptpdf',
-            name='seal',
-            field=models.ForeignKey(blank=True, help_text='Пусто, пока файл никто не утвердил: такой файл в Condo не отправляется.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pdfs', to='billing.approvalseal', verbose_name='утверждение'),
+            model_name="receiptpdf",
+            name="seal",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Пусто, пока файл никто не утвердил: такой файл в Condo не отправляется.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="pdfs",
+                to="billing.approvalseal",
+                verbose_name="утверждение",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approvalseal',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['batch', 'pdf_addendum'])), name='seal_kind_known'),
+            model_name="approvalseal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["batch", "pdf_addendum"])), name="seal_kind_known"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approvalseal',
-            constraint=models.CheckConstraint(condition=models.Q(('fingerprint__regex', '^[0-9a-f]{64}$')), name='seal_fingerprint_hex'),
+            model_name="approvalseal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("fingerprint__regex", "^[0-9a-f]{64}$")), name="seal_fingerprint_hex"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approvalseal',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'batch')), fields=('batch',), name='seal_one_batch_approval'),
+            model_name="approvalseal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "batch")), fields=("batch",), name="seal_one_batch_approval"
+            ),
         ),
         migrations.CreateModel(
-            name='ApprovedDocument',
+            name="ApprovedDocument",
             fields=[
-                ('receipt', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='approved_document', serialize=False, to='billing.receipt', verbose_name='квитанция')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 документа')),
+                (
+                    "receipt",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="approved_document",
+                        serialize=False,
+                        to="billing.receipt",
+                        verbose_name="квитанция",
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256 документа")),
             ],
             options={
-                'verbose_name': 'утверждённый документ',
-                'verbose_name_plural': 'утверждённые документы',
+                "verbose_name": "утверждённый документ",
+                "verbose_name_plural": "утверждённые документы",
             },
         ),
         migrations.RunPython(copy_accounts_into_receipts, migrations.RunPython.noop),

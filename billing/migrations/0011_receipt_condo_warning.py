@@ -18,25 +18,40 @@ def restore_freeze_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0010_receipt_snapshot_and_seals'),
+        ("billing", "0010_receipt_snapshot_and_seals"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='receipt',
-            name='condo_warning',
-            field=models.CharField(blank=True, choices=[('RECIPIENT_NOT_APPROVED', 'Принята, получатель не подтверждён'), ('INVALID_SERVICES', 'Принята, сумма услуг не сходится')], db_default='', default='', max_length=64, verbose_name='предупреждение Condo'),
+            model_name="receipt",
+            name="condo_warning",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("RECIPIENT_NOT_APPROVED", "Принята, получатель не подтверждён"),
+                    ("INVALID_SERVICES", "Принята, сумма услуг не сходится"),
+                ],
+                db_default="",
+                default="",
+                max_length=64,
+                verbose_name="предупреждение Condo",
+            ),
         ),
         migrations.AddField(
-            model_name='receipt',
-            name='condo_warning_message',
-            field=models.TextField(blank=True, db_default='', default='', verbose_name='предупреждение Condo: что делать'),
+            model_name="receipt",
+            name="condo_warning_message",
+            field=models.TextField(
+                blank=True, db_default="", default="", verbose_name="предупреждение Condo: что делать"
+            ),
         ),
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(condition=models.Q(('condo_warning', ''), _negated=True), fields=['batch', 'condo_warning'], name='receipt_condo_warning'),
+            model_name="receipt",
+            index=models.Index(
+                condition=models.Q(("condo_warning", ""), _negated=True),
+                fields=["batch", "condo_warning"],
+                name="receipt_condo_warning",
+            ),
         ),
         migrations.RunPython(restore_freeze_triggers, migrations.RunPython.noop),
     ]

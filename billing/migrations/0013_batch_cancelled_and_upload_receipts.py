@@ -19,40 +19,109 @@ def restore_freeze_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0012_batch_check'),
+        ("billing", "0012_batch_check"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='batch',
-            name='batch_status_known',
+            model_name="batch",
+            name="batch_status_known",
         ),
         migrations.AddField(
-            model_name='registryupload',
-            name='receipts_report',
-            field=models.JSONField(blank=True, default=list, verbose_name='все квитанции'),
+            model_name="registryupload",
+            name="receipts_report",
+            field=models.JSONField(blank=True, default=list, verbose_name="все квитанции"),
         ),
         migrations.AlterField(
-            model_name='batch',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Черновик'), ('submitted', 'На утверждении'), ('rejected', 'Отклонён'), ('approved', 'Утверждён'), ('publishing', 'Публикуется'), ('published', 'Опубликован'), ('partially_published', 'Опубликован частично'), ('failed', 'Сбой публикации'), ('withdrawn', 'Отозван'), ('superseded', 'Заменён'), ('cancelled', 'Отменён')], default='draft', editable=False, max_length=24, verbose_name='статус'),
+            model_name="batch",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Черновик"),
+                    ("submitted", "На утверждении"),
+                    ("rejected", "Отклонён"),
+                    ("approved", "Утверждён"),
+                    ("publishing", "Публикуется"),
+                    ("published", "Опубликован"),
+                    ("partially_published", "Опубликован частично"),
+                    ("failed", "Сбой публикации"),
+                    ("withdrawn", "Отозван"),
+                    ("superseded", "Заменён"),
+                    ("cancelled", "Отменён"),
+                ],
+                default="draft",
+                editable=False,
+                max_length=24,
+                verbose_name="статус",
+            ),
         ),
         migrations.AlterField(
-            model_name='batchtransition',
-            name='source',
-            field=models.CharField(choices=[('draft', 'Черновик'), ('submitted', 'На утверждении'), ('rejected', 'Отклонён'), ('approved', 'Утверждён'), ('publishing', 'Публикуется'), ('published', 'Опубликован'), ('partially_published', 'Опубликован частично'), ('failed', 'Сбой публикации'), ('withdrawn', 'Отозван'), ('superseded', 'Заменён'), ('cancelled', 'Отменён')], max_length=24, verbose_name='из'),
+            model_name="batchtransition",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Черновик"),
+                    ("submitted", "На утверждении"),
+                    ("rejected", "Отклонён"),
+                    ("approved", "Утверждён"),
+                    ("publishing", "Публикуется"),
+                    ("published", "Опубликован"),
+                    ("partially_published", "Опубликован частично"),
+                    ("failed", "Сбой публикации"),
+                    ("withdrawn", "Отозван"),
+                    ("superseded", "Заменён"),
+                    ("cancelled", "Отменён"),
+                ],
+                max_length=24,
+                verbose_name="из",
+            ),
         ),
         migrations.AlterField(
-            model_name='batchtransition',
-            name='target',
-            field=models.CharField(choices=[('draft', 'Черновик'), ('submitted', 'На утверждении'), ('rejected', 'Отклонён'), ('approved', 'Утверждён'), ('publishing', 'Публикуется'), ('published', 'Опубликован'), ('partially_published', 'Опубликован частично'), ('failed', 'Сбой публикации'), ('withdrawn', 'Отозван'), ('superseded', 'Заменён'), ('cancelled', 'Отменён')], max_length=24, verbose_name='в'),
+            model_name="batchtransition",
+            name="target",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Черновик"),
+                    ("submitted", "На утверждении"),
+                    ("rejected", "Отклонён"),
+                    ("approved", "Утверждён"),
+                    ("publishing", "Публикуется"),
+                    ("published", "Опубликован"),
+                    ("partially_published", "Опубликован частично"),
+                    ("failed", "Сбой публикации"),
+                    ("withdrawn", "Отозван"),
+                    ("superseded", "Заменён"),
+                    ("cancelled", "Отменён"),
+                ],
+                max_length=24,
+                verbose_name="в",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='batch',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'rejected', 'approved', 'publishing', 'published', 'partially_published', 'failed', 'withdrawn', 'superseded', 'cancelled'])), name='batch_status_known'),
+            model_name="batch",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "draft",
+                            "submitted",
+                            "rejected",
+                            "approved",
+                            "publishing",
+                            "published",
+                            "partially_published",
+                            "failed",
+                            "withdrawn",
+                            "superseded",
+                            "cancelled",
+                        ],
+                    )
+                ),
+                name="batch_status_known",
+            ),
         ),
         migrations.RunPython(restore_freeze_triggers, migrations.RunPython.noop),
     ]

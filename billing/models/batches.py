@@ -15,7 +15,7 @@ from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
 _PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,7}")
 
 
-def batch_source_path(instance: "Batch", filename: str) -> str:
+def batch_source_path(instance: Batch, filename: str) -> str:
     # Random names: an uploaded file name is user input and must never become a path. Only a
     # plain extension survives (readers look at it); anything else is dropped.
     suffix = PurePath(filename).suffix.lower()
@@ -55,11 +55,21 @@ class Batch(models.Model):
     )
     created_at = models.DateTimeField("загружен", auto_now_add=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="отправил", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="отправил",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     submitted_at = models.DateTimeField("отправлен", null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="утвердил", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="утвердил",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     approved_at = models.DateTimeField("утверждён", null=True, blank=True)
     updated_at = models.DateTimeField("изменён", auto_now=True)
@@ -108,9 +118,7 @@ class Batch(models.Model):
             models.Index(fields=["organization", "period"], name="batch_org_period"),
             models.Index(fields=["status", "-period"], name="batch_status_period"),
             models.Index(fields=["-created_at"], name="batch_created"),
-            models.Index(
-                fields=["lease_until"], condition=Q(status="publishing"), name="batch_publishing_lease"
-            ),
+            models.Index(fields=["lease_until"], condition=Q(status="publishing"), name="batch_publishing_lease"),
         ]
 
     def __str__(self) -> str:

@@ -35,9 +35,15 @@ class BatchCheck(models.Model):
     Status = CheckStatus
     batch = models.ForeignKey("billing.Batch", verbose_name="пакет", on_delete=models.CASCADE, related_name="checks")
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="запросил", null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+",
-                                     help_text="Пусто: проверка запущена при отправке на утверждение.")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="запросил",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Пусто: проверка запущена при отправке на утверждение.",
+    )
     created_at = models.DateTimeField("запрошена", auto_now_add=True)
     started_at = models.DateTimeField("начата", null=True, blank=True)
     finished_at = models.DateTimeField("завершена", null=True, blank=True)
@@ -66,7 +72,9 @@ class BatchCheck(models.Model):
         verbose_name = "проверка перед утверждением"
         verbose_name_plural = "проверки перед утверждением"
         ordering = ["-created_at", "-pk"]
-        constraints = [models.CheckConstraint(condition=Q(status__in=CheckStatus.values), name="batch_check_status_known")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CheckStatus.values), name="batch_check_status_known")
+        ]
         indexes = [models.Index(fields=["batch", "-created_at"], name="batch_check_batch_time")]
 
     def __str__(self) -> str:

@@ -31,8 +31,9 @@ class ReceiptsExport(models.Model):
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
     rows = models.PositiveIntegerField("строк", default=0)
     message = models.TextField("сообщение", blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="запросил", on_delete=models.CASCADE,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="запросил", on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField("запрошен", auto_now_add=True)
     finished_at = models.DateTimeField("готов", null=True, blank=True)
 

@@ -29,7 +29,9 @@ class RegistryUpload(models.Model):
 
     Status = UploadStatus
     token = models.UUIDField("ключ", default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("billing.Organization", verbose_name="УК", on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "billing.Organization", verbose_name="УК", on_delete=models.PROTECT, related_name="+"
+    )
     period = models.DateField("период")
     format_code = models.CharField("выбранный формат", max_length=32)
     detected_format = models.CharField("формат", max_length=32, blank=True)
@@ -37,8 +39,9 @@ class RegistryUpload(models.Model):
     file = models.FileField("файл", upload_to=batch_source_path, blank=True)
     source_name = models.CharField("имя файла", max_length=255)
     file_size = models.PositiveBigIntegerField("размер, байт", default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField("строк в файле", null=True, blank=True)
     rows_read = models.PositiveIntegerField("строк прочитано", default=0)
@@ -51,8 +54,9 @@ class RegistryUpload(models.Model):
     # full preview's pages; deferred like errors_report.
     receipts_report = models.JSONField("все квитанции", default=list, blank=True)
     message = models.TextField("сообщение", blank=True)
-    batch = models.ForeignKey("billing.Batch", verbose_name="пакет", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    batch = models.ForeignKey(
+        "billing.Batch", verbose_name="пакет", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField("загружен", auto_now_add=True)
     updated_at = models.DateTimeField("изменён", auto_now=True)
     finished_at = models.DateTimeField("проверка завершена", null=True, blank=True)
@@ -80,8 +84,9 @@ class SberColumnMap(models.Model):
         UTF8 = "utf-8", "UTF-8"
         CP866 = "cp866", "CP866 (DOS)"
 
-    organization = models.ForeignKey("billing.Organization", verbose_name="УК", on_delete=models.CASCADE,
-                                     related_name="sber_column_maps")
+    organization = models.ForeignKey(
+        "billing.Organization", verbose_name="УК", on_delete=models.CASCADE, related_name="sber_column_maps"
+    )
     name = models.CharField("название", max_length=100, help_text="Например: «Шаблон 8_2 Сбербанка».")
     is_active = models.BooleanField("используется", default=True)
     encoding = models.CharField("кодировка", max_length=16, choices=Encoding.choices, blank=True, default="")
@@ -89,24 +94,48 @@ class SberColumnMap(models.Model):
     address_column = models.PositiveSmallIntegerField("№ поля: адрес", validators=[MinValueValidator(1)])
     to_pay_column = models.PositiveSmallIntegerField("№ поля: сумма к оплате", validators=[MinValueValidator(1)])
     period_column = models.PositiveSmallIntegerField(
-        "№ поля: период", null=True, blank=True, validators=[MinValueValidator(1)],
-        help_text="ММГГ или ММ.ГГГГ. Пусто — период из имени файла (…_ММГГ.txt) или период пакета.")
-    full_name_column = models.PositiveSmallIntegerField("№ поля: ФИО", null=True, blank=True,
-                                                        validators=[MinValueValidator(1)])
-    els_column = models.PositiveSmallIntegerField("№ поля: ЕЛС", null=True, blank=True, validators=[MinValueValidator(1)])
+        "№ поля: период",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="ММГГ или ММ.ГГГГ. Пусто — период из имени файла (…_ММГГ.txt) или период пакета.",
+    )
+    full_name_column = models.PositiveSmallIntegerField(
+        "№ поля: ФИО", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    els_column = models.PositiveSmallIntegerField(
+        "№ поля: ЕЛС", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     fias_unit_column = models.PositiveSmallIntegerField(
-        "№ поля: ФИАС и помещение", null=True, blank=True, validators=[MinValueValidator(1)],
-        help_text="Поле вида «ГУИД ФИАС дома,номер помещения».")
-    unit_name_column = models.PositiveSmallIntegerField("№ поля: помещение", null=True, blank=True,
-                                                        validators=[MinValueValidator(1)])
+        "№ поля: ФИАС и помещение",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Поле вида «ГУИД ФИАС дома,номер помещения».",
+    )
+    unit_name_column = models.PositiveSmallIntegerField(
+        "№ поля: помещение", null=True, blank=True, validators=[MinValueValidator(1)]
+    )
     services_from_column = models.PositiveSmallIntegerField(
-        "услуги начиная с поля", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(200)],
-        help_text="С этого поля до конца строки идут пары «услуга;сумма».")
+        "услуги начиная с поля",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text="С этого поля до конца строки идут пары «услуга;сумма».",
+    )
     created_at = models.DateTimeField("создана", auto_now_add=True)
     updated_at = models.DateTimeField("изменена", auto_now=True)
 
-    COLUMN_FIELDS = ("account_column", "address_column", "to_pay_column", "period_column", "full_name_column",
-                     "els_column", "fias_unit_column", "unit_name_column")
+    COLUMN_FIELDS = (
+        "account_column",
+        "address_column",
+        "to_pay_column",
+        "period_column",
+        "full_name_column",
+        "els_column",
+        "fias_unit_column",
+        "unit_name_column",
+    )
 
     class Meta:
         verbose_name = "раскладка реестра Сбербанка"

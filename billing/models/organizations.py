@@ -49,7 +49,9 @@ class Organization(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(tin__regex=r"^(\d{10}|\d{12})$"), name="organization_tin_digits"),
-            models.CheckConstraint(condition=Q(anomaly_threshold_percent__gte=0), name="organization_threshold_not_negative"),
+            models.CheckConstraint(
+                condition=Q(anomaly_threshold_percent__gte=0), name="organization_threshold_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["name"], name="organization_name")]
 
@@ -60,7 +62,9 @@ class Organization(models.Model):
 class Property(models.Model):
     """A house as the registry writes its address (Condo: BillingProperty)."""
 
-    organization = models.ForeignKey(Organization, verbose_name="УК", on_delete=models.PROTECT, related_name="properties")
+    organization = models.ForeignKey(
+        Organization, verbose_name="УК", on_delete=models.PROTECT, related_name="properties"
+    )
     address = models.CharField("адрес", max_length=500)
     fias_id = models.CharField("ФИАС / глобальный ID", max_length=64, blank=True)
 

@@ -52,17 +52,28 @@ class ReceiptPdf(models.Model):
     size = models.PositiveIntegerField("размер, байт")
     state = models.CharField("состояние", max_length=16, choices=PdfState.choices, default=PdfState.PENDING)
     condo_status = models.CharField(
-        "ответ Condo", max_length=16, choices=CondoFileStatus.choices, blank=True,
+        "ответ Condo",
+        max_length=16,
+        choices=CondoFileStatus.choices,
+        blank=True,
         help_text="CREATED — файл создан, UPDATED — заменён, SKIPPED — в Condo уже этот же файл.",
     )
     error_message = models.TextField("ошибка", blank=True)
     sent_at = models.DateTimeField("отправлен", null=True, blank=True)
     attached_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="загрузил", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="загрузил",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     seal = models.ForeignKey(
-        "billing.ApprovalSeal", verbose_name="утверждение", null=True, blank=True, on_delete=models.PROTECT,
+        "billing.ApprovalSeal",
+        verbose_name="утверждение",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="pdfs",
         help_text="Пусто, пока файл никто не утвердил: такой файл в Condo не отправляется.",
     )
@@ -121,16 +132,18 @@ class ReceiptPdfUpload(models.Model):
     status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
     report = models.JSONField("отчёт", default=dict, blank=True)
     message = models.TextField("сообщение", blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField("загружен", auto_now_add=True)
     finished_at = models.DateTimeField("проверен", null=True, blank=True)
 
     class Meta:
         verbose_name = "загрузка PDF"
         verbose_name_plural = "загрузки PDF"
-        constraints = [models.CheckConstraint(condition=Q(status__in=PdfUploadStatus.values),
-                                              name="pdf_upload_status_known")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PdfUploadStatus.values), name="pdf_upload_status_known")
+        ]
 
     def __str__(self) -> str:
         return f"{self.source_name} → пакет №{self.batch_id}"

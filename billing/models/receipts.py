@@ -7,8 +7,8 @@ from datetime import date
 from django.db import models
 from django.db.models import Q
 
-from billing.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from billing.models.organizations import OwnerType, UnitType
+from billing.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
@@ -55,10 +55,14 @@ class Receipt(models.Model):
     organization = models.ForeignKey(
         "billing.Organization", verbose_name="УК", on_delete=models.PROTECT, related_name="+"
     )
-    account = models.ForeignKey("billing.Account", verbose_name="лицевой счёт", on_delete=models.PROTECT, related_name="receipts")
+    account = models.ForeignKey(
+        "billing.Account", verbose_name="лицевой счёт", on_delete=models.PROTECT, related_name="receipts"
+    )
     period = models.DateField("период")
     category = models.CharField("категория", max_length=16, choices=Category.choices, default=Category.HOUSING)
-    recipient = models.ForeignKey("billing.Recipient", verbose_name="получатель", on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(
+        "billing.Recipient", verbose_name="получатель", on_delete=models.PROTECT, related_name="+"
+    )
     import_id = models.CharField("importId", max_length=128)
 
     # What the registry said of the account when this batch was imported. A receipt carries its own
@@ -98,8 +102,9 @@ class Receipt(models.Model):
     error_code = models.CharField("код ошибки", max_length=64, blank=True)
     error_message = models.TextField("ошибка", blank=True)
     # Set with an accepted receipt Condo keeps other than meant; what the accountant should do is in the message.
-    condo_warning = models.CharField("предупреждение Condo", max_length=64, blank=True, default="", db_default="",
-                                     choices=CondoWarning.choices)
+    condo_warning = models.CharField(
+        "предупреждение Condo", max_length=64, blank=True, default="", db_default="", choices=CondoWarning.choices
+    )
     condo_warning_message = models.TextField("предупреждение Condo: что делать", blank=True, default="", db_default="")
     published_at = models.DateTimeField("принята", null=True, blank=True)
     created_at = models.DateTimeField("создана", auto_now_add=True)
@@ -134,7 +139,9 @@ class Receipt(models.Model):
             models.Index(fields=["period", "id"], name="receipt_period_id"),
             models.Index(fields=["import_id"], name="receipt_import_id"),
             models.Index(fields=["error_code"], condition=~Q(error_code=""), name="receipt_error_code"),
-            models.Index(fields=["batch", "condo_warning"], condition=~Q(condo_warning=""), name="receipt_condo_warning"),
+            models.Index(
+                fields=["batch", "condo_warning"], condition=~Q(condo_warning=""), name="receipt_condo_warning"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,7 +151,9 @@ class Receipt(models.Model):
 class ServiceLine(models.Model):
     """One service of a receipt with its own details (Condo: an item of `services`)."""
 
-    receipt = models.ForeignKey(Receipt, verbose_name="квитанция", on_delete=models.CASCADE, related_name="service_lines")
+    receipt = models.ForeignKey(
+        Receipt, verbose_name="квитанция", on_delete=models.CASCADE, related_name="service_lines"
+    )
     service_id = models.CharField("код услуги", max_length=64)
     name = models.CharField("услуга", max_length=255)
     to_pay = money_field("итого к оплате")

@@ -67,7 +67,10 @@ class ApprovedDocument(models.Model):
     """
 
     receipt = models.OneToOneField(
-        "billing.Receipt", verbose_name="квитанция", primary_key=True, on_delete=models.CASCADE,
+        "billing.Receipt",
+        verbose_name="квитанция",
+        primary_key=True,
+        on_delete=models.CASCADE,
         related_name="approved_document",
     )
     sha256 = models.CharField("SHA-256 документа", max_length=64)

@@ -75,9 +75,11 @@ def batch_check_claim(*, check_id: int) -> BatchCheck | None:
     A check left running longer than a task may run (Q_TIMEOUT) lost its worker and may be taken again.
     """
     now = timezone.now()
-    taken = BatchCheck.objects.filter(pk=check_id).filter(
-        Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=now - _task_time())
-    ).update(status=Status.RUNNING, started_at=now)
+    taken = (
+        BatchCheck.objects.filter(pk=check_id)
+        .filter(Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=now - _task_time()))
+        .update(status=Status.RUNNING, started_at=now)
+    )
     if not taken:
         return None
     return BatchCheck.objects.select_related("batch__organization").get(pk=check_id)
@@ -135,8 +137,7 @@ def check_blocking_reason(*, latest: BatchCheck | None, deciding: BatchCheck | N
     if latest is None:
         return "Пакет ещё не проверен перед утверждением. Нажмите «Проверить ещё раз» и дождитесь результата."
     if latest.status == Status.FAILED:
-        return (f"Проверка перед утверждением не выполнилась: {latest.message or 'сбой'}. "
-                "Нажмите «Проверить ещё раз».")
+        return f"Проверка перед утверждением не выполнилась: {latest.message or 'сбой'}. Нажмите «Проверить ещё раз»."
     if latest.created_at < timezone.now() - _task_time():
         return "Проверка перед утверждением не завершилась (её процесс остановлен). Нажмите «Проверить ещё раз»."
     return "Проверка перед утверждением ещё идёт. Дождитесь её результата на странице пакета и утвердите снова."

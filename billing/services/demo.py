@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, Permission
 
 from billing.errors import ApplicationError
+from billing.periods import previous_month
 from billing.roles import ACCOUNTANT, APPROVER, roles_sync
+
+if TYPE_CHECKING:
+    from billing.models import Batch, Organization
 
 
 @dataclass(frozen=True)
@@ -61,32 +67,36 @@ def demo_users_ensure() -> list[DemoLogin]:
 DEMO_REGISTRY_ACCOUNTS = 300
 
 
-def demo_organization_ensure():
+def demo_organization_ensure() -> Organization:
     """The demo management company with its Condo context and a valid default recipient."""
     from billing.importers.checks import bank_account_with_key
     from billing.models import Organization, Recipient
 
     demo_check_allowed()
     recipient, _ = Recipient.objects.get_or_create(
-        tin=DEMO_ORGANIZATION_TIN, bic="044525225",
+        tin=DEMO_ORGANIZATION_TIN,
+        bic="044525225",
         bank_account=bank_account_with_key("40702810000000012345", "044525225"),
         defaults={"name": DEMO_ORGANIZATION_NAME},
     )
     organization, _ = Organization.objects.update_or_create(
         tin=DEMO_ORGANIZATION_TIN,
-        defaults={"name": DEMO_ORGANIZATION_NAME, "condo_context_id": DEMO_CONTEXT_ID, "is_active": True,
-                  "default_recipient": recipient},
+        defaults={
+            "name": DEMO_ORGANIZATION_NAME,
+            "condo_context_id": DEMO_CONTEXT_ID,
+            "is_active": True,
+            "default_recipient": recipient,
+        },
     )
     return organization
 
 
-def demo_registry_ensure(by):
+def demo_registry_ensure(by: AbstractBaseUser) -> Batch:
     """Import a generated desk-template registry for last month as a draft batch, once.
 
     Returns the demo organization's first batch (the existing one when there already is one).
     """
     import tempfile
-    from datetime import date, timedelta
     from pathlib import Path
 
     from billing.importers.desk_template import demo_registry_rows, write_desk_registry
@@ -97,15 +107,20 @@ def demo_registry_ensure(by):
     existing = Batch.objects.filter(organization=organization).order_by("pk").first()
     if existing is not None:
         return existing
-    period = (date.today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    period = previous_month()
     recipient = organization.default_recipient
+    assert recipient is not None, "demo_organization_ensure gives the demo organization its recipient"
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / f"demo-{period:%Y-%m}.xlsx"
-        write_desk_registry(path, demo_registry_rows(
-            period=period, recipient=(recipient.tin, recipient.bic, recipient.bank_account),
-            accounts=DEMO_REGISTRY_ACCOUNTS))
-        outcome = registry_import(organization=organization, period=period, path=path, by=by,
-                                  format_code="desk_excel")
+        write_desk_registry(
+            path,
+            demo_registry_rows(
+                period=period,
+                recipient=(recipient.tin, recipient.bic, recipient.bank_account),
+                accounts=DEMO_REGISTRY_ACCOUNTS,
+            ),
+        )
+        outcome = registry_import(organization=organization, period=period, path=path, by=by, format_code="desk_excel")
     if outcome.batch is None:
         raise ApplicationError("Демо-реестр не прошёл проверку: " + "; ".join(map(str, outcome.result.errors[:3])))
     return outcome.batch

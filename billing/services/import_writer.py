@@ -7,13 +7,13 @@ streaming parse hands over, inside the caller's transaction (see imports.registr
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.utils import timezone
 from django.db.models import Q
+from django.utils import timezone
 
 from billing.bulk import insert_rows
 from billing.importers.collect import AccountDraft, ImportResult, ReceiptDraft, Slice
@@ -62,8 +62,16 @@ def batch_create_from_import(
     codes: dict[str, str] = {}
     for start in range(0, len(result.receipts), CHUNK * 5):
         drafts = result.receipts[start : start + CHUNK * 5]
-        _receipts_insert(drafts, result.accounts, batch=batch, organization=organization, period=period,
-                         accounts=accounts, recipients=recipients, codes=codes)
+        _receipts_insert(
+            drafts,
+            result.accounts,
+            batch=batch,
+            organization=organization,
+            period=period,
+            accounts=accounts,
+            recipients=recipients,
+            codes=codes,
+        )
         if progress is not None:
             progress(start + len(drafts))
     return batch
@@ -80,11 +88,17 @@ class BatchStream:
     (or scattered); `close` sets the batch's counts from the finished result.
     """
 
-    def __init__(self, *, organization: Organization, period: date, by: AbstractBaseUser, source_file: str,
-                 source_name: str) -> None:
+    def __init__(
+        self, *, organization: Organization, period: date, by: AbstractBaseUser, source_file: str, source_name: str
+    ) -> None:
         self.organization, self.period = organization, period
-        self._batch_fields = dict(organization=organization, period=period, created_by=by, source_file=source_file,
-                                  source_name=source_name[:255])
+        self._batch_fields = {
+            "organization": organization,
+            "period": period,
+            "created_by": by,
+            "source_file": source_file,
+            "source_name": source_name[:255],
+        }
         self.batch: Batch | None = None
         self._recipients: dict[tuple[str, str, str], int] = {}
         self._codes: dict[str, str] = {}
@@ -102,34 +116,102 @@ class BatchStream:
         # Unique (batch, account, category) would fail the insert; the whole file is grouped again instead.
         if Receipt.objects.filter(batch=self.batch, account_id__in=[pk for pk, _ in accounts.values()]).exists():
             raise Scattered
-        _receipts_insert(drafts, directory, batch=self.batch, organization=self.organization, period=self.period,
-                         accounts=accounts, recipients=self._recipients, codes=self._codes)
+        _receipts_insert(
+            drafts,
+            directory,
+            batch=self.batch,
+            organization=self.organization,
+            period=self.period,
+            accounts=accounts,
+            recipients=self._recipients,
+            codes=self._codes,
+        )
 
     def close(self, result: ImportResult) -> Batch:
         if self.batch is None:
             raise ValueError("a clean registry has receipts")
         Batch.objects.filter(pk=self.batch.pk).update(
-            source_format=result.format_code, accounts_count=result.accounts_count,
-            receipts_count=result.receipts_count, service_lines_count=result.service_lines,
-            total_to_pay=result.total_to_pay)
+            source_format=result.format_code,
+            accounts_count=result.accounts_count,
+            receipts_count=result.receipts_count,
+            service_lines_count=result.service_lines,
+            total_to_pay=result.total_to_pay,
+        )
         self.batch.refresh_from_db()
         return self.batch
 
 
-RECEIPT_FIELDS = ("batch", "organization", "account", "period", "category", "recipient", "import_id", "to_pay",
-                  "charge", "balance", "recalculation", "privilege", "penalty", "paid", "publish_state", "condo_id",
-                  "error_code", "error_message", "created_at", "updated_at",
-                  # The receipt's own copy of its account, as this registry gives it (see Receipt).
-                  "account_number", "payer_name", "address", "house_global_id", "unit_name", "unit_type",
-                  "owner_type", "is_closed", "els")
-ACCOUNT_FIELDS = ("organization", "number", "property", "unit_name", "unit_type", "full_name", "owner_type",
-                  "is_closed", "els")
-LINE_FIELDS = ("receipt", "service_id", "name", "to_pay", "charge", "balance", "recalculation", "privilege", "penalty",
-               "paid", "volume", "tariff", "measure")
+RECEIPT_FIELDS = (
+    "batch",
+    "organization",
+    "account",
+    "period",
+    "category",
+    "recipient",
+    "import_id",
+    "to_pay",
+    "charge",
+    "balance",
+    "recalculation",
+    "privilege",
+    "penalty",
+    "paid",
+    "publish_state",
+    "condo_id",
+    "error_code",
+    "error_message",
+    "created_at",
+    "updated_at",
+    # The receipt's own copy of its account, as this registry gives it (see Receipt).
+    "account_number",
+    "payer_name",
+    "address",
+    "house_global_id",
+    "unit_name",
+    "unit_type",
+    "owner_type",
+    "is_closed",
+    "els",
+)
+ACCOUNT_FIELDS = (
+    "organization",
+    "number",
+    "property",
+    "unit_name",
+    "unit_type",
+    "full_name",
+    "owner_type",
+    "is_closed",
+    "els",
+)
+LINE_FIELDS = (
+    "receipt",
+    "service_id",
+    "name",
+    "to_pay",
+    "charge",
+    "balance",
+    "recalculation",
+    "privilege",
+    "penalty",
+    "paid",
+    "volume",
+    "tariff",
+    "measure",
+)
 
 
-def _receipts_insert(drafts: list[ReceiptDraft], directory: dict[str, AccountDraft], *, batch, organization, period,
-                     accounts, recipients, codes: dict[str, str]) -> None:
+def _receipts_insert(
+    drafts: list[ReceiptDraft],
+    directory: dict[str, AccountDraft],
+    *,
+    batch,
+    organization,
+    period,
+    accounts,
+    recipients,
+    codes: dict[str, str],
+) -> None:
     period_db = connection.ops.adapt_datefield_value(period)
     now_db = connection.ops.adapt_datetimefield_value(timezone.now())
     pending = Receipt.PublishState.PENDING.value
@@ -140,16 +222,41 @@ def _receipts_insert(drafts: list[ReceiptDraft], directory: dict[str, AccountDra
         a = draft.amounts
         account = directory[draft.account]
         account_id, is_closed = accounts[draft.account]
-        rows.append((
-            batch_id, organization_id, account_id, period_db, str(draft.category),
-            recipients[draft.recipient],
-            receipt_import_id(organization_tin=tin, period=period, account_number=draft.account,
-                              category=draft.category),
-            a["to_pay"], a["charge"], a["balance"], a["recalculation"], a["privilege"], a["penalty"], a["paid"],
-            pending, "", "", "", now_db, now_db,
-            draft.account, account.full_name, account.address, account.fias, account.unit_name,
-            str(account.unit_type), account.owner_type, is_closed, account.els,
-        ))
+        rows.append(
+            (
+                batch_id,
+                organization_id,
+                account_id,
+                period_db,
+                str(draft.category),
+                recipients[draft.recipient],
+                receipt_import_id(
+                    organization_tin=tin, period=period, account_number=draft.account, category=draft.category
+                ),
+                a["to_pay"],
+                a["charge"],
+                a["balance"],
+                a["recalculation"],
+                a["privilege"],
+                a["penalty"],
+                a["paid"],
+                pending,
+                "",
+                "",
+                "",
+                now_db,
+                now_db,
+                draft.account,
+                account.full_name,
+                account.address,
+                account.fias,
+                account.unit_name,
+                str(account.unit_type),
+                account.owner_type,
+                is_closed,
+                account.els,
+            )
+        )
     insert_rows(Receipt, RECEIPT_FIELDS, rows)
     # Receipts of this batch inserted by this chunk are exactly those above the last id seen.
     ids = {}
@@ -165,9 +272,23 @@ def _receipts_insert(drafts: list[ReceiptDraft], directory: dict[str, AccountDra
             code = codes.get(service.name)
             if code is None:
                 code = codes[service.name] = service_code(service.name)
-            lines.append((receipt_id, code, service.name, service.to_pay, service.charge, service.balance,
-                          service.recalculation, service.privilege, service.penalty, service.paid, service.volume,
-                          service.tariff, service.measure))
+            lines.append(
+                (
+                    receipt_id,
+                    code,
+                    service.name,
+                    service.to_pay,
+                    service.charge,
+                    service.balance,
+                    service.recalculation,
+                    service.privilege,
+                    service.penalty,
+                    service.paid,
+                    service.volume,
+                    service.tariff,
+                    service.measure,
+                )
+            )
     insert_rows(ServiceLine, LINE_FIELDS, lines)
 
 
@@ -187,16 +308,27 @@ def _properties_ensure(directory: dict[str, AccountDraft], organization: Organiz
     for account in directory.values():
         if account.fias or account.address not in wanted:
             wanted[account.address] = account.fias or wanted.get(account.address, "")
-    existing = {address: (pk, fias) for pk, address, fias in
-                Property.objects.filter(organization=organization, address__in=list(wanted))
-                .values_list("pk", "address", "fias_id")}
+    existing = {
+        address: (pk, fias)
+        for pk, address, fias in Property.objects.filter(
+            organization=organization, address__in=list(wanted)
+        ).values_list("pk", "address", "fias_id")
+    }
     created = Property.objects.bulk_create(
-        [Property(organization=organization, address=address, fias_id=fias)
-         for address, fias in wanted.items() if address not in existing], batch_size=CHUNK)
+        [
+            Property(organization=organization, address=address, fias_id=fias)
+            for address, fias in wanted.items()
+            if address not in existing
+        ],
+        batch_size=CHUNK,
+    )
     ids = {address: pk for address, (pk, _) in existing.items()}
     ids.update({prop.address: prop.pk for prop in created})
-    stale = [Property(pk=existing[address][0], fias_id=fias) for address, fias in wanted.items()
-             if address in existing and fias and existing[address][1] != fias]
+    stale = [
+        Property(pk=existing[address][0], fias_id=fias)
+        for address, fias in wanted.items()
+        if address in existing and fias and existing[address][1] != fias
+    ]
     if stale:
         Property.objects.bulk_update(stale, ["fias_id"], batch_size=CHUNK)
     return ids
@@ -210,34 +342,79 @@ def _accounts_ensure(
     The directory is only the latest word on each account; receipts keep their own copy.
     """
     existing = {
-        number: rest for number, *rest in Account.objects.filter(organization=organization, number__in=list(directory))
-        .values_list(
-            "number", "pk", "property_id", "unit_name", "unit_type", "full_name", "els", "owner_type", "is_closed")
+        number: rest
+        for number, *rest in Account.objects.filter(organization=organization, number__in=list(directory)).values_list(
+            "number", "pk", "property_id", "unit_name", "unit_type", "full_name", "els", "owner_type", "is_closed"
+        )
     }
     new, changed, ids = [], [], {}
     for number, draft in directory.items():
         property_id = properties[draft.address]
         current = existing.get(number)
         if current is None:
-            new.append(Account(organization=organization, number=number, property_id=property_id,
-                               unit_name=draft.unit_name, unit_type=draft.unit_type, full_name=draft.full_name,
-                               els=draft.els, owner_type=draft.owner_type))
+            new.append(
+                Account(
+                    organization=organization,
+                    number=number,
+                    property_id=property_id,
+                    unit_name=draft.unit_name,
+                    unit_type=draft.unit_type,
+                    full_name=draft.full_name,
+                    els=draft.els,
+                    owner_type=draft.owner_type,
+                )
+            )
             continue
         pk, old_property, unit_name, unit_type, full_name, els, owner_type, is_closed = current
         ids[number] = (pk, is_closed)
-        wanted = (property_id, draft.unit_name, draft.unit_type, draft.full_name or full_name, draft.els or els,
-                  draft.owner_type or owner_type)
+        wanted = (
+            property_id,
+            draft.unit_name,
+            draft.unit_type,
+            draft.full_name or full_name,
+            draft.els or els,
+            draft.owner_type or owner_type,
+        )
         if wanted != (old_property, unit_name, unit_type, full_name, els, owner_type):
-            changed.append(Account(pk=pk, property_id=wanted[0], unit_name=wanted[1], unit_type=wanted[2],
-                                   full_name=wanted[3], els=wanted[4], owner_type=wanted[5]))
+            changed.append(
+                Account(
+                    pk=pk,
+                    property_id=wanted[0],
+                    unit_name=wanted[1],
+                    unit_type=wanted[2],
+                    full_name=wanted[3],
+                    els=wanted[4],
+                    owner_type=wanted[5],
+                )
+            )
     if new:
-        insert_rows(Account, ACCOUNT_FIELDS, [
-            (organization.pk, a.number, a.property_id, a.unit_name, str(a.unit_type), a.full_name, a.owner_type,
-             False, a.els) for a in new])
+        insert_rows(
+            Account,
+            ACCOUNT_FIELDS,
+            [
+                (
+                    organization.pk,
+                    a.number,
+                    a.property_id,
+                    a.unit_name,
+                    str(a.unit_type),
+                    a.full_name,
+                    a.owner_type,
+                    False,
+                    a.els,
+                )
+                for a in new
+            ],
+        )
         fresh = {a.number for a in new}
-        ids.update((number, (pk, False)) for number, pk in Account.objects.filter(
-            organization=organization, number__in=list(fresh)).values_list("number", "pk"))
+        ids.update(
+            (number, (pk, False))
+            for number, pk in Account.objects.filter(organization=organization, number__in=list(fresh)).values_list(
+                "number", "pk"
+            )
+        )
     if changed:
-        Account.objects.bulk_update(changed, ["property_id", "unit_name", "unit_type", "full_name", "els",
-                                              "owner_type"], batch_size=CHUNK)
+        Account.objects.bulk_update(
+            changed, ["property_id", "unit_name", "unit_type", "full_name", "els", "owner_type"], batch_size=CHUNK
+        )
     return ids

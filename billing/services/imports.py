@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Callable, Iterator
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -57,7 +57,9 @@ def first_of_month(value: date) -> date:
 
 
 def custom_layouts(organization: Organization) -> list:
-    return [column_map.layout() for column_map in SberColumnMap.objects.filter(organization=organization, is_active=True)]
+    return [
+        column_map.layout() for column_map in SberColumnMap.objects.filter(organization=organization, is_active=True)
+    ]
 
 
 def _context(organization: Organization, period: date) -> ParseContext:
@@ -71,8 +73,9 @@ def _context(organization: Organization, period: date) -> ParseContext:
         calamine_max_cells=getattr(settings, "IMPORT_CALAMINE_MAX_CELLS", 8_000_000),
         max_rows=settings.IMPORT_MAX_ROWS,
         accounts_by_els=lambda: _accounts_by_els(organization),
-        recipients_by_account=cache(lambda: {account: (tin, bic) for account, (tin, bic, _) in
-                                             known_recipients(organization).items()}),
+        recipients_by_account=cache(
+            lambda: {account: (tin, bic) for account, (tin, bic, _) in known_recipients(organization).items()}
+        ),
     )
 
 
@@ -100,16 +103,27 @@ def _bank_account_conflicts(organization: Organization, result: ImportResult) ->
             continue
         known_tin, known_bic, name = known[bank_account]
         column, value = ("ИНН получателя", tin) if known_tin != tin else ("БИК", bic)
-        errors.append(RowError(row, column, value, (
-            f"расчётный счёт {bank_account} уже принадлежит получателю «{name or known_tin}» (ИНН {known_tin}, "
-            f"БИК {known_bic}) из прошлых пакетов этой УК: у одного расчётного счёта один получатель. Исправьте "
-            "реквизиты в реестре или в карточке получателя")))
+        errors.append(
+            RowError(
+                row,
+                column,
+                value,
+                (
+                    f"расчётный счёт {bank_account} уже принадлежит получателю «{name or known_tin}» (ИНН {known_tin}, "
+                    f"БИК {known_bic}) из прошлых пакетов этой УК: у одного расчётного счёта один получатель. Исправьте "
+                    "реквизиты в реестре или в карточке получателя"
+                ),
+            )
+        )
     return errors
 
 
 def _accounts_by_els(organization: Organization) -> dict[str, tuple[str, str, str, str]]:
-    rows = Account.objects.filter(organization=organization).exclude(els="").values_list(
-        "els", "number", "property__address", "unit_name", "full_name")
+    rows = (
+        Account.objects.filter(organization=organization)
+        .exclude(els="")
+        .values_list("els", "number", "property__address", "unit_name", "full_name")
+    )
     return {els: (number, address, unit, full_name) for els, number, address, unit, full_name in rows}
 
 
@@ -134,18 +148,37 @@ def registry_parse(
     stand apart comes back `scattered` when a sink was given; without one it is read again,
     grouped in memory. Writes nothing itself.
     """
-    result = _parse(organization=organization, period=period, path=path, source_name=source_name,
-                    format_code=format_code, progress=progress, on_inspected=on_inspected, keep_drafts=keep_drafts,
-                    keep_totals=keep_totals, sink=sink)
+    result = _parse(
+        organization=organization,
+        period=period,
+        path=path,
+        source_name=source_name,
+        format_code=format_code,
+        progress=progress,
+        on_inspected=on_inspected,
+        keep_drafts=keep_drafts,
+        keep_totals=keep_totals,
+        sink=sink,
+    )
     if result.scattered and sink is None:
-        result = _parse(organization=organization, period=period, path=path, source_name=source_name,
-                        format_code=format_code, progress=progress, on_inspected=on_inspected, keep_drafts=True,
-                        keep_totals=False, sink=None)
+        result = _parse(
+            organization=organization,
+            period=period,
+            path=path,
+            source_name=source_name,
+            format_code=format_code,
+            progress=progress,
+            on_inspected=on_inspected,
+            keep_drafts=True,
+            keep_totals=False,
+            sink=None,
+        )
     return result
 
 
-def _parse(*, organization, period, path, source_name, format_code, progress, on_inspected, keep_drafts, keep_totals,
-           sink) -> ImportResult:
+def _parse(
+    *, organization, period, path, source_name, format_code, progress, on_inspected, keep_drafts, keep_totals, sink
+) -> ImportResult:
     period = first_of_month(period)
     context = _context(organization, period)
     collector = None
@@ -175,8 +208,11 @@ def _parse(*, organization, period, path, source_name, format_code, progress, on
             result.receipts, result.accounts = [], {}
         return result
     except ImportRefused as refusal:
-        result = collector.result if collector is not None else ImportResult(
-            format_code="" if format_code == "auto" else format_code, format_label="", period=period)
+        result = (
+            collector.result
+            if collector is not None
+            else ImportResult(format_code="" if format_code == "auto" else format_code, format_label="", period=period)
+        )
         # A refusal of the whole file is the reason to read first.
         result.errors[:0] = refusal.errors
         result.errors_count += len(refusal.errors)
@@ -200,8 +236,15 @@ def registry_import(
     name = safe_source_name(source_name or path.name)
     stored = store_file(path, name)
     try:
-        outcome = registry_write(organization=organization, period=period, path=path, by=by, format_code=format_code,
-                                 source_file=stored, source_name=name)
+        outcome = registry_write(
+            organization=organization,
+            period=period,
+            path=path,
+            by=by,
+            format_code=format_code,
+            source_file=stored,
+            source_name=name,
+        )
     except BaseException:
         default_storage.delete(stored)
         raise
@@ -237,12 +280,19 @@ def registry_write(
     memory instead. `before_commit` runs inside the transaction once the batch is complete.
     """
     period = first_of_month(period)
-    arguments = dict(organization=organization, period=period, path=path, source_name=source_name,
-                     format_code=format_code, progress=progress)
+    arguments = {
+        "organization": organization,
+        "period": period,
+        "path": path,
+        "source_name": source_name,
+        "format_code": format_code,
+        "progress": progress,
+    }
     try:
         with transaction.atomic():
-            stream = BatchStream(organization=organization, period=period, by=by, source_file=source_file,
-                                 source_name=source_name)
+            stream = BatchStream(
+                organization=organization, period=period, by=by, source_file=source_file, source_name=source_name
+            )
             result = registry_parse(**arguments, keep_drafts=False, sink=stream)
             if not result.ok or result.scattered:
                 raise _Refused(result)
@@ -260,8 +310,14 @@ def registry_write(
         result = registry_parse(**arguments, keep_drafts=True)
         if not result.ok:
             return ImportOutcome(result=result, batch=None)
-        batch = batch_create_from_import(result=result, organization=organization, period=period, by=by,
-                                         source_file=source_file, source_name=source_name)
+        batch = batch_create_from_import(
+            result=result,
+            organization=organization,
+            period=period,
+            by=by,
+            source_file=source_file,
+            source_name=source_name,
+        )
         if before_commit is not None:
             before_commit(batch, result)
         transaction.on_commit(lambda: figures_warm(batch))

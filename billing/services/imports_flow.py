@@ -23,7 +23,12 @@ from billing.models import Organization, RegistryUpload
 from billing.models.batches import batch_source_path
 from billing.selectors_anomalies import registry_anomalies
 from billing.services.imports import (
-    IMPORT_PERMISSION, first_of_month, local_path, registry_parse, registry_write, safe_source_name,
+    IMPORT_PERMISSION,
+    first_of_month,
+    local_path,
+    registry_parse,
+    registry_write,
+    safe_source_name,
 )
 
 logger = logging.getLogger(__name__)
@@ -45,7 +50,13 @@ def _require_owner(upload: RegistryUpload, by: AbstractBaseUser) -> None:
 
 
 def upload_create(
-    *, organization: Organization, period: date, format_code: str, file: IO[bytes], name: str, size: int,
+    *,
+    organization: Organization,
+    period: date,
+    format_code: str,
+    file: IO[bytes],
+    name: str,
+    size: int,
     by: AbstractBaseUser,
 ) -> RegistryUpload:
     """Store the file under a random name and queue its check. Too big a file is refused at once."""
@@ -63,8 +74,13 @@ def upload_create(
     try:
         with transaction.atomic():
             upload = RegistryUpload.objects.create(
-                organization=organization, period=first_of_month(period), format_code=format_code, file=stored,
-                source_name=name[:255], file_size=size, uploaded_by=by,
+                organization=organization,
+                period=first_of_month(period),
+                format_code=format_code,
+                file=stored,
+                source_name=name[:255],
+                file_size=size,
+                uploaded_by=by,
             )
             transaction.on_commit(lambda: _enqueue("billing.tasks.import_upload_parse", upload.pk, "parse"))
     except BaseException:
@@ -82,13 +98,18 @@ def _enqueue(task: str, upload_id: int, step: str) -> None:
 def _progress(upload_id: int, status: str):
     def report(rows: int) -> None:
         # Also the cancel signal: once the user cancelled, the status no longer matches.
-        if not RegistryUpload.objects.filter(pk=upload_id, status=status).update(rows_read=rows, updated_at=timezone.now()):
+        if not RegistryUpload.objects.filter(pk=upload_id, status=status).update(
+            rows_read=rows, updated_at=timezone.now()
+        ):
             raise Cancelled
+
     return report
 
 
-INTERRUPTED = ("Проверка файла прервалась: обработчик остановился, не закончив (например, из-за нехватки памяти). "
-               "Файл удалён; загрузите его ещё раз, а если это повторится, сообщите администратору.")
+INTERRUPTED = (
+    "Проверка файла прервалась: обработчик остановился, не закончив (например, из-за нехватки памяти). "
+    "Файл удалён; загрузите его ещё раз, а если это повторится, сообщите администратору."
+)
 
 
 def upload_parse(*, upload_id: int) -> str:
@@ -107,8 +128,9 @@ def upload_parse(*, upload_id: int) -> str:
         return "cancelled"
     except Exception:
         logger.exception("registry upload %s: parsing failed", upload_id)
-        _finish_failed(upload, "Не удалось проверить файл из-за внутренней ошибки. Сообщите администратору.",
-                       status=Status.PARSING)
+        _finish_failed(
+            upload, "Не удалось проверить файл из-за внутренней ошибки. Сообщите администратору.", status=Status.PARSING
+        )
         return "failed"
 
 
@@ -128,8 +150,12 @@ def _parse(upload: RegistryUpload) -> str:
     upload_id = upload.pk
     with local_path(upload.file.name) as path:
         result = registry_parse(
-            organization=upload.organization, period=upload.period, path=path, source_name=upload.source_name,
-            format_code=upload.format_code, progress=_progress(upload_id, Status.PARSING),
+            organization=upload.organization,
+            period=upload.period,
+            path=path,
+            source_name=upload.source_name,
+            format_code=upload.format_code,
+            progress=_progress(upload_id, Status.PARSING),
             on_inspected=lambda total: RegistryUpload.objects.filter(pk=upload_id).update(rows_total=total),
         )
     if result.ok:
@@ -138,9 +164,14 @@ def _parse(upload: RegistryUpload) -> str:
         anomalies = registry_anomalies(organization=upload.organization, period=upload.period, totals=totals)
         preview["anomalies"] = anomalies.as_dict()
         changed = RegistryUpload.objects.filter(pk=upload_id, status=Status.PARSING).update(
-            status=Status.READY, detected_format=result.format_code, preview=preview, rows_read=result.rows_read,
+            status=Status.READY,
+            detected_format=result.format_code,
+            preview=preview,
+            rows_read=result.rows_read,
             receipts_report=[[*row, _where(result, row[0])] for row in anomalies.report],
-            finished_at=timezone.now(), updated_at=timezone.now())
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
         return "ready" if changed else "cancelled"
     _finish_refused(upload, result)
     return "refused"
@@ -149,18 +180,32 @@ def _parse(upload: RegistryUpload) -> str:
 def _finish_refused(upload: RegistryUpload, result: ImportResult) -> None:
     errors = [error.as_dict() for error in result.errors]
     changed = RegistryUpload.objects.filter(pk=upload.pk, status__in=(Status.PARSING, Status.CONFIRMING)).update(
-        status=Status.REFUSED, detected_format=result.format_code, errors=errors[:SHOWN_ERRORS],
-        errors_report=errors, errors_count=result.errors_count, file="", finished_at=timezone.now(),
-        updated_at=timezone.now())
+        status=Status.REFUSED,
+        detected_format=result.format_code,
+        errors=errors[:SHOWN_ERRORS],
+        errors_report=errors,
+        errors_count=result.errors_count,
+        file="",
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
     if changed:
         # A refused file leaves nothing behind but the list of its errors.
         default_storage.delete(upload.file.name)
 
 
 def _finish_failed(upload: RegistryUpload, message: str, *, status: str) -> None:
-    if RegistryUpload.objects.filter(pk=upload.pk, status=status).update(
-        status=Status.FAILED, message=message, file="", preview={}, finished_at=timezone.now(), updated_at=timezone.now()
-    ) and upload.file.name:
+    if (
+        RegistryUpload.objects.filter(pk=upload.pk, status=status).update(
+            status=Status.FAILED,
+            message=message,
+            file="",
+            preview={},
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        and upload.file.name
+    ):
         default_storage.delete(upload.file.name)
 
 
@@ -198,10 +243,16 @@ def upload_write(*, upload_id: int) -> str:
     try:
         with local_path(upload.file.name) as path:
             outcome = registry_write(
-                organization=upload.organization, period=upload.period, path=path, by=upload.uploaded_by,
-                source_file=upload.file.name, source_name=upload.source_name,
+                organization=upload.organization,
+                period=upload.period,
+                path=path,
+                by=upload.uploaded_by,
+                source_file=upload.file.name,
+                source_name=upload.source_name,
                 format_code=upload.detected_format or upload.format_code,
-                progress=_progress(upload_id, Status.CONFIRMING), before_commit=mark_done)
+                progress=_progress(upload_id, Status.CONFIRMING),
+                before_commit=mark_done,
+            )
         if outcome.batch is None:
             _finish_refused(upload, outcome.result)
             return "refused"
@@ -210,8 +261,11 @@ def upload_write(*, upload_id: int) -> str:
         return "cancelled"
     except Exception:
         logger.exception("registry upload %s: creating the batch failed", upload_id)
-        _finish_failed(upload, "Не удалось создать пакет из-за внутренней ошибки. Сообщите администратору.",
-                       status=Status.CONFIRMING)
+        _finish_failed(
+            upload,
+            "Не удалось создать пакет из-за внутренней ошибки. Сообщите администратору.",
+            status=Status.CONFIRMING,
+        )
         return "failed"
     logger.info("registry upload %s became batch %s", upload_id, batch.pk)
     return "done"
@@ -247,7 +301,12 @@ def uploads_expire() -> int:
     expired = 0
     for upload_id, stored in stale.values_list("pk", "file"):
         if stale.filter(pk=upload_id).update(
-            status=Status.CANCELLED, file="", preview={}, errors_report=[], receipts_report=[], updated_at=timezone.now(),
+            status=Status.CANCELLED,
+            file="",
+            preview={},
+            errors_report=[],
+            receipts_report=[],
+            updated_at=timezone.now(),
             message=f"Отменена автоматически: загрузку не подтвердили и не отменили за {days} дн.",
         ):
             expired += 1

@@ -38,8 +38,16 @@ RATIO_FLOOR = 1024 * 1024  # below this, even a high ratio inflates to nothing w
 MEMBER_HARD_CAP = 64 * 1024 * 1024
 NESTED_SUFFIXES = (".zip", ".rar", ".7z", ".gz", ".tgz", ".tar", ".bz2", ".xz", ".zst", ".cab", ".arj", ".jar", ".z")
 ARCHIVE_MAGICS = (
-    b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08", b"\x1f\x8b", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07",
-    b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd", b"MSCF",
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"\x28\xb5\x2f\xfd",
+    b"MSCF",
 )
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 _EOCD = struct.Struct("<4s4H2LH")
@@ -150,7 +158,7 @@ def _declared_entries(stream: IO[bytes], size: int) -> int:
     if entries != 0xFFFF:
         return entries
     locator_at = at - _ZIP64_LOCATOR.size
-    if locator_at < 0 or tail[locator_at:locator_at + 4] != b"PK\x06\x07":
+    if locator_at < 0 or tail[locator_at : locator_at + 4] != b"PK\x06\x07":
         raise ArchiveRefused("Архив повреждён: неверная запись ZIP64.")
     record_offset = _ZIP64_LOCATOR.unpack_from(tail, locator_at)[2]
     stream.seek(record_offset)

@@ -47,22 +47,38 @@ def pdf_problem(data: bytes, *, max_bytes: int) -> str | None:
         if reader.is_encrypted and not reader.decrypt(""):
             return "PDF защищён паролем: жители не смогут его открыть"
         pages = len(reader.pages)
-    except Exception as error:  # noqa: BLE001 - the bytes are untrusted; any parser failure means "corrupt"
+    except Exception as error:
         logging.getLogger(__name__).debug("pdf parse failed: %s", error)
         return f"PDF повреждён и не читается ({type(error).__name__}: {str(error)[:200]})"
     if pages < 1:
         return "в PDF нет ни одной страницы"
     active = active_content(data, reader)
     if active:
-        return (f"в PDF есть активное содержимое ({active}): квитанция — это только страницы, такие файлы "
-                "не принимаются. Сохраните PDF заново без скриптов и вложений (например, «Печать в PDF»)")
+        return (
+            f"в PDF есть активное содержимое ({active}): квитанция — это только страницы, такие файлы "
+            "не принимаются. Сохраните PDF заново без скриптов и вложений (например, «Печать в PDF»)"
+        )
     return None
 
 
 # Names that make a PDF do something when opened or clicked: scripts, launching programs,
 # embedded files, forms that send data, rich media. A receipt needs none of them.
-ACTIVE_NAMES = frozenset({"JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles", "RichMedia", "XFA",
-                          "SubmitForm", "ImportData", "GoToE", "FileAttachment", "RichMediaExecute"})
+ACTIVE_NAMES = frozenset(
+    {
+        "JavaScript",
+        "JS",
+        "Launch",
+        "EmbeddedFile",
+        "EmbeddedFiles",
+        "RichMedia",
+        "XFA",
+        "SubmitForm",
+        "ImportData",
+        "GoToE",
+        "FileAttachment",
+        "RichMediaExecute",
+    }
+)
 _NAME = re.compile(rb"/([^\s/<>\[\]()%{}]+)")
 _HEX = re.compile(rb"#([0-9A-Fa-f]{2})")
 # A PDF that a browser would also render as HTML (a polyglot): these never appear in a real
@@ -83,7 +99,7 @@ def active_content(data: bytes, reader: PdfReader) -> str | None:
             return f"/{name}"
     try:
         return _active_in_structure(reader)
-    except Exception as error:  # noqa: BLE001 - a structure too broken to walk is refused as such
+    except Exception as error:
         return f"структура не проверяется: {type(error).__name__}"
 
 

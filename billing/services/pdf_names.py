@@ -30,8 +30,9 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
 }
 _CATEGORY_WORDS = {word: category for category, words in CATEGORY_WORDS.items() for word in words}
 _SUFFIXES = re.compile(
-    r"^(?P<account>.+?)(?:_(?P<month>\d{2})(?P<year>\d{4}))?(?:_(?P<category>" +
-    "|".join(re.escape(word) for word in sorted(_CATEGORY_WORDS, key=len, reverse=True)) + r"))?$",
+    r"^(?P<account>.+?)(?:_(?P<month>\d{2})(?P<year>\d{4}))?(?:_(?P<category>"
+    + "|".join(re.escape(word) for word in sorted(_CATEGORY_WORDS, key=len, reverse=True))
+    + r"))?$",
     re.IGNORECASE,
 )
 
@@ -77,10 +78,12 @@ class ReceiptIndex:
         if parsed["month"]:
             month, year = int(parsed["month"]), int(parsed["year"])
             if (month, year) != (self.period.month, self.period.year):
-                return NameMatch(refusal=(
-                    f"месяц в имени ({parsed['month']}.{parsed['year']}) не совпадает с периодом пакета "
-                    f"({self.period:%m.%Y})"
-                ))
+                return NameMatch(
+                    refusal=(
+                        f"месяц в имени ({parsed['month']}.{parsed['year']}) не совпадает с периодом пакета "
+                        f"({self.period:%m.%Y})"
+                    )
+                )
         category = _CATEGORY_WORDS.get(parsed["category"].casefold()) if parsed["category"] else None
         return self._choose(account, category=category)
 
@@ -97,7 +100,9 @@ class ReceiptIndex:
         if len(receipts) == 1:
             return NameMatch(receipt_id=receipts[0][0])
         kinds = ", ".join(Receipt.Category(kind).label for _, kind in receipts)
-        return NameMatch(refusal=(
-            f"у лицевого счёта {account} в пакете несколько квитанций ({kinds}): добавьте в имя категорию, "
-            f"например {account}_{self.period:%m%Y}_{category_word(receipts[0][1])}.pdf"
-        ))
+        return NameMatch(
+            refusal=(
+                f"у лицевого счёта {account} в пакете несколько квитанций ({kinds}): добавьте в имя категорию, "
+                f"например {account}_{self.period:%m%Y}_{category_word(receipts[0][1])}.pdf"
+            )
+        )

@@ -35,9 +35,12 @@ def pdf_archive_upload(*, batch: Batch, archive: IO[bytes], name: str, by: Abstr
     stored = default_storage.save(pdf_archive_path(None, name), archive)
     try:
         with transaction.atomic():
-            upload = ReceiptPdfUpload.objects.create(batch=batch, archive=stored, source_name=name[:255], uploaded_by=by)
+            upload = ReceiptPdfUpload.objects.create(
+                batch=batch, archive=stored, source_name=name[:255], uploaded_by=by
+            )
             transaction.on_commit(
-                lambda: async_task("billing.tasks.pdf_archive_attach", upload.pk, task_name=f"pdf-upload-{upload.pk}"))
+                lambda: async_task("billing.tasks.pdf_archive_attach", upload.pk, task_name=f"pdf-upload-{upload.pk}")
+            )
     except BaseException:
         default_storage.delete(stored)
         raise
@@ -52,13 +55,17 @@ def pdf_archive_attach(*, upload_id: int) -> str:
     outcome = {"status": Status.DONE, "message": "", "report": {}}
     try:
         with default_storage.open(upload.archive.name, "rb") as archive:
-            outcome["report"] = receipt_pdfs_attach(batch=upload.batch, archive=archive, by=upload.uploaded_by).as_dict()
+            outcome["report"] = receipt_pdfs_attach(
+                batch=upload.batch, archive=archive, by=upload.uploaded_by
+            ).as_dict()
     except ApplicationError as error:
         outcome.update(status=Status.REFUSED, message=f"Архив не принят, ничего не сохранено. {error.message}")
     except Exception:
         logger.exception("PDF upload %s: attaching failed", upload_id)
-        outcome.update(status=Status.FAILED, message="Не удалось обработать архив из-за внутренней ошибки. "
-                                                     "Сообщите администратору.")
+        outcome.update(
+            status=Status.FAILED,
+            message="Не удалось обработать архив из-за внутренней ошибки. Сообщите администратору.",
+        )
     finally:
         default_storage.delete(upload.archive.name)  # its PDFs, if any were good, are stored one by one
     ReceiptPdfUpload.objects.filter(pk=upload_id).update(archive="", finished_at=timezone.now(), **outcome)

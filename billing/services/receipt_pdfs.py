@@ -48,10 +48,18 @@ from billing.services.pdf_names import RULE, ReceiptIndex
 PDF_PERMISSION = "billing.import_registry"
 SEND_PERMISSION = "billing.publish_batch"
 Status = Batch.Status
-ATTACHABLE = frozenset({
-    Status.DRAFT, Status.SUBMITTED, Status.REJECTED, Status.APPROVED, Status.PUBLISHING,
-    Status.FAILED, Status.PARTIALLY_PUBLISHED, Status.PUBLISHED,
-})
+ATTACHABLE = frozenset(
+    {
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.REJECTED,
+        Status.APPROVED,
+        Status.PUBLISHING,
+        Status.FAILED,
+        Status.PARTIALLY_PUBLISHED,
+        Status.PUBLISHED,
+    }
+)
 # States in which nobody publishes any more, so pending PDFs wait for an explicit send.
 SEND_SEPARATELY = frozenset({Status.PUBLISHED, Status.PARTIALLY_PUBLISHED})
 APPROVED_PDF_KEPT = (
@@ -121,7 +129,9 @@ def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: AbstractBaseUse
             report.files = len(members)
             chosen = _match(members, ReceiptIndex(batch), report, max_pdf=max_pdf)
             existing = dict(ReceiptPdf.objects.filter(batch=batch).values_list("receipt_id", "sha256"))
-            approved = set(ReceiptPdf.objects.filter(batch=batch, seal__isnull=False).values_list("receipt_id", flat=True))
+            approved = set(
+                ReceiptPdf.objects.filter(batch=batch, seal__isnull=False).values_list("receipt_id", flat=True)
+            )
             for receipt_id, member in chosen.items():
                 try:
                     data = member_read(zip_file, member, max_bytes=max_pdf)
@@ -157,8 +167,7 @@ def receipt_pdfs_send_request(*, batch: Batch, by: AbstractBaseUser) -> int:
         raise ActionForbidden("Отправлять PDF в Condo может только утверждающий.")
     if batch.status not in SEND_SEPARATELY:
         raise ApplicationError(
-            "PDF этого пакета отправятся вместе с публикацией: отдельная отправка нужна только "
-            "опубликованному пакету."
+            "PDF этого пакета отправятся вместе с публикацией: отдельная отправка нужна только опубликованному пакету."
         )
     waiting = ReceiptPdf.objects.filter(
         batch=batch, state=ReceiptPdf.State.PENDING, receipt__publish_state=Receipt.PublishState.ACCEPTED
@@ -220,18 +229,31 @@ def _save(*, batch: Batch, stored: list[_Stored], by: AbstractBaseUser) -> None:
         with transaction.atomic():
             locked = Batch.objects.select_for_update().get(pk=batch.pk)
             if locked.status not in ATTACHABLE:
-                raise ApplicationError(f"Пакет №{batch.pk} тем временем перешёл в статус «{locked.get_status_display()}».")
+                raise ApplicationError(
+                    f"Пакет №{batch.pk} тем временем перешёл в статус «{locked.get_status_display()}»."
+                )
             current = {
                 receipt_id: (pk, name)
-                for pk, receipt_id, name in ReceiptPdf.objects.filter(batch=batch).values_list("pk", "receipt_id", "file")
+                for pk, receipt_id, name in ReceiptPdf.objects.filter(batch=batch).values_list(
+                    "pk", "receipt_id", "file"
+                )
             }
             now = timezone.now()
             fresh, changed, replaced = [], [], []
             for item in stored:
                 pdf = ReceiptPdf(
-                    receipt_id=item.receipt_id, batch_id=batch.pk, file=item.name, sha256=item.sha256, size=item.size,
-                    source_name=item.source_name, state=ReceiptPdf.State.PENDING, condo_status="", error_message="",
-                    sent_at=None, attached_by=by, updated_at=now,
+                    receipt_id=item.receipt_id,
+                    batch_id=batch.pk,
+                    file=item.name,
+                    sha256=item.sha256,
+                    size=item.size,
+                    source_name=item.source_name,
+                    state=ReceiptPdf.State.PENDING,
+                    condo_status="",
+                    error_message="",
+                    sent_at=None,
+                    attached_by=by,
+                    updated_at=now,
                 )
                 if item.receipt_id in current:
                     pdf.pk, old_name = current[item.receipt_id]
@@ -242,8 +264,18 @@ def _save(*, batch: Batch, stored: list[_Stored], by: AbstractBaseUser) -> None:
             ReceiptPdf.objects.bulk_create(fresh, batch_size=500)
             ReceiptPdf.objects.bulk_update(
                 changed,
-                ["file", "sha256", "size", "source_name", "state", "condo_status", "error_message", "sent_at",
-                 "attached_by", "updated_at"],
+                [
+                    "file",
+                    "sha256",
+                    "size",
+                    "source_name",
+                    "state",
+                    "condo_status",
+                    "error_message",
+                    "sent_at",
+                    "attached_by",
+                    "updated_at",
+                ],
                 batch_size=500,
             )
             # The files that were replaced go once the new ones are committed, never before.

@@ -38,9 +38,13 @@ def receipts_export_request(*, batches: list[Batch], filename: str, by: Abstract
     receipts_export_check(batches)
     with transaction.atomic():
         export = ReceiptsExport.objects.create(
-            batch_ids=sorted(batch.pk for batch in batches), filename=filename, requested_by=by)
+            batch_ids=sorted(batch.pk for batch in batches), filename=filename, requested_by=by
+        )
         transaction.on_commit(
-            lambda: async_task("billing.tasks.receipts_export_write", export.pk, task_name=f"receipts-export-{export.pk}"))
+            lambda: async_task(
+                "billing.tasks.receipts_export_write", export.pk, task_name=f"receipts-export-{export.pk}"
+            )
+        )
     return export
 
 
@@ -60,15 +64,17 @@ def receipts_export_write(*, export_id: int) -> str:
         logger.exception("receipts export %s failed", export_id)
         return _failed(export, "Не удалось сформировать файл из-за внутренней ошибки. Сообщите администратору.")
     ReceiptsExport.objects.filter(pk=export_id).update(
-        status=Status.READY, file=export.file.name, rows=rows, finished_at=timezone.now())
+        status=Status.READY, file=export.file.name, rows=rows, finished_at=timezone.now()
+    )
     return "ready"
 
 
 def _failed(export: ReceiptsExport, message: str) -> str:
     if export.file.name:
         default_storage.delete(export.file.name)
-    ReceiptsExport.objects.filter(pk=export.pk).update(status=Status.FAILED, file="", message=message,
-                                                      finished_at=timezone.now())
+    ReceiptsExport.objects.filter(pk=export.pk).update(
+        status=Status.FAILED, file="", message=message, finished_at=timezone.now()
+    )
     return "failed"
 
 

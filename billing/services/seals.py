@@ -34,8 +34,12 @@ def batch_seal(*, batch: Batch, by: AbstractBaseUser) -> ApprovalSeal:
             "пакет повреждён, утверждать его нельзя."
         )
     seal = ApprovalSeal.objects.create(
-        batch=batch, kind=ApprovalSeal.Kind.BATCH, fingerprint=fingerprint, receipts_count=receipts,
-        pdfs_count=len(pdf_ids), approved_by=by,
+        batch=batch,
+        kind=ApprovalSeal.Kind.BATCH,
+        fingerprint=fingerprint,
+        receipts_count=receipts,
+        pdfs_count=len(pdf_ids),
+        approved_by=by,
     )
     covered.update(seal=seal)
     return seal
@@ -64,7 +68,10 @@ def batch_pdf_addendum_approve(*, batch: Batch, by: AbstractBaseUser) -> Approva
             raise ActionForbidden("Нельзя утвердить PDF, которые вы сами загрузили: нужен второй человек.")
         fingerprint = import_string(settings.ADDENDUM_FINGERPRINT)(batch=locked, pdfs=pdfs)
         seal = ApprovalSeal.objects.create(
-            batch=locked, kind=ApprovalSeal.Kind.PDF_ADDENDUM, fingerprint=fingerprint, pdfs_count=len(pdf_ids),
+            batch=locked,
+            kind=ApprovalSeal.Kind.PDF_ADDENDUM,
+            fingerprint=fingerprint,
+            pdfs_count=len(pdf_ids),
             approved_by=by,
         )
         pdfs.update(seal=seal)

@@ -105,30 +105,48 @@ def chart_geometry(points: list[ChartPoint]) -> dict:
     for index, point in enumerate(points):
         x = LEFT + slot * index
         y = y_of(Decimal(point.receipts), receipts_max)
-        bars.append(Bar(
-            x=round(x + slot * 0.2, 1), y=y, width=round(slot * 0.6, 1), height=round(bottom - y, 1),
-            center=round(x + slot / 2, 1), line_y=y_of(point.to_pay, money_max),
-            label=MONTH_SHORT[point.period.month - 1],
-            year=f"{point.period:%Y}" if index == 0 or point.period.month == 1 else "",
-            full=month_label(point.period),
-            receipts=counted(point.receipts, "receipt"),
-            to_pay=number_format(point.to_pay, decimal_pos=2, force_grouping=True),
-        ))
+        bars.append(
+            Bar(
+                x=round(x + slot * 0.2, 1),
+                y=y,
+                width=round(slot * 0.6, 1),
+                height=round(bottom - y, 1),
+                center=round(x + slot / 2, 1),
+                line_y=y_of(point.to_pay, money_max),
+                label=MONTH_SHORT[point.period.month - 1],
+                year=f"{point.period:%Y}" if index == 0 or point.period.month == 1 else "",
+                full=month_label(point.period),
+                receipts=counted(point.receipts, "receipt"),
+                to_pay=number_format(point.to_pay, decimal_pos=2, force_grouping=True),
+            )
+        )
     ticks = []
     for n in range(TICKS + 1):
         share = Decimal(n) / TICKS
-        ticks.append(Tick(
-            y=round(bottom - plot_height * n / TICKS, 1),
-            receipts=number_format((receipts_max * share).normalize(), decimal_pos=0, force_grouping=True),
-            to_pay=number_format((money_max * share).normalize(), decimal_pos=0, force_grouping=True),
-        ))
+        ticks.append(
+            Tick(
+                y=round(bottom - plot_height * n / TICKS, 1),
+                receipts=number_format((receipts_max * share).normalize(), decimal_pos=0, force_grouping=True),
+                to_pay=number_format((money_max * share).normalize(), decimal_pos=0, force_grouping=True),
+            )
+        )
     return {
-        "width": WIDTH, "height": HEIGHT, "left": LEFT, "right": WIDTH - RIGHT, "top": TOP, "bottom": bottom,
-        "bars": bars, "ticks": ticks, "line": " ".join(f"{bar.center},{bar.line_y}" for bar in bars),
-        "label_y": bottom + 16, "year_y": bottom + 30,
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "right": WIDTH - RIGHT,
+        "top": TOP,
+        "bottom": bottom,
+        "bars": bars,
+        "ticks": ticks,
+        "line": " ".join(f"{bar.center},{bar.line_y}" for bar in bars),
+        "label_y": bottom + 16,
+        "year_y": bottom + 30,
         "description": "; ".join(
             f"{month_label(p.period)}: {counted(p.receipts, 'receipt')}, "
-            f"{number_format(p.to_pay, decimal_pos=2, force_grouping=True)} ₽" for p in points),
+            f"{number_format(p.to_pay, decimal_pos=2, force_grouping=True)} ₽"
+            for p in points
+        ),
     }
 
 
@@ -165,6 +183,7 @@ def desk_queues(context) -> dict:
     return {
         "show": True,
         "queues": [{"queue": queue, "url": f"{batch_list}?queue={queue.key}"} for queue in user_queues(user=user)],
-        "recent": BatchTransition.objects.filter(actor_id=user.pk).select_related("batch")
+        "recent": BatchTransition.objects.filter(actor_id=user.pk)
+        .select_related("batch")
         .order_by("-created_at", "-pk")[:RECENT_SHOWN],
     }

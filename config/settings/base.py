@@ -27,8 +27,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="").strip()  # a blank key is no key
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
-            "(or DEBUG=true for local development only)."
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or DEBUG=true for local development only)."
         )
     SECRET_KEY = _DEVELOPMENT_SECRET_KEY
 
@@ -200,7 +199,9 @@ X_FRAME_OPTIONS = "DENY"
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

@@ -53,7 +53,9 @@ class RegistryAccounts:
             address, unit_name, unit_type = parsed.house or address, parsed.unit_name, parsed.unit_type
         share = self._shared.setdefault
         self.places[receipt.account_number] = Place(
-            share(address, address), share(unit_name, unit_name), share(unit_type, unit_type),
+            share(address, address),
+            share(unit_name, unit_name),
+            share(unit_type, unit_type),
             share(receipt.address_global_id, receipt.address_global_id),
         )
 
@@ -64,8 +66,9 @@ class CondoSide:
     previous_receipts: int = 0
 
 
-def compare_with_condo(*, client: CondoClient, context_id: str, period: date, ours: RegistryAccounts,
-                       findings: Findings) -> CondoSide:
+def compare_with_condo(
+    *, client: CondoClient, context_id: str, period: date, ours: RegistryAccounts, findings: Findings
+) -> CondoSide:
     """Stream Condo's receipts of the previous month, then its accounts; report into `findings`."""
     side = CondoSide()
     places = ours.places
@@ -96,16 +99,26 @@ def compare_with_condo(*, client: CondoClient, context_id: str, period: date, ou
     for number, account in vanished.items():
         if account is not None and account.is_closed:
             continue
-        findings.add("missing", {
-            "account": number,
-            "address": account.address if account else "",
-            "unit_name": account.unit_name if account else "",
-            "unit_type": account.unit_type if account else "",
-        })
+        findings.add(
+            "missing",
+            {
+                "account": number,
+                "address": account.address if account else "",
+                "unit_name": account.unit_name if account else "",
+                "unit_type": account.unit_type if account else "",
+            },
+        )
     for number, place in places.items():
         if number not in seen:
-            findings.add("new", {"account": number, "address": place.address, "unit_name": place.unit_name,
-                                 "unit_type": place.unit_type})
+            findings.add(
+                "new",
+                {
+                    "account": number,
+                    "address": place.address,
+                    "unit_name": place.unit_name,
+                    "unit_type": place.unit_type,
+                },
+            )
         elif number in mismatched:
             findings.add("changed", {"account": number, **differences(place, mismatched[number])})
     return side

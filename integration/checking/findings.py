@@ -18,7 +18,9 @@ class FindingSink(Protocol):
 
 
 class Findings:
-    def __init__(self, *, sink: FindingSink | None = None, keep_all: bool = False, examples: int = EXAMPLES_KEPT) -> None:
+    def __init__(
+        self, *, sink: FindingSink | None = None, keep_all: bool = False, examples: int = EXAMPLES_KEPT
+    ) -> None:
         self.counts: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
         self.examples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}

@@ -17,14 +17,42 @@ UNIT_TYPES = dict(Account.UnitType.choices)
 FIELDS = {"address": "Адрес дома", "unit_name": "Помещение", "unit_type": "Тип помещения"}
 
 _SHEETS = {
-    "problems": ("Нарушения правил", (Column("Лицевой счёт", width=16), Column("importId", width=40),
-                                      Column("Код", width=28), Column("Что не так", width=90))),
-    "new": ("Новые для Condo", (Column("Лицевой счёт", width=16), Column("Адрес", width=60),
-                                Column("Помещение", width=12), Column("Тип помещения", width=18))),
-    "missing": ("Исчезли из реестра", (Column("Лицевой счёт", width=16), Column("Адрес в Condo", width=60),
-                                       Column("Помещение в Condo", width=14), Column("Тип помещения в Condo", width=18))),
-    "changed": ("Адрес или помещение", (Column("Лицевой счёт", width=16), Column("Что отличается", width=18),
-                                        Column("В реестре", width=60), Column("В Condo", width=60))),
+    "problems": (
+        "Нарушения правил",
+        (
+            Column("Лицевой счёт", width=16),
+            Column("importId", width=40),
+            Column("Код", width=28),
+            Column("Что не так", width=90),
+        ),
+    ),
+    "new": (
+        "Новые для Condo",
+        (
+            Column("Лицевой счёт", width=16),
+            Column("Адрес", width=60),
+            Column("Помещение", width=12),
+            Column("Тип помещения", width=18),
+        ),
+    ),
+    "missing": (
+        "Исчезли из реестра",
+        (
+            Column("Лицевой счёт", width=16),
+            Column("Адрес в Condo", width=60),
+            Column("Помещение в Condo", width=14),
+            Column("Тип помещения в Condo", width=18),
+        ),
+    ),
+    "changed": (
+        "Адрес или помещение",
+        (
+            Column("Лицевой счёт", width=16),
+            Column("Что отличается", width=18),
+            Column("В реестре", width=60),
+            Column("В Condo", width=60),
+        ),
+    ),
 }
 
 
@@ -47,8 +75,14 @@ class CheckWorkbook:
                         registry, condo = UNIT_TYPES.get(registry, registry), UNIT_TYPES.get(condo, condo)
                     sheet.append([item["account"], label, registry, condo])
         else:
-            sheet.append([item["account"], item["address"], item["unit_name"],
-                          UNIT_TYPES.get(item["unit_type"], item["unit_type"])])
+            sheet.append(
+                [
+                    item["account"],
+                    item["address"],
+                    item["unit_name"],
+                    UNIT_TYPES.get(item["unit_type"], item["unit_type"]),
+                ]
+            )
 
     def save(self, *, check: BatchCheck, outcome: CheckOutcome, out: IO[bytes]) -> None:
         for sheet in self.sheets.values():

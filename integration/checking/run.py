@@ -66,8 +66,14 @@ def batch_check_run(*, check_id: int, keep_all: bool = False, client: CondoClien
         logger.exception("batch %s: check %s failed", check.batch_id, check_id)
         batch_check_fail(check_id=check_id, message="внутренняя ошибка проверки, подробности в журнале сервера")
         raise
-    logger.info("batch %s: check %s done: %s receipts, %s rule problems, condo checked: %s",
-                check.batch_id, check_id, outcome.receipts_checked, outcome.problems_count, outcome.condo_checked)
+    logger.info(
+        "batch %s: check %s done: %s receipts, %s rule problems, condo checked: %s",
+        check.batch_id,
+        check_id,
+        outcome.receipts_checked,
+        outcome.problems_count,
+        outcome.condo_checked,
+    )
     return CheckRun(check=check, findings=findings)
 
 
@@ -83,35 +89,51 @@ def _rules_part(batch: Batch, findings: Findings, outcome: CheckOutcome) -> Regi
         # One call's worth at a time, as the publisher sends them: some rules look across a call.
         for start in range(0, len(rows), call_size):
             documents: list[dict] = []
-            receipts = [receipt for _, receipt in rows[start:start + call_size]]
+            receipts = [receipt for _, receipt in rows[start : start + call_size]]
             for receipt in receipts:
                 outcome.receipts_checked += 1
                 try:
                     document = json.loads(receipt_json(receipt))
                 except PayloadError as error:
                     # The publisher refuses these itself before any call.
-                    _problem(findings, outcome, receipt.account_number, receipt.import_id, error.code,
-                             f"Квитанция не будет отправлена: {error}", first=True)
+                    _problem(
+                        findings,
+                        outcome,
+                        receipt.account_number,
+                        receipt.import_id,
+                        error.code,
+                        f"Квитанция не будет отправлена: {error}",
+                        first=True,
+                    )
                     ours.add(receipt, None)
                     continue
                 documents.append(document)
                 ours.add(receipt, document)
             flagged: set[int] = set()
             for problem in document_problems(documents):
-                _problem(findings, outcome, problem.account, problem.import_id, problem.code, problem.message,
-                         first=problem.index not in flagged)
+                _problem(
+                    findings,
+                    outcome,
+                    problem.account,
+                    problem.import_id,
+                    problem.code,
+                    problem.message,
+                    first=problem.index not in flagged,
+                )
                 flagged.add(problem.index)
 
 
-def _problem(findings: Findings, outcome: CheckOutcome, account: str, import_id: str, code: str, message: str,
-             *, first: bool) -> None:
+def _problem(
+    findings: Findings, outcome: CheckOutcome, account: str, import_id: str, code: str, message: str, *, first: bool
+) -> None:
     if first:
         outcome.receipts_with_problems += 1
     findings.add("problems", {"account": account, "import_id": import_id, "code": code, "message": message})
 
 
-def _condo_part(batch: Batch, ours: RegistryAccounts, findings: Findings, outcome: CheckOutcome,
-                client: CondoClient | None) -> None:
+def _condo_part(
+    batch: Batch, ours: RegistryAccounts, findings: Findings, outcome: CheckOutcome, client: CondoClient | None
+) -> None:
     from integration.publishing.publisher import CallRecorder
 
     context_id = batch.organization.condo_context_id
@@ -122,8 +144,9 @@ def _condo_part(batch: Batch, ours: RegistryAccounts, findings: Findings, outcom
     try:
         client = client or CondoClient.from_settings(on_call=CallRecorder(batch_id=batch.pk))
         try:
-            side = compare_with_condo(client=client, context_id=context_id, period=batch.period, ours=ours,
-                                      findings=findings)
+            side = compare_with_condo(
+                client=client, context_id=context_id, period=batch.period, ours=ours, findings=findings
+            )
         finally:
             if own_client:
                 client.close()

@@ -1,7 +1,7 @@
 """The Condo (DOMA.AI) GraphQL client. Only `transport` imports gql and httpx.
 
-    client = CondoClient.from_settings(on_call=callback)
-    outcomes = client.register_receipts(context_id, receipts)
+client = CondoClient.from_settings(on_call=callback)
+outcomes = client.register_receipts(context_id, receipts)
 """
 
 from integration.condo.client import CondoClient

@@ -94,7 +94,9 @@ def token_file_cache(path: str) -> FileBasedCache:
 
 
 class TokenStore:
-    def __init__(self, *, api_url: str, login: str, cache: BaseCache | LocalTokenCache, clock: Clock | None = None) -> None:
+    def __init__(
+        self, *, api_url: str, login: str, cache: BaseCache | LocalTokenCache, clock: Clock | None = None
+    ) -> None:
         digest = hashlib.sha256(f"{api_url}\n{login}".encode()).hexdigest()[:32]
         self.key = f"condo:token:{digest}"
         self._lock_key = f"{self.key}:lock"

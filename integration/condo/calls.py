@@ -9,7 +9,12 @@ from integration.condo import errors as E
 from integration.condo.transport import HttpAnswer
 
 OK, PARTIAL, TRANSIENT, PERMANENT, UNAUTHENTICATED, TOO_LARGE = (
-    "ok", "partial", "transient", "permanent", "unauthenticated", "too_large",
+    "ok",
+    "partial",
+    "transient",
+    "permanent",
+    "unauthenticated",
+    "too_large",
 )
 
 
@@ -36,12 +41,18 @@ def item_index(error: dict[str, Any]) -> int | None:
 
 def judge(answer: HttpAnswer, *, response_key: str, per_item: bool) -> Verdict:
     if answer.failure in ("timeout", "network"):
-        return Verdict(TRANSIENT, code=answer.failure.upper(), message=_NETWORK[answer.failure], counts_as_server_failure=True)
+        return Verdict(
+            TRANSIENT, code=answer.failure.upper(), message=_NETWORK[answer.failure], counts_as_server_failure=True
+        )
     if answer.failure == "not_graphql":
         status = answer.status
         if status >= 500 or status in (408, 429) or status < 400:
-            return Verdict(TRANSIENT, code=f"HTTP_{status}", message=f"Condo ответил HTTP {status} без ответа GraphQL",
-                           counts_as_server_failure=status != 429)
+            return Verdict(
+                TRANSIENT,
+                code=f"HTTP_{status}",
+                message=f"Condo ответил HTTP {status} без ответа GraphQL",
+                counts_as_server_failure=status != 429,
+            )
         return Verdict(PERMANENT, code=f"HTTP_{status}", message=f"Condo отказал: HTTP {status}")
 
     result = (answer.data or {}).get(response_key) if answer.data else None
@@ -54,7 +65,9 @@ def judge(answer: HttpAnswer, *, response_key: str, per_item: bool) -> Verdict:
             whole.append(error)
     if not whole:
         if answer.data is None or response_key not in answer.data:
-            return Verdict(TRANSIENT, code="BAD_RESPONSE", message="Condo ответил без данных", counts_as_server_failure=True)
+            return Verdict(
+                TRANSIENT, code="BAD_RESPONSE", message="Condo ответил без данных", counts_as_server_failure=True
+            )
         return Verdict(PARTIAL if items else OK, item_errors=items)
     return _judge_whole(whole, answer.status)
 

@@ -21,7 +21,9 @@ class Oversized:
     size: int
 
 
-def plan_chunks(texts: Iterable[tuple[int, str]], *, max_count: int, max_bytes: int) -> Iterator[list[Item] | Oversized]:
+def plan_chunks(
+    texts: Iterable[tuple[int, str]], *, max_count: int, max_bytes: int
+) -> Iterator[list[Item] | Oversized]:
     """Yield chunks of at most `max_count` items whose sizes add up to at most `max_bytes`.
 
     Items come as (index, compact JSON text); each is sized from its text exactly as Condo

@@ -59,11 +59,17 @@ class CondoClient:
     ) -> None:
         if not FINGERPRINT_RE.match(sender_fingerprint):
             # Condo would save the receipts and then fail the call on it (contract §11.6).
-            raise CondoError("Неверный CONDO_SENDER_FINGERPRINT: 5–42 латинских букв, цифр или знаков.", transient=False,
-                             code="WRONG_SENDER")
+            raise CondoError(
+                "Неверный CONDO_SENDER_FINGERPRINT: 5–42 латинских букв, цифр или знаков.",
+                transient=False,
+                code="WRONG_SENDER",
+            )
         if not token and not (login and password):
-            raise CondoError("Не настроен доступ к Condo: задайте CONDO_LOGIN и CONDO_PASSWORD или CONDO_TOKEN.",
-                             transient=False, code="NOT_CONFIGURED")
+            raise CondoError(
+                "Не настроен доступ к Condo: задайте CONDO_LOGIN и CONDO_PASSWORD или CONDO_TOKEN.",
+                transient=False,
+                code="NOT_CONFIGURED",
+            )
         self.api_url = api_url
         self.on_call = on_call
         self.chunk_size = max(1, min(chunk_size, MAX_RECEIPTS_PER_CALL))
@@ -94,11 +100,15 @@ class CondoClient:
             "read_timeout": settings.CONDO_READ_TIMEOUT,
             "max_attempts": settings.CONDO_MAX_ATTEMPTS,
             "withdraw_chunk_size": settings.CONDO_WITHDRAW_CHUNK_SIZE,
-            "backoff": Backoff(base=settings.CONDO_BACKOFF_BASE, cap=settings.CONDO_BACKOFF_CAP,
-                               max_wait=settings.CONDO_MAX_RETRY_WAIT),
-            "breaker": shared_breaker(url, threshold=settings.CONDO_BREAKER_THRESHOLD,
-                                      cooldown=settings.CONDO_BREAKER_COOLDOWN),
-            "token_store": TokenStore(api_url=url, login=login or "token", cache=token_cache(settings.CONDO_TOKEN_CACHE)),
+            "backoff": Backoff(
+                base=settings.CONDO_BACKOFF_BASE, cap=settings.CONDO_BACKOFF_CAP, max_wait=settings.CONDO_MAX_RETRY_WAIT
+            ),
+            "breaker": shared_breaker(
+                url, threshold=settings.CONDO_BREAKER_THRESHOLD, cooldown=settings.CONDO_BREAKER_COOLDOWN
+            ),
+            "token_store": TokenStore(
+                api_url=url, login=login or "token", cache=token_cache(settings.CONDO_TOKEN_CACHE)
+            ),
         }
         options.update(overrides)
         return cls(api_url=url, login=login, on_call=on_call, **options)
@@ -171,7 +181,8 @@ class CondoClient:
             if not self.breaker.allow():
                 raise CondoError(
                     f"Condo недоступен: после серии ошибок вызовы приостановлены на {self.breaker.retry_in():.0f} с.",
-                    transient=True, code="CIRCUIT_OPEN",
+                    transient=True,
+                    code="CIRCUIT_OPEN",
                 )
             request_id = f"{name}-{uuid.uuid4().hex}"
             headers = {**self._headers, "X-Request-Id": request_id}
@@ -223,13 +234,21 @@ class CondoClient:
             if refused == self._fixed_token:
                 self._fixed_token = ""  # Condo refused it: from now on, log in instead
         if not self._can_login():
-            raise CondoError("Condo отверг CONDO_TOKEN, а логин и пароль не заданы.", transient=False, code="UNAUTHENTICATED")
+            raise CondoError(
+                "Condo отверг CONDO_TOKEN, а логин и пароль не заданы.", transient=False, code="UNAUTHENTICATED"
+            )
         return self._store.obtain(self._sign_in, refused=refused)
 
     def _sign_in(self) -> str:
         if PHONE_RE.match(self._login):
             # The phone mutation looks for a staff user unless told otherwise (contract §2).
-            data = {"dv": 1, "sender": self.sender, "phone": self._login, "password": self._password, "userType": "service"}
+            data = {
+                "dv": 1,
+                "sender": self.sender,
+                "phone": self._login,
+                "password": self._password,
+                "userType": "service",
+            }
             answer, _ = self.call("signinByPhone", {"data": data})
         else:
             answer, _ = self.call("signin", {"identity": self._login, "secret": self._password})
@@ -241,8 +260,16 @@ class CondoClient:
 
     # --- Call log ------------------------------------------------------------------------------
 
-    def _record(self, name: str, receipts: int, answer: HttpAnswer, attempt: int, started: float,
-                verdict: calls.Verdict, request_id: str) -> None:
+    def _record(
+        self,
+        name: str,
+        receipts: int,
+        answer: HttpAnswer,
+        attempt: int,
+        started: float,
+        verdict: calls.Verdict,
+        request_id: str,
+    ) -> None:
         duration_ms = int((self.clock.monotonic() - started) * 1000)
         outcome = {calls.OK: "ok", calls.PARTIAL: "partial"}.get(verdict.kind, "error")
         error_class = ""
@@ -250,20 +277,33 @@ class CondoClient:
             # Too large (split and resent) and unauthenticated (logged in again) are followed up too.
             retried = verdict.kind in (calls.TRANSIENT, calls.TOO_LARGE, calls.UNAUTHENTICATED)
             error_class = "transient" if retried else "permanent"
-        record = CallRecord(name, receipts, answer.sent_bytes, attempt, duration_ms, outcome, error_class,
-                            verdict.code, request_id)
+        record = CallRecord(
+            name, receipts, answer.sent_bytes, attempt, duration_ms, outcome, error_class, verdict.code, request_id
+        )
         level = logging.INFO if outcome != "error" else logging.WARNING
-        logger.log(level, "condo %s: receipts=%s bytes=%s attempt=%s duration_ms=%s http=%s outcome=%s%s request_id=%s",
-                   name, receipts, record.bytes, attempt, duration_ms, answer.status, outcome,
-                   f" error={error_class}/{verdict.code}" if verdict.code else "", request_id)
+        logger.log(
+            level,
+            "condo %s: receipts=%s bytes=%s attempt=%s duration_ms=%s http=%s outcome=%s%s request_id=%s",
+            name,
+            receipts,
+            record.bytes,
+            attempt,
+            duration_ms,
+            answer.status,
+            outcome,
+            f" error={error_class}/{verdict.code}" if verdict.code else "",
+            request_id,
+        )
         if self.on_call is not None:
             self.on_call(record)
 
 
 def _permanent_text(verdict: calls.Verdict) -> str:
     if verdict.code == "ACCESS_DENIED":
-        return ("Condo отказал в доступе: контекст биллинга не найден, удалён, не в статусе Finished "
-                "или у пользователя интеграции нет прав на него.")
+        return (
+            "Condo отказал в доступе: контекст биллинга не найден, удалён, не в статусе Finished "
+            "или у пользователя интеграции нет прав на него."
+        )
     if verdict.code == "UNAUTHENTICATED":
         return "Condo не принял вход пользователя интеграции даже после повторного входа."
     if verdict.code == "WRONG_CREDENTIALS":

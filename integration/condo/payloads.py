@@ -110,17 +110,22 @@ def service_json(service: ServiceIn, to_pay: Decimal | None = None) -> str:
 
 # The extra service that carries what the receipt states beyond its service lines.
 REST_SERVICE_ID = "receipt-balance"
-REST_NAMES = {"debt": "Задолженность на начало периода", "advance": "Аванс на начало периода",
-              "other": "Прочее по квитанции (не распределено по услугам)"}
+REST_NAMES = {
+    "debt": "Задолженность на начало периода",
+    "advance": "Аванс на начало периода",
+    "other": "Прочее по квитанции (не распределено по услугам)",
+}
 
 
 def _rest_json(amount: Decimal, *, is_balance: bool) -> str:
     name = REST_NAMES["other" if not is_balance else "debt" if amount > 0 else "advance"]
     text = money_to_wire(amount)
     zero = "0.00"
-    return (f'{{"name":"{name}","toPay":"{text}","toPayDetails":{{"formula":"{FORMULA}","charge":"{zero}",'
-            f'"balance":"{text if is_balance else zero}","recalculation":"{zero}","privilege":"{zero}",'
-            f'"penalty":"{zero}","paid":"{zero}"}},"id":"{REST_SERVICE_ID}"}}')
+    return (
+        f'{{"name":"{name}","toPay":"{text}","toPayDetails":{{"formula":"{FORMULA}","charge":"{zero}",'
+        f'"balance":"{text if is_balance else zero}","recalculation":"{zero}","privilege":"{zero}",'
+        f'"penalty":"{zero}","paid":"{zero}"}},"id":"{REST_SERVICE_ID}"}}'
+    )
 
 
 def _amounts(item: ReceiptIn | ServiceIn, to_pay: Decimal | None = None) -> str:
@@ -144,7 +149,8 @@ def _address_meta(receipt: ReceiptIn) -> str:
         raise PayloadError(
             "В квитанции не указано помещение: Condo привязал бы лицевой счёт к выдуманной квартире «1» "
             "или отрезал бы часть адреса дома. Укажите номер помещения (и его тип) в реестре.",
-            code="NO_UNIT")
+            code="NO_UNIT",
+        )
     unit_type = receipt.unit_type or DEFAULT_UNIT_TYPE
     fields = f',"unitName":{_string(receipt.unit_name)},"unitType":{_string(unit_type)}'
     if receipt.address_global_id:

@@ -94,18 +94,26 @@ def _texts(receipts: list[ReceiptIn], outcomes: list[ReceiptOutcome | None]) -> 
             if receipt.digest and hashlib.sha256(text.encode()).hexdigest() != receipt.digest:
                 raise CondoError(
                     f"Квитанция {receipt.import_id} не совпадает с утверждённой: она не отправлена, "
-                    "публикация остановлена.", transient=False, code="SEAL_MISMATCH",
+                    "публикация остановлена.",
+                    transient=False,
+                    code="SEAL_MISMATCH",
                 )
             yield index, text
         except PayloadError as error:
             outcomes[index] = ReceiptOutcome(
-                receipt.import_id, False,
+                receipt.import_id,
+                False,
                 error=ReceiptError(code=error.code, type="WRONG_FORMAT", message=str(error), retryable=False),
             )
 
 
-def _send(client: CondoClient, context_id: str, receipts: list[ReceiptIn], chunk: list[Item],
-          outcomes: list[ReceiptOutcome | None]) -> None:
+def _send(
+    client: CondoClient,
+    context_id: str,
+    receipts: list[ReceiptIn],
+    chunk: list[Item],
+    outcomes: list[ReceiptOutcome | None],
+) -> None:
     variables = _variables(client, context_id, EncodedArray([item.text for item in chunk]))
     try:
         answer, verdict = client.call(OPERATION, variables, receipts=len(chunk), per_item=True)
@@ -135,25 +143,41 @@ def _outcome(receipt: ReceiptIn, result: dict[str, Any] | None, error: dict[str,
     if not result:
         return _missing(receipt)
     if result.get("importId") not in (None, receipt.import_id):
-        return ReceiptOutcome(receipt.import_id, False, error=ReceiptError(
-            code="BAD_RESPONSE", message="Condo вернул квитанцию с другим importId.", retryable=True))
+        return ReceiptOutcome(
+            receipt.import_id,
+            False,
+            error=ReceiptError(
+                code="BAD_RESPONSE", message="Condo вернул квитанцию с другим importId.", retryable=True
+            ),
+        )
     receiver = result.get("receiver")
     approved = receiver.get("isApproved") if isinstance(receiver, dict) else None
     return ReceiptOutcome(
-        receipt.import_id, True, condo_id=str(result["id"]), to_pay=money_from_wire(result.get("toPay")),
+        receipt.import_id,
+        True,
+        condo_id=str(result["id"]),
+        to_pay=money_from_wire(result.get("toPay")),
         receiver_approved=approved if isinstance(approved, bool) else None,
         services_error=str(result.get("invalidServicesError") or field_error),
     )
 
 
 def _missing(receipt: ReceiptIn) -> ReceiptOutcome:
-    return ReceiptOutcome(receipt.import_id, False, error=ReceiptError(
-        code="UNKNOWN", message="Condo не вернул ни квитанцию, ни ошибку.", retryable=True))
+    return ReceiptOutcome(
+        receipt.import_id,
+        False,
+        error=ReceiptError(code="UNKNOWN", message="Condo не вернул ни квитанцию, ни ошибку.", retryable=True),
+    )
 
 
 def _too_large(receipt: ReceiptIn, size: int) -> ReceiptOutcome:
-    return ReceiptOutcome(receipt.import_id, False, error=ReceiptError(
-        code="RECEIPT_TOO_LARGE", type="PAYLOAD_TOO_LARGE",
-        message=f"Квитанция занимает {size} байт по счёту Condo и не помещается в один запрос.",
-        retryable=False,
-    ))
+    return ReceiptOutcome(
+        receipt.import_id,
+        False,
+        error=ReceiptError(
+            code="RECEIPT_TOO_LARGE",
+            type="PAYLOAD_TOO_LARGE",
+            message=f"Квитанция занимает {size} байт по счёту Condo и не помещается в один запрос.",
+            retryable=False,
+        ),
+    )

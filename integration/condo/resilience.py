@@ -38,7 +38,9 @@ class Backoff:
     max_wait: float = 120.0
     rng: random.Random = field(default_factory=random.Random)
 
-    def delay(self, attempt: int, *, now: float, reset_at: float | None = None, retry_after: float | None = None) -> float | None:
+    def delay(
+        self, attempt: int, *, now: float, reset_at: float | None = None, retry_after: float | None = None
+    ) -> float | None:
         """Seconds to wait before attempt `attempt + 1`; None when the server asks for too long."""
         if reset_at is not None or retry_after is not None:
             wanted = max(reset_at - now if reset_at is not None else 0.0, retry_after or 0.0, 0.0)

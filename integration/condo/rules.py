@@ -18,13 +18,22 @@ from integration.condo.addresses import UNIT_TYPES, ParsedAddress, address_from_
 from integration.condo.sizing import VARIABLES_LIMIT, object_sizeof, variables_size
 
 __all__ = [
-    "ParsedAddress", "RuleProblem", "InvalidNumber", "address_from_receipt", "big_string", "document_problems",
-    "is_person", "recipient_is_approved", "services_sum_error", "variables_size",
+    "InvalidNumber",
+    "ParsedAddress",
+    "RuleProblem",
+    "address_from_receipt",
+    "big_string",
+    "document_problems",
+    "is_person",
+    "recipient_is_approved",
+    "services_sum_error",
+    "variables_size",
 ]
 
 # The other variables of a publish call at their largest (a 42-character fingerprint).
-ENVELOPE_BYTES = object_sizeof({"data": {"dv": 1, "sender": {"dv": 1, "fingerprint": "x" * 42},
-                                         "context": {"id": "0" * 36}, "receipts": []}})
+ENVELOPE_BYTES = object_sizeof(
+    {"data": {"dv": 1, "sender": {"dv": 1, "fingerprint": "x" * 42}, "context": {"id": "0" * 36}, "receipts": []}}
+)
 RECEIPT_MAX_BYTES = VARIABLES_LIMIT - ENVELOPE_BYTES
 DETAIL_KEYS = frozenset({"formula", "charge", "balance", "recalculation", "privilege", "penalty", "paid"})
 
@@ -65,7 +74,7 @@ def big_string(value: Decimal) -> str:
     elif e < 0:
         text = "0." + "0" * (-e - 1) + text
     elif e + 1 < len(text):
-        text = text[:e + 1] + "." + text[e + 1:]
+        text = text[: e + 1] + "." + text[e + 1 :]
     else:
         text += "0" * (e + 1 - len(text))
     return "-" + text if sign else text
@@ -97,8 +106,16 @@ def services_sum_error(document: dict[str, Any], *, paid: Any = None) -> str | N
 
 # --- 13.5 isApproved (apps/condo/domains/billing/schema/BillingRecipient.js) ----------------------
 
-def recipient_is_approved(*, tin: str, bic: str, bank_account: str, organization_tin: str | None,
-                          approved_bank_accounts: set[tuple[str, str]] | frozenset, alive: bool = True) -> bool:
+
+def recipient_is_approved(
+    *,
+    tin: str,
+    bic: str,
+    bank_account: str,
+    organization_tin: str | None,
+    approved_bank_accounts: set[tuple[str, str]] | frozenset,
+    alive: bool = True,
+) -> bool:
     """Condo's virtual `BillingRecipient.isApproved`, computed on every read.
 
     True when the context and its organization are alive and either the recipient's TIN is the
@@ -112,8 +129,32 @@ def recipient_is_approved(*, tin: str, bic: str, bank_account: str, organization
 
 # --- 13.6 isPerson (apps/condo/domains/billing/schema/resolvers/utils.js) -------------------------
 
-COMPANY_WORDS = ("ИП", "ООО", "ОАО", "АО", "ПАО", "НКО", "КО", "ПК", "ПКК", "СППК", "КПК", "ЖСК", "КСК", "ЖНК",
-                 "ЖК", "ТСН", "ТСЖ", "ТСК", "СА", "РХ", "КХ", "ОВС", "ЗАО", "ТОО")
+COMPANY_WORDS = (
+    "ИП",
+    "ООО",
+    "ОАО",
+    "АО",
+    "ПАО",
+    "НКО",
+    "КО",
+    "ПК",
+    "ПКК",
+    "СППК",
+    "КПК",
+    "ЖСК",
+    "КСК",
+    "ЖНК",
+    "ЖК",
+    "ТСН",
+    "ТСЖ",
+    "ТСК",
+    "СА",
+    "РХ",
+    "КХ",
+    "ОВС",
+    "ЗАО",
+    "ТОО",
+)
 _FIO = re.compile(r"^[А-ЯЁ][а-яё]*([-' .][А-ЯЁ][а-яё]*){0,2}\s+[IVА-ЯЁ][a-zа-яё.]*([- .'ёЁ][IVА-ЯЁ][a-zа-яё.]*)*\Z")
 _FIO_ENDING = re.compile(r"\s(?:оглы|кызы)\Z")
 _LATIN_TWINS = str.maketrans("abcehkmoptxyABCEHKMOPTXY", "абсенкмортхуАВСЕНКМОРТХУ")
@@ -176,7 +217,9 @@ def _receipt_checker() -> Any:
     return InputChecker().checker(project_schema().type_map["RegisterBillingReceiptInput"])
 
 
-def document_problems(documents: list[dict[str, Any]], *, max_receipt_bytes: int = RECEIPT_MAX_BYTES) -> list[RuleProblem]:
+def document_problems(
+    documents: list[dict[str, Any]], *, max_receipt_bytes: int = RECEIPT_MAX_BYTES
+) -> list[RuleProblem]:
     """Every rule of section 13 that can be judged before sending, over one call's documents.
 
     Per document: the SDL's input type, the fields Condo checks (month, year, BIC, INN, the
@@ -193,8 +236,13 @@ def document_problems(documents: list[dict[str, Any]], *, max_receipt_bytes: int
             found += _recipient_problems(document, first_recipient)
             import_id = document.get("importId") or ""
             if import_id in first_import:
-                found.append(("DUPLICATE_IMPORT_ID", f"Квитанция с importId «{import_id}» уже есть в этой отправке "
-                              f"(лицевой счёт {first_import[import_id]}); Condo запишет одну поверх другой."))
+                found.append(
+                    (
+                        "DUPLICATE_IMPORT_ID",
+                        f"Квитанция с importId «{import_id}» уже есть в этой отправке "
+                        f"(лицевой счёт {first_import[import_id]}); Condo запишет одну поверх другой.",
+                    )
+                )
             first_import.setdefault(import_id, document["accountNumber"])
         import_id, account = _identity(document)
         problems += [RuleProblem(index, import_id, account, code, message) for code, message in found]
@@ -210,11 +258,18 @@ def _identity(document: Any) -> tuple[str, str]:
 def _document_problems(document: Any, max_bytes: int) -> list[tuple[str, str]]:
     shape = _receipt_checker()(document, "receipt")
     if shape:
-        return [("SCHEMA", f"Документ не соответствует схеме Condo ({shape}): Condo отклонит весь запрос. "
-                           "Это ошибка программы, сообщите разработчикам.")]
+        return [
+            (
+                "SCHEMA",
+                f"Документ не соответствует схеме Condo ({shape}): Condo отклонит весь запрос. "
+                "Это ошибка программы, сообщите разработчикам.",
+            )
+        ]
     found: list[tuple[str, str]] = []
     if not 1 <= document["month"] <= 12:
-        found.append(("WRONG_MONTH", f"Месяц периода {document['month']} вне 1..12 (Condo примет 0 как декабрь прошлого года)."))
+        found.append(
+            ("WRONG_MONTH", f"Месяц периода {document['month']} вне 1..12 (Condo примет 0 как декабрь прошлого года).")
+        )
     if len(str(document["year"])) != 4:
         found.append(("WRONG_YEAR", f"Год периода {document['year']} не из четырёх цифр."))
     bic, tin = document["routingNumber"], document["tin"]
@@ -224,19 +279,34 @@ def _document_problems(document: Any, max_bytes: int) -> list[tuple[str, str]]:
         found.append(("BAD_TIN", f"ИНН получателя «{tin}» неверен: нужно 10 или 12 цифр."))
     details = document.get("toPayDetails")
     if details is not None and (not DETAIL_KEYS.issuperset(details) or None in details.values()):
-        found.append(("SCHEMA", "Детали суммы квитанции не проходят JSON-схему Condo: квитанция не сохранится. "
-                                "Это ошибка программы, сообщите разработчикам."))
+        found.append(
+            (
+                "SCHEMA",
+                "Детали суммы квитанции не проходят JSON-схему Condo: квитанция не сохранится. "
+                "Это ошибка программы, сообщите разработчикам.",
+            )
+        )
     found += _amount_problems(document)
     if not any(code == "INVALID_AMOUNT" for code, _ in found):
         error = services_sum_error(document)
         if error:
-            found.append(("INVALID_SERVICES", "Сумма услуг не сходится с итогом так, как проверяет Condo "
-                          "(сумма «К оплате» услуг должна быть равна «К оплате» квитанции плюс «Оплачено»): "
-                          f"{error}. Жители увидят квитанцию с ошибкой; исправьте суммы в реестре."))
+            found.append(
+                (
+                    "INVALID_SERVICES",
+                    "Сумма услуг не сходится с итогом так, как проверяет Condo "
+                    "(сумма «К оплате» услуг должна быть равна «К оплате» квитанции плюс «Оплачено»): "
+                    f"{error}. Жители увидят квитанцию с ошибкой; исправьте суммы в реестре.",
+                )
+            )
     size = variables_size(document)
     if size > max_bytes:
-        found.append(("RECEIPT_TOO_LARGE", f"Квитанция занимает {size} байт по счёту Condo, больше {max_bytes}: "
-                      "она не поместится ни в один запрос. Сократите число услуг или длину текстов."))
+        found.append(
+            (
+                "RECEIPT_TOO_LARGE",
+                f"Квитанция занимает {size} байт по счёту Condo, больше {max_bytes}: "
+                "она не поместится ни в один запрос. Сократите число услуг или длину текстов.",
+            )
+        )
     found += _address_problems(document)
     found += _owner_problems(document)
     return found
@@ -244,8 +314,11 @@ def _document_problems(document: Any, max_bytes: int) -> list[tuple[str, str]]:
 
 def _amount_problems(document: dict[str, Any]) -> list[tuple[str, str]]:
     amounts = [("К оплате", document["toPay"])]
-    amounts += [(f"детали суммы, {key}", value) for key, value in (document.get("toPayDetails") or {}).items()
-                if key != "formula"]
+    amounts += [
+        (f"детали суммы, {key}", value)
+        for key, value in (document.get("toPayDetails") or {}).items()
+        if key != "formula"
+    ]
     for number, service in enumerate(document.get("services") or (), start=1):
         if service is None:
             return [("INVALID_AMOUNT", f"Услуга {number} пуста: Condo не сможет проверить сумму услуг.")]
@@ -254,8 +327,13 @@ def _amount_problems(document: dict[str, Any]) -> list[tuple[str, str]]:
         try:
             big(value)
         except InvalidNumber:
-            return [("INVALID_AMOUNT", f"Сумма «{label}» = «{value}» не число для Condo (нужны цифры и точка, "
-                                       "например 1520.40). Исправьте сумму в реестре.")]
+            return [
+                (
+                    "INVALID_AMOUNT",
+                    f"Сумма «{label}» = «{value}» не число для Condo (нужны цифры и точка, "
+                    "например 1520.40). Исправьте сумму в реестре.",
+                )
+            ]
     return []
 
 
@@ -264,18 +342,38 @@ def _address_problems(document: dict[str, Any]) -> list[tuple[str, str]]:
     parsed = address_from_receipt(document)
     if not parsed.reparsed:
         if unit_type and unit_type not in UNIT_TYPES:
-            return [("UNIT_TYPE_UNKNOWN", f"Тип помещения «{unit_type}» неизвестен Condo; он прочтёт его как "
-                                          f"«{parsed.unit_type}». Допустимы: {', '.join(UNIT_TYPES)}.")]
+            return [
+                (
+                    "UNIT_TYPE_UNKNOWN",
+                    f"Тип помещения «{unit_type}» неизвестен Condo; он прочтёт его как "
+                    f"«{parsed.unit_type}». Допустимы: {', '.join(UNIT_TYPES)}.",
+                )
+            ]
         return []
     if not parsed.house:
-        return [("ADDRESS_NOT_RECOGNIZED", f"В адресе «{document['address']}» Condo не найдёт дом (нет запятой перед "
-                                           "помещением), а номер и тип помещения не указаны. Укажите их в реестре.")]
+        return [
+            (
+                "ADDRESS_NOT_RECOGNIZED",
+                f"В адресе «{document['address']}» Condo не найдёт дом (нет запятой перед "
+                "помещением), а номер и тип помещения не указаны. Укажите их в реестре.",
+            )
+        ]
     unit = f"{parsed.unit_type} «{parsed.unit_name}»"
     if parsed.invented:
-        return [("UNIT_INVENTED", f"Помещение не указано: Condo привяжет счёт к выдуманной квартире «1» дома "
-                                  f"«{parsed.house}». Укажите номер и тип помещения (для всего дома тоже).")]
-    return [("ADDRESS_REPARSED", f"Номер или тип помещения не указан: Condo разберёт адрес «{document['address']}» сам "
-                                 f"и возьмёт дом «{parsed.house}», помещение {unit}. Укажите номер и тип помещения.")]
+        return [
+            (
+                "UNIT_INVENTED",
+                f"Помещение не указано: Condo привяжет счёт к выдуманной квартире «1» дома "
+                f"«{parsed.house}». Укажите номер и тип помещения (для всего дома тоже).",
+            )
+        ]
+    return [
+        (
+            "ADDRESS_REPARSED",
+            f"Номер или тип помещения не указан: Condo разберёт адрес «{document['address']}» сам "
+            f"и возьмёт дом «{parsed.house}», помещение {unit}. Укажите номер и тип помещения.",
+        )
+    ]
 
 
 def _owner_problems(document: dict[str, Any]) -> list[tuple[str, str]]:
@@ -286,10 +384,15 @@ def _owner_problems(document: dict[str, Any]) -> list[tuple[str, str]]:
     if not is_person(name) and not has_company_word(name):
         # Most likely a person written other than «Фамилия Имя Отчество» (one word, lower case):
         # Condo would make the account a company's, and residents are never linked to it.
-        return [("OWNER_TYPE_GUESSED", "Тип владельца не указан, а ФИО записано не так, как Condo распознаёт "
-                                       "физлицо («Фамилия Имя Отчество» с заглавных букв): счёт станет счётом "
-                                       "организации и не будет привязан к жителям. Укажите тип владельца в реестре "
-                                       "или исправьте ФИО.")]
+        return [
+            (
+                "OWNER_TYPE_GUESSED",
+                "Тип владельца не указан, а ФИО записано не так, как Condo распознаёт "
+                "физлицо («Фамилия Имя Отчество» с заглавных букв): счёт станет счётом "
+                "организации и не будет привязан к жителям. Укажите тип владельца в реестре "
+                "или исправьте ФИО.",
+            )
+        ]
     return []
 
 
@@ -299,6 +402,11 @@ def _recipient_problems(document: dict[str, Any], first: dict[str, tuple[str, st
     seen = first.setdefault(account, (document["accountNumber"], tin, bic))
     if seen[1:] == (tin, bic):
         return []
-    return [("BANK_ACCOUNT_TWO_RECIPIENTS", f"Расчётный счёт {account} уже указан с ИНН {seen[1]} и БИК {seen[2]} "
-             f"(лицевой счёт {seen[0]}), здесь — с ИНН {tin} и БИК {bic}. Condo хранит одного получателя на "
-             "расчётный счёт и возьмёт данные первой строки. Исправьте ИНН или БИК в реестре.")]
+    return [
+        (
+            "BANK_ACCOUNT_TWO_RECIPIENTS",
+            f"Расчётный счёт {account} уже указан с ИНН {seen[1]} и БИК {seen[2]} "
+            f"(лицевой счёт {seen[0]}), здесь — с ИНН {tin} и БИК {bic}. Condo хранит одного получателя на "
+            "расчётный счёт и возьмёт данные первой строки. Исправьте ИНН или БИК в реестре.",
+        )
+    ]

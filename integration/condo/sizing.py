@@ -69,4 +69,6 @@ def compact_size(text: str) -> int:
     except IndexError:
         total = sum(map(string_size, strings))
     rest = _STRING_LITERAL.sub("", text)
-    return total + NUMBER_BYTES * len(_NUMBER.findall(rest)) + BOOLEAN_BYTES * (rest.count("true") + rest.count("false"))
+    return (
+        total + NUMBER_BYTES * len(_NUMBER.findall(rest)) + BOOLEAN_BYTES * (rest.count("true") + rest.count("false"))
+    )

@@ -53,7 +53,7 @@ class _Transport(HTTPXTransport):
         super().__init__(*args, **kwargs)
         self.local = threading.local()
 
-    def _prepare_request(self, request, *, extra_args=None, upload_files=False):  # noqa: ANN001, ANN202
+    def _prepare_request(self, request, *, extra_args=None, upload_files=False):
         body = jsontext.dumps(request.payload).encode()
         self.local.sent_bytes = len(body)
         headers = {"Content-Type": "application/json"}
@@ -88,7 +88,9 @@ class CondoTransport:
             status = error.code or local.status
             return HttpAnswer(status=status, failure="not_graphql", headers=local.headers, sent_bytes=local.sent_bytes)
         except TransportProtocolError:
-            return HttpAnswer(status=local.status, failure="not_graphql", headers=local.headers, sent_bytes=local.sent_bytes)
+            return HttpAnswer(
+                status=local.status, failure="not_graphql", headers=local.headers, sent_bytes=local.sent_bytes
+            )
         return HttpAnswer(
             status=local.status,
             data=result.data,

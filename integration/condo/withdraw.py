@@ -30,7 +30,7 @@ def withdraw_receipts(client: CondoClient, condo_ids: list[str]) -> dict[str, Re
     results: dict[str, ReceiptError | None] = {}
     size = client.withdraw_chunk_size
     for start in range(0, len(unique), size):
-        _withdraw(client, unique[start:start + size], results)
+        _withdraw(client, unique[start : start + size], results)
     return results
 
 
@@ -44,7 +44,9 @@ def _withdraw(client: CondoClient, ids: list[str], results: dict[str, ReceiptErr
                 raise
             if error.code != ACCESS_DENIED:
                 for condo_id in pending:
-                    results[condo_id] = ReceiptError(code=error.code or "REFUSED", message=error.message, retryable=False)
+                    results[condo_id] = ReceiptError(
+                        code=error.code or "REFUSED", message=error.message, retryable=False
+                    )
                 return
             pending = _settle_denied(client, pending, results)
             continue
@@ -79,8 +81,9 @@ def _read_ids(client: CondoClient, where: dict[str, Any]) -> set[str]:
     ids = where["id_in"]
     found: set[str] = set()
     for start in range(0, len(ids), READ_PAGE):  # Condo caps a list; 100 is also its cheapest bucket
-        answer, _ = client.call("receiptsDeletedAt", {"where": {**where, "id_in": ids[start:start + READ_PAGE]},
-                                                       "first": READ_PAGE})
+        answer, _ = client.call(
+            "receiptsDeletedAt", {"where": {**where, "id_in": ids[start : start + READ_PAGE]}, "first": READ_PAGE}
+        )
         rows = (answer.data or {}).get("objs")
         if not isinstance(rows, list):
             raise CondoError("Condo не вернул список квитанций.", transient=True, code="BAD_RESPONSE")
@@ -101,8 +104,10 @@ def _record(answer: Any, verdict: Any, ids: list[str], results: dict[str, Receip
 
 
 READ_PAGE = 100
-_NOT_YOURS = ("Condo не нашёл эту квитанцию среди действующих квитанций интеграции и среди отозванных: "
-              "она не существует, принадлежит другому контексту или у пользователя интеграции нет прав на неё.")
+_NOT_YOURS = (
+    "Condo не нашёл эту квитанцию среди действующих квитанций интеграции и среди отозванных: "
+    "она не существует, принадлежит другому контексту или у пользователя интеграции нет прав на неё."
+)
 
 
 def register_receipt_file(client: CondoClient, context_id: str, import_id: str, pdf: bytes) -> str:
@@ -112,20 +117,28 @@ def register_receipt_file(client: CondoClient, context_id: str, import_id: str, 
     breaks keeps an unchanged PDF "SKIPPED".
     """
     encoded = base64.b64encode(pdf).decode("ascii")
-    variables: dict[str, Any] = {"data": {
-        "dv": DV, "sender": client.sender, "context": {"id": context_id},
-        "receipt": {"importId": import_id}, "base64EncodedPDF": encoded,
-    }}
+    variables: dict[str, Any] = {
+        "data": {
+            "dv": DV,
+            "sender": client.sender,
+            "context": {"id": context_id},
+            "receipt": {"importId": import_id},
+            "base64EncodedPDF": encoded,
+        }
+    }
     if object_sizeof(variables) > client.max_variables_bytes:
-        raise CondoError(f"PDF квитанции {import_id} слишком велик для одного запроса к Condo ({len(pdf)} байт).",
-                         transient=False, code="PAYLOAD_TOO_LARGE")
+        raise CondoError(
+            f"PDF квитанции {import_id} слишком велик для одного запроса к Condo ({len(pdf)} байт).",
+            transient=False,
+            code="PAYLOAD_TOO_LARGE",
+        )
     try:
         answer, _ = client.call("registerBillingReceiptFile", variables, receipts=1)
     except PayloadTooLarge as error:
-        raise CondoError(f"Condo счёл PDF квитанции {import_id} слишком большим.", transient=False,
-                         code="PAYLOAD_TOO_LARGE") from error
+        raise CondoError(
+            f"Condo счёл PDF квитанции {import_id} слишком большим.", transient=False, code="PAYLOAD_TOO_LARGE"
+        ) from error
     status = ((answer.data or {}).get("result") or {}).get("status")
     if status not in FILE_STATUSES:
         raise CondoError("Condo не подтвердил приём PDF.", transient=True, code="BAD_RESPONSE")
     return str(status)
-

@@ -5,59 +5,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('billing', '0002_roles_and_cache_table'),
+        ("billing", "0002_roles_and_cache_table"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CondoCall',
+            name="CondoCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('operation', models.CharField(max_length=64, verbose_name='операция')),
-                ('chunk', models.PositiveIntegerField(default=0, verbose_name='порция')),
-                ('receipts', models.PositiveIntegerField(default=0, verbose_name='квитанций')),
-                ('bytes', models.PositiveIntegerField(default=0, verbose_name='байт')),
-                ('attempt', models.PositiveSmallIntegerField(default=1, verbose_name='попытка')),
-                ('duration_ms', models.PositiveIntegerField(default=0, verbose_name='длительность, мс')),
-                ('outcome', models.CharField(choices=[('ok', 'Успешно'), ('partial', 'Частично'), ('error', 'Ошибка')], max_length=16, verbose_name='результат')),
-                ('error_class', models.CharField(blank=True, max_length=16, verbose_name='класс ошибки')),
-                ('error_code', models.CharField(blank=True, max_length=64, verbose_name='код ошибки')),
-                ('request_id', models.CharField(blank=True, max_length=128, verbose_name='X-Request-Id')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='когда')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='condo_calls', to='billing.batch', verbose_name='пакет')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("operation", models.CharField(max_length=64, verbose_name="операция")),
+                ("chunk", models.PositiveIntegerField(default=0, verbose_name="порция")),
+                ("receipts", models.PositiveIntegerField(default=0, verbose_name="квитанций")),
+                ("bytes", models.PositiveIntegerField(default=0, verbose_name="байт")),
+                ("attempt", models.PositiveSmallIntegerField(default=1, verbose_name="попытка")),
+                ("duration_ms", models.PositiveIntegerField(default=0, verbose_name="длительность, мс")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("ok", "Успешно"), ("partial", "Частично"), ("error", "Ошибка")],
+                        max_length=16,
+                        verbose_name="результат",
+                    ),
+                ),
+                ("error_class", models.CharField(blank=True, max_length=16, verbose_name="класс ошибки")),
+                ("error_code", models.CharField(blank=True, max_length=64, verbose_name="код ошибки")),
+                ("request_id", models.CharField(blank=True, max_length=128, verbose_name="X-Request-Id")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="когда")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="condo_calls",
+                        to="billing.batch",
+                        verbose_name="пакет",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'вызов Condo',
-                'verbose_name_plural': 'вызовы Condo',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['batch', '-created_at'], name='condo_call_batch_time'), models.Index(condition=models.Q(('outcome', 'ok'), _negated=True), fields=['-created_at'], name='condo_call_failures')],
+                "verbose_name": "вызов Condo",
+                "verbose_name_plural": "вызовы Condo",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["batch", "-created_at"], name="condo_call_batch_time"),
+                    models.Index(
+                        condition=models.Q(("outcome", "ok"), _negated=True),
+                        fields=["-created_at"],
+                        name="condo_call_failures",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Reconciliation',
+            name="Reconciliation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='когда')),
-                ('is_consistent', models.BooleanField(verbose_name='расхождений нет')),
-                ('batch_receipts', models.PositiveIntegerField(verbose_name='квитанций в пакете')),
-                ('condo_receipts', models.PositiveIntegerField(verbose_name='квитанций в Condo')),
-                ('missing_in_condo', models.PositiveIntegerField(verbose_name='нет в Condo')),
-                ('extra_in_condo', models.PositiveIntegerField(verbose_name='лишние в Condo')),
-                ('amount_differs', models.PositiveIntegerField(verbose_name='сумма отличается')),
-                ('batch_total', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='сумма пакета')),
-                ('condo_total', models.DecimalField(decimal_places=2, max_digits=18, verbose_name='сумма в Condo')),
-                ('differences', models.JSONField(default=list, verbose_name='расхождения')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reconciliations', to='billing.batch', verbose_name='пакет')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="когда")),
+                ("is_consistent", models.BooleanField(verbose_name="расхождений нет")),
+                ("batch_receipts", models.PositiveIntegerField(verbose_name="квитанций в пакете")),
+                ("condo_receipts", models.PositiveIntegerField(verbose_name="квитанций в Condo")),
+                ("missing_in_condo", models.PositiveIntegerField(verbose_name="нет в Condo")),
+                ("extra_in_condo", models.PositiveIntegerField(verbose_name="лишние в Condo")),
+                ("amount_differs", models.PositiveIntegerField(verbose_name="сумма отличается")),
+                ("batch_total", models.DecimalField(decimal_places=2, max_digits=18, verbose_name="сумма пакета")),
+                ("condo_total", models.DecimalField(decimal_places=2, max_digits=18, verbose_name="сумма в Condo")),
+                ("differences", models.JSONField(default=list, verbose_name="расхождения")),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reconciliations",
+                        to="billing.batch",
+                        verbose_name="пакет",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'сверка с Condo',
-                'verbose_name_plural': 'сверки с Condo',
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['batch', '-created_at'], name='reconciliation_batch_time')],
+                "verbose_name": "сверка с Condo",
+                "verbose_name_plural": "сверки с Condo",
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [models.Index(fields=["batch", "-created_at"], name="reconciliation_batch_time")],
             },
         ),
     ]

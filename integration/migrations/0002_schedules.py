@@ -5,7 +5,12 @@ from django.utils import timezone
 
 SCHEDULES = [
     # (name, function, schedule type, minutes between runs)
-    ("Сторож публикации: вернуть в работу пакеты упавших процессов", "integration.tasks.requeue_expired_leases", "I", 1),
+    (
+        "Сторож публикации: вернуть в работу пакеты упавших процессов",
+        "integration.tasks.requeue_expired_leases",
+        "I",
+        1,
+    ),
     ("Повтор пакетов со сбоем публикации", "integration.tasks.retry_failed_batches", "I", 5),
     ("Ночная сверка последних опубликованных пакетов", "integration.tasks.reconcile_latest_batches", "D", None),
 ]

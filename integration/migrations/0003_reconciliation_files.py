@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integration', '0002_schedules'),
+        ("integration", "0002_schedules"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reconciliation',
-            name='files_expected',
-            field=models.PositiveIntegerField(default=0, verbose_name='PDF отправлено'),
+            model_name="reconciliation",
+            name="files_expected",
+            field=models.PositiveIntegerField(default=0, verbose_name="PDF отправлено"),
         ),
         migrations.AddField(
-            model_name='reconciliation',
-            name='files_in_condo',
-            field=models.PositiveIntegerField(default=0, verbose_name='PDF в Condo'),
+            model_name="reconciliation",
+            name="files_in_condo",
+            field=models.PositiveIntegerField(default=0, verbose_name="PDF в Condo"),
         ),
     ]

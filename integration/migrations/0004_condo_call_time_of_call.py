@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integration', '0003_reconciliation_files'),
+        ("integration", "0003_reconciliation_files"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='condocall',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='когда'),
+            model_name="condocall",
+            name="created_at",
+            field=models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="когда"),
         ),
     ]

@@ -25,7 +25,7 @@ _BY_CODE = {
     "RECEIPT_TOO_LARGE": "Квитанция слишком велика для одного запроса к Condo (слишком много услуг или длинные тексты).",
     "UNKNOWN": "Condo не вернул ни квитанцию, ни ошибку.",
     "RECEIPT_SAVE_FAILED": "Condo не смог сохранить квитанцию: причина в её данных (суммы, тексты, детали суммы), "
-                           "повторная отправка тех же данных не поможет. Проверьте квитанцию в реестре.",
+    "повторная отправка тех же данных не поможет. Проверьте квитанцию в реестре.",
 }
 
 
@@ -57,8 +57,10 @@ def receipt_warning(outcome: ReceiptOutcome) -> tuple[str, str]:
     texts, code = [], ""
     if outcome.services_error:
         code = CondoWarning.INVALID_SERVICES
-        texts.append(f"Condo сообщает, что сумма услуг не сходится с итогом: «{outcome.services_error}». "
-                     "Проверьте суммы услуг в реестре и отправьте квитанцию снова.")
+        texts.append(
+            f"Condo сообщает, что сумма услуг не сходится с итогом: «{outcome.services_error}». "
+            "Проверьте суммы услуг в реестре и отправьте квитанцию снова."
+        )
     if outcome.receiver_approved is False:
         code = CondoWarning.RECIPIENT_NOT_APPROVED
         texts.insert(0, RECIPIENT_NOT_APPROVED_TEXT)

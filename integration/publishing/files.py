@@ -35,7 +35,9 @@ Status = Batch.Status
 State = ReceiptPdf.State
 PAGE = 100
 # Refusals that concern the integration as a whole, not one file: the batch fails on them.
-INTEGRATION_CODES = frozenset({"ACCESS_DENIED", "UNAUTHENTICATED", "WRONG_CREDENTIALS", "NOT_CONFIGURED", "WRONG_SENDER"})
+INTEGRATION_CODES = frozenset(
+    {"ACCESS_DENIED", "UNAUTHENTICATED", "WRONG_CREDENTIALS", "NOT_CONFIGURED", "WRONG_SENDER"}
+)
 SENT_SEPARATELY = (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED)
 
 
@@ -57,8 +59,10 @@ class FilesResult:
     def summary(self) -> str:
         if self.busy:
             return "PDF этого пакета уже отправляет другой процесс."
-        text = (f"PDF: отправлено {self.sent} (новых {self.created}, заменено {self.updated}, "
-                f"без изменений {self.skipped}), не принято {self.failed}.")
+        text = (
+            f"PDF: отправлено {self.sent} (новых {self.created}, заменено {self.updated}, "
+            f"без изменений {self.skipped}), не принято {self.failed}."
+        )
         if self.lease_lost:
             text += " Отправку продолжил другой процесс."
         if self.error:
@@ -79,8 +83,9 @@ def pdfs_send_pending(
             break
         for pdf_id, import_id, name, digest in page:
             tried.add((pdf_id, digest))
-            outcome = _send_one(client, context_id=context_id, pdf_id=pdf_id, import_id=import_id, name=name,
-                                digest=digest)
+            outcome = _send_one(
+                client, context_id=context_id, pdf_id=pdf_id, import_id=import_id, name=name, digest=digest
+            )
             counts[outcome] += 1
             if not renew(batch_id=batch.pk, owner=owner):
                 logger.warning("batch %s: lease lost while sending PDFs; stopping", batch.pk)
@@ -91,11 +96,12 @@ def pdfs_send_pending(
     return result
 
 
-def batch_send_pending_files(*, batch_id: int, client: CondoClient | None = None, owner: str | None = None) -> FilesResult:
+def batch_send_pending_files(
+    *, batch_id: int, client: CondoClient | None = None, owner: str | None = None
+) -> FilesResult:
     """Send the pending PDFs of a published batch without touching its status. Safe to call twice."""
-    from integration.publishing.publisher import CallRecorder
-
     from integration.publishing.fingerprint import seal_mismatch
+    from integration.publishing.publisher import CallRecorder
 
     owner = owner or lease_owner_name()
     batch = Batch.objects.select_related("organization").get(pk=batch_id)
@@ -152,7 +158,10 @@ def _pending_page(*, batch_id: int) -> list[tuple[int, str, str, str]]:
     # rows only when nothing else is pending; reading a little more than a page covers that.
     return list(
         ReceiptPdf.objects.filter(
-            batch_id=batch_id, state=State.PENDING, seal__isnull=False, receipt__publish_state=Receipt.PublishState.ACCEPTED
+            batch_id=batch_id,
+            state=State.PENDING,
+            seal__isnull=False,
+            receipt__publish_state=Receipt.PublishState.ACCEPTED,
         )
         .order_by("id")
         .values_list("id", "receipt__import_id", "file", "sha256")[: PAGE * 2]
@@ -168,7 +177,8 @@ def _send_one(client: CondoClient, *, context_id: str, pdf_id: int, import_id: s
         data = None
     if data is None or hashlib.sha256(data).hexdigest() != digest:
         marked = pending.update(
-            state=State.FAILED, updated_at=timezone.now(),
+            state=State.FAILED,
+            updated_at=timezone.now(),
             error_message="Файл PDF в хранилище пропал или повреждён (не совпала SHA-256). Загрузите его снова.",
         )
         return "failed" if marked else "replaced"
@@ -191,8 +201,13 @@ def _read(name: str) -> bytes:
 
 
 def _result(counts: dict[str, int], *, lease_lost: bool = False) -> FilesResult:
-    return FilesResult(created=counts["CREATED"], updated=counts["UPDATED"], skipped=counts["SKIPPED"],
-                       failed=counts["failed"], lease_lost=lease_lost)
+    return FilesResult(
+        created=counts["CREATED"],
+        updated=counts["UPDATED"],
+        skipped=counts["SKIPPED"],
+        failed=counts["failed"],
+        lease_lost=lease_lost,
+    )
 
 
 # --- the lease of a published batch ------------------------------------------------------------

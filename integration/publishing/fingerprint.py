@@ -17,10 +17,11 @@ import hashlib
 from django.db import connection
 from django.db.models import QuerySet
 
-from billing.plurals import counted
-from billing.models import ApprovalSeal, ApprovedDocument, Batch, Receipt, ReceiptPdf
 from billing.bulk import insert_rows
+from billing.models import ApprovalSeal, ApprovedDocument, Batch, Receipt, ReceiptPdf
+from billing.plurals import counted
 from integration.condo.payloads import PayloadError, receipt_json
+from integration.condo.records import ReceiptIn
 from integration.publishing.rows import batch_receipts
 
 VERSION = "billing-desk-seal/2"
@@ -44,8 +45,11 @@ def batch_fingerprint(*, batch: Batch, pdfs: QuerySet[ReceiptPdf]) -> tuple[str,
         rows = batch_receipts(batch_id=batch.pk, limit=_SLICE, after_id=after_id)
         if not rows:
             break
-        insert_rows(ApprovedDocument, ("receipt", "sha256"),
-                    [(receipt_id, document_digest(_document(receipt))) for receipt_id, receipt in rows])
+        insert_rows(
+            ApprovedDocument,
+            ("receipt", "sha256"),
+            [(receipt_id, document_digest(_document(receipt))) for receipt_id, receipt in rows],
+        )
         count += len(rows)
         after_id = rows[-1][0]
     fingerprint, stored = _fingerprint_from_digests(batch=batch, pdfs=pdfs)
@@ -74,16 +78,21 @@ def seal_mismatch(*, batch: Batch) -> str | None:
             "Ничего не отправлено."
         )
     for seal in seals:
-        if seal.kind == ApprovalSeal.Kind.PDF_ADDENDUM:
-            if addendum_fingerprint(batch=batch, pdfs=ReceiptPdf.objects.filter(seal=seal)) != seal.fingerprint:
-                return f"PDF дополнения №{seal.pk} к пакету №{batch.pk} не совпадают с утверждёнными. Ничего не отправлено."
+        pdfs = ReceiptPdf.objects.filter(seal=seal)
+        if (
+            seal.kind == ApprovalSeal.Kind.PDF_ADDENDUM
+            and addendum_fingerprint(batch=batch, pdfs=pdfs) != seal.fingerprint
+        ):
+            return f"PDF дополнения №{seal.pk} к пакету №{batch.pk} не совпадают с утверждёнными. Ничего не отправлено."
     return None
 
 
 def _fingerprint_from_digests(*, batch: Batch, pdfs: QuerySet[ReceiptPdf]) -> tuple[str, int]:
     digest = hashlib.sha256()
-    digest.update(f"{VERSION}\nbatch {batch.pk}\ncontext {batch.organization.condo_context_id}\n"
-                  f"period {batch.period:%Y-%m}\n".encode())
+    digest.update(
+        f"{VERSION}\nbatch {batch.pk}\ncontext {batch.organization.condo_context_id}\n"
+        f"period {batch.period:%Y-%m}\n".encode()
+    )
     count = 0
     with connection.cursor() as cursor:
         cursor.execute(_DIGESTS_SQL, (batch.pk,))
@@ -94,7 +103,7 @@ def _fingerprint_from_digests(*, batch: Batch, pdfs: QuerySet[ReceiptPdf]) -> tu
     return digest.hexdigest(), count
 
 
-def _document(receipt) -> str:
+def _document(receipt: ReceiptIn) -> str:
     try:
         return receipt_json(receipt)
     except PayloadError as error:
@@ -102,7 +111,7 @@ def _document(receipt) -> str:
         return f"!refused {error}"
 
 
-def _pdf_lines(digest, pdfs: QuerySet[ReceiptPdf]) -> None:
+def _pdf_lines(digest: hashlib._Hash, pdfs: QuerySet[ReceiptPdf]) -> None:
     digest.update(b"pdfs\n")
     for import_id, sha256 in pdfs.order_by("receipt_id").values_list("receipt__import_id", "sha256"):
         digest.update(f"{import_id}\t{sha256}\n".encode())

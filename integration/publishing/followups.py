@@ -41,7 +41,9 @@ def older_batches_retire(*, newer: Batch) -> list[int]:
     """
     reason = f"Заменён более новым пакетом №{newer.pk}, опубликованным за тот же месяц."
     older = Batch.objects.filter(
-        organization_id=newer.organization_id, period=newer.period, pk__lt=newer.pk,
+        organization_id=newer.organization_id,
+        period=newer.period,
+        pk__lt=newer.pk,
         status__in=(Status.APPROVED, Status.FAILED),
     )
     retired = []
@@ -50,8 +52,15 @@ def older_batches_retire(*, newer: Batch) -> list[int]:
             batch_transition(batch=old, to=Status.SUPERSEDED, by=None, reason=reason)
         else:
             old_id, new_id = old.pk, newer.pk
-            transaction.on_commit(lambda old_id=old_id, new_id=new_id: async_task(
-                "integration.tasks.supersede_batch", old_id, new_id, None, reason, task_name=f"supersede-batch-{old_id}"
-            ))
+            transaction.on_commit(
+                lambda old_id=old_id, new_id=new_id: async_task(
+                    "integration.tasks.supersede_batch",
+                    old_id,
+                    new_id,
+                    None,
+                    reason,
+                    task_name=f"supersede-batch-{old_id}",
+                )
+            )
         retired.append(old.pk)
     return retired

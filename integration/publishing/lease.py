@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
@@ -26,7 +26,7 @@ def lease_owner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def lease_expiry():
+def lease_expiry() -> datetime:
     return timezone.now() + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
 
 
@@ -79,6 +79,4 @@ def batches_without_live_publisher(*, approved_grace_seconds: int = 120) -> list
     stalled = Q(status=Status.PUBLISHING) & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
     forgotten = Q(status=Status.APPROVED, approved_at__lt=now - timedelta(seconds=approved_grace_seconds))
     # A stalled batch whose month was taken over still gets a worker, which closes it as failed.
-    return list(
-        Batch.objects.filter(stalled | (forgotten & ~taken_over_condition())).values_list("pk", flat=True)
-    )
+    return list(Batch.objects.filter(stalled | (forgotten & ~taken_over_condition())).values_list("pk", flat=True))

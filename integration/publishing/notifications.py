@@ -20,14 +20,14 @@ def batch_attention_notify(*, batch: Batch) -> int:
     """Tell people that a batch failed or was published only in part; returns the number of addressees."""
     users = get_user_model().objects.filter(is_active=True).exclude(email="")
     addressees = sorted(
-        set(
-            users.filter(Q(groups__name=APPROVER) | Q(pk=batch.submitted_by_id)).values_list("email", flat=True)
-        )
+        set(users.filter(Q(groups__name=APPROVER) | Q(pk=batch.submitted_by_id)).values_list("email", flat=True))
     )
     if not addressees:
         return 0
     link = settings.SITE_URL + reverse("admin:billing_batch_change", args=[batch.pk])
-    subject = f"Пакет №{batch.pk} ({batch.organization.name}, {batch.period:%m.%Y}): {batch.get_status_display().lower()}"
+    subject = (
+        f"Пакет №{batch.pk} ({batch.organization.name}, {batch.period:%m.%Y}): {batch.get_status_display().lower()}"
+    )
     body = "\n".join(
         [
             f"Пакет №{batch.pk} управляющей компании «{batch.organization.name}» за {batch.period:%m.%Y}",

@@ -53,7 +53,12 @@ class ChunkResult:
 
 
 def outcomes_store(
-    *, batch_id: int, owner: str, receipt_ids: list[int], outcomes: list[ReceiptOutcome], with_them: Callable[[], None] | None = None
+    *,
+    batch_id: int,
+    owner: str,
+    receipt_ids: list[int],
+    outcomes: list[ReceiptOutcome],
+    with_them: Callable[[], None] | None = None,
 ) -> ChunkResult | None:
     """Save one chunk's outcomes in one transaction; None if this worker no longer holds the batch.
 
@@ -104,11 +109,25 @@ def _write(rows: list[tuple], now: datetime) -> None:
         if statement:
             cursor.execute(statement, (PublishState.ACCEPTED, stamp, stamp, json.dumps(rows)))
         else:
-            cursor.executemany(_UPDATE_ONE, [
-                (state, condo_id, code, message, warning, warning_message, state, PublishState.ACCEPTED, stamp, stamp,
-                 receipt_id)
-                for receipt_id, state, condo_id, code, message, warning, warning_message in rows
-            ])
+            cursor.executemany(
+                _UPDATE_ONE,
+                [
+                    (
+                        state,
+                        condo_id,
+                        code,
+                        message,
+                        warning,
+                        warning_message,
+                        state,
+                        PublishState.ACCEPTED,
+                        stamp,
+                        stamp,
+                        receipt_id,
+                    )
+                    for receipt_id, state, condo_id, code, message, warning, warning_message in rows
+                ],
+            )
 
 
 def set_based_update_supported() -> bool:

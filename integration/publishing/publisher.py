@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from billing.plurals import counted
 from billing.models import ApprovalSeal, Batch
+from billing.plurals import counted
 from billing.selectors_month import batch_publish_refusal, batch_taken_over_by, older_batches_in_flight
 from billing.services.batches import batch_transition
 from integration.condo import CallRecord, CondoClient, CondoError, ReceiptOutcome
@@ -122,8 +122,11 @@ class _Progress:
 
     def __call__(self, indices: list[int], outcomes: list[ReceiptOutcome]) -> None:
         stored = outcomes_store(
-            batch_id=self.batch.pk, owner=self.owner, receipt_ids=[self.receipt_ids[i] for i in indices],
-            outcomes=outcomes, with_them=self.recorder.flush,
+            batch_id=self.batch.pk,
+            owner=self.owner,
+            receipt_ids=[self.receipt_ids[i] for i in indices],
+            outcomes=outcomes,
+            with_them=self.recorder.flush,
         )
         if stored is None:
             raise StopPublishing("Публикацию продолжил другой процесс.")
@@ -140,9 +143,7 @@ class _Progress:
             self._hand_over(newer)
 
     def _hand_over(self, newer: Batch) -> None:
-        reason = (
-            f"Месяц перешёл к более новому утверждённому пакету №{newer.pk}: этот пакет больше не отправляется."
-        )
+        reason = f"Месяц перешёл к более новому утверждённому пакету №{newer.pk}: этот пакет больше не отправляется."
         _fail(batch_id=self.batch.pk, owner=self.owner, error=CondoError(reason, transient=False, code="TAKEN_OVER"))
         lease_release(batch_id=self.batch.pk, owner=self.owner)
         newer_id = newer.pk
@@ -181,7 +182,11 @@ def _finish(*, batch_id: int, owner: str, deferred: int) -> str:
         _fail(
             batch_id=batch_id,
             owner=owner,
-            error=CondoError(f"Condo временно не принял {counted(batch.pending_count, 'receipt')}.", transient=True, code="ITEM_RETRY"),
+            error=CondoError(
+                f"Condo временно не принял {counted(batch.pending_count, 'receipt')}.",
+                transient=True,
+                code="ITEM_RETRY",
+            ),
         )
         return "Часть квитанций будет отправлена повторно."
     target = Status.PARTIALLY_PUBLISHED if batch.rejected_count else Status.PUBLISHED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django_q.tasks import async_task
 
@@ -89,7 +90,14 @@ def batch_reconcile(*, batch: Batch, client: CondoClient | None = None) -> Recon
     )
 
 
-def _keep(differences, kind, import_id, account, batch_to_pay, condo_to_pay) -> None:
+def _keep(
+    differences: list[dict],
+    kind: str,
+    import_id: str,
+    account: str,
+    batch_to_pay: Decimal | None,
+    condo_to_pay: Decimal | None,
+) -> None:
     if len(differences) < DIFFERENCES_KEPT:
         differences.append(
             {
@@ -102,7 +110,7 @@ def _keep(differences, kind, import_id, account, batch_to_pay, condo_to_pay) -> 
         )
 
 
-def batch_reconcile_request(*, batch: Batch, by) -> None:
+def batch_reconcile_request(*, batch: Batch, by: AbstractUser) -> None:
     """Anyone who may see the batch may ask for a fresh comparison; a worker does it."""
     if batch.status not in RECONCILABLE:
         raise ApplicationError("Сверять можно только пакет, который публиковался.")

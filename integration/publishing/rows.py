@@ -72,8 +72,7 @@ def pending_receipts(*, batch_id: int, limit: int, after_id: int = 0) -> list[tu
     Paging by id rather than by "still pending" lets the caller step past receipts Condo
     deferred: they stay pending for a later pass without being read again in this one.
     """
-    return _read(_RECEIPTS_SQL, (batch_id, PENDING, after_id, limit),
-                 _SERVICE_LINES_SQL, (batch_id, PENDING, after_id))
+    return _read(_RECEIPTS_SQL, (batch_id, PENDING, after_id, limit), _SERVICE_LINES_SQL, (batch_id, PENDING, after_id))
 
 
 def batch_receipts(*, batch_id: int, limit: int, after_id: int = 0) -> list[tuple[int, ReceiptIn]]:
@@ -81,7 +80,9 @@ def batch_receipts(*, batch_id: int, limit: int, after_id: int = 0) -> list[tupl
     return _read(_ALL_RECEIPTS_SQL, (batch_id, after_id, limit), _ALL_SERVICE_LINES_SQL, (batch_id, after_id))
 
 
-def _read(receipts_sql: str, receipts_params: tuple, lines_sql: str, lines_params: tuple) -> list[tuple[int, ReceiptIn]]:
+def _read(
+    receipts_sql: str, receipts_params: tuple, lines_sql: str, lines_params: tuple
+) -> list[tuple[int, ReceiptIn]]:
     with connection.cursor() as cursor:
         cursor.execute(receipts_sql, receipts_params)
         rows = cursor.fetchall()
@@ -110,31 +111,95 @@ class _Decimals(dict):
 # The records are built with positional arguments, in their fields' order: keywords made each
 # one cost 2.5 times as much. tests/integration/publishing/test_rows.py compares every field.
 
+
 def _receipt(row: tuple, services: tuple[ServiceIn, ...], decimal: _Decimals) -> ReceiptIn:
-    (_, import_id, period, category, to_pay, charge, balance, recalculation, privilege, penalty, paid, account_number,
-     unit_name, unit_type, full_name, owner_type, els, is_closed, address, fias_id, tin, bic, bank_account, digest) = row
+    (
+        _,
+        import_id,
+        period,
+        category,
+        to_pay,
+        charge,
+        balance,
+        recalculation,
+        privilege,
+        penalty,
+        paid,
+        account_number,
+        unit_name,
+        unit_type,
+        full_name,
+        owner_type,
+        els,
+        is_closed,
+        address,
+        fias_id,
+        tin,
+        bic,
+        bank_account,
+        digest,
+    ) = row
     return ReceiptIn(
-        import_id, address, unit_name, unit_type, account_number, full_name, owner_type, els, fias_id,
+        import_id,
+        address,
+        unit_name,
+        unit_type,
+        account_number,
+        full_name,
+        owner_type,
+        els,
+        fias_id,
         bool(is_closed),  # SQLite answers 0 or 1
         _as_date(period),
-        decimal[to_pay], decimal[charge], decimal[balance], decimal[recalculation], decimal[privilege], decimal[penalty],
+        decimal[to_pay],
+        decimal[charge],
+        decimal[balance],
+        decimal[recalculation],
+        decimal[privilege],
+        decimal[penalty],
         decimal[paid],
-        services, CATEGORY_IDS[category], tin, bic, bank_account, digest or "",
+        services,
+        CATEGORY_IDS[category],
+        tin,
+        bic,
+        bank_account,
+        digest or "",
     )
 
 
 def _services(rows: list[tuple], decimal: _Decimals) -> dict[int, tuple[ServiceIn, ...]]:
     services: dict[int, list[ServiceIn]] = defaultdict(list)
-    for (receipt_id, service_id, name, to_pay, charge, balance, recalculation, privilege, penalty, paid, volume, tariff,
-         measure) in rows:
-        services[receipt_id].append(ServiceIn(
-            service_id, name,
-            decimal[to_pay], decimal[charge], decimal[balance], decimal[recalculation], decimal[privilege], decimal[penalty],
-            decimal[paid],
-            None if volume is None else decimal[volume],
-            None if tariff is None else decimal[tariff],
-            measure,
-        ))
+    for (
+        receipt_id,
+        service_id,
+        name,
+        to_pay,
+        charge,
+        balance,
+        recalculation,
+        privilege,
+        penalty,
+        paid,
+        volume,
+        tariff,
+        measure,
+    ) in rows:
+        services[receipt_id].append(
+            ServiceIn(
+                service_id,
+                name,
+                decimal[to_pay],
+                decimal[charge],
+                decimal[balance],
+                decimal[recalculation],
+                decimal[privilege],
+                decimal[penalty],
+                decimal[paid],
+                None if volume is None else decimal[volume],
+                None if tariff is None else decimal[tariff],
+                measure,
+            )
+        )
     return {receipt_id: tuple(lines) for receipt_id, lines in services.items()}
 
 

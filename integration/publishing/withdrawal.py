@@ -11,9 +11,9 @@ from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from billing.plurals import counted
 from billing.errors import ApplicationError
 from billing.models import Batch, Receipt
+from billing.plurals import counted
 from billing.services.batches import batch_transition, batch_transition_check
 from integration.condo import CondoClient, CondoError
 
@@ -150,7 +150,9 @@ def batch_withdraw_request(*, batch: Batch, by: AbstractBaseUser, reason: str) -
     batch_transition_check(batch=batch, to=Status.WITHDRAWN, by=by, reason=reason)
     batch_id, user_id, reason = batch.pk, by.pk, reason.strip()
     transaction.on_commit(
-        lambda: async_task("integration.tasks.withdraw_batch", batch_id, user_id, reason, task_name=f"withdraw-batch-{batch_id}")
+        lambda: async_task(
+            "integration.tasks.withdraw_batch", batch_id, user_id, reason, task_name=f"withdraw-batch-{batch_id}"
+        )
     )
     return batch
 
@@ -162,7 +164,8 @@ def batch_supersede_request(*, old: Batch, new: Batch, by: AbstractBaseUser, rea
     batch_transition_check(batch=old, to=Status.SUPERSEDED, by=by, reason=reason)
     old_id, new_id, user_id, reason = old.pk, new.pk, by.pk, reason.strip()
     transaction.on_commit(
-        lambda: async_task("integration.tasks.supersede_batch", old_id, new_id, user_id, reason, task_name=f"supersede-batch-{old_id}")
+        lambda: async_task(
+            "integration.tasks.supersede_batch", old_id, new_id, user_id, reason, task_name=f"supersede-batch-{old_id}"
+        )
     )
     return old
-

@@ -61,7 +61,11 @@ class Engine:
 
     def run(self, request: Any, token: str | None) -> Answer:
         if not isinstance(request, dict) or not isinstance(request.get("query"), str) or not request["query"]:
-            return Answer(400, {"errors": [request_error("GraphQL operations must contain a non-empty `query`.", "BAD_REQUEST")]}, {})
+            return Answer(
+                400,
+                {"errors": [request_error("GraphQL operations must contain a non-empty `query`.", "BAD_REQUEST")]},
+                {},
+            )
         answer = self._run(request, token)
         # Before parsing, the operation name is all there is to tell what was called.
         answer.operation = answer.operation or str(request.get("operationName") or "")
@@ -71,13 +75,33 @@ class Engine:
         state = self.state
         query, variables = request["query"], request.get("variables") or {}
         if len(query) > state.max_query_length:
-            return Answer(500, {"errors": [request_error(
-                f"Query length {len(query)} exceeds the limit of {state.max_query_length} characters",
-                "PAYLOAD_TOO_LARGE", "ROOT_QUERY_LENGTH_EXCEEDED")]}, {})
+            return Answer(
+                500,
+                {
+                    "errors": [
+                        request_error(
+                            f"Query length {len(query)} exceeds the limit of {state.max_query_length} characters",
+                            "PAYLOAD_TOO_LARGE",
+                            "ROOT_QUERY_LENGTH_EXCEEDED",
+                        )
+                    ]
+                },
+                {},
+            )
         if variables_size(variables) > state.max_variables_bytes:
-            return Answer(500, {"errors": [request_error(
-                f"Variables size exceeds the limit of {state.max_variables_bytes} bytes",
-                "PAYLOAD_TOO_LARGE", "VARIABLES_SIZE_EXCEEDED")]}, {})
+            return Answer(
+                500,
+                {
+                    "errors": [
+                        request_error(
+                            f"Variables size exceeds the limit of {state.max_variables_bytes} bytes",
+                            "PAYLOAD_TOO_LARGE",
+                            "VARIABLES_SIZE_EXCEEDED",
+                        )
+                    ]
+                },
+                {},
+            )
         prepared = self._prepare(query, request.get("operationName"))
         if prepared.errors:
             return Answer(400, {"errors": prepared.errors}, {})
@@ -90,7 +114,9 @@ class Engine:
             answer = self._fast_register(prepared, variables[prepared.data_variable], user)
         else:
             answer = self._execute(prepared, request, variables, user)
-        answer.drop = prepared.field in state.faults.drop_operations and answer.status == 200 and state.faults.take_drop()
+        answer.drop = (
+            prepared.field in state.faults.drop_operations and answer.status == 200 and state.faults.take_drop()
+        )
         answer.operation = prepared.field
         return answer
 
@@ -106,9 +132,14 @@ class Engine:
         if faults.take_rate_limit():
             reset = int(time.time() + faults.rate_limit_reset_seconds)
             message = "You've made too many requests recently, try again later"
-            error = request_error(message, "TOO_MANY_REQUESTS", "RATE_LIMIT_EXCEEDED", messageForUser=message,
-                                  messageForUserTemplateKey="api.global.rateLimit.RATE_LIMIT_EXCEEDED",
-                                  messageInterpolation={"resetTime": reset})
+            error = request_error(
+                message,
+                "TOO_MANY_REQUESTS",
+                "RATE_LIMIT_EXCEEDED",
+                messageForUser=message,
+                messageForUserTemplateKey="api.global.rateLimit.RATE_LIMIT_EXCEEDED",
+                messageInterpolation={"resetTime": reset},
+            )
             headers = {"x-rate-limit-complexity-reset": str(reset), "x-rate-limit-complexity-remaining": "0"}
             if faults.rate_limit_status == 429:
                 headers["Retry-After"] = str(max(int(faults.rate_limit_reset_seconds), 0))
@@ -131,7 +162,9 @@ class Engine:
             return Prepared(errors=[{**formatted(error), "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}])
         problems = validate(self.state.schema, document)
         if problems:
-            return Prepared(errors=[{**formatted(e), "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}} for e in problems])
+            return Prepared(
+                errors=[{**formatted(e), "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}} for e in problems]
+            )
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
         if len(chosen) != 1:
@@ -141,8 +174,14 @@ class Engine:
         prepared = Prepared(document=document, field=root.name.value if root else "")
         if root is not None:
             prepared.alias = (root.alias or root.name).value
-            prepared.location = {"line": root.loc.source.get_location(root.loc.start).line,
-                                 "column": root.loc.source.get_location(root.loc.start).column} if root.loc else None
+            prepared.location = (
+                {
+                    "line": root.loc.source.get_location(root.loc.start).line,
+                    "column": root.loc.source.get_location(root.loc.start).column,
+                }
+                if root.loc
+                else None
+            )
             arguments = root.arguments or ()
             argument = arguments[0].value if len(arguments) == 1 else None
             if prepared.field == "registerBillingReceipts" and isinstance(argument, VariableNode):
@@ -158,32 +197,56 @@ class Engine:
         where = {"locations": [prepared.location]} if prepared.location else {}
         try:
             if user is None:
-                raise SandboxError("No or incorrect authentication credentials", name="AuthenticationError",
-                                   extensions={"code": "UNAUTHENTICATED"})
+                raise SandboxError(
+                    "No or incorrect authentication credentials",
+                    name="AuthenticationError",
+                    extensions={"code": "UNAUTHENTICATED"},
+                )
             results = register(self.state, user, data)
         except SandboxError as error:
-            whole = {"message": error.message, "name": error.name, **where, "path": [prepared.alias],
-                     "extensions": {"code": "INTERNAL_SERVER_ERROR", **error.extensions}}
+            whole = {
+                "message": error.message,
+                "name": error.name,
+                **where,
+                "path": [prepared.alias],
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", **error.extensions},
+            }
             return Answer(200, {"errors": [whole], "data": {prepared.alias: None}}, {})
         rendered, errors = [], []
         for index, result in enumerate(results):
             if isinstance(result, SandboxError):
                 rendered.append(None)
-                errors.append({"message": result.message, "name": result.name, **where, "path": [prepared.alias, index],
-                               "extensions": {"code": "INTERNAL_SERVER_ERROR", **result.extensions}})
+                errors.append(
+                    {
+                        "message": result.message,
+                        "name": result.name,
+                        **where,
+                        "path": [prepared.alias, index],
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR", **result.extensions},
+                    }
+                )
             else:
-                rendered.append(_render(result, prepared.projection, _FieldErrors(errors, where, [prepared.alias, index])))
+                rendered.append(
+                    _render(result, prepared.projection, _FieldErrors(errors, where, [prepared.alias, index]))
+                )
         body: dict[str, Any] = {"data": {prepared.alias: rendered}}
         if errors:
             body = {"errors": errors, **body}
         return Answer(200, body, {})
 
     def _execute(self, prepared: Prepared, request: dict[str, Any], variables: dict[str, Any], user: Any) -> Answer:
-        result = execute(self.state.schema, prepared.document, root_value=Root(self.state, user),
-                         variable_values=variables, operation_name=request.get("operationName"))
+        result = execute(
+            self.state.schema,
+            prepared.document,
+            root_value=Root(self.state, user),
+            variable_values=variables,
+            operation_name=request.get("operationName"),
+        )
         if result.data is None and result.errors:
             # Variables that do not fit their types fail before execution (Apollo: 400).
-            return Answer(400, {"errors": [{**formatted(e), "extensions": {"code": "BAD_USER_INPUT"}} for e in result.errors]}, {})
+            return Answer(
+                400, {"errors": [{**formatted(e), "extensions": {"code": "BAD_USER_INPUT"}} for e in result.errors]}, {}
+            )
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             body = {"errors": [formatted(error) for error in result.errors], **body}
@@ -196,8 +259,12 @@ def _projection(field: FieldNode) -> list | None:
         return None
     result = []
     for selection in field.selection_set.selections:
-        if not isinstance(selection, FieldNode) or selection.directives or selection.arguments \
-                or selection.name.value.startswith("__"):
+        if (
+            not isinstance(selection, FieldNode)
+            or selection.directives
+            or selection.arguments
+            or selection.name.value.startswith("__")
+        ):
             return None
         sub = _projection(selection) if selection.selection_set else None
         if selection.selection_set and sub is None:
@@ -216,8 +283,15 @@ class _FieldErrors:
         return _FieldErrors(self.errors, self.where, [*self.path, key])
 
     def add(self, error: SandboxError) -> None:
-        self.errors.append({"message": error.message, "name": error.name, **self.where, "path": self.path,
-                            "extensions": {"code": "INTERNAL_SERVER_ERROR", **error.extensions}})
+        self.errors.append(
+            {
+                "message": error.message,
+                "name": error.name,
+                **self.where,
+                "path": self.path,
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", **error.extensions},
+            }
+        )
 
 
 def _render(value: Any, projection: list | None, errors: _FieldErrors) -> Any:

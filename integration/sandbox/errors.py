@@ -14,8 +14,14 @@ FINGERPRINT_RE = re.compile(r"^[a-zA-Z0-9!#$%()*+\-;=,:\[\]/.?@^_`{|}~]{5,42}$")
 class SandboxError(Exception):
     """Raised by a resolver; becomes one element of `errors[]` with this name and extensions."""
 
-    def __init__(self, message: str, *, name: str = "GQLError", extensions: dict[str, Any] | None = None,
-                 data: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str = "GQLError",
+        extensions: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.name = name
@@ -24,8 +30,9 @@ class SandboxError(Exception):
 
 
 def authentication_error() -> SandboxError:
-    return SandboxError("No or incorrect authentication credentials", name="AuthenticationError",
-                        extensions={"code": "UNAUTHENTICATED"})
+    return SandboxError(
+        "No or incorrect authentication credentials", name="AuthenticationError", extensions={"code": "UNAUTHENTICATED"}
+    )
 
 
 def access_denied(target: str | None = None, kind: str = "mutation") -> SandboxError:
@@ -34,13 +41,24 @@ def access_denied(target: str | None = None, kind: str = "mutation") -> SandboxE
     message = "You do not have access to this resource"
     if target is None:
         return SandboxError(message, name="AccessDeniedError", extensions={"code": "INTERNAL_SERVER_ERROR"})
-    return SandboxError(message, name="AccessDeniedError",
-                        extensions={"code": "INTERNAL_SERVER_ERROR", "messageForDeveloper": f"{message}\n\nGraphQL request"},
-                        data={"type": kind, "target": target})
+    return SandboxError(
+        message,
+        name="AccessDeniedError",
+        extensions={"code": "INTERNAL_SERVER_ERROR", "messageForDeveloper": f"{message}\n\nGraphQL request"},
+        data={"type": kind, "target": target},
+    )
 
 
-def gql_error(mutation: str, code: str, kind: str, message: str, variable: list[str] | None = None,
-              *, input_index: int | None = None, message_for_user: str | None = None) -> SandboxError:
+def gql_error(
+    mutation: str,
+    code: str,
+    kind: str,
+    message: str,
+    variable: list[str] | None = None,
+    *,
+    input_index: int | None = None,
+    message_for_user: str | None = None,
+) -> SandboxError:
     extensions: dict[str, Any] = {"mutation": mutation, "code": code, "type": kind, "message": message}
     if variable:
         extensions["variable"] = variable
@@ -64,8 +82,9 @@ def receipt_rejected(receipt: dict[str, Any]) -> SandboxError:
     receiptResolver.js creates RECEIPT_SAVE_FAILED but does not keep it; RegisterBillingReceipts-
     Service.js rejects the entry with the working object, which graphql 16 prints with `inspect`.
     """
-    return SandboxError(f"Unexpected error value: {inspect(receipt)}", name="GraphQLError",
-                        extensions={"code": "INTERNAL_SERVER_ERROR"})
+    return SandboxError(
+        f"Unexpected error value: {inspect(receipt)}", name="GraphQLError", extensions={"code": "INTERNAL_SERVER_ERROR"}
+    )
 
 
 def inspect(value: Any, depth: int = 0) -> str:
@@ -98,11 +117,18 @@ def inspect(value: Any, depth: int = 0) -> str:
 
 def check_dv_sender(mutation: str, data: dict[str, Any]) -> None:
     if data.get("dv") != 1:
-        raise gql_error(mutation, "BAD_USER_INPUT", "DV_VERSION_MISMATCH", "Wrong value for data version number", ["data", "dv"])
+        raise gql_error(
+            mutation, "BAD_USER_INPUT", "DV_VERSION_MISMATCH", "Wrong value for data version number", ["data", "dv"]
+        )
     sender = data.get("sender") or {}
     if sender.get("dv") != 1 or not FINGERPRINT_RE.match(str(sender.get("fingerprint") or "")):
-        raise gql_error(mutation, "BAD_USER_INPUT", "WRONG_FORMAT",
-                        'Invalid format of "sender" field value. Please, check the example for details', ["data", "sender"])
+        raise gql_error(
+            mutation,
+            "BAD_USER_INPUT",
+            "WRONG_FORMAT",
+            'Invalid format of "sender" field value. Please, check the example for details',
+            ["data", "sender"],
+        )
 
 
 def formatted(error: GraphQLError) -> dict[str, Any]:

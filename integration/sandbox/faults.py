@@ -23,15 +23,21 @@ class Rejection:
 # Condo's catalogue (contract 5.5), by the key a test names.
 REJECTIONS = {
     "WRONG_MONTH": Rejection(
-        "BAD_USER_INPUT", "WRONG_FORMAT",
+        "BAD_USER_INPUT",
+        "WRONG_FORMAT",
         "Month is wrong for some receipts. Month should be greater then 0 and less then 13. "
-        "Example: 1 - January. 12 - December", "month"),
+        "Example: 1 - January. 12 - December",
+        "month",
+    ),
     "WRONG_YEAR": Rejection("BAD_USER_INPUT", "WRONG_FORMAT", "Year is wrong for some receipts", "year"),
     "BANK_FOUND_ERROR": Rejection("BAD_USER_INPUT", "WRONG_VALUE", "Can not find bank with this routing number", "bic"),
-    "ORGANIZATION_FOUND_ERROR": Rejection("BAD_USER_INPUT", "WRONG_VALUE", "Can not find organization with this tin", "tin"),
+    "ORGANIZATION_FOUND_ERROR": Rejection(
+        "BAD_USER_INPUT", "WRONG_VALUE", "Can not find organization with this tin", "tin"
+    ),
     "RECIPIENT_SAVE_FAILED": Rejection("INTERNAL_ERROR", "WRONG_VALUE", "Failed to save recipient", "bankAccount"),
     "ADDRESS_NOT_RECOGNIZED_VALUE": Rejection(
-        "INTERNAL_SERVER_ERROR", "", "Address is not recognized. Please check the address", "address", quirk=True),
+        "INTERNAL_SERVER_ERROR", "", "Address is not recognized. Please check the address", "address", quirk=True
+    ),
     "PROPERTY_SAVE_FAILED": Rejection("INTERNAL_ERROR", "WRONG_VALUE", "Failed to save property", "address"),
     "ACCOUNT_SAVE_FAILED": Rejection("INTERNAL_ERROR", "WRONG_VALUE", "Failed to save account", "accountNumber"),
     "BILLING_CATEGORY_NOT_FOUND": Rejection("BAD_USER_INPUT", "NOT_FOUND", "Billing category not found", "category"),
@@ -41,8 +47,14 @@ REJECTIONS = {
 
 # The pipeline stage where a rejection on this variable happens (contract 5.2).
 STAGE_OF_VARIABLE = {
-    "month": 0, "year": 0, "bic": 1, "tin": 1, "bankAccount": 1,
-    "address": 2, "accountNumber": 3, "category": 4,
+    "month": 0,
+    "year": 0,
+    "bic": 1,
+    "tin": 1,
+    "bankAccount": 1,
+    "address": 2,
+    "accountNumber": 3,
+    "category": 4,
     "importId": 6,  # the receipt stage rejects with the working object itself (register.py)
 }
 

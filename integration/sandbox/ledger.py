@@ -37,10 +37,19 @@ def approvals(db: sqlite3.Connection, context_ids: set[str]) -> dict[str, Approv
         row = db.execute("SELECT * FROM contexts WHERE id = ?", (context_id,)).fetchone()
         if row is None:
             continue
-        approved = {(r["routing_number"], r["number"]) for r in db.execute(
-            "SELECT routing_number, number FROM bank_accounts WHERE context_id = ? AND is_approved = 1 "
-            "AND deleted_at IS NULL", (context_id,))}
-        found[context_id] = (not row["deleted_at"] and not row["organization_deleted"], row["organization_tin"], approved)
+        approved = {
+            (r["routing_number"], r["number"])
+            for r in db.execute(
+                "SELECT routing_number, number FROM bank_accounts WHERE context_id = ? AND is_approved = 1 "
+                "AND deleted_at IS NULL",
+                (context_id,),
+            )
+        }
+        found[context_id] = (
+            not row["deleted_at"] and not row["organization_deleted"],
+            row["organization_tin"],
+            approved,
+        )
     return found
 
 
@@ -48,8 +57,14 @@ def is_approved(approval: Approval | None, tin: str, bic: str, bank_account: str
     if approval is None:
         return False
     alive, organization_tin, approved = approval
-    return recipient_is_approved(tin=tin, bic=bic, bank_account=bank_account, organization_tin=organization_tin,
-                                 approved_bank_accounts=approved, alive=alive)
+    return recipient_is_approved(
+        tin=tin,
+        bic=bic,
+        bank_account=bank_account,
+        organization_tin=organization_tin,
+        approved_bank_accounts=approved,
+        alive=alive,
+    )
 
 
 def services_error(to_pay: str, paid: str | None, services: list | None) -> Any:
@@ -86,12 +101,20 @@ def receipt_dict(row: sqlite3.Row, approval: Approval | None = None) -> dict[str
         "balanceUpdatedAt": row["balance_updated_at"],
         "category": {"id": row["category_id"], "name": CATEGORIES.get(row["category_id"], "")},
         "context": {"id": row["context_id"], "status": row["context_status"]},
-        "receiver": {"id": row["receiver_id"], "tin": row["tin"], "bic": row["bic"],
-                     "bankAccount": row["bank_account"],
-                     "isApproved": is_approved(approval, row["tin"], row["bic"], row["bank_account"])},
-        "property": property_dict(row["property_id"], row["address"], row["property_global_id"], row["property_import_id"]),
+        "receiver": {
+            "id": row["receiver_id"],
+            "tin": row["tin"],
+            "bic": row["bic"],
+            "bankAccount": row["bank_account"],
+            "isApproved": is_approved(approval, row["tin"], row["bic"], row["bank_account"]),
+        },
+        "property": property_dict(
+            row["property_id"], row["address"], row["property_global_id"], row["property_import_id"]
+        ),
         "account": account_dict(row),
-        "file": {"id": row["file_id"], "controlSum": row["file_control_sum"], "importId": None} if row["file_id"] else None,
+        "file": {"id": row["file_id"], "controlSum": row["file_control_sum"], "importId": None}
+        if row["file_id"]
+        else None,
     }
 
 
@@ -112,12 +135,21 @@ def account_dict(row: sqlite3.Row) -> dict[str, Any]:
         "ownerType": row["owner_type"] or None,
         "v": row["account_v"],
         "deletedAt": None,
-        "property": property_dict(row["property_id"], row["address"], row["property_global_id"], row["property_import_id"]),
+        "property": property_dict(
+            row["property_id"], row["address"], row["property_global_id"], row["property_import_id"]
+        ),
     }
 
 
-def select_receipts(db: sqlite3.Connection, where: dict | None, sort_by: list[str] | None = None,
-                    first: int | None = None, skip: int | None = None, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+def select_receipts(
+    db: sqlite3.Connection,
+    where: dict | None,
+    sort_by: list[str] | None = None,
+    first: int | None = None,
+    skip: int | None = None,
+    *,
+    include_deleted: bool = False,
+) -> list[dict[str, Any]]:
     sql, params = receipt_filter(where or {}, include_deleted=include_deleted)
     query = f"{RECEIPT_SELECT} WHERE {sql} ORDER BY {_order(sort_by, RECEIPT_SORT, 'r.rowid')}"
     query += " LIMIT ? OFFSET ?"
@@ -133,8 +165,13 @@ def count_receipts(db: sqlite3.Connection, where: dict | None) -> int:
     return db.execute(query, params).fetchone()[0]
 
 
-def select_accounts(db: sqlite3.Connection, where: dict | None, sort_by: list[str] | None = None,
-                    first: int | None = None, skip: int | None = None) -> list[dict[str, Any]]:
+def select_accounts(
+    db: sqlite3.Connection,
+    where: dict | None,
+    sort_by: list[str] | None = None,
+    first: int | None = None,
+    skip: int | None = None,
+) -> list[dict[str, Any]]:
     sql, params = _account_filter(where or {})
     query = (
         "SELECT a.*, a.id AS account_id, a.global_id AS account_global_id, a.import_id AS account_import_id,"

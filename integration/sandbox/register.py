@@ -31,8 +31,15 @@ def check_access(db: sqlite3.Connection, user: sqlite3.Row, context_id: Any) -> 
 
 
 class Pipeline:
-    def __init__(self, db: sqlite3.Connection, user: sqlite3.Row, data: dict[str, Any],
-                 reject: Callable[[str | None], Rejection | None], *, limit: int = RECEIPTS_LIMIT) -> None:
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        user: sqlite3.Row,
+        data: dict[str, Any],
+        reject: Callable[[str | None], Rejection | None],
+        *,
+        limit: int = RECEIPTS_LIMIT,
+    ) -> None:
         context = data.get("context")
         if context is None:
             # The access check reads data.context.id (contract §11.10).
@@ -40,8 +47,13 @@ class Pipeline:
         self.context = check_access(db, user, context.get("id"))
         self.receipts: list[dict[str, Any]] = data["receipts"]
         if len(self.receipts) > limit:
-            raise gql_error(MUTATION, "BAD_USER_INPUT", "WRONG_VALUE",
-                            f"Too many receipts in one query! We support up to {limit} receipts", ["data", "receipts"])
+            raise gql_error(
+                MUTATION,
+                "BAD_USER_INPUT",
+                "WRONG_VALUE",
+                f"Too many receipts in one query! We support up to {limit} receipts",
+                ["data", "receipts"],
+            )
         self.db = db
         self.context_id = self.context["id"]
         self.injected = reject
@@ -61,9 +73,16 @@ class Pipeline:
 
     def _working_object(self, index: int) -> dict[str, Any]:
         work = self.work[index]
-        return {**self.receipts[index], "error": None, "problems": [], "period": work.get("period"),
-                "receiver": work.get("receiver_id"), "property": work.get("property_id"),
-                "account": work.get("account_id"), "category": work.get("category_id")}
+        return {
+            **self.receipts[index],
+            "error": None,
+            "problems": [],
+            "period": work.get("period"),
+            "receiver": work.get("receiver_id"),
+            "property": work.get("property_id"),
+            "account": work.get("account_id"),
+            "category": work.get("category_id"),
+        }
 
     def _fail(self, index: int, rejection: Rejection | Exception, details: str = "") -> None:
         if isinstance(rejection, Exception):
@@ -71,8 +90,14 @@ class Pipeline:
         elif rejection.quirk:
             self.results[index] = unexpected_value(MUTATION, rejection.message, details)
         else:
-            self.results[index] = gql_error(MUTATION, rejection.code, rejection.type, rejection.message,
-                                            ["data", "receipts", "[]", rejection.variable], input_index=index)
+            self.results[index] = gql_error(
+                MUTATION,
+                rejection.code,
+                rejection.type,
+                rejection.message,
+                ["data", "receipts", "[]", rejection.variable],
+                input_index=index,
+            )
         self.alive.remove(index)
 
     def _period(self) -> None:
@@ -105,8 +130,11 @@ class Pipeline:
             tin, bic, problem = decided[account]
             if problem:
                 self._fail(index, REJECTIONS[problem])
-        ids = upserts.recipients(self.db, self.context_id, {
-            account: (tin, bic) for account, (tin, bic, problem) in decided.items() if not problem})
+        ids = upserts.recipients(
+            self.db,
+            self.context_id,
+            {account: (tin, bic) for account, (tin, bic, problem) in decided.items() if not problem},
+        )
         # isApproved is virtual, read after the write (BillingRecipient.js, contract 13.5).
         approval = ledger.approvals(self.db, {self.context_id}).get(self.context_id)
         for index in self.alive:
@@ -140,7 +168,7 @@ class Pipeline:
         wanted = {}
         for index in self.alive:
             receipt, work = self.receipts[index], self.work[index]
-            meta, address_meta = receipt.get("accountMeta") or {}, receipt.get("addressMeta") or {}
+            meta = receipt.get("accountMeta") or {}
             number = ACCOUNT_NUMBER_NOISE.sub("", str(receipt["accountNumber"])).strip()
             previous = self.existing.get(receipt.get("importId") or "")
             key = (work["property_id"], number)
@@ -152,9 +180,12 @@ class Pipeline:
             unit_name, unit_type = work["unit"]
             wanted[key] = {
                 "reuse": previous["account_id"] if previous else None,
-                "number": number, "property_id": work["property_id"],
-                "unit_name": unit_name, "unit_type": unit_type,
-                "full_name": full_name, "import_id": meta.get("importId"),
+                "number": number,
+                "property_id": work["property_id"],
+                "unit_name": unit_name,
+                "unit_type": unit_type,
+                "full_name": full_name,
+                "import_id": meta.get("importId"),
                 "global_id": global_id if global_id and ELS_RE.match(global_id) else None,
                 "is_closed": int(bool(meta.get("isClosed"))),
                 "owner_type": owner_type,  # None: not written (a new account gets the default, person)
@@ -210,11 +241,14 @@ def last_report(db: sqlite3.Connection, context_id: str, periods: list[str]) -> 
     if not periods:
         return
     period = max(periods)
-    newer = db.execute("SELECT 1 FROM receipts WHERE context_id = ? AND period > ? AND deleted_at IS NULL LIMIT 1",
-                       (context_id, period)).fetchone()
+    newer = db.execute(
+        "SELECT 1 FROM receipts WHERE context_id = ? AND period > ? AND deleted_at IS NULL LIMIT 1",
+        (context_id, period),
+    ).fetchone()
     if newer:
         return
-    total = db.execute("SELECT COUNT(*) FROM receipts WHERE context_id = ? AND period = ? AND deleted_at IS NULL",
-                       (context_id, period)).fetchone()[0]
+    total = db.execute(
+        "SELECT COUNT(*) FROM receipts WHERE context_id = ? AND period = ? AND deleted_at IS NULL", (context_id, period)
+    ).fetchone()[0]
     report = {"period": period, "finishTime": now_iso(), "totalReceipts": total}
     db.execute("UPDATE contexts SET last_report = ? WHERE id = ?", (json.dumps(report), context_id))

@@ -32,10 +32,10 @@ class Root:
 
     # --- Authentication ------------------------------------------------------------------------
 
-    def authenticatedUser(self, info: Any) -> dict[str, Any] | None:  # noqa: N802 - GraphQL field name
+    def authenticatedUser(self, info: Any) -> dict[str, Any] | None:
         return _user(self.user) if self.user else None
 
-    def authenticateUserWithPassword(self, info: Any, email: str | None = None, password: str | None = None) -> dict:  # noqa: N802
+    def authenticateUserWithPassword(self, info: Any, email: str | None = None, password: str | None = None) -> dict:
         users = self.storage.users_by_email(email or "")
         if not users:
             raise SandboxError("[passwordAuth:identity:notFound] The email provided is not found", name="GraphQLError")
@@ -45,17 +45,27 @@ class Root:
             raise SandboxError("[passwordAuth:secret:mismatch] The password provided is incorrect", name="GraphQLError")
         return self._session(users[0])
 
-    def authenticateUserWithPhoneAndPassword(self, info: Any, data: dict[str, Any]) -> dict:  # noqa: N802
+    def authenticateUserWithPhoneAndPassword(self, info: Any, data: dict[str, Any]) -> dict:
         mutation = "authenticateUserWithPhoneAndPassword"
         phone = str(data.get("phone") or "")
         if not self.state.guard_allows(phone):
-            raise gql_error(mutation, "BAD_USER_INPUT", "TOO_MANY_REQUESTS", "You have to wait 60 min. to be able to send request again")
+            raise gql_error(
+                mutation,
+                "BAD_USER_INPUT",
+                "TOO_MANY_REQUESTS",
+                "You have to wait 60 min. to be able to send request again",
+            )
         if not phone.startswith("+") or not phone[1:].isdigit():
             raise gql_error(mutation, "BAD_USER_INPUT", "WRONG_PHONE_FORMAT", "Wrong format of provided phone number")
         user = self.storage.user_by_phone(phone, data.get("userType") or "staff")  # staff unless told otherwise
         if user is None or user["password"] != data.get("password"):
-            raise gql_error(mutation, "BAD_USER_INPUT", "WRONG_CREDENTIALS", "Wrong phone or password",
-                            message_for_user="Wrong phone or password")
+            raise gql_error(
+                mutation,
+                "BAD_USER_INPUT",
+                "WRONG_CREDENTIALS",
+                "Wrong phone or password",
+                message_for_user="Wrong phone or password",
+            )
         return self._session(user)
 
     def _session(self, user: sqlite3.Row) -> dict[str, Any]:
@@ -65,10 +75,10 @@ class Root:
 
     # --- Publishing --------------------------------------------------------------------------
 
-    def registerBillingReceipts(self, info: Any, data: dict[str, Any]) -> list[Any]:  # noqa: N802
+    def registerBillingReceipts(self, info: Any, data: dict[str, Any]) -> list[Any]:
         return register(self.state, self._require_user(), data)
 
-    def registerBillingReceiptFile(self, info: Any, data: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    def registerBillingReceiptFile(self, info: Any, data: dict[str, Any]) -> dict[str, Any]:
         mutation = "registerBillingReceiptFile"
         user = self._require_user()
         with self.storage.transaction() as db:
@@ -79,16 +89,23 @@ class Root:
             if len(found) != 1:
                 kind = "NO_RECEIPTS_FOUND" if not found else "MULTIPLE_BILLING_RECEIPTS_FOUND"
                 message = "No receipts found" if not found else "Multiple billing receipts found"
-                raise gql_error(mutation, "BAD_USER_INPUT", "NOT_FOUND", f"{message} ({kind})", ["data", "receipt"],
-                                message_for_user=message)
+                raise gql_error(
+                    mutation,
+                    "BAD_USER_INPUT",
+                    "NOT_FOUND",
+                    f"{message} ({kind})",
+                    ["data", "receipt"],
+                    message_for_user=message,
+                )
             encoded = data["base64EncodedPDF"]
             # Condo's controlSum is md5 of the base64 text, not of the bytes (contract §7).
-            control_sum = hashlib.md5(encoded.encode()).hexdigest()  # noqa: S324
-            file_id, status = self.storage.save_file(receipt_id=found[0]["id"], context_id=context["id"],
-                                                     control_sum=control_sum, size=len(encoded))
+            control_sum = hashlib.md5(encoded.encode()).hexdigest()
+            file_id, status = self.storage.save_file(
+                receipt_id=found[0]["id"], context_id=context["id"], control_sum=control_sum, size=len(encoded)
+            )
         return {"id": file_id, "status": status}
 
-    def updateBillingReceipts(self, info: Any, data: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:  # noqa: N802
+    def updateBillingReceipts(self, info: Any, data: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """Soft delete in bulk, all or nothing (contract 13.1).
 
         Keystone passes every id of the call to the list access function
@@ -110,11 +127,13 @@ class Root:
             stamp = now_iso()
             for item in items:
                 if (item.get("data") or {}).get("deletedAt"):  # any truthy value becomes the server's time
-                    db.execute("UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ?",
-                               (stamp, stamp, item["id"]))
+                    db.execute(
+                        "UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ?",
+                        (stamp, stamp, item["id"]),
+                    )
             return ledger.select_receipts(db, {"id_in": ids}, include_deleted=True)
 
-    def updateBillingReceipt(self, info: Any, id: str, data: dict[str, Any] | None = None) -> dict[str, Any]:  # noqa: A002, N802
+    def updateBillingReceipt(self, info: Any, id: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         """One receipt: access reads it with getById, which sees deleted rows too; then the
         softDeleted plugin's resolveInput refuses it (packages/keystone/plugins/softDeleted.js)."""
         user = self._require_user()
@@ -128,29 +147,43 @@ class Root:
             check_dv_sender("updateBillingReceipt", data or {})
             if (data or {}).get("deletedAt"):
                 stamp = now_iso()
-                db.execute("UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ?", (stamp, stamp, id))
+                db.execute(
+                    "UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ?", (stamp, stamp, id)
+                )
             return ledger.select_receipts(db, {"id": id}, include_deleted=True)[0]
 
-    def deleteBillingReceipts(self, info: Any, ids: list[str] | None = None) -> None:  # noqa: N802
+    def deleteBillingReceipts(self, info: Any, ids: list[str] | None = None) -> None:
         raise access_denied()  # soft-deleted lists refuse hard deletes, always (contract §10)
 
     # --- Reads ---------------------------------------------------------------------------------
 
-    def allBillingReceipts(self, info: Any, where: dict | None = None, sortBy: list[str] | None = None,  # noqa: N802, N803
-                           first: int | None = None, skip: int | None = None) -> list[dict[str, Any]]:
+    def allBillingReceipts(
+        self,
+        info: Any,
+        where: dict | None = None,
+        sortBy: list[str] | None = None,
+        first: int | None = None,
+        skip: int | None = None,
+    ) -> list[dict[str, Any]]:
         self._require_user()
         with self.storage.lock:
             rows = ledger.select_receipts(self.storage.db, where, sortBy, _page(first), skip)
         _limit(rows, first)
         return rows
 
-    def _allBillingReceiptsMeta(self, info: Any, where: dict | None = None) -> dict[str, int]:  # noqa: N802
+    def _allBillingReceiptsMeta(self, info: Any, where: dict | None = None) -> dict[str, int]:
         self._require_user()
         with self.storage.lock:
             return {"count": ledger.count_receipts(self.storage.db, where)}
 
-    def allBillingAccounts(self, info: Any, where: dict | None = None, sortBy: list[str] | None = None,  # noqa: N802, N803
-                           first: int | None = None, skip: int | None = None) -> list[dict[str, Any]]:
+    def allBillingAccounts(
+        self,
+        info: Any,
+        where: dict | None = None,
+        sortBy: list[str] | None = None,
+        first: int | None = None,
+        skip: int | None = None,
+    ) -> list[dict[str, Any]]:
         self._require_user()
         with self.storage.lock:
             rows = ledger.select_accounts(self.storage.db, where, sortBy, _page(first), skip)

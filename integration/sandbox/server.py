@@ -1,10 +1,10 @@
 """The sandbox's HTTP side: POST /admin/api on loopback, one thread per connection.
 
-    server = SandboxServer(port=0).start()          # in-memory state, a free port
-    server.add_service_user("publisher@example.com", "secret")
-    server.add_context(context_id)
-    ... CondoClient(api_url=server.url, ...) ...
-    server.stop()
+server = SandboxServer(port=0).start()          # in-memory state, a free port
+server.add_service_user("publisher@example.com", "secret")
+server.add_context(context_id)
+... CondoClient(api_url=server.url, ...) ...
+server.stop()
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         if self.path.split("?")[0].rstrip("/") != "/admin/api":
             return self._send(404, {"errors": [{"message": "Not found"}]})
         request_id = self.headers.get("X-Request-Id") or ""
@@ -88,22 +88,34 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
             self.close_connection = True
-            return self._send(413, {"errors": [{"message": "request entity too large",
-                                                "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]})
+            return self._send(
+                413, {"errors": [{"message": "request entity too large", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
+            )
         raw = self.rfile.read(length)
         try:
             body = json.loads(raw)
         except ValueError:
-            return self._send(400, {"errors": [{"message": "Unexpected token in JSON", "extensions": {"code": "BAD_REQUEST"}}]})
+            return self._send(
+                400, {"errors": [{"message": "Unexpected token in JSON", "extensions": {"code": "BAD_REQUEST"}}]}
+            )
         authorization = self.headers.get("Authorization") or ""
         token = authorization[7:].strip() if authorization.startswith("Bearer ") else None
         try:
             answer, operation, receipts = self._run(body, token)
         except Exception:  # a sandbox bug must look like a server crash, not hang the client
             logger.exception("sandbox: unexpected error")
-            answer, operation, receipts = Answer(500, {"errors": [{"message": "Internal Server Error",
-                                                                   "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}, {}), "", 0
-        self.server.state.seen(CallSeen(operation, answer.status, request_id, receipts, length, token is not None, answer.drop))
+            answer, operation, receipts = (
+                Answer(
+                    500,
+                    {"errors": [{"message": "Internal Server Error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]},
+                    {},
+                ),
+                "",
+                0,
+            )
+        self.server.state.seen(
+            CallSeen(operation, answer.status, request_id, receipts, length, token is not None, answer.drop)
+        )
         if answer.drop:
             # The receipts are stored; the client never hears about it.
             self.close_connection = True
@@ -121,7 +133,7 @@ class _Handler(BaseHTTPRequestHandler):
         answer = engine.run(body, token)
         return answer, answer.operation, _receipts_in(body)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._send(200, {"sandbox": "Condo sandbox", "api": "/admin/api"})
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
@@ -134,7 +146,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: Any) -> None:
         logger.debug("sandbox %s", format % args)
 
 
@@ -155,11 +167,24 @@ class _Server(ThreadingHTTPServer):
 class SandboxServer:
     """A local Condo on 127.0.0.1 for the demo and the tests (see integration/sandbox/__init__.py)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, db_path: str | Path | None = None,
-                 faults: FaultConfig | None = None, *, max_variables_bytes: int = 512 * 1024,
-                 max_query_length: int = 8192, receipts_limit: int = 1000) -> None:
-        self.state = SandboxState(Storage(db_path), faults or FaultConfig(), max_variables_bytes=max_variables_bytes,
-                                  max_query_length=max_query_length, receipts_limit=receipts_limit)
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db_path: str | Path | None = None,
+        faults: FaultConfig | None = None,
+        *,
+        max_variables_bytes: int = 512 * 1024,
+        max_query_length: int = 8192,
+        receipts_limit: int = 1000,
+    ) -> None:
+        self.state = SandboxState(
+            Storage(db_path),
+            faults or FaultConfig(),
+            max_variables_bytes=max_variables_bytes,
+            max_query_length=max_query_length,
+            receipts_limit=receipts_limit,
+        )
         self._httpd = _Server((host, port), _Handler)
         self._httpd.state = self.state
         self._httpd.engine = Engine(self.state)
@@ -180,8 +205,12 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         # A short poll interval makes stop() quick (tests start and stop one sandbox each).
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"condo-sandbox-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"condo-sandbox-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -207,21 +236,31 @@ class SandboxServer:
     def add_service_user(self, email: str, password: str, *, phone: str | None = None) -> str:
         return self.state.storage.add_user(email=email, password=password, phone=phone, type="service")
 
-    def add_user(self, email: str, password: str, *, type: str = "staff", phone: str | None = None) -> str:  # noqa: A002
+    def add_user(self, email: str, password: str, *, type: str = "staff", phone: str | None = None) -> str:
         return self.state.storage.add_user(email=email, password=password, phone=phone, type=type)
 
-    def add_context(self, context_id: str, status: str = "Finished", *, deleted: bool = False,
-                    organization_tin: str | None = None, organization_deleted: bool = False) -> None:
+    def add_context(
+        self,
+        context_id: str,
+        status: str = "Finished",
+        *,
+        deleted: bool = False,
+        organization_tin: str | None = None,
+        organization_deleted: bool = False,
+    ) -> None:
         """A billing context; `organization_tin` is its organization's, which approves recipients
         with the same TIN (BillingRecipient.isApproved, contract 13.5)."""
-        self.state.storage.add_context(context_id, status, deleted, organization_tin=organization_tin,
-                                       organization_deleted=organization_deleted)
+        self.state.storage.add_context(
+            context_id, status, deleted, organization_tin=organization_tin, organization_deleted=organization_deleted
+        )
 
-    def add_bank_account(self, context_id: str, *, bic: str, number: str, approved: bool = True,
-                         deleted: bool = False) -> str:
+    def add_bank_account(
+        self, context_id: str, *, bic: str, number: str, approved: bool = True, deleted: bool = False
+    ) -> str:
         """A BankAccount of the context's organization, as Condo's support approves it (13.5)."""
-        return self.state.storage.add_bank_account(context_id, routing_number=bic, number=number, approved=approved,
-                                                   deleted=deleted)
+        return self.state.storage.add_bank_account(
+            context_id, routing_number=bic, number=number, approved=approved, deleted=deleted
+        )
 
     def delete_receipt(self, receipt_id: str) -> None:
         """Soft-delete a receipt as someone in Condo's own UI would (not through the API)."""
@@ -249,8 +288,9 @@ class SandboxServer:
         """Every receipt of a context as Condo would return it (`v`, `deletedAt`, `account` …)."""
         storage = self.state.storage
         with storage.lock:
-            return ledger.select_receipts(storage.db, {"context": {"id": context_id}}, ["importId_ASC"],
-                                          include_deleted=include_deleted)
+            return ledger.select_receipts(
+                storage.db, {"context": {"id": context_id}}, ["importId_ASC"], include_deleted=include_deleted
+            )
 
     def receipt(self, context_id: str, import_id: str) -> dict[str, Any] | None:
         live = [r for r in self.receipts(context_id, include_deleted=False) if r["importId"] == import_id]

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ HOUSING = "928c97ef-5289-4daa-b80e-4b9fed50c629"
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 _ID_PREFIX = str(uuid.uuid4())[:24]  # random per process; the counter makes each id unique
@@ -101,8 +101,10 @@ class Storage:
                 (type, email, phone),
             ).fetchone()
             if row:
-                self.db.execute("UPDATE users SET password = ?, email = ?, phone = ? WHERE id = ?",
-                                (password, email, phone, row["id"]))
+                self.db.execute(
+                    "UPDATE users SET password = ?, email = ?, phone = ? WHERE id = ?",
+                    (password, email, phone, row["id"]),
+                )
                 return row["id"]
             user_id = new_id()
             self.db.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, NULL)", (user_id, email, phone, password, type))
@@ -139,8 +141,15 @@ class Storage:
 
     # --- Contexts ----------------------------------------------------------------------------
 
-    def add_context(self, context_id: str, status: str = "Finished", deleted: bool = False, *,
-                    organization_tin: str | None = None, organization_deleted: bool = False) -> None:
+    def add_context(
+        self,
+        context_id: str,
+        status: str = "Finished",
+        deleted: bool = False,
+        *,
+        organization_tin: str | None = None,
+        organization_deleted: bool = False,
+    ) -> None:
         """A context and what Condo knows of its organization (its TIN approves recipients, 13.5)."""
         with self.lock:
             self.db.execute(
@@ -151,21 +160,26 @@ class Storage:
                 (context_id, status, now_iso() if deleted else None, organization_tin, int(organization_deleted)),
             )
 
-    def add_bank_account(self, context_id: str, *, routing_number: str, number: str, approved: bool = True,
-                         deleted: bool = False) -> str:
+    def add_bank_account(
+        self, context_id: str, *, routing_number: str, number: str, approved: bool = True, deleted: bool = False
+    ) -> str:
         """A BankAccount of the context's organization; only support sets `isApproved` in Condo."""
         with self.lock:
             account_id = new_id()
-            self.db.execute("INSERT INTO bank_accounts VALUES (?, ?, ?, ?, ?, ?)",
-                            (account_id, context_id, routing_number, number, int(approved), now_iso() if deleted else None))
+            self.db.execute(
+                "INSERT INTO bank_accounts VALUES (?, ?, ?, ?, ?, ?)",
+                (account_id, context_id, routing_number, number, int(approved), now_iso() if deleted else None),
+            )
             return account_id
 
     def delete_receipt(self, receipt_id: str) -> None:
         """A receipt soft-deleted in Condo's own UI (not through the API)."""
         with self.lock:
             stamp = now_iso()
-            self.db.execute("UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ? "
-                            "AND deleted_at IS NULL", (stamp, stamp, receipt_id))
+            self.db.execute(
+                "UPDATE receipts SET deleted_at = ?, updated_at = ?, v = v + 1 WHERE id = ? AND deleted_at IS NULL",
+                (stamp, stamp, receipt_id),
+            )
 
     def context(self, context_id: str) -> sqlite3.Row | None:
         with self.lock:
@@ -184,13 +198,17 @@ class Storage:
         stamp = now_iso()
         if existing is None:
             file_id = new_id()
-            self.db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (file_id, receipt_id, context_id, control_sum, size, stamp, stamp))
+            self.db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (file_id, receipt_id, context_id, control_sum, size, stamp, stamp),
+            )
             return file_id, "CREATED"
         if existing["control_sum"] == control_sum:
             return existing["id"], "SKIPPED"
-        self.db.execute("UPDATE files SET control_sum = ?, size = ?, updated_at = ? WHERE id = ?",
-                        (control_sum, size, stamp, existing["id"]))
+        self.db.execute(
+            "UPDATE files SET control_sum = ?, size = ?, updated_at = ? WHERE id = ?",
+            (control_sum, size, stamp, existing["id"]),
+        )
         return existing["id"], "UPDATED"
 
 

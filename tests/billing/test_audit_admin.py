@@ -17,8 +17,11 @@ Status = Batch.Status
 
 
 def _lists() -> list[str]:
-    return [reverse("admin:billing_audittransition_changelist"), reverse("admin:integration_condocall_changelist"),
-            reverse("admin:integration_reconciliation_changelist")]
+    return [
+        reverse("admin:billing_audittransition_changelist"),
+        reverse("admin:integration_condocall_changelist"),
+        reverse("admin:integration_reconciliation_changelist"),
+    ]
 
 
 @pytest.fixture
@@ -29,19 +32,40 @@ def journal():
     september = BatchFactory(organization=north, period=date(2026, 9, 1), created_by=alice)
     october = BatchFactory(organization=south, period=date(2026, 10, 1), created_by=alice)
     BatchTransitionFactory(batch=september, source=Status.DRAFT, target=Status.SUBMITTED, actor=alice)
-    BatchTransitionFactory(batch=september, source=Status.SUBMITTED, target=Status.DRAFT, actor=bob,
-                           reason="<script>alert(1)</script>")
+    BatchTransitionFactory(
+        batch=september, source=Status.SUBMITTED, target=Status.DRAFT, actor=bob, reason="<script>alert(1)</script>"
+    )
     BatchTransitionFactory(batch=october, source=Status.DRAFT, target=Status.SUBMITTED, actor=alice)
     BatchTransitionFactory(batch=october, source=Status.PUBLISHING, target=Status.FAILED, actor=None)
     CondoCall.objects.create(batch=september, operation="registerBillingReceipts", outcome="ok", receipts=1000)
-    CondoCall.objects.create(batch=october, operation="registerBillingReceipts", outcome="error",
-                             error_class="transient", error_code="TIMEOUT")
+    CondoCall.objects.create(
+        batch=october,
+        operation="registerBillingReceipts",
+        outcome="error",
+        error_class="transient",
+        error_code="TIMEOUT",
+    )
     CondoCall.objects.create(batch=october, operation="allBillingReceipts", outcome="ok")
     reconciliation = Reconciliation.objects.create(
-        batch=october, is_consistent=False, batch_receipts=2, condo_receipts=1, missing_in_condo=1, extra_in_condo=0,
-        amount_differs=0, batch_total=Decimal("20.00"), condo_total=Decimal("10.00"),
-        differences=[{"kind": "missing", "import_id": "<b>id</b>", "account": "42", "batch_to_pay": "10.00",
-                      "condo_to_pay": None}])
+        batch=october,
+        is_consistent=False,
+        batch_receipts=2,
+        condo_receipts=1,
+        missing_in_condo=1,
+        extra_in_condo=0,
+        amount_differs=0,
+        batch_total=Decimal("20.00"),
+        condo_total=Decimal("10.00"),
+        differences=[
+            {
+                "kind": "missing",
+                "import_id": "<b>id</b>",
+                "account": "42",
+                "batch_to_pay": "10.00",
+                "condo_to_pay": None,
+            }
+        ],
+    )
     return {"alice": alice, "bob": bob, "north": north, "south": south, "reconciliation": reconciliation}
 
 
@@ -87,7 +111,9 @@ def test_transitions_filter_by_organization_period_user_and_outcome(client, jour
     assert _shown(client, url, period="junk").count('class="field-target"') == 0
 
 
-def test_condo_calls_filter_by_outcome_organization_period_and_operation(client, journal, django_assert_max_num_queries):
+def test_condo_calls_filter_by_outcome_organization_period_and_operation(
+    client, journal, django_assert_max_num_queries
+):
     client.force_login(journal["alice"])
     url = reverse("admin:integration_condocall_changelist")
     assert _shown(client, url).count('class="field-outcome"') == 3
@@ -95,7 +121,7 @@ def test_condo_calls_filter_by_outcome_organization_period_and_operation(client,
     assert _shown(client, url, organization=journal["south"].pk).count('class="field-outcome"') == 2
     assert _shown(client, url, period="2026-09").count('class="field-outcome"') == 1
     assert _shown(client, url, operation="allBillingReceipts").count('class="field-outcome"') == 1
-    for n in range(30):  # more rows, same queries: batches and organizations are joined
+    for _ in range(30):  # more rows, same queries: batches and organizations are joined
         CondoCall.objects.create(batch=Batch.objects.first(), operation="registerBillingReceipts", outcome="ok")
     with django_assert_max_num_queries(14):
         client.get(url)

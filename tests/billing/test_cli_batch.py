@@ -43,7 +43,7 @@ def test_reject_and_withdraw_record_the_reason(accountant, approver, draft_batch
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "who, action, reason, expected",
+    ("who", "action", "reason", "expected"),
     [
         ("approver", "submit", "", "нельзя перевести"),  # already submitted
         ("accountant", "approve", "", "нет права"),
@@ -128,7 +128,7 @@ def test_add_organization_is_idempotent_by_tin(capsys):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "name, tin, context, expected",
+    ("name", "tin", "context", "expected"),
     [
         ("УК", "12345", "ctx", "ИНН «12345» неверен"),
         ("УК", "77070838930", "ctx", "ИНН"),

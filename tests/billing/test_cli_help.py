@@ -11,15 +11,31 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-DESK_COMMANDS = ("add_organization", "attach_receipt_pdfs", "batch", "export", "import_registry", "run_desk",
-                 "setup_demo", "condo_sandbox", "publish_batch", "reconcile_batch")
+DESK_COMMANDS = (
+    "add_organization",
+    "attach_receipt_pdfs",
+    "batch",
+    "export",
+    "import_registry",
+    "run_desk",
+    "setup_demo",
+    "condo_sandbox",
+    "publish_batch",
+    "reconcile_batch",
+)
 
 
 def manage(*args: str) -> subprocess.CompletedProcess:
     """manage.py as a new user runs it: no SECRET_KEY, no DEBUG, no DATABASE_URL."""
     keep = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=Path(settings.BASE_DIR), env=keep,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(settings.BASE_DIR),
+        env=keep,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_help_lists_the_desk_commands_without_secret_key():
@@ -36,8 +52,14 @@ def test_every_desk_command_explains_itself_in_russian(command):
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert text.startswith("Вызов: manage.py")
-    for english in ("usage:", "show this help message", "Verbosity level", "options:", "positional arguments",
-                    "Display a full stack trace"):
+    for english in (
+        "usage:",
+        "show this help message",
+        "Verbosity level",
+        "options:",
+        "positional arguments",
+        "Display a full stack trace",
+    ):
         assert english not in text, english
 
 

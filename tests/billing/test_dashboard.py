@@ -26,8 +26,9 @@ def months() -> list[date]:
 
 def _published(organization, period, *, receipts=100, total="1000.05", status=Status.PUBLISHED):
     batch = BatchFactory(organization=organization, period=period, status=status)
-    Batch.objects.filter(pk=batch.pk).update(receipts_count=receipts, accepted_count=receipts,
-                                             total_to_pay=Decimal(total))
+    Batch.objects.filter(pk=batch.pk).update(
+        receipts_count=receipts, accepted_count=receipts, total_to_pay=Decimal(total)
+    )
     return batch
 
 
@@ -86,7 +87,7 @@ def test_the_index_shows_the_dashboard_to_each_role(client, months, role):
     BatchFactory(organization=organization, period=months[-3], status=Status.FAILED)
     user = UserFactory(is_superuser=True) if role == "superuser" else UserFactory(role=role)
     page = _index(client, user)
-    assert "Пакеты по месяцам" in page and "<svg" in page and "<desc id=\"desk-chart-desc\">" in page
+    assert "Пакеты по месяцам" in page and "<svg" in page and '<desc id="desk-chart-desc">' in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     assert reverse("admin:billing_batch_change", args=[batch.pk]) in page
     changelist = reverse("admin:billing_batch_changelist")
@@ -100,7 +101,7 @@ def test_the_index_shows_the_dashboard_to_each_role(client, months, role):
     assert f">{russian[months[-1].month - 1]}<" in page
     assert "1 234 квитанции, 1 520,40 ₽" in page.replace("\xa0", " ")
     # Coordinates are plain numbers with a dot even in Russian, where 236.5 is written «236,5».
-    svg = page[page.index('<svg viewBox'):page.index("</svg>", page.index('<svg viewBox'))]
+    svg = page[page.index("<svg viewBox") : page.index("</svg>", page.index("<svg viewBox"))]
     attributes = re.findall(r'\b(?:x|y|x1|x2|y1|y2|cx|cy|width|height)="([^"]*)"', svg)
     assert attributes and all(re.fullmatch(r"-?\d+(\.\d+)?|100%", value) for value in attributes)
     points = re.search(r'<polyline points="([^"]*)"', svg).group(1).split()
@@ -141,10 +142,17 @@ def test_the_dashboard_queries_are_bounded(client, months, django_assert_max_num
         client.get(reverse("admin:index"))
 
 
-@pytest.mark.parametrize("value, ceiling", [
-    (Decimal("0"), Decimal("1")), (Decimal("7"), Decimal("10")), (Decimal("1234"), Decimal("2000")),
-    (Decimal("2400"), Decimal("2500")), (Decimal("902406105555.89"), Decimal("1E+12")), (Decimal("0.07"), Decimal("0.1")),
-])
+@pytest.mark.parametrize(
+    ("value", "ceiling"),
+    [
+        (Decimal("0"), Decimal("1")),
+        (Decimal("7"), Decimal("10")),
+        (Decimal("1234"), Decimal("2000")),
+        (Decimal("2400"), Decimal("2500")),
+        (Decimal("902406105555.89"), Decimal("1E+12")),
+        (Decimal("0.07"), Decimal("0.1")),
+    ],
+)
 def test_axis_maximum_is_a_round_number_not_below_the_data(value, ceiling):
     assert nice_ceiling(value) == ceiling
 

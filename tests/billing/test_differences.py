@@ -15,23 +15,32 @@ from tests.factories import AccountFactory, BatchFactory, OrganizationFactory, R
 D = Decimal
 
 
-@pytest.mark.parametrize("before, now, kind", [
-    (None, D("1"), NEW), (D("1"), None, VANISHED), (D("1.00"), D("1"), UNCHANGED), (D("1"), D("1.01"), CHANGED),
-])
+@pytest.mark.parametrize(
+    ("before", "now", "kind"),
+    [
+        (None, D("1"), NEW),
+        (D("1"), None, VANISHED),
+        (D("1.00"), D("1"), UNCHANGED),
+        (D("1"), D("1.01"), CHANGED),
+    ],
+)
 def test_kinds(before, now, kind):
     assert difference_kind(before, now) == kind
 
 
-@pytest.mark.parametrize("before, now, threshold, moved", [
-    (D("100.00"), D("150.00"), D("50"), False),  # exactly at the threshold: not beyond it
-    (D("100.00"), D("150.01"), D("50"), True),
-    (D("100.00"), D("49.99"), D("50"), True),
-    (D("0.00"), D("0.01"), D("50"), True),  # from zero, any change moves
-    (D("-100.00"), D("-149.99"), D("50"), False),
-    (D("200.01"), D("200.01"), D("0"), False),
-    (D("33.33"), D("50.00"), D("50.01"), True),  # +50.015…%: the exact ratio, never a rounded percent
-    (D("33.33"), D("50.00"), D("50.02"), False),
-])
+@pytest.mark.parametrize(
+    ("before", "now", "threshold", "moved"),
+    [
+        (D("100.00"), D("150.00"), D("50"), False),  # exactly at the threshold: not beyond it
+        (D("100.00"), D("150.01"), D("50"), True),
+        (D("100.00"), D("49.99"), D("50"), True),
+        (D("0.00"), D("0.01"), D("50"), True),  # from zero, any change moves
+        (D("-100.00"), D("-149.99"), D("50"), False),
+        (D("200.01"), D("200.01"), D("0"), False),
+        (D("33.33"), D("50.00"), D("50.01"), True),  # +50.015…%: the exact ratio, never a rounded percent
+        (D("33.33"), D("50.00"), D("50.02"), False),
+    ],
+)
 def test_moved_is_decided_exactly_without_rounding(before, now, threshold, moved):
     assert is_moved(before, now, threshold) is moved
 
@@ -51,16 +60,26 @@ def test_the_preview_and_the_batch_page_count_the_same_anomalies():
     accounts = [AccountFactory(organization=organization, number=f"{n:08d}") for n in range(6)]
 
     def receipt(batch, account, category, to_pay):
-        return ReceiptFactory(batch=batch, organization=organization, account=account, period=batch.period,
-                              category=category, to_pay=D(to_pay))
+        return ReceiptFactory(
+            batch=batch,
+            organization=organization,
+            account=account,
+            period=batch.period,
+            category=category,
+            to_pay=D(to_pay),
+        )
 
     # Account 0: housing moves (+60 %), capital repair stays; per account the total moves only +37.5 %.
-    receipt(previous, accounts[0], "housing", "100.00"); receipt(current, accounts[0], "housing", "160.00")
-    receipt(previous, accounts[0], "capital_repair", "60.00"); receipt(current, accounts[0], "capital_repair", "60.00")
-    receipt(previous, accounts[1], "housing", "100.00"); receipt(current, accounts[1], "housing", "150.00")  # at 50 %
+    receipt(previous, accounts[0], "housing", "100.00")
+    receipt(current, accounts[0], "housing", "160.00")
+    receipt(previous, accounts[0], "capital_repair", "60.00")
+    receipt(current, accounts[0], "capital_repair", "60.00")
+    receipt(previous, accounts[1], "housing", "100.00")
+    receipt(current, accounts[1], "housing", "150.00")  # at 50 %
     receipt(previous, accounts[2], "housing", "10.00")  # vanished account
     receipt(current, accounts[3], "housing", "0.00")  # new account, zero to pay
-    receipt(previous, accounts[4], "housing", "0.00"); receipt(current, accounts[4], "housing", "-5.00")
+    receipt(previous, accounts[4], "housing", "0.00")
+    receipt(current, accounts[4], "housing", "-5.00")
     receipt(current, accounts[5], "housing", "70.00")  # new account
     Batch.objects.filter(pk=current.pk).update(receipts_count=Receipt.objects.filter(batch=current).count())
     current.refresh_from_db()

@@ -14,31 +14,59 @@ from tests.factories import BatchFactory, ReceiptFactory, ServiceLineFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("value, text", [
-    (Decimal("1520400.4"), "1 520 400,40"), (Decimal("0"), "0,00"), (Decimal("-12"), "-12,00"),
-    (Decimal("999.99"), "999,99"), (Decimal("1000"), "1 000,00"), (Decimal("-0.001"), "0,00"), (None, ""),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("1520400.4"), "1 520 400,40"),
+        (Decimal("0"), "0,00"),
+        (Decimal("-12"), "-12,00"),
+        (Decimal("999.99"), "999,99"),
+        (Decimal("1000"), "1 000,00"),
+        (Decimal("-0.001"), "0,00"),
+        (None, ""),
+    ],
+)
 def test_money(value, text):
     assert format_money(value).replace("\xa0", " ") == text
 
 
-@pytest.mark.parametrize("value, text", [(Decimal("0.5"), "0,5 %"), (Decimal("50.00"), "50 %"),
-                                         ("12.5", "12,5 %"), (Decimal("1234.5"), "1 234,5 %")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(Decimal("0.5"), "0,5 %"), (Decimal("50.00"), "50 %"), ("12.5", "12,5 %"), (Decimal("1234.5"), "1 234,5 %")],
+)
 def test_percent(value, text):
     assert format_percent(value).replace("\xa0", " ") == text
 
 
 def test_services_are_named_sorted_by_name_and_their_columns_add_up(client, superuser):
-    receipt = ReceiptFactory(to_pay=Decimal("1350.00"), balance=Decimal("200.00"), charge=Decimal("1200.00"),
-                             privilege=Decimal("100.00"), penalty=Decimal("50.00"), paid=Decimal("0"))
-    ServiceLineFactory(receipt=receipt, service_id="9f8e7d6c5b4a39281706f5e4d3c2b1a0", name="Холодная вода",
-                       to_pay=Decimal("450.00"), balance=Decimal("200.00"), charge=Decimal("300.00"),
-                       privilege=Decimal("100.00"), penalty=Decimal("50.00"))
-    ServiceLineFactory(receipt=receipt, service_id="0a1b2c3d4e5f60718293a4b5c6d7e8f9", name="Вывоз ТКО",
-                       to_pay=Decimal("900.00"), charge=Decimal("900.00"))
+    receipt = ReceiptFactory(
+        to_pay=Decimal("1350.00"),
+        balance=Decimal("200.00"),
+        charge=Decimal("1200.00"),
+        privilege=Decimal("100.00"),
+        penalty=Decimal("50.00"),
+        paid=Decimal("0"),
+    )
+    ServiceLineFactory(
+        receipt=receipt,
+        service_id="9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        name="Холодная вода",
+        to_pay=Decimal("450.00"),
+        balance=Decimal("200.00"),
+        charge=Decimal("300.00"),
+        privilege=Decimal("100.00"),
+        penalty=Decimal("50.00"),
+    )
+    ServiceLineFactory(
+        receipt=receipt,
+        service_id="0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        name="Вывоз ТКО",
+        to_pay=Decimal("900.00"),
+        charge=Decimal("900.00"),
+    )
     client.force_login(superuser)
     html = client.get(reverse("admin:billing_batch_change", args=[receipt.batch_id])).content.decode()
-    totals = html[html.index('id="batch-totals"'):html.index("</table>", html.index('id="batch-totals"'))]
+    totals = html[html.index('id="batch-totals"') : html.index("</table>", html.index('id="batch-totals"'))]
     assert "9f8e7d6c" not in totals and "0a1b2c3d" not in totals  # no hash codes
     assert totals.index("Вывоз ТКО") < totals.index("Холодная вода")  # by name
     assert "Долг на начало" in totals
@@ -58,9 +86,17 @@ def test_a_withdrawn_batch_shows_neither_a_full_bar_nor_no_differences(client, s
     from integration.models import Reconciliation
 
     batch = BatchFactory(status=Batch.Status.WITHDRAWN, receipts_count=6, withdrawn_count=6)
-    Reconciliation.objects.create(batch=batch, is_consistent=True, batch_receipts=6, condo_receipts=6,
-                                  batch_total=Decimal("60"), condo_total=Decimal("60"), missing_in_condo=0,
-                                  extra_in_condo=0, amount_differs=0)
+    Reconciliation.objects.create(
+        batch=batch,
+        is_consistent=True,
+        batch_receipts=6,
+        condo_receipts=6,
+        batch_total=Decimal("60"),
+        condo_total=Decimal("60"),
+        missing_in_condo=0,
+        extra_in_condo=0,
+        amount_differs=0,
+    )
     client.force_login(superuser)
     html = client.get(reverse("admin:billing_batch_change", args=[batch.pk])).content.decode()
     assert 'id="publish-progress"' not in html and "Расхождений нет" not in html

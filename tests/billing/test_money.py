@@ -4,8 +4,24 @@ import pytest
 
 from billing.money import money_from_wire, money_to_wire, quantize_money
 
-EDGES = ["0", "-0", "0.00", "0.005", "-0.005", "1259.53", "1000", "1E+3", "1.5E+2", "0.1", "-1872.61",
-         "999999999999.995", "12345678901234.56", "2.675", "0.0000001", "-0.0049"]
+EDGES = [
+    "0",
+    "-0",
+    "0.00",
+    "0.005",
+    "-0.005",
+    "1259.53",
+    "1000",
+    "1E+3",
+    "1.5E+2",
+    "0.1",
+    "-1872.61",
+    "999999999999.995",
+    "12345678901234.56",
+    "2.675",
+    "0.0000001",
+    "-0.0049",
+]
 
 
 @pytest.mark.parametrize("text", EDGES)
@@ -29,5 +45,5 @@ def test_half_a_kopeck_rounds_up_as_in_accounting():
 def test_condo_answers_come_back_exact():
     assert money_from_wire("1520.40000000") == Decimal("1520.40")
     assert money_from_wire(None) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="1,5"):
         money_from_wire("1,5")

@@ -20,8 +20,17 @@ LOCALE = Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES"
 
 # One number of each Russian form, and the numbers that trip naive rules (11–14, 111, 1 000 001).
 FORMS = {
-    "receipt": {1: "1 квитанция", 2: "2 квитанции", 5: "5 квитанций", 11: "11 квитанций", 14: "14 квитанций",
-                21: "21 квитанция", 22: "22 квитанции", 111: "111 квитанций", 0: "0 квитанций"},
+    "receipt": {
+        1: "1 квитанция",
+        2: "2 квитанции",
+        5: "5 квитанций",
+        11: "11 квитанций",
+        14: "14 квитанций",
+        21: "21 квитанция",
+        22: "22 квитанции",
+        111: "111 квитанций",
+        0: "0 квитанций",
+    },
     "account": {1: "1 лицевой счёт", 3: "3 лицевых счёта", 6: "6 лицевых счетов"},
     "batch": {0: "0 пакетов", 1: "1 пакет", 4: "4 пакета", 12: "12 пакетов"},
     "call": {1: "1 вызов Condo", 2: "2 вызова Condo", 7: "7 вызовов Condo"},
@@ -52,7 +61,9 @@ def test_every_noun_has_its_three_forms_checked():
     assert set(FORMS) == set(NOUNS)
 
 
-@pytest.mark.parametrize("noun, count, phrase", [(n, c, p) for n, forms in FORMS.items() for c, p in forms.items()])
+@pytest.mark.parametrize(
+    ("noun", "count", "phrase"), [(n, c, p) for n, forms in FORMS.items() for c, p in forms.items()]
+)
 def test_counted_noun(noun, count, phrase):
     assert counted(count, noun) == phrase
 
@@ -70,15 +81,17 @@ def test_every_admin_list_counts_in_its_own_noun_or_a_neutral_phrase():
     assert model_count(4, batch_opts) == "4 пакета" and model_count(0, batch_opts) == "0 пакетов"
     assert model_count(8, apps.get_model("billing", "audittransition")._meta) == "8 записей журнала"
     schedule = apps.get_model("django_q", "schedule")._meta
-    assert model_count(3, schedule) == f"{schedule.verbose_name_plural[:1].upper()}{schedule.verbose_name_plural[1:]}: 3"
+    assert (
+        model_count(3, schedule) == f"{schedule.verbose_name_plural[:1].upper()}{schedule.verbose_name_plural[1:]}: 3"
+    )
 
 
 def _catalog() -> dict[tuple[str, int | None], str]:
     """The .po file read plainly: (msgid, plural index or None) → msgstr."""
     entries, current, field = {}, {}, None
-    for line in (LOCALE / "django.po").read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*(LOCALE / "django.po").read_text(encoding="utf-8").splitlines(), ""]:
         if not line.strip() or line.startswith("#"):
-            if "msgid" in current and current["msgid"]:
+            if current.get("msgid"):
                 for key, value in current.items():
                     if key.startswith("msgstr"):
                         index = re.search(r"\[(\d)\]", key)
@@ -106,7 +119,7 @@ def test_the_committed_mo_is_the_compiled_po():
     plural_ids = {msgid for msgid, index in written if index is not None}
     for msgid in plural_ids:
         # 1, 2 and 5 pick the forms 0, 1 and 2 under the catalog's Plural-Forms.
-        for number, index in ((1, 0), (2, 1), (5, 2)):
+        for index in (0, 1, 2):
             assert compiled._catalog[(msgid, index)] == written[(msgid, index)]
         assert compiled.plural(21) == 0 and compiled.plural(12) == 2 and compiled.plural(23) == 1
 

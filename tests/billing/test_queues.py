@@ -7,7 +7,14 @@ from django.urls import reverse
 
 from billing.models import Batch, BatchTransition
 from billing.selectors_queues import (
-    AWAITING_ME, CHECK_PROBLEMS, FAILED, MY_DRAFTS, MY_REJECTED, REPLACEMENTS, queue_batches, user_queues,
+    AWAITING_ME,
+    CHECK_PROBLEMS,
+    FAILED,
+    MY_DRAFTS,
+    MY_REJECTED,
+    REPLACEMENTS,
+    queue_batches,
+    user_queues,
 )
 from billing.services.batches import batch_reject
 from tests.factories import BatchCheckFactory, BatchFactory, OrganizationFactory
@@ -24,24 +31,40 @@ def month(accountant, approver):
     made = {
         "draft": BatchFactory(organization=organization, status=Status.DRAFT, created_by=accountant),
         "someone_elses_draft": BatchFactory(organization=other, status=Status.DRAFT),
-        "submitted": BatchFactory(organization=other, status=Status.SUBMITTED, created_by=accountant,
-                                  submitted_by=accountant),
+        "submitted": BatchFactory(
+            organization=other, status=Status.SUBMITTED, created_by=accountant, submitted_by=accountant
+        ),
         "failed": BatchFactory(organization=other, status=Status.FAILED, period=organization_period(1)),
         "old": BatchFactory(organization=organization, status=Status.PUBLISHED, period=organization_period(2)),
     }
     made["new"] = BatchFactory(organization=organization, status=Status.PUBLISHED, period=organization_period(2))
-    rejected = BatchFactory(organization=organization, status=Status.SUBMITTED, created_by=accountant,
-                            submitted_by=accountant, period=organization_period(3))
+    rejected = BatchFactory(
+        organization=organization,
+        status=Status.SUBMITTED,
+        created_by=accountant,
+        submitted_by=accountant,
+        period=organization_period(3),
+    )
     made["rejected"] = batch_reject(batch=rejected, by=approver, reason="Нет капремонта в доме 7")
-    fixed = BatchFactory(organization=organization, status=Status.SUBMITTED, created_by=accountant,
-                         submitted_by=accountant, period=organization_period(4))
+    fixed = BatchFactory(
+        organization=organization,
+        status=Status.SUBMITTED,
+        created_by=accountant,
+        submitted_by=accountant,
+        period=organization_period(4),
+    )
     made["fixed"] = batch_reject(batch=fixed, by=approver, reason="Старая причина")
     BatchFactory(organization=organization, period=fixed.period, created_by=accountant)  # the corrected upload
     # The submitted batch's first check found a violation; an older clean check of another batch does not count.
     BatchCheckFactory(batch=made["submitted"], blocking=False)
     BatchCheckFactory(batch=made["submitted"], blocking=True)
-    made["clean"] = BatchFactory(organization=other, status=Status.SUBMITTED, period=organization_period(5),
-                                 created_by=accountant, submitted_by=accountant)
+    made["clean"] = BatchFactory(
+        organization=other,
+        status=Status.SUBMITTED,
+        period=organization_period(5),
+        created_by=accountant,
+        submitted_by=accountant,
+    )
     BatchCheckFactory(batch=made["clean"], blocking=True)
     BatchCheckFactory(batch=made["clean"], blocking=False)
     return made

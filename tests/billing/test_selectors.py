@@ -55,7 +55,9 @@ def test_a_lower_threshold_flags_smaller_moves(month_pair):
     current.organization.anomaly_threshold_percent = Decimal("39.99")
     current.organization.save()
     current.refresh_from_db()
-    assert _numbers(batch_receipts(batch=current, anomaly=Anomaly.MOVED, previous=batch_previous_published(batch=current))) == {
+    assert _numbers(
+        batch_receipts(batch=current, anomaly=Anomaly.MOVED, previous=batch_previous_published(batch=current))
+    ) == {
         accounts["B"].number,
         accounts["C"].number,
     }

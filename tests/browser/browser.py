@@ -10,9 +10,9 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
@@ -27,9 +27,17 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "browser-screenshots"
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=ru-RU",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1000",
+    "--lang=ru-RU",
 )
 
 
@@ -47,13 +55,16 @@ def start_chromium(*, profile: Path, downloads: Path) -> WebDriver:
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
-    options.add_experimental_option("prefs", {
-        "download.default_directory": str(downloads),
-        "download.prompt_for_download": False,
-        "download.directory_upgrade": True,
-        "safebrowsing.enabled": False,
-        "intl.accept_languages": "ru-RU,ru",
-    })
+    options.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(downloads),
+            "download.prompt_for_download": False,
+            "download.directory_upgrade": True,
+            "safebrowsing.enabled": False,
+            "intl.accept_languages": "ru-RU,ru",
+        },
+    )
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     # Headless Chromium honours the download preference only when told so over DevTools as well.
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
@@ -119,6 +130,7 @@ def text_of(driver: WebDriver, css: str) -> str:
 
 def wait_text(driver: WebDriver, css: str, expected: str, *, timeout: float = 20) -> WebElement:
     """The first element at `css` whose text contains `expected`."""
+
     def found(d: WebDriver):
         for element in d.find_elements(By.CSS_SELECTOR, css):
             if expected in content(element):
@@ -140,6 +152,7 @@ def click_link(driver: WebDriver, text: str) -> None:
 def click_button(driver: WebDriver, label: str) -> None:
     """A submit input or button by its visible label."""
     selector = f"input[type=submit][value='{label}'], button[type=submit]"
+
     def button(d: WebDriver):
         for element in d.find_elements(By.CSS_SELECTOR, selector):
             if (element.get_attribute("value") or element.text).strip() == label:
@@ -161,7 +174,9 @@ def wait_download(directory: Path, name: str, *, timeout: float = 30) -> Path:
         if target.is_file() and not list(directory.glob("*.crdownload")):
             return target
         time.sleep(0.1)
-    raise AssertionError(f"no download {name} in {timeout} s; the folder has {sorted(p.name for p in directory.iterdir())}")
+    raise AssertionError(
+        f"no download {name} in {timeout} s; the folder has {sorted(p.name for p in directory.iterdir())}"
+    )
 
 
 def fresh_dir(path: Path) -> Path:

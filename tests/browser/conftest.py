@@ -39,8 +39,13 @@ class Cluster:
 
         if self.process is None:
             with self.log.open("ab") as out:
-                self.process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=self.env,
-                                                stdout=out, stderr=subprocess.STDOUT)
+                self.process = subprocess.Popen(
+                    [sys.executable, "manage.py", "qcluster"],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
 
     def tail(self, lines: int = 40) -> str:
         if not self.log.is_file():
@@ -68,7 +73,9 @@ def chromium(tmp_path):
         if os.environ.get("CI"):
             pytest.fail(reason)  # CI installs the packages: their absence there is a broken run, not a skip
         pytest.skip(reason)
-    driver = start_chromium(profile=fresh_dir(tmp_path / "chromium-profile"), downloads=fresh_dir(tmp_path / "downloads"))
+    driver = start_chromium(
+        profile=fresh_dir(tmp_path / "chromium-profile"), downloads=fresh_dir(tmp_path / "downloads")
+    )
     driver.downloads = tmp_path / "downloads"
     yield driver
     driver.quit()

@@ -12,7 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-pytest.importorskip("selenium", reason="Selenium is not installed: `make test-browser` installs requirements-browser.txt")
+pytest.importorskip(
+    "selenium", reason="Selenium is not installed: `make test-browser` installs requirements-browser.txt"
+)
 
 from django.urls import reverse
 from selenium.webdriver.common.by import By
@@ -23,7 +25,15 @@ from billing.services.checks import batch_check_request
 from integration.checking.run import batch_check_run
 from integration.publishing.publisher import batch_publish
 from tests.browser.browser import (
-    NARROW, Steps, assert_fits, click_button, click_link, readme_shot, text_of, wait, wait_text,
+    NARROW,
+    Steps,
+    assert_fits,
+    click_button,
+    click_link,
+    readme_shot,
+    text_of,
+    wait,
+    wait_text,
 )
 from tests.browser.test_month_flow import login, logout
 from tests.factories import BatchFactory, UserFactory
@@ -43,8 +53,14 @@ def test_a_correction_a_rejection_and_the_queues_at_1366_px(chromium, live_serve
     # October was published with accounts 0–4; the corrected registry has 2–7, account 4 with a new amount.
     old = batch_with_receipts(receipts=5, amount=Decimal("1000.00"))
     assert batch_publish(batch_id=old.pk).status == Status.PUBLISHED
-    new = batch_with_receipts(receipts=6, organization=old.organization, accounts_from=2, status=Status.SUBMITTED,
-                              amount=Decimal("1000.00"), amounts={2: Decimal("1234.56")})
+    new = batch_with_receipts(
+        receipts=6,
+        organization=old.organization,
+        accounts_from=2,
+        status=Status.SUBMITTED,
+        amount=Decimal("1000.00"),
+        amounts={2: Decimal("1234.56")},
+    )
     Batch.objects.filter(pk=new.pk).update(created_by=accountant, submitted_by=accountant)
     # The check before approval the worker runs once a batch is submitted.
     batch_check_run(check_id=batch_check_request(batch=new, by=accountant).pk)
@@ -90,8 +106,9 @@ def test_a_correction_a_rejection_and_the_queues_at_1366_px(chromium, live_serve
         reason = driver.find_element(By.ID, "confirm-reason")
         assert reason.get_attribute("value") == "" and reason.get_attribute("required") == "true"
         click_button(driver, "Да, подтвердить замену")
-        assert driver.current_url.endswith(reverse("admin:billing_batch_replace_confirm", args=[new.pk])), \
+        assert driver.current_url.endswith(reverse("admin:billing_batch_replace_confirm", args=[new.pk])), (
             "an empty reason must not leave the page"
+        )
         reason.send_keys("Исправлена сумма по лицевому счёту 00000004")
         click_button(driver, "Да, подтвердить замену")
         wait_text(driver, "ul.messagelist", "Замена запущена")

@@ -12,7 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-pytest.importorskip("selenium", reason="Selenium is not installed: `make test-browser` installs requirements-browser.txt")
+pytest.importorskip(
+    "selenium", reason="Selenium is not installed: `make test-browser` installs requirements-browser.txt"
+)
 
 # Below the skip: from here on everything needs Selenium.
 from django.urls import reverse
@@ -29,7 +31,16 @@ from billing.services.demo import DEMO_REGISTRY_ACCOUNTS
 from integration.models import Reconciliation
 from integration.sandbox.faults import FaultConfig
 from tests.browser.browser import (
-    NARROW, Steps, assert_fits, buttons, click_button, click_link, readme_shot, text_of, wait, wait_download,
+    NARROW,
+    Steps,
+    assert_fits,
+    buttons,
+    click_button,
+    click_link,
+    readme_shot,
+    text_of,
+    wait,
+    wait_download,
     wait_text,
 )
 from tests.factories import OrganizationFactory, UserFactory
@@ -45,8 +56,11 @@ def organization(condo_sandbox):
     from billing.importers.checks import bank_account_with_key
 
     recipient = Recipient.objects.create(
-        name="ООО «РЦ»", tin="7707083893", bic="044525225",
-        bank_account=bank_account_with_key("40702810000000012345", "044525225"))
+        name="ООО «РЦ»",
+        tin="7707083893",
+        bic="044525225",
+        bank_account=bank_account_with_key("40702810000000012345", "044525225"),
+    )
     organization = OrganizationFactory(name="УК «Браузерная»", default_recipient=recipient)
     condo_sandbox.add_context(organization.condo_context_id)
     return organization
@@ -58,7 +72,9 @@ def login(driver, base_url: str, username: str) -> None:
     driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
     # The header shows the name upper-cased by CSS; its text content is the login itself.
-    wait(driver).until(lambda d: d.find_element(By.CSS_SELECTOR, "#user-tools strong").get_attribute("textContent") == username)
+    wait(driver).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#user-tools strong").get_attribute("textContent") == username
+    )
 
 
 def logout(driver) -> None:
@@ -83,6 +99,7 @@ def post_from_page(driver, url: str) -> tuple[int, str]:
 
 def refresh_until(driver, predicate, *, timeout: float, what: str):
     """For pages that do not refresh themselves: reload until `predicate(driver)` holds."""
+
     def check(d):
         if predicate(d):
             return True
@@ -110,7 +127,8 @@ def table(path, sheet: str) -> list[tuple]:
 
 
 def test_a_month_from_template_to_excel_export_through_the_admin(
-        chromium, live_server, qcluster, condo_sandbox, organization, request):
+    chromium, live_server, qcluster, condo_sandbox, organization, request
+):
     driver, base = chromium, live_server.url
     driver.set_window_size(*NARROW)  # every page of the month must fit without scrolling sideways
     steps = Steps(driver, request.node.name, on_failure=qcluster.tail)
@@ -136,9 +154,17 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
     with steps("upload-registry"):
         period = driver.find_element(By.ID, "id_period").get_attribute("value")  # last month, prefilled
         year, month = map(int, period.split("-"))
-        lines = list(demo_registry_rows(period=date(year, month, 1), recipient=(
-            organization.default_recipient.tin, organization.default_recipient.bic,
-            organization.default_recipient.bank_account), accounts=DEMO_REGISTRY_ACCOUNTS))
+        lines = list(
+            demo_registry_rows(
+                period=date(year, month, 1),
+                recipient=(
+                    organization.default_recipient.tin,
+                    organization.default_recipient.bic,
+                    organization.default_recipient.bank_account,
+                ),
+                accounts=DEMO_REGISTRY_ACCOUNTS,
+            )
+        )
         registry = driver.downloads.parent / f"demo-{period}.xlsx"
         write_desk_registry(registry, iter(lines))
         Select(driver.find_element(By.ID, "id_organization")).select_by_value(str(organization.pk))
@@ -155,8 +181,10 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert not driver.find_elements(By.ID, "import-progress")
 
     with steps("read-preview"):
-        counts = {row.find_element(By.TAG_NAME, "th").text: row.find_element(By.TAG_NAME, "td").text
-                  for row in driver.find_elements(By.CSS_SELECTOR, "table.import-counts tr")}
+        counts = {
+            row.find_element(By.TAG_NAME, "th").text: row.find_element(By.TAG_NAME, "td").text
+            for row in driver.find_elements(By.CSS_SELECTOR, "table.import-counts tr")
+        }
         total = sum((line["to_pay"] for line in lines), Decimal("0"))
         assert counts["Лицевых счетов"] == str(DEMO_REGISTRY_ACCOUNTS)
         assert counts["Квитанций"] == str(2 * DEMO_REGISTRY_ACCOUNTS)  # housing and capital repair apart
@@ -189,7 +217,9 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         wait_text(driver, "ul.messagelist", f"Пакет №{batch.pk} создан")
         assert_fits(driver)
         readme_shot(driver, "batch")
-        assert f"{DEMO_REGISTRY_ACCOUNTS} / {2 * DEMO_REGISTRY_ACCOUNTS} / {len(lines)}" in text_of(driver, "#content-main .module")
+        assert f"{DEMO_REGISTRY_ACCOUNTS} / {2 * DEMO_REGISTRY_ACCOUNTS} / {len(lines)}" in text_of(
+            driver, "#content-main .module"
+        )
 
     with steps("submit"):
         click_button(driver, "Отправить на утверждение")
@@ -252,6 +282,7 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert_fits(driver)
 
     with steps("reconcile"):
+
         def latest_link(d) -> str | None:
             links = d.find_elements(By.CSS_SELECTOR, "#batch-publishing a[href*='/reconciliation/']")
             return links[0].get_attribute("href") if links else None
@@ -261,8 +292,12 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         automatic = latest_link(driver)
         click_button(driver, "Сверить с Condo")
         wait_text(driver, "ul.messagelist", "Сверка с Condo запущена")
-        refresh_until(driver, lambda d: latest_link(d) not in (None, automatic), timeout=60,
-                      what="the reconciliation asked for by the button")
+        refresh_until(
+            driver,
+            lambda d: latest_link(d) not in (None, automatic),
+            timeout=60,
+            what="the reconciliation asked for by the button",
+        )
         assert "Расхождений нет." in text_of(driver, "#batch-publishing")
         click_link(driver, "Подробнее")
         wait_text(driver, "#content", "сверка с Condo")
@@ -285,8 +320,10 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert {row[at["Результат публикации"]] for row in data} == {"Принята"}
         assert {row[at["Лицевой счёт"]] for row in data} == {line["account"] for line in lines}
         assert sum(Decimal(str(row[at["Итого к оплате"]])) for row in data) == total
-        figures = dict((row[0], row[1]) for row in table(exported, "Пакеты") if row and row[0])
+        figures = {row[0]: row[1] for row in table(exported, "Пакеты") if row and row[0]}
         assert figures[f"Пакет №{batch.pk}: статус"] == "Опубликован"
 
     assert steps.done[-1] == "export-receipts"
-    assert len(condo_sandbox.receipts(organization.condo_context_id, include_deleted=False)) == 2 * DEMO_REGISTRY_ACCOUNTS
+    assert (
+        len(condo_sandbox.receipts(organization.condo_context_id, include_deleted=False)) == 2 * DEMO_REGISTRY_ACCOUNTS
+    )

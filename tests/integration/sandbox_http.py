@@ -11,8 +11,10 @@ SENDER = {"dv": 1, "fingerprint": "test-publisher"}
 
 
 def login(server) -> str:
-    answer = post(server, {"query": operations()["signin"].text,
-                           "variables": {"identity": SANDBOX_LOGIN, "secret": SANDBOX_PASSWORD}})
+    answer = post(
+        server,
+        {"query": operations()["signin"].text, "variables": {"identity": SANDBOX_LOGIN, "secret": SANDBOX_PASSWORD}},
+    )
     return answer.json()["data"]["auth"]["token"]
 
 
@@ -24,8 +26,15 @@ def post(server, body, token=None, **headers) -> httpx.Response:
 
 def register(server, token, wires, context_id: str = SANDBOX_CONTEXT_ID, **data) -> httpx.Response:
     variables = {"data": {"dv": 1, "sender": SENDER, "context": {"id": context_id}, "receipts": wires, **data}}
-    return post(server, {"operationName": "registerBillingReceipts", "query": operations()["registerBillingReceipts"].text,
-                         "variables": variables}, token)
+    return post(
+        server,
+        {
+            "operationName": "registerBillingReceipts",
+            "query": operations()["registerBillingReceipts"].text,
+            "variables": variables,
+        },
+        token,
+    )
 
 
 def query(server, token, text: str, variables: dict | None = None) -> dict:

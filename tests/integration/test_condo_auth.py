@@ -30,7 +30,10 @@ def test_one_login_serves_every_call(condo_sandbox, condo_client):
 
 def test_clients_of_one_process_share_the_token(condo_sandbox):
     store = TokenStore(api_url=condo_sandbox.url, login=SANDBOX_LOGIN, cache=LocalTokenCache())
-    with sandbox_client(condo_sandbox, token_store=store) as first, sandbox_client(condo_sandbox, token_store=store) as second:
+    with (
+        sandbox_client(condo_sandbox, token_store=store) as first,
+        sandbox_client(condo_sandbox, token_store=store) as second,
+    ):
         first.check_token()
         second.check_token()
     assert condo_sandbox.logins == 1
@@ -45,8 +48,11 @@ def test_an_expired_token_is_replaced_by_one_new_login(condo_sandbox, condo_clie
     assert all(o.accepted for o in outcomes)
     assert condo_sandbox.logins == 2
     statuses = [(c.operation, c.status) for c in condo_sandbox.calls]
-    assert statuses[-3:] == [("registerBillingReceipts", 200), ("authenticateUserWithPassword", 200),
-                             ("registerBillingReceipts", 200)]
+    assert statuses[-3:] == [
+        ("registerBillingReceipts", 200),
+        ("authenticateUserWithPassword", 200),
+        ("registerBillingReceipts", 200),
+    ]
 
 
 def test_a_token_refused_right_after_login_gives_up_with_a_clear_error(condo_sandbox, condo_client):
@@ -59,16 +65,20 @@ def test_a_token_refused_right_after_login_gives_up_with_a_clear_error(condo_san
 
 
 def test_a_configured_token_is_used_without_logging_in(condo_sandbox):
-    token = condo_sandbox.state.storage.issue_token(condo_sandbox.state.storage.users_by_email(SANDBOX_LOGIN)[0]["id"], None)
+    token = condo_sandbox.state.storage.issue_token(
+        condo_sandbox.state.storage.users_by_email(SANDBOX_LOGIN)[0]["id"], None
+    )
     with sandbox_client(condo_sandbox, login="", password="", token=token) as client:
         assert client.register_receipts(CTX, make_receipts(1))[0].accepted
     assert condo_sandbox.logins == 0
 
 
 def test_a_refused_configured_token_without_credentials_is_a_clear_error(condo_sandbox):
-    with sandbox_client(condo_sandbox, login="", password="", token="not-a-session") as client:
-        with pytest.raises(CondoError) as caught:
-            client.register_receipts(CTX, make_receipts(1))
+    with (
+        sandbox_client(condo_sandbox, login="", password="", token="not-a-session") as client,
+        pytest.raises(CondoError) as caught,
+    ):
+        client.register_receipts(CTX, make_receipts(1))
     assert caught.value.code == "UNAUTHENTICATED" and not caught.value.transient
     assert "CONDO_TOKEN" in caught.value.message
 
@@ -81,9 +91,8 @@ def test_a_refused_configured_token_falls_back_to_the_login(condo_sandbox):
 
 
 def test_a_wrong_password_is_permanent_and_tried_once(condo_sandbox):
-    with sandbox_client(condo_sandbox, password="wrong-password") as client:
-        with pytest.raises(CondoError) as caught:
-            client.register_receipts(CTX, make_receipts(1))
+    with sandbox_client(condo_sandbox, password="wrong-password") as client, pytest.raises(CondoError) as caught:
+        client.register_receipts(CTX, make_receipts(1))
     assert (caught.value.transient, caught.value.code) == (False, "WRONG_CREDENTIALS")
     assert "wrong-password" not in caught.value.message
     assert len(condo_sandbox.calls_of("authenticateUserWithPassword")) == 1
@@ -116,8 +125,17 @@ print(client.check_token())
 
 
 def _children(env: dict[str, str], count: int = 2) -> list[tuple[int, str, str]]:
-    children = [subprocess.Popen([sys.executable, "-c", _CHILD], env=env, cwd=Path(settings.BASE_DIR),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD],
+            env=env,
+            cwd=Path(settings.BASE_DIR),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
     outputs = [child.communicate(timeout=60) for child in children]
     return [(child.returncode, out, err) for child, (out, err) in zip(children, outputs)]
 
@@ -163,7 +181,9 @@ def test_on_the_embedded_default_two_processes_share_one_login_through_private_f
 
 
 def test_the_database_cache_hands_the_token_to_the_file_cache(settings, tmp_path):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    }
     settings.CONDO_TOKEN_FILE_CACHE = tmp_path / "tokens"
     (tmp_path / "tokens").mkdir(mode=0o755)
 

@@ -43,7 +43,9 @@ def test_every_document_validates_against_the_real_schema(real_schema):
 def test_our_sdl_is_a_faithful_subset_of_the_real_one(real_schema):
     ours = project_schema()
     for name, our_type in ours.type_map.items():
-        if name.startswith("__") or isinstance(our_type, GraphQLScalarType) and name in ("String", "Int", "Float", "Boolean", "ID"):
+        if name.startswith("__") or (
+            isinstance(our_type, GraphQLScalarType) and name in ("String", "Int", "Float", "Boolean", "ID")
+        ):
             continue
         real_type = real_schema.type_map.get(name)
         assert real_type is not None, f"type {name} is not in Condo's schema"
@@ -63,8 +65,20 @@ def test_input_types_keep_every_field_condo_requires(real_schema):
     for name, our_type in project_schema().type_map.items():
         if not isinstance(our_type, GraphQLInputObjectType):
             continue
-        required = {f for f, field in real_schema.type_map[name].fields.items()
-                    if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined}
+        required = {
+            f
+            for f, field in real_schema.type_map[name].fields.items()
+            if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
+        }
         assert required <= set(our_type.fields), f"{name} lacks {required - set(our_type.fields)}"
         if name == "RegisterBillingReceiptInput":
-            assert {"address", "accountNumber", "toPay", "month", "year", "tin", "routingNumber", "bankAccount"} <= required
+            assert {
+                "address",
+                "accountNumber",
+                "toPay",
+                "month",
+                "year",
+                "tin",
+                "routingNumber",
+                "bankAccount",
+            } <= required

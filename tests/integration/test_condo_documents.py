@@ -14,8 +14,15 @@ from integration.condo.documents import (
 )
 
 EXPECTED = {
-    "signin", "signinByPhone", "authenticatedUser", "registerBillingReceipts", "countBillingReceipts",
-    "allBillingReceipts", "allBillingAccounts", "updateBillingReceipts", "registerBillingReceiptFile",
+    "signin",
+    "signinByPhone",
+    "authenticatedUser",
+    "registerBillingReceipts",
+    "countBillingReceipts",
+    "allBillingReceipts",
+    "allBillingAccounts",
+    "updateBillingReceipts",
+    "registerBillingReceiptFile",
     "receiptsDeletedAt",
 }
 
@@ -36,8 +43,10 @@ def test_publish_selection_reads_back_what_outcomes_need():
 
 def test_an_invalid_document_is_refused(tmp_path):
     path = tmp_path / "registerBillingReceipts.graphql"
-    path.write_text("mutation registerBillingReceipts($data: RegisterBillingReceiptsInput!) {"
-                    " result: registerBillingReceipts(data: $data) { id volume } }")
+    path.write_text(
+        "mutation registerBillingReceipts($data: RegisterBillingReceiptsInput!) {"
+        " result: registerBillingReceipts(data: $data) { id volume } }"
+    )
     with pytest.raises(DocumentError, match="volume"):
         load_operation(path)
 

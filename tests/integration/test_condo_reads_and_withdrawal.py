@@ -75,7 +75,7 @@ def test_withdrawal_goes_in_chunks_and_treats_already_deleted_as_withdrawn(condo
 
         results = client.withdraw_receipts([*ids, ids[3]])  # duplicates are sent once
 
-    assert results == {condo_id: None for condo_id in ids}
+    assert results == dict.fromkeys(ids)
     assert all(r["deletedAt"] for r in condo_sandbox.receipts(CTX))
     # The first chunk is denied, read back, and its three live receipts go again.
     assert [c.receipts for c in condo_sandbox.calls_of("updateBillingReceipts")] == [4, 3, 4, 2]
@@ -90,7 +90,7 @@ def test_a_withdrawal_whose_answer_was_lost_finishes(condo_sandbox):
         condo_sandbox.faults.drop_after_store = 1
         results = client.withdraw_receipts(ids)
 
-    assert results == {condo_id: None for condo_id in ids}
+    assert results == dict.fromkeys(ids)
     dropped, denied = condo_sandbox.calls_of("updateBillingReceipts")
     assert dropped.dropped and denied.status == 200
     assert all(r["deletedAt"] for r in condo_sandbox.receipts(CTX))
@@ -99,7 +99,7 @@ def test_a_withdrawal_whose_answer_was_lost_finishes(condo_sandbox):
 def test_a_receipt_deleted_in_condo_itself_does_not_block_the_others(condo_sandbox, condo_client):
     ids = [o.condo_id for o in condo_client.register_receipts(CTX, make_receipts(4))]
     condo_sandbox.delete_receipt(ids[2])  # someone withdrew it in Condo's UI
-    assert condo_client.withdraw_receipts(ids) == {condo_id: None for condo_id in ids}
+    assert condo_client.withdraw_receipts(ids) == dict.fromkeys(ids)
     assert all(r["deletedAt"] for r in condo_sandbox.receipts(CTX))
 
 
@@ -111,7 +111,7 @@ def test_a_mix_of_live_deleted_and_unknown_receipts(condo_sandbox, condo_client)
 
     results = condo_client.withdraw_receipts([ids[0], unknown, *ids[1:]])
 
-    assert {condo_id: results[condo_id] for condo_id in ids} == {condo_id: None for condo_id in ids}
+    assert {condo_id: results[condo_id] for condo_id in ids} == dict.fromkeys(ids)
     assert results[unknown].code == "ACCESS_DENIED" and not results[unknown].retryable
     assert all(r["deletedAt"] for r in condo_sandbox.receipts(CTX))
 
@@ -137,9 +137,8 @@ def test_a_pdf_for_an_unknown_receipt_is_a_permanent_error(condo_client):
 
 
 def test_a_pdf_over_the_size_limit_is_refused_before_sending(condo_sandbox):
-    with sandbox_client(condo_sandbox, max_variables_bytes=64 * 1024) as client:
-        with pytest.raises(CondoError) as caught:
-            client.register_receipt_file(CTX, "any", b"x" * 60_000)
+    with sandbox_client(condo_sandbox, max_variables_bytes=64 * 1024) as client, pytest.raises(CondoError) as caught:
+        client.register_receipt_file(CTX, "any", b"x" * 60_000)
     assert caught.value.code == "PAYLOAD_TOO_LARGE" and not caught.value.transient
     assert condo_sandbox.calls_of("registerBillingReceiptFile") == []
 

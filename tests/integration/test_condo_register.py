@@ -28,7 +28,9 @@ def test_all_receipts_are_accepted_in_input_order(condo_sandbox, condo_client):
 
 
 def test_what_condo_stores_is_what_the_contract_says(condo_sandbox, condo_client):
-    receipt = make_receipt(3, to_pay=Decimal("2400.80"), services=(make_service(1), make_service(2, name="ХВС", measure="м³")))
+    receipt = make_receipt(
+        3, to_pay=Decimal("2400.80"), services=(make_service(1), make_service(2, name="ХВС", measure="м³"))
+    )
     condo_client.register_receipts(CTX, [receipt])
     stored = condo_sandbox.receipt(CTX, receipt.import_id)
 
@@ -53,7 +55,12 @@ def test_partial_failure_keeps_each_receipt_with_its_own_error(condo_sandbox, co
     assert outcomes[0].accepted
     month = outcomes[1].error
     assert not outcomes[1].accepted and outcomes[1].condo_id is None
-    assert (month.code, month.type, month.variable, month.retryable) == ("BAD_USER_INPUT", "WRONG_FORMAT", "month", False)
+    assert (month.code, month.type, month.variable, month.retryable) == (
+        "BAD_USER_INPUT",
+        "WRONG_FORMAT",
+        "month",
+        False,
+    )
     assert month.message == REJECTIONS["WRONG_MONTH"].message
     server_side = outcomes[2].error
     assert (server_side.code, server_side.variable, server_side.retryable) == ("INTERNAL_ERROR", "accountNumber", True)
@@ -142,7 +149,7 @@ def test_a_receipt_the_server_alone_finds_too_large_fails_alone(condo_sandbox):
     assert outcomes[1].error.code == "RECEIPT_TOO_LARGE"
 
 
-@pytest.mark.parametrize("status, deleted", [("InProgress", False), ("Error", False), ("Finished", True)])
+@pytest.mark.parametrize(("status", "deleted"), [("InProgress", False), ("Error", False), ("Finished", True)])
 def test_a_context_that_is_not_finished_is_refused_at_once(condo_sandbox, condo_client, status, deleted):
     condo_sandbox.add_context("0c0c0c0c-0000-4000-8000-000000000001", status, deleted=deleted)
     with pytest.raises(CondoError) as caught:

@@ -56,9 +56,8 @@ def test_http_500_every_other_call_is_retried_after_a_backoff(condo_sandbox):
 def test_persistent_5xx_gives_up_after_the_bounded_attempts(condo_sandbox):
     clock = FakeClock(time.time())
     condo_sandbox.faults.error_every_nth = 1
-    with _client(condo_sandbox, clock, max_attempts=4) as client:
-        with pytest.raises(CondoError) as caught:
-            client.register_receipts(CTX, make_receipts(2))
+    with _client(condo_sandbox, clock, max_attempts=4) as client, pytest.raises(CondoError) as caught:
+        client.register_receipts(CTX, make_receipts(2))
     assert caught.value.transient and caught.value.code == "INTERNAL_SERVER_ERROR"
     assert len(condo_sandbox.calls_of("registerBillingReceipts")) == 4
     assert len(clock.sleeps) == 3
@@ -83,9 +82,8 @@ def test_a_rate_limit_reset_too_far_away_fails_as_transient(condo_sandbox):
     clock = FakeClock(time.time())
     condo_sandbox.faults.rate_limit_calls = 1
     condo_sandbox.faults.rate_limit_reset_seconds = 3600
-    with _client(condo_sandbox, clock) as client:
-        with pytest.raises(CondoError) as caught:
-            client.register_receipts(CTX, make_receipts(1))
+    with _client(condo_sandbox, clock) as client, pytest.raises(CondoError) as caught:
+        client.register_receipts(CTX, make_receipts(1))
     assert caught.value.transient and caught.value.code == "TOO_MANY_REQUESTS"
     assert clock.sleeps == []
 
@@ -182,7 +180,6 @@ def test_a_dead_server_is_a_transient_network_error(condo_sandbox):
     url = condo_sandbox.url
     condo_sandbox.stop()
     clock = FakeClock(time.time())
-    with _client(condo_sandbox, clock, api_url=url, max_attempts=2) as client:
-        with pytest.raises(CondoError) as caught:
-            client.register_receipts(CTX, make_receipts(1))
+    with _client(condo_sandbox, clock, api_url=url, max_attempts=2) as client, pytest.raises(CondoError) as caught:
+        client.register_receipts(CTX, make_receipts(1))
     assert caught.value.transient and caught.value.code == "NETWORK"

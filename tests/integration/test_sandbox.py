@@ -20,7 +20,10 @@ from integration.condo.documents import operations
 from integration.condo.payloads import receipt_to_wire
 from integration.sandbox import SandboxServer
 from tests.integration.condo_data import make_receipt, make_receipts
-from tests.integration.sandbox_http import SENDER, login as _login, post as _post, register as _register
+from tests.integration.sandbox_http import SENDER
+from tests.integration.sandbox_http import login as _login
+from tests.integration.sandbox_http import post as _post
+from tests.integration.sandbox_http import register as _register
 from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID, SANDBOX_LOGIN, SANDBOX_PASSWORD
 
 CTX = SANDBOX_CONTEXT_ID
@@ -49,10 +52,15 @@ def test_a_per_receipt_error_has_condos_shape(condo_sandbox):
     assert error["message"].startswith("Month is wrong")
 
 
-@pytest.mark.parametrize("field, value, variable", [
-    ("year", 25, "year"), ("routingNumber", "12345", "bic"), ("tin", "12", "tin"),
-    ("category", {"id": "00000000-0000-4000-8000-000000000000"}, "category"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "variable"),
+    [
+        ("year", 25, "year"),
+        ("routingNumber", "12345", "bic"),
+        ("tin", "12", "tin"),
+        ("category", {"id": "00000000-0000-4000-8000-000000000000"}, "category"),
+    ],
+)
 def test_each_stage_rejects_with_its_variable(condo_sandbox, field, value, variable):
     wire = receipt_to_wire(make_receipt())
     wire[field] = value
@@ -91,16 +99,28 @@ def test_the_same_import_id_twice_in_one_call_is_one_receipt(condo_sandbox):
 
 
 def test_an_invalid_sender_saves_the_receipts_and_still_fails_the_call(condo_sandbox):
-    answer = _register(condo_sandbox, _login(condo_sandbox), [receipt_to_wire(make_receipt())],
-                       sender={"dv": 1, "fingerprint": "bad fingerprint"})
+    answer = _register(
+        condo_sandbox,
+        _login(condo_sandbox),
+        [receipt_to_wire(make_receipt())],
+        sender={"dv": 1, "fingerprint": "bad fingerprint"},
+    )
     body = answer.json()
     assert body["data"] == {"result": None} and body["errors"][0]["extensions"]["type"] == "WRONG_FORMAT"
     assert len(condo_sandbox.receipts(CTX)) == 1  # Condo's quirk 6
 
 
 def test_more_than_1000_receipts_hit_the_limit(condo_sandbox):
-    wire = {"address": "a", "accountNumber": "1", "toPay": "1", "month": 1, "year": 2025, "tin": "7701234567",
-            "routingNumber": "044525225", "bankAccount": "1"}
+    wire = {
+        "address": "a",
+        "accountNumber": "1",
+        "toPay": "1",
+        "month": 1,
+        "year": 2025,
+        "tin": "7701234567",
+        "routingNumber": "044525225",
+        "bankAccount": "1",
+    }
     body = _register(condo_sandbox, _login(condo_sandbox), [wire] * 1001).json()
     assert body["data"] == {"result": None}
     assert body["errors"][0]["extensions"]["variable"] == ["data", "receipts"]
@@ -146,14 +166,18 @@ def test_rate_limit_answers_like_condo(condo_sandbox, status):
 
 
 def test_hard_delete_is_always_refused(condo_sandbox):
-    body = _post(condo_sandbox, {"query": "mutation { deleteBillingReceipts(ids: [\"x\"]) { id } }"},
-                 _login(condo_sandbox)).json()
+    body = _post(
+        condo_sandbox, {"query": 'mutation { deleteBillingReceipts(ids: ["x"]) { id } }'}, _login(condo_sandbox)
+    ).json()
     assert body["errors"][0]["name"] == "AccessDeniedError"
 
 
 def test_the_request_id_is_echoed_and_checked(condo_sandbox):
     query = {"query": operations()["authenticatedUser"].text}
-    assert _post(condo_sandbox, query, **{"X-Request-Id": "batch-1/chunk=2+x"}).headers["x-request-id"] == "batch-1/chunk=2+x"
+    assert (
+        _post(condo_sandbox, query, **{"X-Request-Id": "batch-1/chunk=2+x"}).headers["x-request-id"]
+        == "batch-1/chunk=2+x"
+    )
     assert _post(condo_sandbox, query, **{"X-Request-Id": "bad id!"}).status_code == 423
 
 
@@ -176,16 +200,19 @@ def test_the_phone_login_looks_for_staff_unless_told_otherwise(condo_sandbox):
 def test_the_phone_login_guard_allows_ten_attempts_an_hour(condo_sandbox):
     query = operations()["signinByPhone"].text
     data = {"phone": "+79990000002", "password": "wrong", "userType": "service"}
-    types = [_post(condo_sandbox, {"query": query, "variables": {"data": data}}).json()["errors"][0]["extensions"]["type"]
-             for _ in range(11)]
+    types = [
+        _post(condo_sandbox, {"query": query, "variables": {"data": data}}).json()["errors"][0]["extensions"]["type"]
+        for _ in range(11)
+    ]
     assert types[:10] == ["WRONG_CREDENTIALS"] * 10 and types[10] == "TOO_MANY_REQUESTS"
 
 
 def test_http_500_every_nth_call_ignores_logins(condo_sandbox):
     condo_sandbox.faults.error_every_nth = 2
     token = _login(condo_sandbox)
-    statuses = [_post(condo_sandbox, {"query": operations()["authenticatedUser"].text}, token).status_code
-                for _ in range(4)]
+    statuses = [
+        _post(condo_sandbox, {"query": operations()["authenticatedUser"].text}, token).status_code for _ in range(4)
+    ]
     assert statuses == [200, 500, 200, 500]
 
 
@@ -208,21 +235,28 @@ def test_the_management_command_serves_the_demo_context(tmp_path):
         port = probe.getsockname()[1]
     env = {**os.environ, "CONDO_LOGIN": "demo@sandbox.test", "CONDO_PASSWORD": "demo-password", "DEBUG": "true"}
     command = [sys.executable, "manage.py", "condo_sandbox", "--port", str(port), "--db", str(tmp_path / "s.sqlite3")]
-    process = subprocess.Popen(command, cwd=Path(settings.BASE_DIR), env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=Path(settings.BASE_DIR), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         url = f"http://127.0.0.1:{port}/admin/api"
         for _ in range(100):
             try:
-                signin = {"query": operations()["signin"].text,
-                          "variables": {"identity": "demo@sandbox.test", "secret": "demo-password"}}
+                signin = {
+                    "query": operations()["signin"].text,
+                    "variables": {"identity": "demo@sandbox.test", "secret": "demo-password"},
+                }
                 token = httpx.post(url, json=signin, timeout=2).json()["data"]["auth"]["token"]
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
         where = {"where": {"context": {"id": DEMO_CONTEXT_ID}}}
-        count = httpx.post(url, json={"query": operations()["countBillingReceipts"].text, "variables": where},
-                           headers={"Authorization": f"Bearer {token}"}, timeout=2).json()
+        count = httpx.post(
+            url,
+            json={"query": operations()["countBillingReceipts"].text, "variables": where},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=2,
+        ).json()
         assert count == {"data": {"meta": {"count": 0}}}
     finally:
         process.send_signal(signal.SIGINT)

@@ -17,10 +17,14 @@ from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID
 
 CTX = SANDBOX_CONTEXT_ID
 UPDATE_MANY = operations()["updateBillingReceipts"].text
-UPDATE_ONE = ("mutation updateBillingReceipt($id: ID!, $data: BillingReceiptUpdateInput) {"
-              " result: updateBillingReceipt(id: $id, data: $data) { id deletedAt } }")
-READ = ("query r($where: BillingReceiptWhereInput) { objs: allBillingReceipts(where: $where, first: 100) {"
-        " id importId toPay invalidServicesError receiver { id tin isApproved } deletedAt } }")
+UPDATE_ONE = (
+    "mutation updateBillingReceipt($id: ID!, $data: BillingReceiptUpdateInput) {"
+    " result: updateBillingReceipt(id: $id, data: $data) { id deletedAt } }"
+)
+READ = (
+    "query r($where: BillingReceiptWhereInput) { objs: allBillingReceipts(where: $where, first: 100) {"
+    " id importId toPay invalidServicesError receiver { id tin isApproved } deletedAt } }"
+)
 DELETE = {"dv": 1, "sender": SENDER, "deletedAt": "true"}
 
 
@@ -36,6 +40,7 @@ def _withdraw(server, token, ids) -> dict:
 
 # --- 13.1 ------------------------------------------------------------------------------------------
 
+
 def test_bulk_withdrawal_with_a_deleted_unknown_or_repeated_id_is_denied_whole(condo_sandbox):
     """apps/condo/domains/billing/utils/accessSchema.js canManageBillingEntityWithContext, through
     @open-keystone/keystone updateManyMutation: every id of the call goes to the access check."""
@@ -48,7 +53,10 @@ def test_bulk_withdrawal_with_a_deleted_unknown_or_repeated_id_is_denied_whole(c
         assert body["data"] == {"result": None}
         (error,) = body["errors"]
         assert (error["message"], error["name"], error["path"]) == (
-            "You do not have access to this resource", "AccessDeniedError", ["result"])
+            "You do not have access to this resource",
+            "AccessDeniedError",
+            ["result"],
+        )
         assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR" and "messageForDeveloper" in error["extensions"]
         assert error["data"] == {"type": "mutation", "target": "updateBillingReceipts"}
         assert "Already deleted" not in str(body)
@@ -69,6 +77,7 @@ def test_one_deleted_receipt_updated_alone_is_already_deleted(condo_sandbox):
 
 
 # --- 13.2 ------------------------------------------------------------------------------------------
+
 
 def _paid_wire(services_total: str, *, number: int = 1) -> dict:
     wire = receipt_to_wire(make_receipt(number, to_pay=Decimal("900.00"), paid=Decimal("100.00")))
@@ -109,6 +118,7 @@ def test_an_amount_big_js_cannot_read_fails_the_field_only(condo_sandbox, condo_
 
 # --- 13.3 ------------------------------------------------------------------------------------------
 
+
 def test_the_variables_limit_is_object_sizeof_and_strictly_greater_fails(condo_sandbox):
     """packages/keystone/apolloServerPlugins/requestLimiting/{size.utils,plugin}.js (object-sizeof 2.6.5)."""
     token = login(condo_sandbox)
@@ -126,6 +136,7 @@ def test_the_variables_limit_is_object_sizeof_and_strictly_greater_fails(condo_s
 
 
 # --- 13.4 ------------------------------------------------------------------------------------------
+
 
 def test_without_both_unit_fields_condo_cuts_the_address_itself(condo_sandbox):
     """apps/condo/domains/billing/schema/resolvers/propertyResolver.js getAddressFromReceipt and
@@ -152,6 +163,7 @@ def test_without_both_unit_fields_condo_cuts_the_address_itself(condo_sandbox):
 
 # --- 13.5 ------------------------------------------------------------------------------------------
 
+
 def test_a_recipient_is_approved_by_the_organizations_tin_or_an_approved_bank_account(condo_sandbox):
     """apps/condo/domains/billing/schema/BillingRecipient.js isApproved; BankAccount.isApproved is
     set by support only (apps/condo/domains/banking/access/BankAccount.js)."""
@@ -169,16 +181,29 @@ def test_a_recipient_is_approved_by_the_organizations_tin_or_an_approved_bank_ac
 
 # --- 13.6 ------------------------------------------------------------------------------------------
 
+
 def test_the_owner_type_is_guessed_from_the_name_only_when_none_is_sent(condo_sandbox):
     """apps/condo/domains/billing/schema/resolvers/accountResolver.js and utils.js isPerson."""
     token = login(condo_sandbox)
-    wires = [receipt_to_wire(make_receipt(n, full_name=name, owner_type=owner)) for n, name, owner in (
-        (1, 'ООО "Ромашка"', ""), (2, "Петрова Анна", ""), (3, "иванов иван", ""), (4, 'ООО "Ромашка"', "person"),
-        (5, "", ""))]
+    wires = [
+        receipt_to_wire(make_receipt(n, full_name=name, owner_type=owner))
+        for n, name, owner in (
+            (1, 'ООО "Ромашка"', ""),
+            (2, "Петрова Анна", ""),
+            (3, "иванов иван", ""),
+            (4, 'ООО "Ромашка"', "person"),
+            (5, "", ""),
+        )
+    ]
     register(condo_sandbox, token, wires)
     owners = {r["account"]["number"]: r["account"]["ownerType"] for r in condo_sandbox.receipts(CTX)}
-    assert owners == {"0000000001": "company", "0000000002": "person", "0000000003": "company",
-                      "0000000004": "person", "0000000005": "person"}  # no name: the field's default
+    assert owners == {
+        "0000000001": "company",
+        "0000000002": "person",
+        "0000000003": "company",
+        "0000000004": "person",
+        "0000000005": "person",
+    }  # no name: the field's default
     company = receipt_to_wire(make_receipt(5, full_name="", owner_type="company"))
     register(condo_sandbox, token, [company])
     unnamed = receipt_to_wire(make_receipt(5, full_name="", owner_type=""))
@@ -187,6 +212,7 @@ def test_the_owner_type_is_guessed_from_the_name_only_when_none_is_sent(condo_sa
 
 
 # --- 13.7 ------------------------------------------------------------------------------------------
+
 
 def test_the_last_call_wins_whatever_its_batch(condo_sandbox, condo_client):
     """apps/condo/domains/billing/schema/resolvers/receiptResolver.js: matched by (context, importId)
@@ -199,6 +225,7 @@ def test_the_last_call_wins_whatever_its_batch(condo_sandbox, condo_client):
 
 
 # --- 13.8 ------------------------------------------------------------------------------------------
+
 
 def test_the_first_receipt_of_a_call_decides_the_bank_accounts_recipient(condo_sandbox):
     """apps/condo/domains/billing/schema/resolvers/recipientResolver.js resolves each bank account once."""
@@ -215,6 +242,7 @@ def test_the_first_receipt_of_a_call_decides_the_bank_accounts_recipient(condo_s
 
 
 # --- 13.9 ------------------------------------------------------------------------------------------
+
 
 def test_a_save_failure_quotes_the_receipt_and_the_client_masks_it(condo_sandbox, condo_client):
     """apps/condo/domains/billing/schema/resolvers/receiptResolver.js and RegisterBillingReceiptsService.js:

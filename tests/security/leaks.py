@@ -11,7 +11,7 @@ import io
 import logging
 import pickle
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.apps import apps
 from django.db import connection
@@ -28,10 +28,8 @@ class RawRecords(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         parts = [str(record.msg), repr(record.args)]
-        try:
+        with suppress(Exception):
             parts.append(record.getMessage())
-        except Exception:  # noqa: BLE001 - a broken record is still text to search
-            pass
         if record.exc_info:
             parts.append(logging.Formatter().formatException(record.exc_info))
         if record.exc_text:
@@ -45,8 +43,9 @@ class RawRecords(logging.Handler):
 
 def console_handlers() -> list[logging.Handler]:
     """The handlers settings.LOGGING installed, recognised by the masking filter they carry."""
-    return [handler for handler in logging.root.handlers
-            if any(isinstance(f, PersonalDataFilter) for f in handler.filters)]
+    return [
+        handler for handler in logging.root.handlers if any(isinstance(f, PersonalDataFilter) for f in handler.filters)
+    ]
 
 
 @contextmanager
@@ -57,8 +56,11 @@ def captured_logs() -> Iterator[tuple[RawRecords, io.StringIO]]:
     handlers = console_handlers()
     assert handlers, "settings.LOGGING installs no handler with the masking filter"
     old_streams = [handler.setStream(console) for handler in handlers]
-    old_levels = {name: logger.level for name, logger in logging.root.manager.loggerDict.items()
-                  if isinstance(logger, logging.Logger)}
+    old_levels = {
+        name: logger.level
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
     old_root = logging.root.level
     for name in old_levels:
         logging.getLogger(name).setLevel(logging.DEBUG)
@@ -79,11 +81,14 @@ def database_text() -> str:
     """Every row of every table as text: through the ORM (pickled fields decoded), raw, and the cache decoded."""
     parts: list[str] = []
     for model in apps.get_models(include_auto_created=True):
-        for row in model._base_manager.all().iterator():
-            parts.append(repr([getattr(row, field.attname, None) for field in model._meta.concrete_fields]))
+        fields = model._meta.concrete_fields
+        parts.extend(
+            repr([getattr(row, field.attname, None) for field in fields])
+            for row in model._base_manager.all().iterator()
+        )
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608 - our own table names
+            cursor.execute(f'SELECT * FROM "{table}"')
             for row in cursor.fetchall():
                 parts.append(repr(row))
                 if table == "django_cache":
@@ -95,7 +100,7 @@ def _cache_value(row: tuple) -> object:
     # The database cache keeps base64 of a pickle: a token in it would not show as plain text.
     for value in row:
         try:
-            return pickle.loads(base64.b64decode(value))  # noqa: S301 - our own test database
-        except Exception:  # noqa: BLE001, S112 - the other columns are not pickles
+            return pickle.loads(base64.b64decode(value))
+        except Exception:
             continue
     return None

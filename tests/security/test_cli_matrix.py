@@ -72,8 +72,11 @@ USER_MATRIX: list[tuple[str, Callable[..., list[str]], dict[str, str]]] = [
     ("batch", lambda tmp, w: ["approve", str(w.submitted.pk)], allowed("approver", "superuser")),
     ("batch", lambda tmp, w: ["reject", str(w.submitted.pk), "--reason", "нет"], allowed("approver", "superuser")),
     ("batch", lambda tmp, w: ["withdraw", str(w.published.pk), "--reason", "нет"], allowed("approver", "superuser")),
-    ("import_registry", lambda tmp, w: [_registry(tmp, w), "--organization", "7736207543", "--period", "2026-10"],
-     allowed("accountant", "superuser")),
+    (
+        "import_registry",
+        lambda tmp, w: [_registry(tmp, w), "--organization", "7736207543", "--period", "2026-10"],
+        allowed("accountant", "superuser"),
+    ),
     ("attach_receipt_pdfs", lambda tmp, w: [str(w.draft.pk), _archive(tmp, w)], allowed("accountant", "superuser")),
 ]
 
@@ -88,7 +91,9 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def world(media_root) -> World:
     world = build_world(media_root=media_root)
-    world.users["disabled"] = get_user_model().objects.create_user("disabled-accountant", is_staff=True, is_active=False)
+    world.users["disabled"] = get_user_model().objects.create_user(
+        "disabled-accountant", is_staff=True, is_active=False
+    )
     world.users["disabled"].groups.set(world.users["accountant"].groups.all())
     recipient = Recipient.objects.create(name="ООО «РЦ»", tin=RECIPIENT[0], bic=RECIPIENT[1], bank_account=RECIPIENT[2])
     Organization.objects.create(name="УК «Тест»", tin="7736207543", default_recipient=recipient)
@@ -103,14 +108,20 @@ def test_every_command_of_ours_is_classified():
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_only_commands_that_check_the_user_take_one(name):
     app = get_commands()[name]
-    options = {option for action in load_command_class(app, name).create_parser("manage.py", name)._actions
-               for option in action.option_strings}
+    options = {
+        option
+        for action in load_command_class(app, name).create_parser("manage.py", name)._actions
+        for option in action.option_strings
+    }
     assert ("--user" in options) == (COMMANDS[name] == USER_CHECKED)
 
 
-@pytest.mark.parametrize("command, arguments, expect", USER_MATRIX, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(USER_MATRIX)])
-def test_each_user_is_held_to_the_roles(command, arguments, expect, world, media_root, tmp_path,
-                                        django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("command", "arguments", "expect"), USER_MATRIX, ids=[f"{c}-{i}" for i, (c, _, _) in enumerate(USER_MATRIX)]
+)
+def test_each_user_is_held_to_the_roles(
+    command, arguments, expect, world, media_root, tmp_path, django_capture_on_commit_callbacks
+):
     problems = []
     for user in USERS:
         username = world.user(user).username if world.user(user) else "nobody-by-this-name"

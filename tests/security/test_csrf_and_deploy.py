@@ -25,11 +25,15 @@ PRODUCTION = {
 
 
 def _manage(args: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     env.update(env_overrides)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_production_settings_pass_the_deployment_checks_without_a_warning():
@@ -49,7 +53,8 @@ def test_production_settings_are_the_secure_ones():
     result = _manage(["shell", "-c", code], env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == (
-        "(False, True, True, True, True, True, True, 'DENY', True, 'axes.backends.AxesStandaloneBackend', True)")
+        "(False, True, True, True, True, True, True, 'DENY', True, 'axes.backends.AxesStandaloneBackend', True)"
+    )
 
 
 @pytest.mark.parametrize("key", ["", "   "])
@@ -61,7 +66,7 @@ def test_production_refuses_to_start_without_a_secret_key(key):
 
 
 @pytest.mark.django_db
-def test_every_post_of_ours_needs_the_csrf_token(world, media_root):  # noqa: F811 - fixtures
+def test_every_post_of_ours_needs_the_csrf_token(world, media_root):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.user("superuser"))
     problems, checked = [], 0

@@ -19,7 +19,7 @@ ESCAPED = "&lt;script&gt;alert("
 
 
 @pytest.fixture
-def hostile(media_root):  # noqa: F811 - a fixture
+def hostile(media_root):
     world = build_world(media_root=media_root)
     Organization.objects.filter(pk=world.organization.pk).update(name=f"УК {PAYLOAD}")
     BatchTransition.objects.filter(pk=world.transition.pk).update(reason=PAYLOAD)

@@ -47,7 +47,7 @@ def test_the_settings_lock_by_login_and_address_with_a_cool_off(settings):
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     assert settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
     assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
-    assert settings.AXES_COOLOFF_TIME == timedelta(minutes=15) and settings.AXES_RESET_ON_SUCCESS is True
+    assert timedelta(minutes=15) == settings.AXES_COOLOFF_TIME and settings.AXES_RESET_ON_SUCCESS is True
 
 
 def test_wrong_passwords_lock_the_login_even_for_the_right_password(client, clerk):

@@ -75,16 +75,26 @@ def _zip_of_pdf(world: World) -> dict:
 
 
 def _registry_upload(world: World) -> dict:
-    return {"organization": world.organization.pk, "period": "2026-10", "format_code": "auto",
-            "file": SimpleUploadedFile("реестр.xlsx", desk_template_bytes(example=True))}
+    return {
+        "organization": world.organization.pk,
+        "period": "2026-10",
+        "format_code": "auto",
+        "file": SimpleUploadedFile("реестр.xlsx", desk_template_bytes(example=True)),
+    }
 
 
 def _organization_form(*, new: bool) -> Callable[[World], dict]:
     def form(world: World) -> dict:
         org = world.spare_organization
-        return {"name": "УК «Переименована»", "tin": "7736207543" if new else org.tin, "is_active": "on",
-                "condo_context_id": org.condo_context_id, "anomaly_threshold_percent": "25",
-                "default_recipient": world.recipient.pk}
+        return {
+            "name": "УК «Переименована»",
+            "tin": "7736207543" if new else org.tin,
+            "is_active": "on",
+            "condo_context_id": org.condo_context_id,
+            "anomaly_threshold_percent": "25",
+            "default_recipient": world.recipient.pk,
+        }
+
     return form
 
 
@@ -93,13 +103,22 @@ def _recipient_form(*, new: bool) -> Callable[[World], dict]:
         recipient = world.spare_recipient
         account = "40702810000000088888" if new else recipient.bank_account
         return {"name": "ООО «Новое имя»", "tin": recipient.tin, "bic": recipient.bic, "bank_account": account}
+
     return form
 
 
 def _column_map_form(*, new: bool) -> Callable[[World], dict]:
     def form(world: World) -> dict:
-        return {"organization": world.organization.pk, "name": "Шаблон 9_2" if new else "Шаблон 8_2 (изм.)",
-                "is_active": "on", "encoding": "", "account_column": 1, "address_column": 2, "to_pay_column": 4}
+        return {
+            "organization": world.organization.pk,
+            "name": "Шаблон 9_2" if new else "Шаблон 8_2 (изм.)",
+            "is_active": "on",
+            "encoding": "",
+            "account_column": 1,
+            "address_column": 2,
+            "to_pay_column": 4,
+        }
+
     return form
 
 
@@ -126,13 +145,18 @@ def _read_only(target: str, *, viewers=VIEWERS) -> dict[str, tuple[Row, ...]]:
     }
 
 
-def _superuser_edits(form: Callable[..., Callable[[World], dict]], *, viewers, spare: str, action_refused=REFUSED) -> dict[str, tuple[Row, ...]]:
+def _superuser_edits(
+    form: Callable[..., Callable[[World], dict]], *, viewers, spare: str, action_refused=REFUSED
+) -> dict[str, tuple[Row, ...]]:
     """Administered by superusers; `viewers` may only look."""
     return {
         "changelist": (
             GET(see(*viewers)),
-            POST(do(SU, other=action_refused) | {STAFF: 403}, data=_action("delete_selected", spare),
-                 label="delete_selected"),
+            POST(
+                do(SU, other=action_refused) | {STAFF: 403},
+                data=_action("delete_selected", spare),
+                label="delete_selected",
+            ),
         ),
         "add": (GET(see(SU)), POST(do(SU), data=form(new=True))),
         "change": (GET(see(*viewers), _pk(spare)), POST(do(SU), _pk(spare), form(new=False))),
@@ -152,8 +176,10 @@ MATRIX: dict[str, tuple[Row, ...]] = {
         POST(see(*VIEWERS), data=_action("export_receipts_action", "published"), label="export_receipts_action"),
     ),
     "billing_batch_add": (GET(see()), POST(do())),
-    "billing_batch_change": (GET(see(*VIEWERS), _pk("draft")),
-                             POST(do(), _pk("draft"), lambda world: {"status": "published"})),
+    "billing_batch_change": (
+        GET(see(*VIEWERS), _pk("draft")),
+        POST(do(), _pk("draft"), lambda world: {"status": "published"}),
+    ),
     "billing_batch_history": (GET(see(*VIEWERS), _pk("draft")),),
     "billing_batch_delete": (GET(see(), _pk("draft")), POST(do(), _pk("draft"), DELETE)),
     "billing_batch_submit": (GET(POST_ONLY, _pk("draft")), POST(do(ACC, SU), _pk("draft"))),
@@ -169,10 +195,14 @@ MATRIX: dict[str, tuple[Row, ...]] = {
     "billing_batch_import_template": (GET(see(ACC, SU), lambda world: ["template"]),),
     "billing_batch_import_status": (GET(see(ACC, SU), lambda world: [world.upload.token]),),
     "billing_batch_import_progress": (GET(see(ACC, SU), lambda world: [world.upload.token]),),
-    "billing_batch_import_confirm": (GET(POST_ONLY, lambda world: [world.upload.token]),
-                                     POST(do(ACC, SU), lambda world: [world.upload.token])),
-    "billing_batch_import_cancel": (GET(POST_ONLY, lambda world: [world.upload.token]),
-                                    POST(do(ACC, SU), lambda world: [world.upload.token])),
+    "billing_batch_import_confirm": (
+        GET(POST_ONLY, lambda world: [world.upload.token]),
+        POST(do(ACC, SU), lambda world: [world.upload.token]),
+    ),
+    "billing_batch_import_cancel": (
+        GET(POST_ONLY, lambda world: [world.upload.token]),
+        POST(do(ACC, SU), lambda world: [world.upload.token]),
+    ),
     "billing_batch_import_errors": (GET(see(ACC, SU), lambda world: [world.refused_upload.token]),),
     "billing_batch_pdfs": (GET(see(*VIEWERS), _pk("draft")), POST(do(ACC, SU), _pk("draft"), _zip_of_pdf)),
     "billing_batch_pdfs_send": (GET(POST_ONLY, _pk("published")), POST(do(APP, SU), _pk("published"))),
@@ -192,8 +222,10 @@ MATRIX: dict[str, tuple[Row, ...]] = {
     # The check before approval changes no batch: whoever may see the batch may run it again or download it.
     "billing_batch_check": (GET(POST_ONLY, _pk("submitted")), POST(do(*VIEWERS), _pk("submitted"))),
     "billing_batch_check_report": (GET(see(*VIEWERS), lambda world: [world.submitted.pk, world.check.pk]),),
-    "billing_batch_supersede": (GET(POST_ONLY, lambda world: [world.published.pk, world.newer.pk]),
-                                POST(do(APP, SU), lambda world: [world.published.pk, world.newer.pk], REASON)),
+    "billing_batch_supersede": (
+        GET(POST_ONLY, lambda world: [world.published.pk, world.newer.pk]),
+        POST(do(APP, SU), lambda world: [world.published.pk, world.newer.pk], REASON),
+    ),
     # --- Records: read-only for everybody --------------------------------------------------------
     **_model("billing_receipt", _read_only("receipt")),
     **_model("billing_property", _read_only("house")),
@@ -204,13 +236,13 @@ MATRIX: dict[str, tuple[Row, ...]] = {
     **_model("integration_reconciliation", _read_only("reconciliation")),
     "integration_reconciliation_export": (GET(see(*VIEWERS), _pk("reconciliation")),),
     # --- Administered by superusers --------------------------------------------------------------
-    **_model("billing_organization",
-             _superuser_edits(_organization_form, viewers=VIEWERS, spare="spare_organization")),
-    **_model("billing_recipient",
-             _superuser_edits(_recipient_form, viewers=VIEWERS, spare="spare_recipient")),
+    **_model("billing_organization", _superuser_edits(_organization_form, viewers=VIEWERS, spare="spare_organization")),
+    **_model("billing_recipient", _superuser_edits(_recipient_form, viewers=VIEWERS, spare="spare_recipient")),
     # Column layouts of Sberbank registries: configured by an administrator, offered in the upload form.
-    **_model("billing_sbercolumnmap",
-             _superuser_edits(_column_map_form, viewers=(SU,), spare="column_map", action_refused=403)),
+    **_model(
+        "billing_sbercolumnmap",
+        _superuser_edits(_column_map_form, viewers=(SU,), spare="column_map", action_refused=403),
+    ),
 }
 # The admin's own pages, for our apps.
 CORE: dict[tuple[str, tuple], tuple[Row, ...]] = {

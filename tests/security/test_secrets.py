@@ -46,7 +46,8 @@ def unique_secret(kind: str) -> str:
 @pytest.fixture
 def people(db):
     return UserFactory(username="secrets-accountant", role="Бухгалтер"), UserFactory(
-        username="secrets-approver", role="Утверждающий")
+        username="secrets-approver", role="Утверждающий"
+    )
 
 
 @pytest.fixture
@@ -98,10 +99,14 @@ def admin_pages(client, batch: Batch) -> str:
         reverse("admin:django_q_success_changelist"),
         reverse("admin:django_q_failure_changelist"),
     ]
-    urls += [reverse("admin:integration_condocall_change", args=[pk])
-             for pk in CondoCall.objects.filter(batch=batch).values_list("pk", flat=True)[:5]]
-    urls += [reverse("admin:integration_reconciliation_change", args=[pk])
-             for pk in Reconciliation.objects.filter(batch=batch).values_list("pk", flat=True)]
+    urls += [
+        reverse("admin:integration_condocall_change", args=[pk])
+        for pk in CondoCall.objects.filter(batch=batch).values_list("pk", flat=True)[:5]
+    ]
+    urls += [
+        reverse("admin:integration_reconciliation_change", args=[pk])
+        for pk in Reconciliation.objects.filter(batch=batch).values_list("pk", flat=True)
+    ]
     pages = []
     for url in urls:
         response = client.get(url)
@@ -137,7 +142,8 @@ def assert_names_masked(console: str) -> None:
 
 
 def test_a_full_publish_leaks_neither_the_password_nor_the_token(
-        condo_sandbox, service_password, people, pdf_storage, client, django_capture_on_commit_callbacks):
+    condo_sandbox, service_password, people, pdf_storage, client, django_capture_on_commit_callbacks
+):
     batch = named_batch(people[0], pdf_storage)
     rejected = Receipt.objects.filter(batch=batch).order_by("pk").last()
     # Condo's answer to an unknown address quotes the whole receipt, the full name included.
@@ -154,16 +160,25 @@ def test_a_full_publish_leaks_neither_the_password_nor_the_token(
     assert "condo registerBillingReceipts" in output and "condo signin" in output  # the logs were caught
     tokens = sandbox_tokens(condo_sandbox)
     assert len(tokens) == 1
-    assert_nowhere([service_password, *tokens], logs=raw.text, console=output, database=database_text(),
-                   pages=admin_pages(client, batch), mails=emails())
+    assert_nowhere(
+        [service_password, *tokens],
+        logs=raw.text,
+        console=output,
+        database=database_text(),
+        pages=admin_pages(client, batch),
+        mails=emails(),
+    )
     assert_names_masked(output)
     assert f"a line about {MASK}" in output and FULL_NAMES[0] in raw.text  # masked by the handler's filter
 
 
 def test_the_token_lives_only_in_the_shared_cache(
-        condo_sandbox, service_password, people, pdf_storage, settings, django_capture_on_commit_callbacks):
-    settings.CACHES = {**settings.CACHES, "tokens": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                                     "LOCATION": "security-tokens"}}
+    condo_sandbox, service_password, people, pdf_storage, settings, django_capture_on_commit_callbacks
+):
+    settings.CACHES = {
+        **settings.CACHES,
+        "tokens": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "security-tokens"},
+    }
     settings.CONDO_TOKEN_CACHE = "tokens"
     batch = publish(named_batch(people[0], pdf_storage), people, django_capture_on_commit_callbacks)
 
@@ -179,7 +194,8 @@ def test_the_token_lives_only_in_the_shared_cache(
 
 
 def test_a_ready_token_is_never_logged_or_stored(
-        condo_sandbox, service_password, people, pdf_storage, settings, client, django_capture_on_commit_callbacks):
+    condo_sandbox, service_password, people, pdf_storage, settings, client, django_capture_on_commit_callbacks
+):
     with sandbox_client(condo_sandbox, login=SERVICE_LOGIN, password=service_password) as signed_in:
         signed_in.check_token()
     (token,) = sandbox_tokens(condo_sandbox)
@@ -193,8 +209,14 @@ def test_a_ready_token_is_never_logged_or_stored(
     assert sandbox_tokens(condo_sandbox) == {token}  # the ready token was used; nobody logged in
     output = console.getvalue()
     assert "condo registerBillingReceipts" in output and "condo signin" not in output
-    assert_nowhere([token], logs=raw.text, console=output, database=database_text(),
-                   pages=admin_pages(client, batch), mails=emails())
+    assert_nowhere(
+        [token],
+        logs=raw.text,
+        console=output,
+        database=database_text(),
+        pages=admin_pages(client, batch),
+        mails=emails(),
+    )
     assert_names_masked(output)
 
 
@@ -206,7 +228,8 @@ def _exception_text(error: BaseException) -> str:
 
 
 def test_a_wrong_password_fails_the_publish_without_quoting_it(
-        condo_sandbox, service_password, people, pdf_storage, settings, client, django_capture_on_commit_callbacks):
+    condo_sandbox, service_password, people, pdf_storage, settings, client, django_capture_on_commit_callbacks
+):
     wrong = unique_secret("wrong-password")
     settings.CONDO_PASSWORD = wrong
     batch = named_batch(people[0], pdf_storage)
@@ -222,12 +245,19 @@ def test_a_wrong_password_fails_the_publish_without_quoting_it(
     assert "CONDO_PASSWORD" in reasons
     texts = [batch.last_error, reasons, _exception_text(refused.value)]
     assert all(wrong not in text and service_password not in text for text in texts)
-    assert_nowhere([wrong, service_password], logs=raw.text, console=console.getvalue(), database=database_text(),
-                   pages=admin_pages(client, batch), mails=emails())
+    assert_nowhere(
+        [wrong, service_password],
+        logs=raw.text,
+        console=console.getvalue(),
+        database=database_text(),
+        pages=admin_pages(client, batch),
+        mails=emails(),
+    )
 
 
-def test_a_refused_token_fails_without_quoting_it(condo_sandbox, settings, people, pdf_storage, client,
-                                                  django_capture_on_commit_callbacks):
+def test_a_refused_token_fails_without_quoting_it(
+    condo_sandbox, settings, people, pdf_storage, client, django_capture_on_commit_callbacks
+):
     bogus = unique_secret("token")
     settings.CONDO_LOGIN, settings.CONDO_PASSWORD, settings.CONDO_TOKEN = "", "", bogus
     batch = named_batch(people[0], pdf_storage)
@@ -239,8 +269,14 @@ def test_a_refused_token_fails_without_quoting_it(condo_sandbox, settings, peopl
 
     assert batch.status == Status.FAILED and "CONDO_TOKEN" in batch.last_error
     assert bogus not in _exception_text(refused.value)
-    assert_nowhere([bogus], logs=raw.text, console=console.getvalue(), database=database_text(),
-                   pages=admin_pages(client, batch), mails=emails())
+    assert_nowhere(
+        [bogus],
+        logs=raw.text,
+        console=console.getvalue(),
+        database=database_text(),
+        pages=admin_pages(client, batch),
+        mails=emails(),
+    )
 
 
 # --- The masking filter is where the settings say --------------------------------------------------

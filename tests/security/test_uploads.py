@@ -56,8 +56,12 @@ def registry(tmp_path) -> bytes:
 
 
 def upload(client, organization, content: bytes, name: str, capture=None):
-    data = {"organization": organization.pk, "period": "2026-10", "format_code": "auto",
-            "file": SimpleUploadedFile(name, content)}
+    data = {
+        "organization": organization.pk,
+        "period": "2026-10",
+        "format_code": "auto",
+        "file": SimpleUploadedFile(name, content),
+    }
     if capture is None:
         return client.post(reverse("admin:billing_batch_import"), data)
     with capture(execute=True):
@@ -72,7 +76,8 @@ def files_under(root: Path) -> list[Path]:
 
 
 def test_a_request_over_the_upload_cap_is_refused_before_anything_is_stored(
-        accountant_client, organization, media_root, settings, registry):
+    accountant_client, organization, media_root, settings, registry
+):
     settings.UPLOAD_MAX_REQUEST_BYTES = len(registry) // 2
     response = upload(accountant_client, organization, registry, "реестр.xlsx")
     assert response.status_code == 400
@@ -103,7 +108,8 @@ def test_the_cap_admits_the_largest_file_the_desk_takes():
 
 
 def test_the_row_limit_refuses_the_upload_and_deletes_the_file(
-        accountant_client, organization, media_root, settings, registry, django_capture_on_commit_callbacks):
+    accountant_client, organization, media_root, settings, registry, django_capture_on_commit_callbacks
+):
     settings.IMPORT_MAX_ROWS = 2
     upload(accountant_client, organization, registry, "реестр.xlsx", capture=django_capture_on_commit_callbacks)
     refused = RegistryUpload.objects.get()
@@ -114,7 +120,8 @@ def test_the_row_limit_refuses_the_upload_and_deletes_the_file(
 
 @pytest.mark.parametrize("name", ["реестр.txt", "реестр", "реестр.pdf"])
 def test_a_workbook_is_read_as_a_workbook_whatever_its_name(
-        name, accountant_client, organization, media_root, registry, django_capture_on_commit_callbacks):
+    name, accountant_client, organization, media_root, registry, django_capture_on_commit_callbacks
+):
     upload(accountant_client, organization, registry, "реестр.xlsx", capture=django_capture_on_commit_callbacks)
     upload(accountant_client, organization, registry, name, capture=django_capture_on_commit_callbacks)
     baseline, checked = RegistryUpload.objects.order_by("pk")
@@ -125,9 +132,15 @@ def test_a_workbook_is_read_as_a_workbook_whatever_its_name(
 
 
 def test_text_named_xlsx_is_refused_through_the_admin_too(
-        accountant_client, organization, media_root, django_capture_on_commit_callbacks):
-    upload(accountant_client, organization, "0001;г Москва;100,00;1026\n".encode("cp1251"), "реестр.xlsx",
-           capture=django_capture_on_commit_callbacks)
+    accountant_client, organization, media_root, django_capture_on_commit_callbacks
+):
+    upload(
+        accountant_client,
+        organization,
+        "0001;г Москва;100,00;1026\n".encode("cp1251"),
+        "реестр.xlsx",
+        capture=django_capture_on_commit_callbacks,
+    )
     refused = RegistryUpload.objects.get()
     assert refused.status == RegistryUpload.Status.REFUSED
     assert "внутри не книга Excel" in refused.errors[0]["message"]
@@ -137,10 +150,12 @@ def test_text_named_xlsx_is_refused_through_the_admin_too(
 # --- Where files are kept ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["реестр.xlsx", "../../etc/passwd.xlsx", "отчёт.XLSX", "x.<script>", "a.b c d e f g h",
-                                  "реестр.php"])
-def test_registries_are_stored_under_media_root_by_random_name(name, accountant_client, organization, media_root,
-                                                                registry):
+@pytest.mark.parametrize(
+    "name", ["реестр.xlsx", "../../etc/passwd.xlsx", "отчёт.XLSX", "x.<script>", "a.b c d e f g h", "реестр.php"]
+)
+def test_registries_are_stored_under_media_root_by_random_name(
+    name, accountant_client, organization, media_root, registry
+):
     upload(accountant_client, organization, registry, name)
     stored = RegistryUpload.objects.get().file.name
     assert RANDOM_NAME.match(stored), stored

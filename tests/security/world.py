@@ -105,25 +105,44 @@ def build_world(*, media_root: Path) -> World:
     # The newer batch corrects the same account: same importId, so the same receipt in Condo. Withdrawing
     # the older one then has nothing of its own to take out of Condo, and needs no Condo here.
     Receipt.objects.filter(batch__in=(published, newer)).update(
-        publish_state=Receipt.PublishState.ACCEPTED, condo_id="condo-receipt-1")
+        publish_state=Receipt.PublishState.ACCEPTED, condo_id="condo-receipt-1"
+    )
 
     receipt = Receipt.objects.select_related("account__property").get(batch=published)
     content = make_pdf("matrix")
     stored = receipt_pdf_storage().save(receipt_pdf_path(None, "x.pdf"), ContentFile(content))
-    pdf = ReceiptPdf.objects.create(receipt=receipt, batch=published, file=stored, source_name="x.pdf",
-                                    sha256=hashlib.sha256(content).hexdigest(), size=len(content))
+    pdf = ReceiptPdf.objects.create(
+        receipt=receipt,
+        batch=published,
+        file=stored,
+        source_name="x.pdf",
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+    )
 
     registry = media_root / "registries"
     registry.mkdir(parents=True, exist_ok=True)
     (registry / "matrix-ready.xlsx").write_bytes(b"PK\x03\x04 stored registry")
     upload = RegistryUpload.objects.create(
-        organization=organization, period=PERIOD, format_code="auto", file="registries/matrix-ready.xlsx",
-        source_name="реестр.xlsx", file_size=24, uploaded_by=accountant, status=RegistryUpload.Status.READY,
+        organization=organization,
+        period=PERIOD,
+        format_code="auto",
+        file="registries/matrix-ready.xlsx",
+        source_name="реестр.xlsx",
+        file_size=24,
+        uploaded_by=accountant,
+        status=RegistryUpload.Status.READY,
         preview={"receipts": 1, "total_to_pay": "1520.40"},
     )
     refused = RegistryUpload.objects.create(
-        organization=organization, period=PERIOD, format_code="auto", source_name="плохой.xlsx", file_size=10,
-        uploaded_by=accountant, status=RegistryUpload.Status.REFUSED, errors_count=1,
+        organization=organization,
+        period=PERIOD,
+        format_code="auto",
+        source_name="плохой.xlsx",
+        file_size=10,
+        uploaded_by=accountant,
+        status=RegistryUpload.Status.REFUSED,
+        errors_count=1,
         errors=[{"row": 2, "column": "Сумма", "value": "x", "message": "не число"}],
         errors_report=[{"row": 2, "column": "Сумма", "value": "x", "message": "не число"}],
     )
@@ -131,20 +150,31 @@ def build_world(*, media_root: Path) -> World:
     exports.mkdir(parents=True, exist_ok=True)
     (exports / "matrix.xlsx").write_bytes(b"PK\x03\x04 written export")
     export = ReceiptsExport.objects.create(
-        batch_ids=[published.pk], filename="kvitancii.xlsx", file="exports/matrix.xlsx", rows=1,
-        status=ReceiptsExport.Status.READY, requested_by=accountant)
+        batch_ids=[published.pk],
+        filename="kvitancii.xlsx",
+        file="exports/matrix.xlsx",
+        rows=1,
+        status=ReceiptsExport.Status.READY,
+        requested_by=accountant,
+    )
     checks = media_root / "checks"
     checks.mkdir(parents=True, exist_ok=True)
     (checks / "matrix.xlsx").write_bytes(b"PK\x03\x04 written check")
-    check = BatchCheck.objects.create(batch=submitted, status=BatchCheck.Status.DONE, receipts_checked=1,
-                                      finished_at=timezone.now(), report="checks/matrix.xlsx")
+    check = BatchCheck.objects.create(
+        batch=submitted,
+        status=BatchCheck.Status.DONE,
+        receipts_checked=1,
+        finished_at=timezone.now(),
+        report="checks/matrix.xlsx",
+    )
     return World(
         users=users,
         organization=organization,
         spare_organization=spare,
         recipient=recipient,
-        spare_recipient=Recipient.objects.create(name="ООО «Запасной получатель»", tin="7707083893", bic="044525225",
-                                                 bank_account="40702810000000099999"),
+        spare_recipient=Recipient.objects.create(
+            name="ООО «Запасной получатель»", tin="7707083893", bic="044525225", bank_account="40702810000000099999"
+        ),
         house=receipt.account.property,
         account=receipt.account,
         draft=draft,
@@ -158,12 +188,21 @@ def build_world(*, media_root: Path) -> World:
         transition=BatchTransitionFactory(batch=draft, actor=accountant),
         call=CondoCall.objects.create(batch=published, operation="registerBillingReceipts", receipts=1, outcome="ok"),
         reconciliation=Reconciliation.objects.create(
-            batch=published, is_consistent=True, batch_receipts=1, condo_receipts=1, missing_in_condo=0,
-            extra_in_condo=0, amount_differs=0, batch_total=Decimal("1520.40"), condo_total=Decimal("1520.40")),
+            batch=published,
+            is_consistent=True,
+            batch_receipts=1,
+            condo_receipts=1,
+            missing_in_condo=0,
+            extra_in_condo=0,
+            amount_differs=0,
+            batch_total=Decimal("1520.40"),
+            condo_total=Decimal("1520.40"),
+        ),
         upload=upload,
         refused_upload=refused,
-        column_map=SberColumnMap.objects.create(organization=organization, name="Шаблон 8_2", account_column=1,
-                                                address_column=2, to_pay_column=3),
+        column_map=SberColumnMap.objects.create(
+            organization=organization, name="Шаблон 8_2", account_column=1, address_column=2, to_pay_column=3
+        ),
         export=export,
         check=check,
     )
@@ -172,8 +211,11 @@ def build_world(*, media_root: Path) -> World:
 def snapshot(media_root: Path) -> dict:
     """Everything a request could change: states, counts, rows people edit, users, stored files."""
     return {
-        "batches": list(Batch.objects.order_by("pk").values_list(
-            "pk", "status", "accepted_count", "rejected_count", "withdrawn_count", "last_error")),
+        "batches": list(
+            Batch.objects.order_by("pk").values_list(
+                "pk", "status", "accepted_count", "rejected_count", "withdrawn_count", "last_error"
+            )
+        ),
         "transitions": list(BatchTransition.objects.order_by("pk").values_list("pk", "target", "reason")),
         "checks": list(BatchCheck.objects.order_by("pk").values_list("pk", "status")),
         "receipts": list(Receipt.objects.order_by("pk").values_list("pk", "publish_state", "error_code")),
@@ -186,6 +228,8 @@ def snapshot(media_root: Path) -> dict:
         "accounts": list(Account.objects.order_by("pk").values()),
         "reconciliations": list(Reconciliation.objects.order_by("pk").values_list("pk", flat=True)),
         "condo_calls": list(CondoCall.objects.order_by("pk").values_list("pk", flat=True)),
-        "users": list(get_user_model().objects.order_by("pk").values_list("pk", "is_active", "is_superuser", "password")),
+        "users": list(
+            get_user_model().objects.order_by("pk").values_list("pk", "is_active", "is_superuser", "password")
+        ),
         "files": sorted(str(path) for path in media_root.rglob("*") if path.is_file()),
     }

@@ -15,7 +15,9 @@ class Command(DeskCommand):
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="Название УК.")
         parser.add_argument("--tin", required=True, help="ИНН: 10 или 12 цифр.")
-        parser.add_argument("--condo-context-id", required=True, help="ID BillingIntegrationOrganizationContext в Condo.")
+        parser.add_argument(
+            "--condo-context-id", required=True, help="ID BillingIntegrationOrganizationContext в Condo."
+        )
 
     def handle(self, *args, name: str, tin: str, condo_context_id: str, **options) -> None:
         try:

@@ -27,7 +27,9 @@ class Command(DeskCommand):
     def add_arguments(self, parser):
         parser.add_argument("batch_id", type=int, metavar="ID_ПАКЕТА", help="Номер пакета (№ на странице пакета).")
         parser.add_argument("archive", type=Path, metavar="АРХИВ", help="ZIP-архив с PDF квитанций.")
-        parser.add_argument("--user", metavar="ЛОГИН", help="Логин бухгалтера (по умолчанию — первый суперпользователь).")
+        parser.add_argument(
+            "--user", metavar="ЛОГИН", help="Логин бухгалтера (по умолчанию — первый суперпользователь)."
+        )
         parser.add_argument("--json", action="store_true", help="Последней строкой вывести итог в JSON.")
 
     def handle(self, *args, batch_id: int, archive: Path, **options):
@@ -42,10 +44,13 @@ class Command(DeskCommand):
                 report = receipt_pdfs_attach(batch=batch, archive=stream, by=user)
         except ApplicationError as error:
             raise CommandError(f"Архив не принят, ничего не сохранено: {error.message}", returncode=1) from error
-        self.stdout.write(self.style.SUCCESS(
-            f"Пакет №{batch.pk}: файлов {report.files}, прикреплено новых или изменённых {report.attached}, "
-            f"без изменений {report.unchanged}, не подошли ни к одной квитанции {len(report.unmatched)}, "
-            f"отклонено {len(report.refused)}, квитанций без PDF {report.receipts_without_file}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Пакет №{batch.pk}: файлов {report.files}, прикреплено новых или изменённых {report.attached}, "
+                f"без изменений {report.unchanged}, не подошли ни к одной квитанции {len(report.unmatched)}, "
+                f"отклонено {len(report.refused)}, квитанций без PDF {report.receipts_without_file}."
+            )
+        )
         for refusal in report.refused[:LISTED]:
             self.stdout.write(f"  отклонён «{refusal.name}»: {refusal.reason}")
         for name in report.unmatched[:LISTED]:
@@ -53,12 +58,20 @@ class Command(DeskCommand):
         for account in report.receipts_without_file_sample[:LISTED]:
             self.stdout.write(f"  без PDF: {account}")
         if options["json"]:
-            self.stdout.write(json.dumps({
-                "batch_id": batch.pk, "files": report.files, "attached": report.attached,
-                "unchanged": report.unchanged, "unmatched": report.unmatched,
-                "refused": [{"name": r.name, "reason": r.reason} for r in report.refused],
-                "receipts_without_file": report.receipts_without_file,
-            }, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "batch_id": batch.pk,
+                        "files": report.files,
+                        "attached": report.attached,
+                        "unchanged": report.unchanged,
+                        "unmatched": report.unmatched,
+                        "refused": [{"name": r.name, "reason": r.reason} for r in report.refused],
+                        "receipts_without_file": report.receipts_without_file,
+                    },
+                    ensure_ascii=False,
+                )
+            )
 
     def _user(self, username: str | None):
         users = get_user_model().objects

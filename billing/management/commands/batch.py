@@ -29,7 +29,8 @@ class Command(DeskCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "action", choices=["submit", "approve", "reject", "withdraw"],
+            "action",
+            choices=["submit", "approve", "reject", "withdraw"],
             help="submit — отправить на утверждение, approve — утвердить (публикация начнётся сама), "
             "reject — отклонить, withdraw — отозвать опубликованный пакет из Condo.",
         )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -25,6 +24,7 @@ from billing.exports.reconciliation import reconciliation_export
 from billing.exports.summary import summary_export
 from billing.management.russian_help import DeskCommand
 from billing.models import Batch, Organization, RegistryUpload
+from billing.periods import month_parse
 from integration.models import Reconciliation
 
 NOT_FOUND = 1
@@ -36,17 +36,23 @@ class Command(DeskCommand):
 
     def add_arguments(self, parser):
         reports = parser.add_subparsers(
-            dest="report", required=True, metavar="{receipts,reconciliation,summary,import-errors}", title="отчёты")
+            dest="report", required=True, metavar="{receipts,reconciliation,summary,import-errors}", title="отчёты"
+        )
         receipts = reports.add_parser("receipts", help="Квитанции пакетов с результатом публикации.")
         receipts.add_argument("batch_ids", nargs="+", type=int, metavar="ID_ПАКЕТА", help="Номера пакетов.")
         reconciliation = reports.add_parser("reconciliation", help="Расхождения сверки с Condo.")
-        reconciliation.add_argument("reconciliation_id", nargs="?", type=int, metavar="ID_СВЕРКИ",
-                                    help="Номер сверки (или --batch).")
+        reconciliation.add_argument(
+            "reconciliation_id", nargs="?", type=int, metavar="ID_СВЕРКИ", help="Номер сверки (или --batch)."
+        )
         reconciliation.add_argument("--batch", type=int, dest="batch_id", help="Последняя сверка этого пакета.")
         summary = reports.add_parser("summary", help="Сводка по управляющим компаниям за месяц.")
         summary.add_argument("--period", required=True, metavar="ГГГГ-ММ", help="Месяц, например 2026-10.")
-        summary.add_argument("--organization", default="", metavar="ИНН",
-                             help="ИНН управляющей компании (10 или 12 цифр); без него — все УК.")
+        summary.add_argument(
+            "--organization",
+            default="",
+            metavar="ИНН",
+            help="ИНН управляющей компании (10 или 12 цифр); без него — все УК.",
+        )
         errors = reports.add_parser("import-errors", help="Все ошибки отклонённого реестра.")
         errors.add_argument("upload_id", type=int, metavar="ID_ЗАГРУЗКИ", help="Номер загрузки реестра.")
         for sub in (receipts, reconciliation, summary, errors):
@@ -82,7 +88,7 @@ class Command(DeskCommand):
 
     def _summary(self, *, period: str, organization: str, **options):
         try:
-            month = datetime.strptime(period, "%Y-%m").date()
+            month = month_parse(period)
         except ValueError:
             raise CommandError(f"Период «{period}» не похож на ГГГГ-ММ.", returncode=BAD_ARGUMENTS) from None
         org = None
@@ -114,4 +120,3 @@ def _write_atomically(path: Path, export, kwargs: dict) -> int:
             os.unlink(partial)
         raise
     return rows
-

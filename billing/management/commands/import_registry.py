@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -14,6 +13,7 @@ from billing.errors import ApplicationError
 from billing.importers.formats import AUTO, format_choices
 from billing.management.russian_help import DeskCommand
 from billing.models import Organization
+from billing.periods import month_parse
 from billing.plurals import counted
 from billing.services.imports import custom_layouts, registry_import
 
@@ -27,20 +27,28 @@ class Command(DeskCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, metavar="ФАЙЛ", help="Реестр: xlsx, xls, ods или текстовый реестр Сбербанка.")
         parser.add_argument(
-            "--organization", required=True, metavar="ИНН",
+            "file", type=Path, metavar="ФАЙЛ", help="Реестр: xlsx, xls, ods или текстовый реестр Сбербанка."
+        )
+        parser.add_argument(
+            "--organization",
+            required=True,
+            metavar="ИНН",
             help="ИНН управляющей компании, чей это реестр (10 или 12 цифр). УК регистрирует add_organization "
             "или администратор в разделе «Управляющие компании».",
         )
         parser.add_argument("--period", required=True, metavar="ГГГГ-ММ", help="Месяц начислений, например 2026-10.")
         parser.add_argument(
-            "--format", default=AUTO, metavar="ФОРМАТ",
+            "--format",
+            default=AUTO,
+            metavar="ФОРМАТ",
             help="Формат реестра; по умолчанию определяется по содержимому. Коды: "
-            + ", ".join(f"{code} — {label}" for code, label in format_choices() if code != AUTO) + ".",
+            + ", ".join(f"{code} — {label}" for code, label in format_choices() if code != AUTO)
+            + ".",
         )
-        parser.add_argument("--user", metavar="ЛОГИН",
-                            help="От чьего имени создаётся пакет (по умолчанию — первый суперпользователь).")
+        parser.add_argument(
+            "--user", metavar="ЛОГИН", help="От чьего имени создаётся пакет (по умолчанию — первый суперпользователь)."
+        )
         parser.add_argument("--json", action="store_true", help="Последней строкой вывести итог в JSON.")
 
     def handle(self, *args, **options):
@@ -48,10 +56,12 @@ class Command(DeskCommand):
         if not path.is_file():
             raise CommandError(f"Файл не найден: {path}")
         try:
-            period = datetime.strptime(options["period"], "%Y-%m").date()
+            period = month_parse(options["period"])
         except ValueError as error:
             raise CommandError("Период указывается как YYYY-MM, например 2026-10.") from error
-        organization = Organization.objects.select_related("default_recipient").filter(tin=options["organization"]).first()
+        organization = (
+            Organization.objects.select_related("default_recipient").filter(tin=options["organization"]).first()
+        )
         if organization is None:
             raise CommandError(f"Управляющая компания с ИНН {options['organization']} не найдена.")
         codes = {code for code, _ in format_choices(custom_layouts(organization))}
@@ -59,15 +69,18 @@ class Command(DeskCommand):
             raise CommandError(f"Неизвестный формат «{options['format']}». Допустимы: {', '.join(sorted(codes))}.")
         user = self._user(options["user"])
         try:
-            outcome = registry_import(organization=organization, period=period, path=path, by=user,
-                                      format_code=options["format"])
+            outcome = registry_import(
+                organization=organization, period=period, path=path, by=user, format_code=options["format"]
+            )
         except ApplicationError as error:
             raise CommandError(error.message) from error
         except Exception as error:
             # Nothing was created (the batch is written in one transaction); the traceback goes to the log.
             logger.exception("import_registry %s failed", path.name)
-            raise CommandError(f"Внутренняя ошибка при импорте ({type(error).__name__}). Ничего не создано; "
-                               "подробности в журнале, сообщите администратору.") from error
+            raise CommandError(
+                f"Внутренняя ошибка при импорте ({type(error).__name__}). Ничего не создано; "
+                "подробности в журнале, сообщите администратору."
+            ) from error
         result = outcome.result
         if outcome.batch is None:
             for error in result.errors:
@@ -76,14 +89,24 @@ class Command(DeskCommand):
                 self.stderr.write(f"… и ещё {counted(result.errors_count - len(result.errors), 'error')}")
             raise CommandError(f"Реестр отклонён: ошибок {result.errors_count}. Ничего не создано.")
         batch = outcome.batch
-        self.stdout.write(self.style.SUCCESS(
-            f"Пакет №{batch.pk} создан ({result.format_label}): лицевых счетов {batch.accounts_count}, "
-            f"квитанций {batch.receipts_count}, строк услуг {batch.service_lines_count}, "
-            f"итого к оплате {batch.total_to_pay:.2f}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Пакет №{batch.pk} создан ({result.format_label}): лицевых счетов {batch.accounts_count}, "
+                f"квитанций {batch.receipts_count}, строк услуг {batch.service_lines_count}, "
+                f"итого к оплате {batch.total_to_pay:.2f}"
+            )
+        )
         if options["json"]:
-            self.stdout.write(json.dumps({"batch_id": batch.pk, "receipts": batch.receipts_count,
-                                          "service_lines": batch.service_lines_count,
-                                          "total_to_pay": f"{batch.total_to_pay:.2f}"}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "batch_id": batch.pk,
+                        "receipts": batch.receipts_count,
+                        "service_lines": batch.service_lines_count,
+                        "total_to_pay": f"{batch.total_to_pay:.2f}",
+                    }
+                )
+            )
 
     def _user(self, username: str | None):
         users = get_user_model().objects

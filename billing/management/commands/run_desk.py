@@ -14,7 +14,9 @@ class Command(DeskCommand):
     help = "Запустить вместе кластер фоновых задач, сервер разработки и (если есть) песочницу Condo; Ctrl-C останавливает всё."
 
     def add_arguments(self, parser):
-        parser.add_argument("--addr", default="127.0.0.1:8000", help="Адрес и порт сервера (по умолчанию 127.0.0.1:8000).")
+        parser.add_argument(
+            "--addr", default="127.0.0.1:8000", help="Адрес и порт сервера (по умолчанию 127.0.0.1:8000)."
+        )
         parser.add_argument("--no-sandbox", action="store_true", help="Не запускать локальную песочницу Condo.")
 
     def handle(self, *args, **options):

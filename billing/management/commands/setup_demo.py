@@ -19,5 +19,7 @@ class Command(DeskCommand):
         self.stdout.write(self.style.SUCCESS("Демо-установка готова. Входите на http://127.0.0.1:8000/admin/"))
         for login in logins:
             self.stdout.write(f"  {login.role:<18} логин: {login.username:<12} пароль: {login.password}")
-        self.stdout.write(f"  Демо-пакет №{batch.pk} ({batch.organization.name}, {batch.period:%m.%Y}): "
-                          f"квитанций {batch.receipts_count}, итого к оплате {batch.total_to_pay:.2f}")
+        self.stdout.write(
+            f"  Демо-пакет №{batch.pk} ({batch.organization.name}, {batch.period:%m.%Y}): "
+            f"квитанций {batch.receipts_count}, итого к оплате {batch.total_to_pay:.2f}"
+        )

@@ -11,13 +11,18 @@ BLOCKED_EXIT_CODE = 4
 
 
 class Command(BaseCommand):
-    help = ("Check a batch before approval against Condo's data and rules, without sending it. "
-            "Exit 0: nothing blocks approval; 4: something does.")
+    help = (
+        "Check a batch before approval against Condo's data and rules, without sending it. "
+        "Exit 0: nothing blocks approval; 4: something does."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("batch_id", type=int)
-        parser.add_argument("--json", action="store_true",
-                            help="End with one JSON line: accounts_new, accounts_missing, accounts_changed, problems.")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="End with one JSON line: accounts_new, accounts_missing, accounts_changed, problems.",
+        )
 
     def handle(self, *args, batch_id, **options):
         batch = Batch.objects.select_related("organization").filter(pk=batch_id).first()
@@ -26,12 +31,14 @@ class Command(BaseCommand):
         try:
             check = batch_check_request(batch=batch, by=None)
         except ApplicationError as error:
-            raise CommandError(error.message, returncode=2)
+            raise CommandError(error.message, returncode=2) from error
         try:
             run = batch_check_run(check_id=check.pk, keep_all=True)
-        except Exception:  # logged with its traceback by the service; the check is marked failed
-            raise CommandError(f"Проверка №{check.pk} не выполнилась из-за внутренней ошибки; "
-                               "подробности в журнале сервера.", returncode=1)
+        except Exception as error:  # logged with its traceback by the service; the check is marked failed
+            raise CommandError(
+                f"Проверка №{check.pk} не выполнилась из-за внутренней ошибки; подробности в журнале сервера.",
+                returncode=1,
+            ) from error
         if run is None:
             raise CommandError(f"Проверку №{check.pk} уже выполняет другой процесс.", returncode=1)
         check, everything = run.check, run.findings.everything
@@ -51,17 +58,22 @@ class Command(BaseCommand):
             for problem in everything["problems"][:20]:
                 self.stdout.write(f"  {problem['account']}: {problem['code']}: {problem['message']}")
         else:
-            self.stdout.write(json.dumps({
-                "batch_id": batch.pk,
-                "check_id": check.pk,
-                "blocking": check.blocking,
-                "receipts_checked": check.receipts_checked,
-                "condo_checked": check.condo_checked,
-                "condo_error": check.condo_error,
-                "accounts_new": [item["account"] for item in everything["new"]],
-                "accounts_missing": [item["account"] for item in everything["missing"]],
-                "accounts_changed": everything["changed"],
-                "problems": everything["problems"],
-            }, ensure_ascii=False))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "batch_id": batch.pk,
+                        "check_id": check.pk,
+                        "blocking": check.blocking,
+                        "receipts_checked": check.receipts_checked,
+                        "condo_checked": check.condo_checked,
+                        "condo_error": check.condo_error,
+                        "accounts_new": [item["account"] for item in everything["new"]],
+                        "accounts_missing": [item["account"] for item in everything["missing"]],
+                        "accounts_changed": everything["changed"],
+                        "problems": everything["problems"],
+                    },
+                    ensure_ascii=False,
+                )
+            )
         if check.blocking:
             raise SystemExit(BLOCKED_EXIT_CODE)

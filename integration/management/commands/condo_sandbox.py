@@ -35,7 +35,9 @@ class Command(DeskCommand):
         # The demo organization receives its own payments: Condo approves a recipient with its TIN.
         server.add_context(DEMO_CONTEXT_ID, "Finished", organization_tin=DEMO_ORGANIZATION_TIN)
         self.stdout.write(f"Finished billing context: {DEMO_CONTEXT_ID}")
-        self.stdout.write(self.style.SUCCESS(f"Condo sandbox at {server.url} (state: {db_path or 'memory'}); Ctrl-C stops it."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Condo sandbox at {server.url} (state: {db_path or 'memory'}); Ctrl-C stops it.")
+        )
         signal.signal(signal.SIGTERM, _stop)
         try:
             server.serve_forever()

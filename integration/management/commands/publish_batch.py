@@ -17,14 +17,16 @@ class Command(DeskCommand):
     def add_arguments(self, parser):
         parser.add_argument("batch_id", type=int, metavar="ID_ПАКЕТА", help="Номер пакета (№ на странице пакета).")
         parser.add_argument(
-            "--retry-rejected", action="store_true", help="Отправить ещё раз квитанции, которые Condo отклонил (после исправления причины)."
+            "--retry-rejected",
+            action="store_true",
+            help="Отправить ещё раз квитанции, которые Condo отклонил (после исправления причины).",
         )
 
     def handle(self, *args, batch_id, retry_rejected, **options):
         try:
             batch = Batch.objects.get(pk=batch_id)
         except Batch.DoesNotExist:
-            raise CommandError(f"Пакет №{batch_id} не найден.", returncode=2)
+            raise CommandError(f"Пакет №{batch_id} не найден.", returncode=2) from None
         refusal = batch_publish_refusal(batch)
         if refusal:
             raise CommandError(refusal, returncode=1)

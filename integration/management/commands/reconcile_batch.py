@@ -24,11 +24,11 @@ class Command(DeskCommand):
         try:
             batch = Batch.objects.select_related("organization").get(pk=batch_id)
         except Batch.DoesNotExist:
-            raise CommandError(f"Пакет №{batch_id} не найден.", returncode=2)
+            raise CommandError(f"Пакет №{batch_id} не найден.", returncode=2) from None
         try:
             result = batch_reconcile(batch=batch)
         except CondoError as error:
-            raise CommandError(f"Condo не ответил: {error}", returncode=1)
+            raise CommandError(f"Condo не ответил: {error}", returncode=1) from error
         summary = {
             "batch_id": batch.pk,
             "consistent": result.is_consistent,

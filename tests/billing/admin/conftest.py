@@ -22,8 +22,15 @@ def login(client):
     return as_user
 
 
-def bulk_receipts(batch: Batch, count: int, *, first: int = 0, amount: Decimal = Decimal("100.00"), services: int = 2,
-                  amounts: dict[int, Decimal] | None = None):
+def bulk_receipts(
+    batch: Batch,
+    count: int,
+    *,
+    first: int = 0,
+    amount: Decimal = Decimal("100.00"),
+    services: int = 2,
+    amounts: dict[int, Decimal] | None = None,
+):
     """`count` receipts of accounts first..first+count-1 of the batch's organization, in bulk.
 
     The i-th receipt owes `amounts[i]` when given, else `amount`. Accounts are shared between
@@ -33,7 +40,9 @@ def bulk_receipts(batch: Batch, count: int, *, first: int = 0, amount: Decimal =
     recipient = RecipientFactory()
     house, _ = Property.objects.get_or_create(organization=organization, address="г Москва, ул Ленина, д 1")
     numbers = [f"LS{i:07d}" for i in range(first, first + count)]
-    existing = set(Account.objects.filter(organization=organization, number__in=numbers).values_list("number", flat=True))
+    existing = set(
+        Account.objects.filter(organization=organization, number__in=numbers).values_list("number", flat=True)
+    )
     Account.objects.bulk_create(
         Account(organization=organization, property=house, number=number, unit_name=str(i + 1), full_name=f"Жилец {i}")
         for i, number in enumerate(numbers)
@@ -48,7 +57,10 @@ def bulk_receipts(batch: Batch, count: int, *, first: int = 0, amount: Decimal =
             period=batch.period,
             recipient=recipient,
             import_id=receipt_import_id(
-                organization_tin=organization.tin, period=batch.period, account_number=account.number, category="housing"
+                organization_tin=organization.tin,
+                period=batch.period,
+                account_number=account.number,
+                category="housing",
             ),
             to_pay=(amounts or {}).get(i, amount),
             charge=(amounts or {}).get(i, amount),
@@ -62,8 +74,13 @@ def bulk_receipts(batch: Batch, count: int, *, first: int = 0, amount: Decimal =
     if not receipts[0].pk:  # backends that do not return ids from bulk inserts
         receipts = list(Receipt.objects.filter(batch=batch).order_by("id"))
     ServiceLine.objects.bulk_create(
-        ServiceLine(receipt=receipt, service_id=f"s{n}", name=f"Услуга {n}", to_pay=receipt.to_pay / services,
-                    charge=receipt.to_pay / services)
+        ServiceLine(
+            receipt=receipt,
+            service_id=f"s{n}",
+            name=f"Услуга {n}",
+            to_pay=receipt.to_pay / services,
+            charge=receipt.to_pay / services,
+        )
         for receipt in receipts
         for n in range(services)
     )

@@ -34,7 +34,9 @@ def _month_pair(size: int) -> Batch:
     previous = BatchFactory(organization=organization, period=date(2026, 9, 1), status=Batch.Status.PUBLISHED)
     bulk_receipts(previous, size, first=0, amount=Decimal("100"))
     batch = BatchFactory(organization=organization, submitted=True)
-    bulk_receipts(batch, size, first=size // 10, amount=Decimal("180"), amounts={0: Decimal(0), 1: Decimal(0), 2: Decimal(0)})
+    bulk_receipts(
+        batch, size, first=size // 10, amount=Decimal("180"), amounts={0: Decimal(0), 1: Decimal(0), 2: Decimal(0)}
+    )
     Receipt.objects.filter(batch=batch).filter(pk__in=Receipt.objects.filter(batch=batch).values("pk")[3:6]).update(
         publish_state=Receipt.PublishState.REJECTED, error_code="WRONG_TIN", error_message="ошибка"
     )

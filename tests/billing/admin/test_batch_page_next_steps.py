@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from billing.errors import ApplicationError
 from billing.models import Batch, BatchTransition
 from billing.services.batches import batch_cancel, batch_reject
-from billing.errors import ApplicationError
 from integration.models import CondoCall
 from tests.factories import BatchFactory
 
@@ -27,10 +27,12 @@ def test_a_rejected_batch_shows_the_reason_and_the_next_step_at_the_top(login, a
     batch_reject(batch=batch, by=approver, reason="В доме 7 нет капремонта")
 
     html = login(accountant).get(page(batch)).content.decode()
-    banner = html[html.index('id="rejected-banner"'):]
+    banner = html[html.index('id="rejected-banner"') :]
     assert html.index('id="rejected-banner"') < html.index('id="batch-history"')
     assert "В доме 7 нет капремонта" in banner and "approver-1" in banner
-    upload = f"{reverse('admin:billing_batch_import')}?organization={batch.organization_id}&amp;period={batch.period:%Y-%m}"
+    upload = (
+        f"{reverse('admin:billing_batch_import')}?organization={batch.organization_id}&amp;period={batch.period:%Y-%m}"
+    )
     assert upload in banner and "Загрузить исправленный реестр" in banner
 
 
@@ -45,13 +47,21 @@ def test_the_upload_form_keeps_the_organization_and_month_of_the_link(login, acc
 
 def test_a_failed_batch_offers_publish_again_among_its_actions_and_says_what_to_fix(login, approver):
     batch = BatchFactory(status=Status.FAILED, last_error="Condo отказал в доступе: контекст биллинга не найден")
-    CondoCall.objects.create(batch=batch, operation="registerBillingReceipts", outcome="error",
-                             error_class="permanent", error_code="ACCESS_DENIED", receipts=1, bytes=10, attempt=1,
-                             duration_ms=5)
+    CondoCall.objects.create(
+        batch=batch,
+        operation="registerBillingReceipts",
+        outcome="error",
+        error_class="permanent",
+        error_code="ACCESS_DENIED",
+        receipts=1,
+        bytes=10,
+        attempt=1,
+        duration_ms=5,
+    )
     html = login(approver).get(page(batch)).content.decode()
-    actions = html[html.index('id="batch-actions"'):html.index('id="batch-publishing"')]
+    actions = html[html.index('id="batch-actions"') : html.index('id="batch-publishing"')]
     assert "Опубликовать снова" in actions and "нет доступных действий" not in html
-    advice = html[html.index('id="failure-advice"'):]
+    advice = html[html.index('id="failure-advice"') :]
     assert "Finished" in advice and batch.organization.condo_context_id in advice
     assert reverse("admin:billing_organization_change", args=[batch.organization_id]) in advice
     assert "не в статусе Finished" not in advice
@@ -95,8 +105,16 @@ def _reconciled(batch, extra):
     from integration.models import Reconciliation
 
     return Reconciliation.objects.create(
-        batch=batch, is_consistent=not extra, batch_receipts=3, condo_receipts=3 + extra, batch_total=Decimal("3"),
-        condo_total=Decimal("5"), missing_in_condo=0, extra_in_condo=extra, amount_differs=0)
+        batch=batch,
+        is_consistent=not extra,
+        batch_receipts=3,
+        condo_receipts=3 + extra,
+        batch_total=Decimal("3"),
+        condo_total=Decimal("5"),
+        missing_in_condo=0,
+        extra_in_condo=extra,
+        amount_differs=0,
+    )
 
 
 def test_extra_receipts_in_condo_come_with_the_next_step(login, approver):
@@ -104,14 +122,14 @@ def test_extra_receipts_in_condo_come_with_the_next_step(login, approver):
     new = BatchFactory(status=Status.PUBLISHED, organization=old.organization, period=old.period)
     _reconciled(new, extra=2)
     html = login(approver).get(page(new)).content.decode()
-    step = html[html.index('id="extra-next-step"'):]
+    step = html[html.index('id="extra-next-step"') :]
     assert f"пакета №{old.pk}" in step
     assert reverse("admin:billing_batch_replace_confirm", args=[new.pk]) in step
 
     alone = BatchFactory(status=Status.PUBLISHED)
     _reconciled(alone, extra=2)
     step = login(approver).get(page(alone)).content.decode()
-    assert "исправленный реестр без них" in step[step.index('id="extra-next-step"'):]
+    assert "исправленный реестр без них" in step[step.index('id="extra-next-step"') :]
     consistent = BatchFactory(status=Status.PUBLISHED)
     _reconciled(consistent, extra=0)
     assert 'id="extra-next-step"' not in login(approver).get(page(consistent)).content.decode()
@@ -120,8 +138,14 @@ def test_extra_receipts_in_condo_come_with_the_next_step(login, approver):
 def _upload(accountant, of, **fields):
     from billing.models import RegistryUpload
 
-    return RegistryUpload.objects.create(organization=of.organization, period=of.period, format_code="auto",
-                                         source_name="реестр.xlsx", uploaded_by=accountant, **fields)
+    return RegistryUpload.objects.create(
+        organization=of.organization,
+        period=of.period,
+        format_code="auto",
+        source_name="реестр.xlsx",
+        uploaded_by=accountant,
+        **fields,
+    )
 
 
 def test_after_confirming_the_status_page_lands_on_the_new_batch(login, accountant):
@@ -140,17 +164,34 @@ def test_the_preview_names_what_it_compares_with(login, accountant, same_month):
 
     published = BatchFactory(status=Status.PUBLISHED)
     compared = f"{published.period:%m.%Y}" if same_month else "09.2020"
-    upload = _upload(accountant, published, status=RegistryUpload.Status.READY, preview={
-        "accounts": 10, "receipts": 10, "rows": 10, "service_lines": 10, "total_to_pay": "100.00",
-        "anomalies": {"previous_batch_id": published.pk, "previous_period": compared, "threshold_percent": "50",
-                      "new_count": 2, "gone_count": 3, "moved": [], "moved_count": 0,
-                      "kinds": {"new": 2, "changed": 1, "unchanged": 7, "vanished": 3}}})
+    upload = _upload(
+        accountant,
+        published,
+        status=RegistryUpload.Status.READY,
+        preview={
+            "accounts": 10,
+            "receipts": 10,
+            "rows": 10,
+            "service_lines": 10,
+            "total_to_pay": "100.00",
+            "anomalies": {
+                "previous_batch_id": published.pk,
+                "previous_period": compared,
+                "threshold_percent": "50",
+                "new_count": 2,
+                "gone_count": 3,
+                "moved": [],
+                "moved_count": 0,
+                "kinds": {"new": 2, "changed": 1, "unchanged": 7, "vanished": 3},
+            },
+        },
+    )
     html = login(accountant).get(reverse("admin:billing_batch_import_status", args=[upload.token])).content.decode()
     assert "Отличия от прошлого месяца" not in html
     if same_month:
         assert f"Отличия от опубликованного пакета №{published.pk} за этот же месяц" in html
-        replaces = html[html.index('id="import-replaces"'):]
-        text = " ".join(re.sub(r"<[^>]+>", "", replaces[:replaces.index("</p>")]).split())
+        replaces = html[html.index('id="import-replaces"') :]
+        text = " ".join(re.sub(r"<[^>]+>", "", replaces[: replaces.index("</p>")]).split())
         assert "Обновится 8 квитанций (сумма изменится у 1), добавится 2 квитанции, будет отозвано 3 квитанции" in text
     else:
         assert f"Отличия от пакета №{published.pk} за 09.2020 — последнего опубликованного" in html
@@ -162,13 +203,37 @@ def test_the_full_preview_pages_and_filters_every_receipt(login, accountant):
 
     published = BatchFactory(status=Status.PUBLISHED)
     kinds = ["new"] * 60 + ["changed"] * 5 + ["unchanged"] * 50 + ["vanished"] * 2
-    report = [[f"{n:08d}", "housing", kind, None if kind == "new" else "100.00",
-               None if kind == "vanished" else ("150.50" if kind == "changed" else "100.00"), "ул Тверская, д 7"]
-              for n, kind in enumerate(kinds)]
-    upload = _upload(accountant, published, status=RegistryUpload.Status.READY, receipts_report=report, preview={
-        "accounts": 115, "receipts": 115, "rows": 115, "service_lines": 115, "total_to_pay": "11527.50",
-        "anomalies": {"previous_batch_id": published.pk, "previous_period": "09.2020", "previous_total": "11470.00",
-                      "threshold_percent": "50", "kinds": {"new": 60, "changed": 5, "unchanged": 50, "vanished": 2}}})
+    report = [
+        [
+            f"{n:08d}",
+            "housing",
+            kind,
+            None if kind == "new" else "100.00",
+            None if kind == "vanished" else ("150.50" if kind == "changed" else "100.00"),
+            "ул Тверская, д 7",
+        ]
+        for n, kind in enumerate(kinds)
+    ]
+    upload = _upload(
+        accountant,
+        published,
+        status=RegistryUpload.Status.READY,
+        receipts_report=report,
+        preview={
+            "accounts": 115,
+            "receipts": 115,
+            "rows": 115,
+            "service_lines": 115,
+            "total_to_pay": "11527.50",
+            "anomalies": {
+                "previous_batch_id": published.pk,
+                "previous_period": "09.2020",
+                "previous_total": "11470.00",
+                "threshold_percent": "50",
+                "kinds": {"new": 60, "changed": 5, "unchanged": 50, "vanished": 2},
+            },
+        },
+    )
     url = reverse("admin:billing_batch_import_status", args=[upload.token])
     client = login(accountant)
 

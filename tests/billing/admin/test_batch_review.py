@@ -81,7 +81,9 @@ def test_approvers_get_a_link_to_the_batches_waiting_for_them(login, approver, a
     queue = login(approver).get(reverse("admin:billing_batch_changelist"), {"awaiting": "me"})
     assert list(queue.context["cl"].result_list) == [submitted_batch]
     assert own not in queue.context["cl"].result_list
-    assert "Ожидают утверждения" not in login(accountant).get(reverse("admin:billing_batch_changelist")).content.decode()
+    assert (
+        "Ожидают утверждения" not in login(accountant).get(reverse("admin:billing_batch_changelist")).content.decode()
+    )
 
 
 def test_list_filters_and_search(login, approver):
@@ -102,14 +104,15 @@ def test_list_filters_and_search(login, approver):
 # --- Buttons -------------------------------------------------------------------------------------
 
 
-def test_submit_then_approve_through_the_buttons(login, accountant, approver, draft_batch, condo_sandbox,
-                                                django_capture_on_commit_callbacks):
+def test_submit_then_approve_through_the_buttons(
+    login, accountant, approver, draft_batch, condo_sandbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):  # the check before approval runs (django-q, sync)
         response = login(accountant).post(action_url(draft_batch, "submit"))
     assert response.status_code == 302 and response.url == page_url(draft_batch)
     draft_batch.refresh_from_db()
     assert draft_batch.status == Batch.Status.SUBMITTED
-    assert [str(m) for m in get_messages(response.wsgi_request)][0].startswith("Пакет отправлен на утверждение.")
+    assert next(str(m) for m in get_messages(response.wsgi_request)).startswith("Пакет отправлен на утверждение.")
 
     response = login(approver).post(action_url(draft_batch, "approve"))
     assert response.status_code == 302
@@ -152,7 +155,7 @@ def test_a_refusal_by_state_is_a_message_not_a_change(login, approver, draft_bat
 
 
 @pytest.mark.parametrize(
-    "who, action, state",
+    ("who", "action", "state"),
     [
         ("accountant", "approve", "submitted"),  # no approver role
         ("submitter_superuser", "approve", "submitted"),  # four eyes, superusers too

@@ -25,8 +25,11 @@ def page(batch):
 def submitted(accountant, receipts=3):
     batch = batch_with_receipts(receipts=receipts, status=Status.SUBMITTED, amount=Decimal("1520.40"))
     Batch.objects.filter(pk=batch.pk).update(
-        submitted_by=accountant, receipts_count=receipts, accounts_count=receipts,
-        total_to_pay=Decimal("1520.40") * receipts)
+        submitted_by=accountant,
+        receipts_count=receipts,
+        accounts_count=receipts,
+        total_to_pay=Decimal("1520.40") * receipts,
+    )
     batch.refresh_from_db()
     return batch
 
@@ -70,8 +73,9 @@ def test_withdraw_confirmation_counts_what_leaves_condo_and_asks_for_a_typed_rea
     batch = batch_with_receipts(receipts=4, status=Status.PUBLISHED, amount=Decimal("1000.10"))
     for n, receipt in enumerate(Receipt.objects.filter(batch=batch).order_by("pk")):
         if n:
-            Receipt.objects.filter(pk=receipt.pk).update(publish_state=Receipt.PublishState.ACCEPTED,
-                                                         condo_id=f"condo-{receipt.pk}")
+            Receipt.objects.filter(pk=receipt.pk).update(
+                publish_state=Receipt.PublishState.ACCEPTED, condo_id=f"condo-{receipt.pk}"
+            )
         else:
             Receipt.objects.filter(pk=receipt.pk).update(publish_state=Receipt.PublishState.REJECTED, error_code="X")
     Batch.objects.filter(pk=batch.pk).update(receipts_count=4, accepted_count=3, rejected_count=1)
@@ -88,8 +92,9 @@ def test_withdraw_confirmation_counts_what_leaves_condo_and_asks_for_a_typed_rea
 
 def test_a_withdrawal_without_a_reason_is_refused_and_nothing_happens(login, approver):
     batch = batch_with_receipts(receipts=1, status=Status.PUBLISHED)
-    response = login(approver).post(reverse("admin:billing_batch_withdraw", args=[batch.pk]), {"reason": "  "},
-                                    follow=True)
+    response = login(approver).post(
+        reverse("admin:billing_batch_withdraw", args=[batch.pk]), {"reason": "  "}, follow=True
+    )
     assert "Укажите причину" in response.content.decode()
     assert Batch.objects.get(pk=batch.pk).status == Status.PUBLISHED
     assert not BatchTransition.objects.filter(batch=batch).exists()
@@ -99,8 +104,14 @@ def test_the_replacement_counts_updated_changed_added_and_withdrawn(condo_sandbo
     old = batch_with_receipts(receipts=5, amount=Decimal("100.00"))
     batch_publish(batch_id=old.pk)
     # Accounts 2..7: 0 and 1 vanish, 2..4 stay (3 of them; 4 with a new amount), 5..7 are new.
-    new = batch_with_receipts(receipts=6, organization=old.organization, accounts_from=2, status=Status.DRAFT,
-                              amount=Decimal("100.00"), amounts={2: Decimal("250.00")})
+    new = batch_with_receipts(
+        receipts=6,
+        organization=old.organization,
+        accounts_from=2,
+        status=Status.DRAFT,
+        amount=Decimal("100.00"),
+        amounts={2: Decimal("250.00")},
+    )
     Batch.objects.filter(pk=new.pk).update(receipts_count=6)
     new.refresh_from_db()
 
@@ -121,4 +132,3 @@ def test_the_new_batch_page_says_what_it_replaces_and_the_old_one_points_at_it(c
     assert "заменяет опубликованный" in html and f"пакет №{old.pk}" in html
     assert 'id="replacement-updated">2 квитанции' in html and 'id="replacement-added">1 квитанция' in html
     assert "Подтвердить замену" not in html  # only once the new batch is published
-

@@ -39,7 +39,9 @@ def test_the_page_of_a_publishing_batch_polls_its_progress(login, approver):
     assert "setTimeout(poll" in html
 
 
-def test_retry_rejected_sends_them_again_after_a_fix(condo_sandbox, login, approver, accountant, django_capture_on_commit_callbacks):
+def test_retry_rejected_sends_them_again_after_a_fix(
+    condo_sandbox, login, approver, accountant, django_capture_on_commit_callbacks
+):
     batch = batch_with_receipts(receipts=6)
     bad = Receipt.objects.filter(batch=batch).first()
     condo_sandbox.faults = FaultConfig(reject={bad.import_id: "WRONG_MONTH"})
@@ -67,7 +69,9 @@ def test_publish_again_restarts_a_failed_batch(condo_sandbox, login, approver, d
     assert Batch.objects.get(pk=batch.pk).status == Status.PUBLISHED
 
 
-def test_reconcile_button_stores_a_comparison_shown_on_the_page(condo_sandbox, login, accountant, django_capture_on_commit_callbacks):
+def test_reconcile_button_stores_a_comparison_shown_on_the_page(
+    condo_sandbox, login, accountant, django_capture_on_commit_callbacks
+):
     batch = batch_with_receipts(receipts=3)
     batch_publish(batch_id=batch.pk)
     Reconciliation.objects.all().delete()
@@ -102,7 +106,9 @@ def test_supersede_is_confirmed_on_the_new_batch_and_withdraws_what_the_new_lack
 
     assert response["Location"] == page(new)
     assert Batch.objects.get(pk=old.pk).status == Status.SUPERSEDED
-    assert set(live_receipts(condo_sandbox)) == set(Receipt.objects.filter(batch=new).values_list("import_id", flat=True))
+    assert set(live_receipts(condo_sandbox)) == set(
+        Receipt.objects.filter(batch=new).values_list("import_id", flat=True)
+    )
 
 
 def test_the_batch_list_links_publishing_failures_and_refreshes_while_publishing(login, approver):

@@ -56,13 +56,21 @@ def test_search_by_exact_number_and_prefixes_of_address_and_name(login, approver
     organization = OrganizationFactory()
     ivanov = ReceiptFactory(
         batch__organization=organization,
-        account=AccountFactory(organization=organization, number="7700123", full_name="Иванов И. И.",
-                               property__address="г Казань, ул Баумана, д 5"),
+        account=AccountFactory(
+            organization=organization,
+            number="7700123",
+            full_name="Иванов И. И.",
+            property__address="г Казань, ул Баумана, д 5",
+        ),
     )
     petrov = ReceiptFactory(
         batch__organization=organization,
-        account=AccountFactory(organization=organization, number="77001234", full_name="Петров П. П.",
-                               property__address="г Москва, ул Арбат, д 1"),
+        account=AccountFactory(
+            organization=organization,
+            number="77001234",
+            full_name="Петров П. П.",
+            property__address="г Москва, ул Арбат, д 1",
+        ),
     )
     client = login(approver)
     assert shown(client, q="7700123") == [ivanov]  # exact: 77001234 is another account

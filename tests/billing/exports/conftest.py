@@ -38,13 +38,15 @@ def staff_without_role(db):
 def published_batch(db) -> Batch:
     """A partially published batch: 2 accepted, 1 rejected with a code and message, the rest pending."""
     organization = OrganizationFactory(name="УК «Выгрузка»")
-    batch = batch_with_receipts(receipts=6, organization=organization, amounts=AMOUNTS,
-                                status=Batch.Status.PARTIALLY_PUBLISHED)
+    batch = batch_with_receipts(
+        receipts=6, organization=organization, amounts=AMOUNTS, status=Batch.Status.PARTIALLY_PUBLISHED
+    )
     receipts = list(Receipt.objects.filter(batch=batch).order_by("id"))
     for receipt in receipts[:2]:
         Receipt.objects.filter(pk=receipt.pk).update(publish_state="accepted", condo_id=f"condo-{receipt.pk}")
     Receipt.objects.filter(pk=receipts[2].pk).update(
-        publish_state="rejected", error_code="WRONG_AMOUNT", error_message="=HYPERLINK(\"x\") сумма не сходится")
+        publish_state="rejected", error_code="WRONG_AMOUNT", error_message='=HYPERLINK("x") сумма не сходится'
+    )
     Batch.objects.filter(pk=batch.pk).update(accepted_count=2, rejected_count=1)
     batch.refresh_from_db()
     return batch

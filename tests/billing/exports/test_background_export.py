@@ -33,8 +33,9 @@ def _request(client, batch, django_capture_on_commit_callbacks, *, run_task: boo
     return export
 
 
-def test_a_large_export_is_written_in_the_background_then_downloaded(client, accountant, published_batch,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_large_export_is_written_in_the_background_then_downloaded(
+    client, accountant, published_batch, django_capture_on_commit_callbacks
+):
     client.force_login(accountant)
     export = _request(client, published_batch, django_capture_on_commit_callbacks)
     export.refresh_from_db()
@@ -50,8 +51,9 @@ def test_a_large_export_is_written_in_the_background_then_downloaded(client, acc
     assert len(data_rows(open_xlsx(b"".join(response.streaming_content))["Квитанции"])) == 6
 
 
-def test_the_page_refreshes_itself_until_the_worker_is_done(client, accountant, published_batch,
-                                                           django_capture_on_commit_callbacks):
+def test_the_page_refreshes_itself_until_the_worker_is_done(
+    client, accountant, published_batch, django_capture_on_commit_callbacks
+):
     client.force_login(accountant)
     export = _request(client, published_batch, django_capture_on_commit_callbacks, run_task=False)
     page = client.get(reverse("admin:billing_batch_export_file", args=[export.token])).content.decode()
@@ -79,8 +81,9 @@ def test_an_unknown_or_removed_export_is_404(client, accountant):
     assert client.get(reverse("admin:billing_batch_export_file", args=[uuid.uuid4()])).status_code == 404
 
 
-def test_old_exports_are_removed_with_their_files(client, accountant, published_batch, settings,
-                                                  django_capture_on_commit_callbacks):
+def test_old_exports_are_removed_with_their_files(
+    client, accountant, published_batch, settings, django_capture_on_commit_callbacks
+):
     client.force_login(accountant)
     export = _request(client, published_batch, django_capture_on_commit_callbacks)
     export.refresh_from_db()
@@ -94,13 +97,15 @@ def test_old_exports_are_removed_with_their_files(client, accountant, published_
     assert not default_storage.exists(export.file.name)
 
 
-def test_an_export_whose_worker_died_is_removed_too(client, accountant, published_batch,
-                                                   django_capture_on_commit_callbacks):
+def test_an_export_whose_worker_died_is_removed_too(
+    client, accountant, published_batch, django_capture_on_commit_callbacks
+):
     client.force_login(accountant)
     export = _request(client, published_batch, django_capture_on_commit_callbacks, run_task=False)
     # Its worker claimed it and died: a retried task finds it taken, so only the cleanup ends it.
-    ReceiptsExport.objects.filter(pk=export.pk).update(status=Status.RUNNING,
-                                                      created_at=timezone.now() - timedelta(hours=49))
+    ReceiptsExport.objects.filter(pk=export.pk).update(
+        status=Status.RUNNING, created_at=timezone.now() - timedelta(hours=49)
+    )
     assert async_task("billing.tasks.receipts_export_write", export.pk)
     assert ReceiptsExport.objects.get(pk=export.pk).status == Status.RUNNING
     async_task("billing.tasks.nightly_cleanup")

@@ -56,9 +56,19 @@ def test_reconciliation_download_or_a_message_when_there_was_none(client, approv
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:billing_batch_change", args=[published_batch.pk])
     Reconciliation.objects.create(
-        batch=published_batch, is_consistent=False, batch_receipts=6, condo_receipts=5, missing_in_condo=1,
-        extra_in_condo=0, amount_differs=0, batch_total=published_batch.total_to_pay, condo_total=0,
-        differences=[{"kind": "missing", "import_id": "x", "account": "1", "batch_to_pay": "0.07", "condo_to_pay": None}])
+        batch=published_batch,
+        is_consistent=False,
+        batch_receipts=6,
+        condo_receipts=5,
+        missing_in_condo=1,
+        extra_in_condo=0,
+        amount_differs=0,
+        batch_total=published_batch.total_to_pay,
+        condo_total=0,
+        differences=[
+            {"kind": "missing", "import_id": "x", "account": "1", "batch_to_pay": "0.07", "condo_to_pay": None}
+        ],
+    )
     rows = data_rows(open_xlsx(_download(client.get(url)))["Расхождения"])
     assert rows == [("Нет в Condo", "1", "x", 0.07, None, -0.07)]
 
@@ -79,8 +89,10 @@ def test_summary_form_then_file(client, accountant, published_batch):
 def test_the_list_action_exports_the_selected_batches(client, accountant, published_batch):
     other = batch_with_receipts(receipts=2, organization=published_batch.organization, accounts_from=50)
     client.force_login(accountant)
-    response = client.post(reverse("admin:billing_batch_changelist"), {
-        "action": "export_receipts_action", "_selected_action": [published_batch.pk, other.pk]})
+    response = client.post(
+        reverse("admin:billing_batch_changelist"),
+        {"action": "export_receipts_action", "_selected_action": [published_batch.pk, other.pk]},
+    )
     assert 'filename="kvitancii-2-paketov.xlsx"' in response["Content-Disposition"]
     rows = data_rows(open_xlsx(_download(response))["Квитанции"])
     assert sorted({row[0] for row in rows}) == [published_batch.pk, other.pk] and len(rows) == 8

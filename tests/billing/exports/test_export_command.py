@@ -14,10 +14,19 @@ pytestmark = pytest.mark.django_db
 
 def _reconciliation(batch, *, differences: int) -> Reconciliation:
     return Reconciliation.objects.create(
-        batch=batch, is_consistent=not differences, batch_receipts=6, condo_receipts=6, missing_in_condo=differences,
-        extra_in_condo=0, amount_differs=0, batch_total=batch.total_to_pay, condo_total=batch.total_to_pay,
-        differences=[{"kind": "missing", "import_id": f"id-{n}", "account": str(n), "batch_to_pay": "1.00",
-                      "condo_to_pay": None} for n in range(differences)],
+        batch=batch,
+        is_consistent=not differences,
+        batch_receipts=6,
+        condo_receipts=6,
+        missing_in_condo=differences,
+        extra_in_condo=0,
+        amount_differs=0,
+        batch_total=batch.total_to_pay,
+        condo_total=batch.total_to_pay,
+        differences=[
+            {"kind": "missing", "import_id": f"id-{n}", "account": str(n), "batch_to_pay": "1.00", "condo_to_pay": None}
+            for n in range(differences)
+        ],
     )
 
 
@@ -42,21 +51,35 @@ def test_reconciliation_by_id_or_by_the_batchs_latest(published_batch, tmp_path)
 
 def test_summary_for_a_month_and_one_organization(published_batch, tmp_path):
     target = tmp_path / "summary.xlsx"
-    call_command("export", "summary", "--period", "2026-10", "--organization", published_batch.organization.tin,
-                 "--output", str(target))
+    call_command(
+        "export",
+        "summary",
+        "--period",
+        "2026-10",
+        "--organization",
+        published_batch.organization.tin,
+        "--output",
+        str(target),
+    )
     rows = data_rows(open_xlsx(target.read_bytes())["Сводка 10.2026"])
     assert [(row[0], row[2], row[5]) for row in rows] == [(published_batch.organization.name, published_batch.pk, 6)]
-    assert exact(rows[0][6]) == published_batch.total_to_pay == sum(
-        (Decimal(v) for v in ("0.07", "902406105555.82", "-15.30", "1520.40", "1000.00", "1000.00")), Decimal(0))
+    assert (
+        exact(rows[0][6])
+        == published_batch.total_to_pay
+        == sum((Decimal(v) for v in ("0.07", "902406105555.82", "-15.30", "1520.40", "1000.00", "1000.00")), Decimal(0))
+    )
 
 
-@pytest.mark.parametrize("arguments, code, message", [
-    (["receipts", "999999"], 1, "Пакет №999999 не найден"),
-    (["reconciliation", "--batch", "999999"], 1, "Сверка пакета №999999 не найдена"),
-    (["reconciliation"], 2, "либо номер сверки, либо --batch"),
-    (["summary", "--period", "10.2026"], 2, "не похож на ГГГГ-ММ"),
-    (["summary", "--period", "2026-10", "--organization", "0000000000"], 1, "ИНН 0000000000 не найдена"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (["receipts", "999999"], 1, "Пакет №999999 не найден"),
+        (["reconciliation", "--batch", "999999"], 1, "Сверка пакета №999999 не найдена"),
+        (["reconciliation"], 2, "либо номер сверки, либо --batch"),
+        (["summary", "--period", "10.2026"], 2, "не похож на ГГГГ-ММ"),
+        (["summary", "--period", "2026-10", "--organization", "0000000000"], 1, "ИНН 0000000000 не найдена"),
+    ],
+)
 def test_bad_arguments_fail_with_a_clear_message_and_no_file(db, tmp_path, arguments, code, message):
     target = tmp_path / "out.xlsx"
     with pytest.raises(CommandError, match=message) as raised:

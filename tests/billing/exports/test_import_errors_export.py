@@ -21,8 +21,15 @@ def refused_upload(tmp_path, organization, importer) -> RegistryUpload:
     path = tmp_path / "плохой.xlsx"
     write_desk_registry(path, iter(rows))
     with path.open("rb") as handle:
-        upload = upload_create(organization=organization, period=PERIOD, format_code="auto", file=handle,
-                               name=path.name, size=path.stat().st_size, by=importer)
+        upload = upload_create(
+            organization=organization,
+            period=PERIOD,
+            format_code="auto",
+            file=handle,
+            name=path.name,
+            size=path.stat().st_size,
+            by=importer,
+        )
     assert upload_parse(upload_id=upload.pk) == "refused"
     return RegistryUpload.objects.select_related("organization").get(pk=upload.pk)
 

@@ -33,7 +33,8 @@ def test_every_receipt_is_a_row_with_its_outcome_and_the_sums_match(published_ba
     rows = data_rows(sheet)
     assert len(rows) == published_batch.receipts_count == 6
     assert {row[_column("Лицевой счёт")] for row in rows} == set(
-        Receipt.objects.filter(batch=published_batch).values_list("account__number", flat=True))
+        Receipt.objects.filter(batch=published_batch).values_list("account__number", flat=True)
+    )
     to_pay = [exact(row[_column("Итого к оплате")]) for row in rows]
     assert to_pay[:4] == [AMOUNTS[i] for i in range(4)]
     assert sum(to_pay, Decimal(0)) == published_batch.total_to_pay

@@ -37,7 +37,9 @@ def test_the_differences_a_real_reconciliation_found_are_listed_with_amounts(con
     batch_publish(batch_id=other.pk)
     reconciliation = batch_reconcile(batch=Batch.objects.get(pk=batch.pk))
 
-    workbook = open_xlsx(_export(Reconciliation.objects.select_related("batch__organization").get(pk=reconciliation.pk)))
+    workbook = open_xlsx(
+        _export(Reconciliation.objects.select_related("batch__organization").get(pk=reconciliation.pk))
+    )
     sheet = workbook["Расхождения"]
     assert [cell.value for cell in sheet[1]] == [column.header for column in COLUMNS]
     rows = {row[0]: row for row in data_rows(sheet)}
@@ -61,11 +63,34 @@ def test_the_differences_a_real_reconciliation_found_are_listed_with_amounts(con
 def test_a_truncated_sample_says_how_many_differences_there_were(db):
     batch = batch_with_receipts(receipts=1)
     reconciliation = Reconciliation.objects.create(
-        batch=batch, is_consistent=False, batch_receipts=1, condo_receipts=0, missing_in_condo=7000,
-        extra_in_condo=0, amount_differs=0, batch_total=Decimal("1000.00"), condo_total=Decimal("0.00"),
-        differences=[{"kind": "missing", "import_id": f"id-{n}", "account": f"{n:08d}", "batch_to_pay": "0.10",
-                      "condo_to_pay": None} for n in range(3)]
-        + [{"kind": "file_missing", "import_id": "id-pdf", "account": "7", "batch_to_pay": "5.00", "condo_to_pay": "5.00"}],
+        batch=batch,
+        is_consistent=False,
+        batch_receipts=1,
+        condo_receipts=0,
+        missing_in_condo=7000,
+        extra_in_condo=0,
+        amount_differs=0,
+        batch_total=Decimal("1000.00"),
+        condo_total=Decimal("0.00"),
+        differences=[
+            {
+                "kind": "missing",
+                "import_id": f"id-{n}",
+                "account": f"{n:08d}",
+                "batch_to_pay": "0.10",
+                "condo_to_pay": None,
+            }
+            for n in range(3)
+        ]
+        + [
+            {
+                "kind": "file_missing",
+                "import_id": "id-pdf",
+                "account": "7",
+                "batch_to_pay": "5.00",
+                "condo_to_pay": "5.00",
+            }
+        ],
     )
     workbook = open_xlsx(_export(reconciliation))
     rows = data_rows(workbook["Расхождения"])

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -18,23 +18,45 @@ PERIOD = date(2026, 10, 1)
 Status = Batch.Status
 
 
-def _batch(organization, status, *, receipts=0, total="0.00", accepted=0, rejected=0, withdrawn=0, published_at=None,
-           period=PERIOD):
+def _batch(
+    organization,
+    status,
+    *,
+    receipts=0,
+    total="0.00",
+    accepted=0,
+    rejected=0,
+    withdrawn=0,
+    published_at=None,
+    period=PERIOD,
+):
     batch = BatchFactory(organization=organization, period=period, status=status)
-    Batch.objects.filter(pk=batch.pk).update(receipts_count=receipts, total_to_pay=Decimal(total),
-                                             accepted_count=accepted, rejected_count=rejected,
-                                             withdrawn_count=withdrawn, published_at=published_at)
+    Batch.objects.filter(pk=batch.pk).update(
+        receipts_count=receipts,
+        total_to_pay=Decimal(total),
+        accepted_count=accepted,
+        rejected_count=rejected,
+        withdrawn_count=withdrawn,
+        published_at=published_at,
+    )
     return batch
 
 
 @pytest.fixture
 def month():
-    first_publish = datetime(2026, 11, 3, 9, 0, tzinfo=dt_timezone.utc)
-    second_publish = datetime(2026, 11, 9, 15, 30, tzinfo=dt_timezone.utc)
+    first_publish = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    second_publish = datetime(2026, 11, 9, 15, 30, tzinfo=UTC)
     alpha = OrganizationFactory(name="А-УК", tin="7701234564")
     _batch(alpha, Status.SUPERSEDED, receipts=10, total="100.00", accepted=10, published_at=first_publish)
-    current = _batch(alpha, Status.PARTIALLY_PUBLISHED, receipts=12, total="1520.07", accepted=10, rejected=2,
-                     published_at=second_publish)
+    current = _batch(
+        alpha,
+        Status.PARTIALLY_PUBLISHED,
+        receipts=12,
+        total="1520.07",
+        accepted=10,
+        rejected=2,
+        published_at=second_publish,
+    )
     _batch(alpha, Status.DRAFT, receipts=12, total="1.00")  # a newer draft does not stand for the month
     _batch(alpha, Status.PUBLISHED, receipts=99, total="99.00", accepted=99, period=date(2026, 9, 1))
     beta = OrganizationFactory(name="Б-УК")

@@ -48,26 +48,45 @@ def sheet_xml(rows: list[tuple[int, list[tuple[str, object]]]], *, dimension: st
 def minimal_xlsx(path: Path, sheets: dict[str, bytes]) -> Path:
     """A valid xlsx package holding these worksheets' XML, in order."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{SHEET_TYPE}"/>'
-                            for i in range(1, len(sheets) + 1))
-        archive.writestr("[Content_Types].xml", (
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
-            '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
-            f'main+xml"/>{overrides}</Types>'))
-        archive.writestr("_rels/.rels", (
-            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}"><Relationship Id="rId1" '
-            f'Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
-        entries = "".join(f'<sheet name="{escape(name)}" sheetId="{i}" r:id="rId{i}"/>'
-                          for i, name in enumerate(sheets, start=1))
-        archive.writestr("xl/workbook.xml", (
-            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>{entries}'
-            '</sheets></workbook>'))
-        rels = "".join(f'<Relationship Id="rId{i}" Type="{REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
-                       for i in range(1, len(sheets) + 1))
-        archive.writestr("xl/_rels/workbook.xml.rels",
-                         f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}">{rels}</Relationships>')
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{SHEET_TYPE}"/>'
+            for i in range(1, len(sheets) + 1)
+        )
+        archive.writestr(
+            "[Content_Types].xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName='
+                '"/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
+                f'main+xml"/>{overrides}</Types>'
+            ),
+        )
+        archive.writestr(
+            "_rels/.rels",
+            (
+                f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}"><Relationship Id="rId1" '
+                f'Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+            ),
+        )
+        entries = "".join(
+            f'<sheet name="{escape(name)}" sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(sheets, start=1)
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            (
+                f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>{entries}'
+                "</sheets></workbook>"
+            ),
+        )
+        rels = "".join(
+            f'<Relationship Id="rId{i}" Type="{REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, len(sheets) + 1)
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG}">{rels}</Relationships>',
+        )
         for i, xml in enumerate(sheets.values(), start=1):
             archive.writestr(f"xl/worksheets/sheet{i}.xml", xml)
     return path
@@ -82,9 +101,15 @@ def lone_far_cell_xlsx(path: Path, ref: str, header: list[str]) -> Path:
 
 def desk_sheet(titles: list[str], rows: list[list[object]]) -> bytes:
     """The desk template as raw sheet XML: header in row 1, then `rows` (text cells written raw)."""
-    return sheet_xml([(number, [(f"{column_letters(i)}{number}", value) for i, value in enumerate(values)
-                                if value not in (None, "")])
-                      for number, values in enumerate([titles, *rows], start=1)])
+    return sheet_xml(
+        [
+            (
+                number,
+                [(f"{column_letters(i)}{number}", value) for i, value in enumerate(values) if value not in (None, "")],
+            )
+            for number, values in enumerate([titles, *rows], start=1)
+        ]
+    )
 
 
 def sber_ascii_then_cyrillic(lines_ascii: int) -> bytes:
@@ -109,15 +134,19 @@ def repeated_ods(path: Path, *, empty_rows: int, columns: int) -> Path:
         f'xmlns:table="{table}" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
         '<office:body><office:spreadsheet><table:table table:name="Реестр">'
         '<table:table-row><table:table-cell office:value-type="string"><text:p>Лицевой счёт</text:p>'
-        '</table:table-cell></table:table-row>'
+        "</table:table-cell></table:table-row>"
         f'<table:table-row table:number-rows-repeated="{empty_rows}"><table:table-cell '
         f'table:number-columns-repeated="{columns}"/></table:table-row>'
         f'<table:table-row><table:table-cell table:number-columns-repeated="{columns}" office:value-type="string">'
-        '<text:p>x</text:p></table:table-cell></table:table-row>'
-        '</table:table></office:spreadsheet></office:body></office:document-content>')
+        "<text:p>x</text:p></table:table-cell></table:table-row>"
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest '
-                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
+        )
     return path

@@ -35,7 +35,8 @@ def accountant_client(client, importer):
 
 
 def test_upload_page_renders_for_an_accountant_and_is_forbidden_without_the_permission(
-        accountant_client, client, approver, organization):
+    accountant_client, client, approver, organization
+):
     page = accountant_client.get(reverse("admin:billing_batch_import"))
     assert page.status_code == 200
     assert "Загрузить и проверить" in page.content.decode()
@@ -43,8 +44,9 @@ def test_upload_page_renders_for_an_accountant_and_is_forbidden_without_the_perm
     assert client.get(reverse("admin:billing_batch_import")).status_code == 403
 
 
-def test_upload_preview_confirm_creates_a_draft_batch(accountant_client, organization, desk_file,
-                                                      django_capture_on_commit_callbacks):
+def test_upload_preview_confirm_creates_a_draft_batch(
+    accountant_client, organization, desk_file, django_capture_on_commit_callbacks
+):
     response = _upload(accountant_client, organization, desk_file, capture=django_capture_on_commit_callbacks)
     upload = RegistryUpload.objects.get()
     assert response.status_code == 302 and str(upload.token) in response["Location"]
@@ -69,8 +71,9 @@ def test_upload_preview_confirm_creates_a_draft_batch(accountant_client, organiz
     assert Batch.objects.count() == 1
 
 
-def test_a_refused_upload_keeps_only_its_errors(accountant_client, organization, tmp_path,
-                                                django_capture_on_commit_callbacks):
+def test_a_refused_upload_keeps_only_its_errors(
+    accountant_client, organization, tmp_path, django_capture_on_commit_callbacks
+):
     rows = desk_rows(accounts=30)
     for row in rows:
         row["to_pay"] = "<script>alert(1)</script>"
@@ -88,8 +91,9 @@ def test_a_refused_upload_keeps_only_its_errors(accountant_client, organization,
     assert sheet.max_row == len(rows) + 1  # header, every error
 
 
-def test_cancel_discards_the_upload_and_its_file(accountant_client, organization, desk_file,
-                                                 django_capture_on_commit_callbacks):
+def test_cancel_discards_the_upload_and_its_file(
+    accountant_client, organization, desk_file, django_capture_on_commit_callbacks
+):
     _upload(accountant_client, organization, desk_file, capture=django_capture_on_commit_callbacks)
     upload = RegistryUpload.objects.get()
     stored = upload.file.name
@@ -127,7 +131,8 @@ def test_the_downloadable_example_is_a_clean_registry(accountant_client, organiz
 
 
 def test_preview_shows_money_as_the_batch_page_does_grouped_with_a_decimal_comma(
-        accountant_client, organization, tmp_path, django_capture_on_commit_callbacks):
+    accountant_client, organization, tmp_path, django_capture_on_commit_callbacks
+):
     path = tmp_path / "реестр.xlsx"
     write_desk_registry(path, iter(desk_rows(accounts=40)))
     response = _upload(accountant_client, organization, path, capture=django_capture_on_commit_callbacks)

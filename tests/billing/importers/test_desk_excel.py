@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
-import pytest
-
+from billing.importers.desk_template import write_desk_registry
 from billing.models import Account, Batch, Receipt, ServiceLine
 from billing.services.imports import registry_import, registry_parse
 from tests.billing.importers.conftest import PERIOD, desk_rows
-from billing.importers.desk_template import write_desk_registry
 
 
 def test_a_clean_desk_file_becomes_a_draft_batch(organization, importer, desk_file):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import time
 import zipfile
-from datetime import date
 
 import pytest
 from openpyxl import Workbook
@@ -20,8 +19,14 @@ TITLES = [column.title for column in COLUMNS if column.key not in ("category",)]
 
 
 def refused(organization, importer, path, name=None, period=PERIOD, format_code="auto"):
-    outcome = registry_import(organization=organization, period=period, path=path, by=importer,
-                              source_name=name or path.name, format_code=format_code)
+    outcome = registry_import(
+        organization=organization,
+        period=period,
+        path=path,
+        by=importer,
+        source_name=name or path.name,
+        format_code=format_code,
+    )
     assert outcome.batch is None
     assert not outcome.result.ok and outcome.result.errors
     assert Batch.objects.count() == Receipt.objects.count() == Account.objects.count() == Property.objects.count() == 0
@@ -91,10 +96,16 @@ def test_formulas_without_cached_values(organization, importer, tmp_path):
     assert "формулы без сохранённых значений" in refused(organization, importer, path)[0]
 
 
-@pytest.mark.parametrize("value, message", [
-    ("сто", "не число"), ("12.345", "больше двух знаков"), ("NaN", "NaN"), ("inf", "бесконечность"),
-    ("-Infinity", "бесконечность"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("сто", "не число"),
+        ("12.345", "больше двух знаков"),
+        ("NaN", "NaN"),
+        ("inf", "бесконечность"),
+        ("-Infinity", "бесконечность"),
+    ],
+)
 def test_bad_money(organization, importer, tmp_path, value, message):
     rows = desk_rows()
     rows[0]["penalty"] = value
@@ -117,8 +128,10 @@ def test_month_13_and_another_period(organization, importer, tmp_path):
 
 
 def _sheet_xml(rows: int, dimension: bool) -> bytes:
-    head = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main">')
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main">'
+    )
     if dimension:
         head += b'<dimension ref="A1:A%d"/>' % rows
     body = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (i, i) for i in range(1, rows + 1))
@@ -127,15 +140,23 @@ def _sheet_xml(rows: int, dimension: bool) -> bytes:
 
 def _xlsx(path, sheet_xml: bytes):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                         'package/2006/content-types"/>')
-        archive.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/'
-                         'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-                         'relationships"><sheets><sheet name="Реестр" sheetId="1" r:id="rId1"/></sheets></workbook>')
-        archive.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
-                         'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
-                         'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-                         '</Relationships>')
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/'
+            'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships"><sheets><sheet name="Реестр" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+            'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+            "</Relationships>",
+        )
         archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
     return path
 
@@ -150,8 +171,9 @@ def test_a_full_sheet_of_1048576_rows_is_refused_quickly_by_the_row_limit(organi
 
 
 @pytest.mark.parametrize("limit", [2 << 30, 64 << 20])
-def test_an_archive_that_expands_hugely_is_refused_from_its_declared_sizes(organization, importer, tmp_path,
-                                                                            settings, limit):
+def test_an_archive_that_expands_hugely_is_refused_from_its_declared_sizes(
+    organization, importer, tmp_path, settings, limit
+):
     # 200 MB of whitespace packs into a few hundred KB: refused by the compression ratio or the total.
     settings.IMPORT_MAX_UNCOMPRESSED_BYTES = limit
     path = tmp_path / "bomb.xlsx"
@@ -175,9 +197,9 @@ def test_an_archive_lying_about_its_sizes_is_refused(organization, importer, tmp
         info = archive.getinfo("xl/worksheets/sheet1.xml")
     name = b"xl/worksheets/sheet1.xml"
     central = data.rfind(b"PK\x01\x02", 0, data.rfind(name))
-    data[central + 24:central + 28] = (100).to_bytes(4, "little")
+    data[central + 24 : central + 28] = (100).to_bytes(4, "little")
     local = info.header_offset
-    data[local + 22:local + 26] = (100).to_bytes(4, "little")
+    data[local + 22 : local + 26] = (100).to_bytes(4, "little")
     path.write_bytes(bytes(data))
     errors = refused(organization, importer, path)
     assert "больше заявленного" in errors[0] or "повреждён" in errors[0]

@@ -12,8 +12,14 @@ from tests.billing.importers.conftest import desk_rows
 
 
 def test_command_imports_and_prints_json_last(organization, importer, desk_file, capsys):
-    call_command("import_registry", str(desk_file), organization=organization.tin, period="2026-10",
-                 user=importer.username, json=True)
+    call_command(
+        "import_registry",
+        str(desk_file),
+        organization=organization.tin,
+        period="2026-10",
+        user=importer.username,
+        json=True,
+    )
     out = capsys.readouterr().out.strip().splitlines()
     summary = json.loads(out[-1])
     batch = Batch.objects.get(pk=summary["batch_id"])
@@ -28,8 +34,9 @@ def test_command_refuses_a_bad_file_and_creates_nothing(organization, importer, 
     path = tmp_path / "r.xlsx"
     write_desk_registry(path, iter(rows))
     with pytest.raises(CommandError, match="отклонён"):
-        call_command("import_registry", str(path), organization=organization.tin, period="2026-10",
-                     user=importer.username)
+        call_command(
+            "import_registry", str(path), organization=organization.tin, period="2026-10", user=importer.username
+        )
     err = capsys.readouterr().err
     assert "другой период" in err.splitlines()[0]
     assert Batch.objects.count() == 0
@@ -37,5 +44,6 @@ def test_command_refuses_a_bad_file_and_creates_nothing(organization, importer, 
 
 def test_command_refuses_a_user_without_the_import_permission(organization, desk_file, approver):
     with pytest.raises(CommandError, match="права"):
-        call_command("import_registry", str(desk_file), organization=organization.tin, period="2026-10",
-                     user=approver.username)
+        call_command(
+            "import_registry", str(desk_file), organization=organization.tin, period="2026-10", user=approver.username
+        )

@@ -14,6 +14,7 @@ KEYS = [column.key for column in COLUMNS if column.key != "category"]
 
 def _ods(path, rows):
     """A minimal OpenDocument spreadsheet, as LibreOffice would save the desk template."""
+
     def cell(value):
         if isinstance(value, Decimal):
             return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
@@ -26,32 +27,40 @@ def _ods(path, rows):
         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
         f'<office:spreadsheet><table:table table:name="Реестр">{body}</table:table></office:spreadsheet>'
-        "</office:body></office:document-content>")
+        "</office:body></office:document-content>"
+    )
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", content)
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest '
-                         'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
+        )
     return path
 
 
 def _table():
     rows = desk_rows()
-    return [[column.title for column in COLUMNS if column.key != "category"],
-            *[[row[key] for key in KEYS] for row in rows]]
+    return [
+        [column.title for column in COLUMNS if column.key != "category"],
+        *[[row[key] for key in KEYS] for row in rows],
+    ]
 
 
 def test_the_desk_template_saved_as_ods_imports(organization, importer, tmp_path):
-    outcome = registry_import(organization=organization, period=PERIOD, path=_ods(tmp_path / "r.ods", _table()),
-                              by=importer)
+    outcome = registry_import(
+        organization=organization, period=PERIOD, path=_ods(tmp_path / "r.ods", _table()), by=importer
+    )
     assert outcome.result.errors == []
     assert outcome.batch.service_lines_count == len(desk_rows())
 
 
 def test_the_row_limit_applies_to_ods_too(organization, importer, tmp_path, settings):
     settings.IMPORT_MAX_ROWS = 5
-    outcome = registry_import(organization=organization, period=PERIOD, path=_ods(tmp_path / "r.ods", _table()),
-                              by=importer)
+    outcome = registry_import(
+        organization=organization, period=PERIOD, path=_ods(tmp_path / "r.ods", _table()), by=importer
+    )
     assert outcome.batch is None and "больше 5 строк" in str(outcome.result.errors[0])
     assert Batch.objects.count() == 0
 

@@ -25,10 +25,18 @@ def _parse(organization, tmp_path, rows, name="r.xlsx"):
     return registry_parse(organization=organization, period=PERIOD, path=path, source_name=name)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("физ", "person"), ("Физическое лицо", "person"), ("person", "person"), ("юр.", "company"),
-    ("Юридическое лицо", "company"), ("company", "company"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("физ", "person"),
+        ("Физическое лицо", "person"),
+        ("person", "person"),
+        ("юр.", "company"),
+        ("Юридическое лицо", "company"),
+        ("company", "company"),
+        ("", ""),
+    ],
+)
 def test_owner_type_column_reaches_the_account_draft(organization, tmp_path, value, expected):
     rows = desk_rows(owner_type=value)
     result = _parse(organization, tmp_path, rows)
@@ -69,8 +77,9 @@ def test_the_default_recipients_bank_account_with_another_tin_is_refused(organiz
     assert "в карточке организации (получатель по умолчанию)" in error.message
 
 
-def test_a_bank_account_held_by_this_organizations_recipient_with_another_tin_is_refused(organization, importer,
-                                                                                          tmp_path):
+def test_a_bank_account_held_by_this_organizations_recipient_with_another_tin_is_refused(
+    organization, importer, tmp_path
+):
     held = Recipient.objects.create(name="ООО «Прежний»", tin=OTHER_TIN, bic=RECIPIENT[1], bank_account=OTHER_ACCOUNT)
     ReceiptFactory(batch=BatchFactory(organization=organization, period=date(2026, 9, 1)), recipient=held)
     rows = desk_rows()

@@ -19,8 +19,9 @@ def _import(organization, importer, tmp_path, rows, name="r.xlsx"):
     return registry_import(organization=organization, period=PERIOD, path=path, by=importer)
 
 
-def test_a_clean_file_is_written_slice_by_slice_without_keeping_its_receipts(organization, importer, tmp_path,
-                                                                               settings):
+def test_a_clean_file_is_written_slice_by_slice_without_keeping_its_receipts(
+    organization, importer, tmp_path, settings
+):
     settings.IMPORT_WRITE_SLICE = 4
     rows = desk_rows(accounts=30)
     outcome = _import(organization, importer, tmp_path, rows)
@@ -44,7 +45,11 @@ def test_an_error_after_slices_were_written_leaves_nothing(organization, importe
     assert outcome.batch is None
     assert [(e.row, e.column) for e in outcome.result.errors] == [(len(rows) + 1, "Итого к оплате")]
     assert (Batch.objects.count(), Receipt.objects.count(), Account.objects.count(), Property.objects.count()) == (
-        0, 0, 0, 0)
+        0,
+        0,
+        0,
+        0,
+    )
 
 
 def test_an_account_whose_lines_stand_apart_is_grouped_all_the_same(organization, importer, tmp_path, settings):
@@ -97,7 +102,8 @@ def test_a_file_of_the_most_rows_allowed_fits_under_the_byte_limit(tmp_path):
 
 
 def test_the_batch_page_figures_are_computed_by_the_import_not_by_its_first_view(
-        organization, importer, tmp_path, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    organization, importer, tmp_path, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

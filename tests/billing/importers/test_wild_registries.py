@@ -58,8 +58,15 @@ def _desk_with(tmp_path, key: str, value: object, row: int = 0, name: str = "r.x
 
 def _upload_final_state(organization, importer, path) -> RegistryUpload:
     with path.open("rb") as handle:
-        upload = upload_create(organization=organization, period=PERIOD, format_code="auto", file=handle,
-                               name=path.name, size=path.stat().st_size, by=importer)
+        upload = upload_create(
+            organization=organization,
+            period=PERIOD,
+            format_code="auto",
+            file=handle,
+            name=path.name,
+            size=path.stat().st_size,
+            by=importer,
+        )
     stored = upload.file.name
     assert upload_parse(upload_id=upload.pk) == "refused"
     upload.refresh_from_db()
@@ -69,6 +76,7 @@ def _upload_final_state(organization, importer, path) -> RegistryUpload:
 
 
 # --- Files that crashed or ate the memory -------------------------------------------------------
+
 
 def test_a_lone_cell_at_xfd1048576_is_refused_by_its_real_extent(organization, importer, tmp_path):
     path = lone_far_cell_xlsx(tmp_path / "far.xlsx", "XFD1048576", TITLES)
@@ -80,8 +88,7 @@ def test_a_lone_cell_at_xfd1048576_is_refused_by_its_real_extent(organization, i
     _upload_final_state(organization, importer, path)
 
 
-def test_a_lone_cell_at_xfd20000_streams_at_flat_memory_and_names_its_row(organization, importer, tmp_path,
-                                                                          settings):
+def test_a_lone_cell_at_xfd20000_streams_at_flat_memory_and_names_its_row(organization, importer, tmp_path, settings):
     path = lone_far_cell_xlsx(tmp_path / "far.xlsx", "XFD20000", TITLES)
     scan = inspect_file(path, path.name, limits=import_limits()).scan(0)
     # What calamine would have allocated: 20,000 × 16,384 cells, about 10 GB.
@@ -119,11 +126,13 @@ def test_the_xls_fixture_of_the_desk_template_still_imports(organization, import
     assert registry_import(organization=organization, period=PERIOD, path=path, by=importer).batch is not None
 
 
-@pytest.mark.parametrize("value", ["1" * 30, 10 ** 30, 1e30, "9" * 400])
+@pytest.mark.parametrize("value", ["1" * 30, 10**30, 1e30, "9" * 400])
 def test_a_number_out_of_range_is_a_row_and_column_error(organization, importer, tmp_path, value):
-    path = _desk_with(tmp_path, "penalty", value if not isinstance(value, str) else value)
+    path = _desk_with(tmp_path, "penalty", value)
     errors = _refused(organization, importer, path)
-    assert any(error.startswith("Строка 2, столбец «Пени»") and "вне допустимого диапазона" in error for error in errors)
+    assert any(
+        error.startswith("Строка 2, столбец «Пени»") and "вне допустимого диапазона" in error for error in errors
+    )
 
 
 def test_the_openpyxl_path_turns_broken_xml_into_a_refusal(organization, importer, tmp_path, settings):
@@ -137,15 +146,24 @@ def test_the_openpyxl_path_turns_broken_xml_into_a_refusal(organization, importe
 
 # --- Control characters: refused with row and column, everywhere text enters --------------------
 
-@pytest.mark.parametrize("raw, shown", [
-    ("г Москва_x0000_, ул Ленина", "<U+0000>"), ("г Москва\x01", "<U+0001>"), ("г Москва\x07", "<U+0007>"),
-    ("г Москва\x1b[31m", "<U+001B>"), ("г Москва, ул \u202eанинеЛ", "<U+202E>"),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("г Москва_x0000_, ул Ленина", "<U+0000>"),
+        ("г Москва\x01", "<U+0001>"),
+        ("г Москва\x07", "<U+0007>"),
+        ("г Москва\x1b[31m", "<U+001B>"),
+        ("г Москва, ул \u202eанинеЛ", "<U+202E>"),
+    ],
+)
 def test_control_characters_in_a_cell_are_refused_with_row_and_column(organization, importer, tmp_path, raw, shown):
     path = _desk_with(tmp_path, "address", raw, row=3)
     errors = _refused(organization, importer, path)
-    assert any(error.startswith("Строка 5, столбец «Адрес»") and shown in error and "управляющий символ" in error
-               for error in errors)
+    assert any(
+        error.startswith("Строка 5, столбец «Адрес»") and shown in error and "управляющий символ" in error
+        for error in errors
+    )
     upload = _upload_final_state(organization, importer, path)
     # The kept errors are storable (PostgreSQL refuses NUL in JSON) and the workbook opens.
     assert all("\x00" not in str(item) for item in upload.errors_report)
@@ -156,9 +174,11 @@ def test_a_nul_in_a_sber_file_after_the_sniffed_head_is_refused_by_line(organiza
     path.write_bytes(sber_nul_after_sample(1500))
     assert path.stat().st_size > 64 * 1024
     errors = _refused(organization, importer, path, format_code="sber_minimal")
-    assert errors == ["Строка 1501, столбец «Адрес», значение «г Москва,<U+0000> ул Ленина»: недопустимый управляющий "
-                      "символ U+0000 (знак 10): такие символы не видны, но ломают адреса и выгрузки; удалите его из "
-                      "ячейки"]
+    assert errors == [
+        "Строка 1501, столбец «Адрес», значение «г Москва,<U+0000> ул Ленина»: недопустимый управляющий "
+        "символ U+0000 (знак 10): такие символы не видны, но ломают адреса и выгрузки; удалите его из "
+        "ячейки"
+    ]
     _upload_final_state(organization, importer, path)
 
 
@@ -172,17 +192,24 @@ def test_a_control_character_in_a_header_name_is_shown_escaped(organization, imp
 
 # --- Silent changes ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("line, column", [
-    ("00123;" + "1" * 100 + ";5f3c9a52-8d1e-4c7b-9a0e-2b6f1d9e7c31,15;Иванов;г Москва;10.2026;10,00", "ЕЛС"),
-    ("00123;1234567890;5f3c9a52-8d1e-4c7b-9a0e-2b6f1d9e7c31," + "1" * 100 + ";Иванов;г Москва;10.2026;10,00",
-     "ФИАС,помещение"),
-])
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [
+        ("00123;" + "1" * 100 + ";5f3c9a52-8d1e-4c7b-9a0e-2b6f1d9e7c31,15;Иванов;г Москва;10.2026;10,00", "ЕЛС"),
+        (
+            "00123;1234567890;5f3c9a52-8d1e-4c7b-9a0e-2b6f1d9e7c31," + "1" * 100 + ";Иванов;г Москва;10.2026;10,00",
+            "ФИАС,помещение",
+        ),
+    ],
+)
 def test_long_sber_fields_are_refused_not_cut(organization, importer, tmp_path, line, column):
     path = tmp_path / "r.txt"
     path.write_bytes((line + "\n").encode("cp1251"))
     errors = _refused(organization, importer, path, format_code="sber_2021")
-    assert any(error.startswith(f"Строка 1, столбец «{column}»") and "допускается не больше" in error
-               for error in errors)
+    assert any(
+        error.startswith(f"Строка 1, столбец «{column}»") and "допускается не больше" in error for error in errors
+    )
 
 
 def test_a_long_sber_service_name_is_refused_not_cut(organization, importer, tmp_path):
@@ -196,22 +223,29 @@ def test_encoding_is_decided_from_the_whole_file(organization, importer, tmp_pat
     path = tmp_path / "r.txt"
     path.write_bytes(sber_ascii_then_cyrillic(8000))
     assert path.read_bytes()[: 256 * 1024].isascii()
-    outcome = registry_import(organization=organization, period=PERIOD, path=path, by=importer,
-                              format_code="sber_minimal")
+    outcome = registry_import(
+        organization=organization, period=PERIOD, path=path, by=importer, format_code="sber_minimal"
+    )
     assert outcome.result.errors == []
     assert Account.objects.get(number="Б000001").property.address == "г Москва, ул Тверская, д 7, кв 1"
 
 
-@pytest.mark.parametrize("key, value, column", [
-    ("penalty", "١٢٣", "Пени"), ("to_pay", "٣٤,٥٠", "Итого к оплате"), ("period", "١٠.٢٠٢٦", "Период"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "column"),
+    [
+        ("penalty", "١٢٣", "Пени"),
+        ("to_pay", "٣٤,٥٠", "Итого к оплате"),
+        ("period", "١٠.٢٠٢٦", "Период"),
+    ],
+)
 def test_only_ascii_digits_are_numbers(organization, importer, tmp_path, key, value, column):
     errors = _refused(organization, importer, _desk_with(tmp_path, key, value))
     assert any(error.startswith(f"Строка 2, столбец «{column}»") for error in errors)
 
 
-def test_a_bad_value_in_the_first_lines_names_the_line_and_field_that_broke_the_layout(organization, importer,
-                                                                                       tmp_path):
+def test_a_bad_value_in_the_first_lines_names_the_line_and_field_that_broke_the_layout(
+    organization, importer, tmp_path
+):
     path = tmp_path / "r.txt"
     path.write_bytes("0001;г Москва, д 1;100,00;1026\n0002;г Москва, д 2;сто;1026\n".encode("cp1251"))
     errors = _refused(organization, importer, path)
@@ -220,29 +254,41 @@ def test_a_bad_value_in_the_first_lines_names_the_line_and_field_that_broke_the_
 
 # --- Unusual spellings that import ---------------------------------------------------------------
 
+
 def test_header_spellings_with_punctuation_units_and_abbreviations_import(organization, importer, tmp_path):
-    spelled = {"account": "№ л/с", "full_name": "Ф.И.О.", "to_pay": "Итого к оплате, руб.", "charge": "Начислено (руб.)",
-               "bank_account": "Р/с", "measure": "Ед. изм."}
+    spelled = {
+        "account": "№ л/с",
+        "full_name": "Ф.И.О.",
+        "to_pay": "Итого к оплате, руб.",
+        "charge": "Начислено (руб.)",
+        "bank_account": "Р/с",
+        "measure": "Ед. изм.",
+    }
     titles = [spelled.get(key, title) for key, title in zip(KEYS, TITLES)]
     rows = desk_rows()
     path = minimal_xlsx(tmp_path / "r.xlsx", {"Реестр": desk_sheet(titles, _desk_values(rows))})
     outcome = registry_import(organization=organization, period=PERIOD, path=path, by=importer)
     assert outcome.result.errors == [] and outcome.batch.service_lines_count == len(rows)
     for spelling in ("Ф. И. О.", "Л/с", "Лиц. счёт", "Сумма (руб.)"):
-        titles = [{"full_name": "ФИО", "account": "Лицевой счёт", "to_pay": "Итого к оплате"}.get(k, t)
-                  for k, t in zip(KEYS, TITLES)]
+        titles = [
+            {"full_name": "ФИО", "account": "Лицевой счёт", "to_pay": "Итого к оплате"}.get(k, t)
+            for k, t in zip(KEYS, TITLES)
+        ]
         key = {"Ф. И. О.": "full_name", "Л/с": "account", "Лиц. счёт": "account", "Сумма (руб.)": "to_pay"}[spelling]
         titles[KEYS.index(key)] = spelling
         path = minimal_xlsx(tmp_path / "s.xlsx", {"Реестр": desk_sheet(titles, _desk_values(rows))})
         from billing.services.imports import registry_parse
+
         assert registry_parse(organization=organization, period=PERIOD, path=path, source_name="s.xlsx").ok, spelling
 
 
 # --- The admin's errors.xlsx ---------------------------------------------------------------------
 
+
 @pytest.mark.urls("tests.billing.importers.admin_urls")
-def test_errors_xlsx_writes_every_value_as_text_and_survives_control_characters(client, organization, importer,
-                                                                                tmp_path):
+def test_errors_xlsx_writes_every_value_as_text_and_survives_control_characters(
+    client, organization, importer, tmp_path
+):
     rows = desk_rows()
     rows[0]["account"] = '=HYPERLINK("http://evil.example/","Открыть")'
     rows[1]["address"] = "г Москва\x07"
@@ -260,10 +306,18 @@ def test_errors_xlsx_writes_every_value_as_text_and_survives_control_characters(
 
 # --- Uploads end in a final state ----------------------------------------------------------------
 
+
 def test_an_upload_whose_worker_died_ends_failed_with_its_file_removed(organization, importer, desk_file, settings):
     with desk_file.open("rb") as handle:
-        upload = upload_create(organization=organization, period=PERIOD, format_code="auto", file=handle,
-                               name=desk_file.name, size=desk_file.stat().st_size, by=importer)
+        upload = upload_create(
+            organization=organization,
+            period=PERIOD,
+            format_code="auto",
+            file=handle,
+            name=desk_file.name,
+            size=desk_file.stat().st_size,
+            by=importer,
+        )
     stored = upload.file.name
     # The first attempt claimed the upload, then its worker was killed (say, out of memory).
     long_ago = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
@@ -276,8 +330,15 @@ def test_an_upload_whose_worker_died_ends_failed_with_its_file_removed(organizat
 
 def test_a_running_check_delivered_twice_is_left_alone(organization, importer, desk_file):
     with desk_file.open("rb") as handle:
-        upload = upload_create(organization=organization, period=PERIOD, format_code="auto", file=handle,
-                               name=desk_file.name, size=desk_file.stat().st_size, by=importer)
+        upload = upload_create(
+            organization=organization,
+            period=PERIOD,
+            format_code="auto",
+            file=handle,
+            name=desk_file.name,
+            size=desk_file.stat().st_size,
+            by=importer,
+        )
     RegistryUpload.objects.filter(pk=upload.pk).update(status=RegistryUpload.Status.PARSING)
     assert upload_parse(upload_id=upload.pk) == "skipped"
     assert RegistryUpload.objects.get(pk=upload.pk).status == RegistryUpload.Status.PARSING
@@ -285,8 +346,15 @@ def test_a_running_check_delivered_twice_is_left_alone(organization, importer, d
 
 def test_the_nightly_cleanup_fails_a_check_nobody_redelivered(organization, importer, desk_file, settings):
     with desk_file.open("rb") as handle:
-        upload = upload_create(organization=organization, period=PERIOD, format_code="auto", file=handle,
-                               name=desk_file.name, size=desk_file.stat().st_size, by=importer)
+        upload = upload_create(
+            organization=organization,
+            period=PERIOD,
+            format_code="auto",
+            file=handle,
+            name=desk_file.name,
+            size=desk_file.stat().st_size,
+            by=importer,
+        )
     long_ago = timezone.now() - timedelta(seconds=2 * settings.Q_CLUSTER["retry"] + 60)
     RegistryUpload.objects.filter(pk=upload.pk).update(status=RegistryUpload.Status.PARSING, updated_at=long_ago)
     uploads_expire()
@@ -295,6 +363,7 @@ def test_the_nightly_cleanup_fails_a_check_nobody_redelivered(organization, impo
 
 
 # --- The command line: exit 1 with a row-level message, never a traceback ------------------------
+
 
 @pytest.mark.parametrize("make", ["far", "number", "nul"])
 def test_import_registry_exits_with_a_row_level_message(organization, importer, tmp_path, capsys, make):
@@ -308,15 +377,15 @@ def test_import_registry_exits_with_a_row_level_message(organization, importer, 
         path.write_bytes(sber_nul_after_sample(1500))
         expected = "Строка 1501, столбец «Адрес»"
     with pytest.raises(CommandError, match="отклонён"):
-        call_command("import_registry", str(path), organization=organization.tin, period="2026-10",
-                     user=importer.username)
+        call_command(
+            "import_registry", str(path), organization=organization.tin, period="2026-10", user=importer.username
+        )
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
     assert Batch.objects.count() == 0
 
 
 def test_registry_source_scan_is_per_sheet(tmp_path):
-    path = minimal_xlsx(tmp_path / "two.xlsx", {"A": desk_sheet(["x"], [["1"]]),
-                                                 "B": desk_sheet(["y"], [["1"]] * 3)})
+    path = minimal_xlsx(tmp_path / "two.xlsx", {"A": desk_sheet(["x"], [["1"]]), "B": desk_sheet(["y"], [["1"]] * 3)})
     source: RegistrySource = inspect_file(path, path.name, limits=import_limits())
     assert source.scan("A").rows == 2 and source.scan("B").rows == 4

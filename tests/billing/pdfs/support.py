@@ -61,7 +61,7 @@ def with_declared_size(data: bytes, member: str, declared: int) -> bytes:
     position = out.find(b"PK\x01\x02")
     while position >= 0:  # central directory entries
         name_length = struct.unpack_from("<H", out, position + 28)[0]
-        if bytes(out[position + 46:position + 46 + name_length]).decode() == member:
+        if bytes(out[position + 46 : position + 46 + name_length]).decode() == member:
             struct.pack_into("<I", out, position + 24, declared)
         position = out.find(b"PK\x01\x02", position + 4)
     return bytes(out)

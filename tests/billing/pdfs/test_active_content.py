@@ -25,8 +25,9 @@ def _written(writer: PdfWriter) -> bytes:
 def open_action_javascript() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
-    action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
-                               NameObject("/JS"): TextStringObject("app.alert('x')")})
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('x')")}
+    )
     writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
     return _written(writer)
 
@@ -34,8 +35,9 @@ def open_action_javascript() -> bytes:
 def page_open_javascript() -> bytes:
     writer = PdfWriter()
     page = writer.add_blank_page(width=595, height=842)
-    action = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
-                               NameObject("/JS"): TextStringObject("app.alert('x')")})
+    action = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('x')")}
+    )
     page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): writer._add_object(action)})
     return _written(writer)
 
@@ -47,11 +49,17 @@ def embedded_file() -> bytes:
     return _written(writer)
 
 
-def hand_written_pdf(*, comment: bytes = b"", catalog_extra: bytes = b"", extra_objects: tuple[bytes, ...] = ()) -> bytes:
+def hand_written_pdf(
+    *, comment: bytes = b"", catalog_extra: bytes = b"", extra_objects: tuple[bytes, ...] = ()
+) -> bytes:
     """A one-page PDF written byte by byte with a correct cross-reference table, so a test can put
     exactly these bytes in it (pypdf would escape them)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>", *extra_objects]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>",
+        *extra_objects,
+    ]
     out = bytearray(b"%PDF-1.4\n" + (b"%" + comment + b"\n" if comment else b""))
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -71,14 +79,21 @@ def html_polyglot() -> bytes:
 
 def hex_escaped_name() -> bytes:
     # /J#61vaScript and /J#53 are /JavaScript and /JS written with #-escapes.
-    return hand_written_pdf(catalog_extra=b"/OpenAction 4 0 R",
-                            extra_objects=(b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",))
+    return hand_written_pdf(
+        catalog_extra=b"/OpenAction 4 0 R", extra_objects=(b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",)
+    )
 
 
-@pytest.mark.parametrize("make, named", [
-    (open_action_javascript, "/JavaScript"), (page_open_javascript, "/JavaScript"), (embedded_file, "/EmbeddedFile"),
-    (html_polyglot, "HTML"), (hex_escaped_name, "/JavaScript"),
-])
+@pytest.mark.parametrize(
+    ("make", "named"),
+    [
+        (open_action_javascript, "/JavaScript"),
+        (page_open_javascript, "/JavaScript"),
+        (embedded_file, "/EmbeddedFile"),
+        (html_polyglot, "HTML"),
+        (hex_escaped_name, "/JavaScript"),
+    ],
+)
 def test_active_content_is_refused(make, named):
     problem = pdf_problem(make(), max_bytes=LIMIT)
     assert problem and "активное содержимое" in problem and named in problem
@@ -91,7 +106,8 @@ def test_a_plain_receipt_pdf_passes():
 
 def test_the_archive_report_names_the_refused_file(db, accountant, pdf_storage):
     receipt = ReceiptFactory(account__number="00012345")
-    report = receipt_pdfs_attach(batch=receipt.batch, archive=io.BytesIO(zip_of({"00012345.pdf": page_open_javascript()})),
-                                 by=accountant)
+    report = receipt_pdfs_attach(
+        batch=receipt.batch, archive=io.BytesIO(zip_of({"00012345.pdf": page_open_javascript()})), by=accountant
+    )
     assert [refusal.name for refusal in report.refused] == ["00012345.pdf"]
     assert "активное содержимое" in report.refused[0].reason

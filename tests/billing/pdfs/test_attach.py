@@ -27,8 +27,11 @@ def pdf_of(batch, account: str) -> ReceiptPdf:
 
 def test_both_name_forms_match_their_receipts_and_the_rest_is_listed(batch, accountant, pdf_storage):
     first, second = make_pdf("first"), make_pdf("second")
-    report = attach(batch, {"00000000.pdf": first, "pdfs/00000001_102026.PDF": second,
-                            "99999999.pdf": make_pdf("stranger")}, accountant)
+    report = attach(
+        batch,
+        {"00000000.pdf": first, "pdfs/00000001_102026.PDF": second, "99999999.pdf": make_pdf("stranger")},
+        accountant,
+    )
 
     assert (report.files, report.attached, report.unchanged) == (3, 2, 0)
     assert report.unmatched == ["99999999.pdf"]
@@ -58,12 +61,16 @@ def test_a_month_other_than_the_batchs_is_refused_with_both_months(batch, accoun
 
 def test_non_pdf_and_corrupt_files_are_refused_one_by_one(batch, accountant, pdf_storage):
     good = make_pdf("good")
-    report = attach(batch, {
-        "00000000.pdf": b"PK-not-a-pdf, just text pretending" * 3,
-        "00000001.pdf": good[: len(good) // 2],  # cut in the middle: %PDF header, no xref or trailer
-        "00000002.pdf": good,
-        "readme.txt": b"hello",
-    }, accountant)
+    report = attach(
+        batch,
+        {
+            "00000000.pdf": b"PK-not-a-pdf, just text pretending" * 3,
+            "00000001.pdf": good[: len(good) // 2],  # cut in the middle: %PDF header, no xref or trailer
+            "00000002.pdf": good,
+            "readme.txt": b"hello",
+        },
+        accountant,
+    )
 
     reasons = {refusal.name: refusal.reason for refusal in report.refused}
     assert "не начинается с «%PDF-»" in reasons["00000000.pdf"]
@@ -98,8 +105,15 @@ def test_default_limit_fits_condo_variables_with_the_longest_envelope(settings):
     from integration.condo.sizing import object_sizeof
 
     encoded = base64.b64encode(b"x" * settings.RECEIPT_PDF_MAX_BYTES).decode()
-    variables = {"data": {"dv": 1, "sender": {"dv": 1, "fingerprint": "f" * 42}, "context": {"id": "c" * 36},
-                          "receipt": {"importId": "и" * 128}, "base64EncodedPDF": encoded}}
+    variables = {
+        "data": {
+            "dv": 1,
+            "sender": {"dv": 1, "fingerprint": "f" * 42},
+            "context": {"id": "c" * 36},
+            "receipt": {"importId": "и" * 128},
+            "base64EncodedPDF": encoded,
+        }
+    }
     assert object_sizeof(variables) <= settings.CONDO_MAX_VARIABLES_BYTES < 512 * 1024
     assert 380 * 1024 <= settings.RECEIPT_PDF_MAX_BYTES < 384 * 1024  # about 384 KiB at most (contract 13.3)
 
@@ -111,8 +125,9 @@ def test_an_account_with_several_receipts_needs_the_category_in_the_name(batch, 
     report = attach(batch, {"00000000.pdf": make_pdf("a")}, accountant)
     assert report.attached == 0 and "несколько квитанций" in report.refused[0].reason
 
-    report = attach(batch, {"00000000_102026_capital_repair.pdf": make_pdf("b"), "00000000_ЖКУ.pdf": make_pdf("c")},
-                    accountant)
+    report = attach(
+        batch, {"00000000_102026_capital_repair.pdf": make_pdf("b"), "00000000_ЖКУ.pdf": make_pdf("c")}, accountant
+    )
     assert report.attached == 2 and report.refused == []
     assert set(ReceiptPdf.objects.values_list("receipt_id", flat=True)) == {housing.pk, repair.pk}
 
@@ -124,7 +139,8 @@ def test_two_files_for_one_receipt_are_both_refused(batch, accountant, pdf_stora
 
 
 def test_the_same_archive_again_changes_nothing_and_a_changed_pdf_replaces_the_old(
-        batch, accountant, pdf_storage, django_capture_on_commit_callbacks):
+    batch, accountant, pdf_storage, django_capture_on_commit_callbacks
+):
     attach(batch, {"00000000.pdf": make_pdf("v1"), "00000001.pdf": make_pdf("same")}, accountant)
     old = pdf_of(batch, "00000000")
     ReceiptPdf.objects.update(state=ReceiptPdf.State.SENT, condo_status="CREATED", sent_at=old.created_at)
@@ -184,7 +200,7 @@ def test_names_from_russian_windows_archivers_are_shown_readably(batch, accounta
     import zipfile
 
     class Cp866Info(zipfile.ZipInfo):  # what archivers on Russian Windows write: CP866, no UTF-8 flag
-        def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's name
+        def _encodeFilenameFlags(self):
             return self.filename.encode("cp866"), self.flag_bits
 
     buffer = io.BytesIO()
@@ -198,8 +214,9 @@ def test_names_from_russian_windows_archivers_are_shown_readably(batch, accounta
 def test_the_category_is_read_from_its_russian_word_in_any_case(batch, accountant, pdf_storage, suffix):
     housing = Receipt.objects.get(batch=batch, account__number="00000000")
     repair = ReceiptFactory(batch=batch, account=housing.account, category=Receipt.Category.CAPITAL_REPAIR)
-    report = attach(batch, {f"00000000_102026_{suffix}.pdf": make_pdf("r"), "00000000_жкх.pdf": make_pdf("h")},
-                    accountant)
+    report = attach(
+        batch, {f"00000000_102026_{suffix}.pdf": make_pdf("r"), "00000000_жкх.pdf": make_pdf("h")}, accountant
+    )
     assert report.attached == 2 and report.refused == []
     assert ReceiptPdf.objects.get(receipt=housing).source_name == "00000000_жкх.pdf"
     assert ReceiptPdf.objects.get(receipt=repair).source_name == f"00000000_102026_{suffix}.pdf"
@@ -210,5 +227,5 @@ def test_the_refusal_suggests_a_name_with_the_russian_word(batch, accountant, pd
     ReceiptFactory(batch=batch, account=housing.account, category=Receipt.Category.CAPITAL_REPAIR)
     report = attach(batch, {"00000000.pdf": make_pdf("a")}, accountant)
     reason = report.refused[0].reason
-    assert ("00000000_102026_жку.pdf" in reason or "00000000_102026_капремонт.pdf" in reason)
+    assert "00000000_102026_жку.pdf" in reason or "00000000_102026_капремонт.pdf" in reason
     assert "housing" not in reason and "capital_repair" not in reason

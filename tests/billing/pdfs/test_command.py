@@ -16,8 +16,16 @@ pytestmark = pytest.mark.django_db
 
 def test_it_attaches_and_lists_what_did_not_fit(batch, accountant, pdf_storage, tmp_path, capsys):
     archive = tmp_path / "pdfs.zip"
-    archive.write_bytes(zip_of({"00000000.pdf": make_pdf(), "00000001_102026.pdf": make_pdf("b"),
-                                "12345678.pdf": make_pdf("c"), "00000002.pdf": b"garbage"}))
+    archive.write_bytes(
+        zip_of(
+            {
+                "00000000.pdf": make_pdf(),
+                "00000001_102026.pdf": make_pdf("b"),
+                "12345678.pdf": make_pdf("c"),
+                "00000002.pdf": b"garbage",
+            }
+        )
+    )
 
     call_command("attach_receipt_pdfs", str(batch.pk), str(archive), "--user", accountant.username, "--json")
 

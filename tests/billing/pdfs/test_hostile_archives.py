@@ -99,7 +99,9 @@ def test_the_global_file_cap_applies_too(batch, accountant, pdf_storage, setting
 
 def test_an_archive_over_the_size_limit(batch, accountant, pdf_storage, settings):
     settings.RECEIPT_PDF_ARCHIVE_MAX_BYTES = 1000
-    message = refused(batch, accountant, zip_of({**GOOD, "00000001.pdf": make_pdf(pad=3000)}, compression=0), pdf_storage)
+    message = refused(
+        batch, accountant, zip_of({**GOOD, "00000001.pdf": make_pdf(pad=3000)}, compression=0), pdf_storage
+    )
     assert "Архив слишком большой" in message
 
 
@@ -119,7 +121,14 @@ def test_a_member_inflating_beyond_its_forged_size_is_not_kept(batch, accountant
 
 
 def test_archivers_junk_and_folders_are_ignored_not_refused(batch, accountant, pdf_storage):
-    data = zip_of({"pdfs/": b"", "pdfs/00000000.pdf": make_pdf(), "__MACOSX/pdfs/._00000000.pdf": b"junk",
-                   "pdfs/.DS_Store": b"junk", "Thumbs.db": b"junk"})
+    data = zip_of(
+        {
+            "pdfs/": b"",
+            "pdfs/00000000.pdf": make_pdf(),
+            "__MACOSX/pdfs/._00000000.pdf": b"junk",
+            "pdfs/.DS_Store": b"junk",
+            "Thumbs.db": b"junk",
+        }
+    )
     report = receipt_pdfs_attach(batch=batch, archive=io.BytesIO(data), by=accountant)
     assert (report.files, report.attached, report.refused, report.unmatched) == (1, 1, [], [])

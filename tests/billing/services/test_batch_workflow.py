@@ -28,7 +28,7 @@ def _actor_for(edge, *, superuser):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("source,target", sorted(TRANSITIONS))
+@pytest.mark.parametrize(("source", "target"), sorted(TRANSITIONS))
 def test_every_allowed_transition_moves_the_batch_and_is_recorded(source, target, superuser, accountant):
     batch = BatchFactory(status=source, submitted_by=accountant)
     edge = TRANSITIONS[(source, target)]
@@ -40,7 +40,7 @@ def test_every_allowed_transition_moves_the_batch_and_is_recorded(source, target
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "source,target",
+    ("source", "target"),
     [(s, t) for s in Status.values for t in Status.values if (s, t) not in TRANSITIONS],
 )
 def test_every_other_transition_is_refused_and_changes_nothing(source, target, superuser):

@@ -56,8 +56,9 @@ def test_the_command_finds_new_vanished_and_changed_accounts_and_nothing_blocks(
 def test_rule_violations_block_approval_with_their_reason(last_month, condo_sandbox):
     # A house-level account (no unit: not sendable as it is) and one bank account given two TINs in one call.
     first = RecipientFactory()
-    twin = Recipient.objects.create(tin="7707083893" if first.tin != "7707083893" else "7736207543",
-                                    bic=first.bic, bank_account=first.bank_account)
+    twin = Recipient.objects.create(
+        tin="7707083893" if first.tin != "7707083893" else "7736207543", bic=first.bic, bank_account=first.bank_account
+    )
     month = month_with({0: {"unit_name": ""}, 1: {"recipient": first}, 2: {"recipient": twin}})
     Receipt.objects.filter(batch=month, account_number="00000004").update(publish_state="accepted", condo_id="x")
 
@@ -65,7 +66,9 @@ def test_rule_violations_block_approval_with_their_reason(last_month, condo_sand
 
     assert code == 4, text
     assert [(p["account"], p["code"]) for p in found["problems"]] == [
-        ("00000001", "NO_UNIT"), ("00000003", "BANK_ACCOUNT_TWO_RECIPIENTS")]
+        ("00000001", "NO_UNIT"),
+        ("00000003", "BANK_ACCOUNT_TWO_RECIPIENTS"),
+    ]
     assert all(p["message"] and p["import_id"] for p in found["problems"])
     check = BatchCheck.objects.get(pk=found["check_id"])
     assert check.blocking and (check.problems_count, check.receipts_with_problems) == (2, 2)
@@ -107,8 +110,9 @@ def test_without_a_finished_check_approval_waits(condo_sandbox, django_capture_o
     assert Batch.objects.get(pk=batch.pk).status == Status.SUBMITTED
 
 
-def test_submitting_runs_the_check_through_django_q_and_then_approval_passes(condo_sandbox,
-                                                                             django_capture_on_commit_callbacks):
+def test_submitting_runs_the_check_through_django_q_and_then_approval_passes(
+    condo_sandbox, django_capture_on_commit_callbacks
+):
     batch = batch_with_receipts(receipts=3, status=Status.DRAFT)
     accountant, approver = UserFactory(role="Бухгалтер"), UserFactory(role="Утверждающий")
     with django_capture_on_commit_callbacks(execute=True):
@@ -141,8 +145,9 @@ def test_a_check_whose_worker_died_is_reported_lost_and_may_be_taken_again(month
 
     check = batch_check_request(batch=month, by=None)
     long_ago = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
-    BatchCheck.objects.filter(pk=check.pk).update(status=BatchCheck.Status.RUNNING, started_at=long_ago,
-                                                  created_at=long_ago)
+    BatchCheck.objects.filter(pk=check.pk).update(
+        status=BatchCheck.Status.RUNNING, started_at=long_ago, created_at=long_ago
+    )
     assert "не завершилась" in batch_check_blocking_reason(batch=month)
 
     assert batch_check_run(check_id=check.pk) is not None  # a redelivered task takes it over

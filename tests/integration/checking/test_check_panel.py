@@ -39,7 +39,10 @@ def test_the_approver_sees_the_check_above_the_approve_button_and_why_it_blocks(
     assert panel < html.index(reverse("admin:billing_batch_approve", args=[checked.pk]))
     assert "Нарушений правил Condo: 1 в 1 квитанциях" in html and "поэтому пакет нельзя утвердить" in html
     assert "00000001" in html[panel:]
-    assert "Новые для Condo счета</th><td>1" in html and "Исчезли из реестра (были в Condo в прошлом месяце)</th><td>1" in html
+    assert (
+        "Новые для Condo счета</th><td>1" in html
+        and "Исчезли из реестра (были в Condo в прошлом месяце)</th><td>1" in html
+    )
     assert "«3Б», в Condo «3»" in html
     assert "<b>ул Ленина</b>" not in html and "&lt;b&gt;ул Ленина&lt;/b&gt;" in html
 
@@ -51,7 +54,13 @@ def test_the_workbook_holds_every_finding_as_text(client, checked):
 
     assert response.status_code == 200
     book = load_workbook(BytesIO(b"".join(response.streaming_content)))
-    assert book.sheetnames == ["Нарушения правил", "Новые для Condo", "Исчезли из реестра", "Адрес или помещение", "Итоги"]
+    assert book.sheetnames == [
+        "Нарушения правил",
+        "Новые для Condo",
+        "Исчезли из реестра",
+        "Адрес или помещение",
+        "Итоги",
+    ]
     (problem,) = list(book["Нарушения правил"].iter_rows(min_row=2, values_only=True))
     assert problem[0] == "00000001" and problem[2] == check.examples["problems"][0]["code"]
     (new,) = list(book["Новые для Condo"].iter_rows(min_row=2))

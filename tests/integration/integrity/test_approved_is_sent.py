@@ -78,11 +78,18 @@ def _approved(batch, people):
 
 
 def test_a_later_import_never_changes_what_an_approved_batch_sends_or_shows(
-        tmp_path, organization, people, condo_sandbox, client):
+    tmp_path, organization, people, condo_sandbox, client
+):
     october = _approved(_import(tmp_path, organization, people["importer"]), people)
     # November: the same accounts with another payer and another address.
-    _import(tmp_path, organization, people["importer"], period=date(2026, 11, 1), name="Петрова Анна Сергеевна",
-            address="г Москва, ул Новая, д 99")
+    _import(
+        tmp_path,
+        organization,
+        people["importer"],
+        period=date(2026, 11, 1),
+        name="Петрова Анна Сергеевна",
+        address="г Москва, ул Новая, д 99",
+    )
 
     report = batch_publish(batch_id=october.pk)
 
@@ -98,7 +105,9 @@ def test_a_later_import_never_changes_what_an_approved_batch_sends_or_shows(
     assert "Иванов Иван Иванович" in receipts
 
 
-def test_an_older_batch_of_the_month_never_overwrites_a_newer_one(tmp_path, organization, people, condo_sandbox, settings):
+def test_an_older_batch_of_the_month_never_overwrites_a_newer_one(
+    tmp_path, organization, people, condo_sandbox, settings
+):
     settings.CONDO_MAX_ATTEMPTS = 1
     old = _approved(_import(tmp_path, organization, people["importer"]), people)
     condo_sandbox.faults = FaultConfig(error_every_nth=1)  # Condo unreachable
@@ -126,7 +135,8 @@ def test_an_older_batch_of_the_month_never_overwrites_a_newer_one(tmp_path, orga
 
 
 def test_an_older_batch_that_sent_part_of_the_month_is_superseded_and_its_dropped_receipts_withdrawn(
-        condo_sandbox, settings, django_capture_on_commit_callbacks):
+    condo_sandbox, settings, django_capture_on_commit_callbacks
+):
     settings.CONDO_CHUNK_SIZE, settings.CONDO_MAX_ATTEMPTS = 10, 1
     old = batch_with_receipts(receipts=30)
     condo_sandbox.faults = FaultConfig(error_every_nth=2)  # the second call fails: 10 accepted, then failure
@@ -163,17 +173,25 @@ def test_neither_the_importer_nor_the_submitter_may_approve(tmp_path, organizati
 
 
 def test_pdfs_attached_after_submission_wait_for_a_second_persons_approval(
-        tmp_path, organization, people, condo_sandbox, pdf_storage):  # noqa: F811 - the fixture
+    tmp_path, organization, people, condo_sandbox, pdf_storage
+):
     batch = _approved(_import(tmp_path, organization, people["importer"]), people)
-    numbers = sorted(set(Receipt.objects.filter(batch=batch, category="housing").values_list("account_number", flat=True)))
-    receipt_pdfs_attach(batch=batch, by=people["importer"],
-                        archive=io.BytesIO(zip_of({f"{n}_{OCTOBER:%m%Y}_housing.pdf": make_pdf(n) for n in numbers})))
+    numbers = sorted(
+        set(Receipt.objects.filter(batch=batch, category="housing").values_list("account_number", flat=True))
+    )
+    receipt_pdfs_attach(
+        batch=batch,
+        by=people["importer"],
+        archive=io.BytesIO(zip_of({f"{n}_{OCTOBER:%m%Y}_housing.pdf": make_pdf(n) for n in numbers})),
+    )
 
     assert batch_publish(batch_id=batch.pk).status == Status.PUBLISHED
     assert condo_sandbox.calls_of("registerBillingReceiptFile") == []  # unapproved: nothing sent
     with pytest.raises(ActionForbidden):
-        batch_pdf_addendum_approve(batch=batch, by=UserFactory(username="both", role=APPROVER, is_superuser=True)
-                                   if False else people["importer"])
+        batch_pdf_addendum_approve(
+            batch=batch,
+            by=UserFactory(username="both", role=APPROVER, is_superuser=True) if False else people["importer"],
+        )
     seal = batch_pdf_addendum_approve(batch=Batch.objects.get(pk=batch.pk), by=people["second"])
     call_command("publish_batch", str(batch.pk))
 
@@ -216,11 +234,14 @@ def test_the_approval_fingerprint_is_checked_before_sending(organization, people
     assert len(mail.outbox) == 1 and "не совпадают с утверждёнными" in mail.outbox[0].body
 
 
-def test_the_batch_page_says_that_what_was_sent_is_what_was_approved(organization, people, tmp_path, condo_sandbox,
-                                                                       client):
+def test_the_batch_page_says_that_what_was_sent_is_what_was_approved(
+    organization, people, tmp_path, condo_sandbox, client
+):
     batch = _approved(_import(tmp_path, organization, people["importer"]), people)
     client.force_login(people["approver"])
-    assert "Отправлено то, что утверждено" not in client.get(f"/admin/billing/batch/{batch.pk}/change/").content.decode()
+    assert (
+        "Отправлено то, что утверждено" not in client.get(f"/admin/billing/batch/{batch.pk}/change/").content.decode()
+    )
 
     assert batch_publish(batch_id=batch.pk).status == Status.PUBLISHED
 
@@ -240,8 +261,9 @@ def test_the_database_refuses_to_change_a_written_receipt(organization, people, 
     Receipt.objects.filter(pk=receipt.pk).update(publish_state="accepted", condo_id="c-1")  # outcomes still move
 
 
-def test_a_missing_approved_digest_stops_the_batch_before_anything_is_sent(organization, people, tmp_path,
-                                                                          condo_sandbox):
+def test_a_missing_approved_digest_stops_the_batch_before_anything_is_sent(
+    organization, people, tmp_path, condo_sandbox
+):
     from billing.models import ApprovedDocument
 
     batch = _approved(_import(tmp_path, organization, people["importer"]), people)
@@ -253,11 +275,10 @@ def test_a_missing_approved_digest_stops_the_batch_before_anything_is_sent(organ
     assert condo_sandbox.calls_of("registerBillingReceipts") == []
 
 
-def test_the_client_sends_no_document_but_the_approved_one(organization, people, tmp_path, condo_sandbox,
-                                                           condo_client):
+def test_the_client_sends_no_document_but_the_approved_one(organization, people, tmp_path, condo_sandbox, condo_client):
     from integration.condo import CondoError
-    from integration.publishing.fingerprint import document_digest
     from integration.condo.payloads import receipt_json
+    from integration.publishing.fingerprint import document_digest
     from integration.publishing.rows import pending_receipts
 
     batch = _approved(_import(tmp_path, organization, people["importer"]), people)

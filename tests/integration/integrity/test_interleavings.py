@@ -10,6 +10,8 @@ mix and checks that no run of the publisher ever loses accepted receipts.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -73,7 +75,11 @@ class World:
         organization, period = self.rng.choice(self.organizations), self.rng.choice(MONTHS)
         accounts = sorted(self.rng.sample(range(12), self.rng.randint(3, 8)))
         batch = batch_with_receipts(
-            receipts=len(accounts), organization=organization, status=Status.DRAFT, period=period, accounts=accounts,
+            receipts=len(accounts),
+            organization=organization,
+            status=Status.DRAFT,
+            period=period,
+            accounts=accounts,
             amounts={i: Decimal(self.rng.randint(1, 99999)) / 100 for i in range(len(accounts))},
         )
         Batch.objects.filter(pk=batch.pk).update(created_by=self.rng.choice(self.accountants), submitted_at=None)
@@ -114,10 +120,8 @@ class World:
     def press_publish_again(self) -> None:
         batch = self.pick(Status.FAILED)
         if batch:
-            try:
+            with contextlib.suppress(ApplicationError):  # refused: its month was taken over
                 batch_publish_again(batch=batch, by=self.rng.choice(self.approvers), enqueue=False)
-            except ApplicationError:
-                pass  # refused: its month was taken over
 
     # --- settling ------------------------------------------------------------------------------
 
@@ -135,16 +139,26 @@ class World:
                 batch_supersede(old=batch, new=newer, by=self.approvers[0], reason="Заменён исправленным")
 
     def latest_approved(self, organization_id: int, period: date) -> Batch | None:
-        return (Batch.objects.filter(organization_id=organization_id, period=period, approved_at__isnull=False)
-                .order_by("-pk").first())
+        return (
+            Batch.objects.filter(organization_id=organization_id, period=period, approved_at__isnull=False)
+            .order_by("-pk")
+            .first()
+        )
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_any_interleaving_ends_with_condo_holding_the_last_approved_batches(condo_sandbox, small_calls, seed):
     rng = random.Random(seed)
     world = World(rng, condo_sandbox)
-    steps = [world.import_, world.submit, world.approve, world.publish, world.crash, world.retry,
-             world.press_publish_again]
+    steps = [
+        world.import_,
+        world.submit,
+        world.approve,
+        world.publish,
+        world.crash,
+        world.retry,
+        world.press_publish_again,
+    ]
     weights = [3, 3, 3, 4, 1, 1, 1]
     for _ in range(40):
         rng.choices(steps, weights)[0]()
@@ -155,16 +169,21 @@ def test_any_interleaving_ends_with_condo_holding_the_last_approved_batches(cond
         for period in MONTHS:
             month = {r["importId"]: Decimal(r["toPay"]) for r in held if f":{period:%Y-%m}:" in r["importId"]}
             last = world.latest_approved(organization.pk, period)
-            expected = {} if last is None else dict(
-                Receipt.objects.filter(batch=last).values_list("import_id", "to_pay"))
+            expected = (
+                {} if last is None else dict(Receipt.objects.filter(batch=last).values_list("import_id", "to_pay"))
+            )
             assert month == expected, f"seed {seed}: {period:%m.%Y} holds other documents than batch {last and last.pk}"
             if last is not None:
                 assert Batch.objects.get(pk=last.pk).status == Status.PUBLISHED
                 assert batch_reconcile(batch=last).is_consistent
             # No batch but the last approved one of the month is still on its way to Condo.
-            assert not Batch.objects.filter(
-                organization=organization, period=period, status__in=(Status.APPROVED, Status.PUBLISHING)
-            ).exclude(pk=getattr(last, "pk", None)).exists()
+            assert (
+                not Batch.objects.filter(
+                    organization=organization, period=period, status__in=(Status.APPROVED, Status.PUBLISHING)
+                )
+                .exclude(pk=getattr(last, "pk", None))
+                .exists()
+            )
 
 
 def test_under_the_hard_fault_mix_no_run_ever_loses_accepted_receipts(condo_sandbox, settings):
@@ -172,8 +191,12 @@ def test_under_the_hard_fault_mix_no_run_ever_loses_accepted_receipts(condo_sand
     settings.CONDO_READ_TIMEOUT, settings.CONDO_CHUNK_SIZE = 0.5, 100
     batch = batch_with_receipts(receipts=1500)
     condo_sandbox.faults = FaultConfig(
-        error_every_nth=3, drop_after_store=3, rate_limit_calls=2, rate_limit_status=400,
-        rate_limit_reset_seconds=0.01, token_ttl_seconds=0.5,
+        error_every_nth=3,
+        drop_after_store=3,
+        rate_limit_calls=2,
+        rate_limit_status=400,
+        rate_limit_reset_seconds=0.01,
+        token_ttl_seconds=0.5,
     )
 
     accepted, runs = [0], 0
@@ -183,7 +206,7 @@ def test_under_the_hard_fault_mix_no_run_ever_loses_accepted_receipts(condo_sand
         accepted.append(Batch.objects.get(pk=batch.pk).accepted_count)
 
     assert Batch.objects.get(pk=batch.pk).status == Status.PUBLISHED, accepted
-    assert all(after >= before for before, after in zip(accepted, accepted[1:])), accepted
+    assert all(after >= before for before, after in itertools.pairwise(accepted)), accepted
     every = condo_sandbox.receipts(batch.organization.condo_context_id, include_deleted=True)
     assert len(every) == len({r["importId"] for r in every}) == 1500
     assert Receipt.objects.filter(batch=batch, publish_state="accepted").count() == 1500

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from billing.services.seals import batch_seal
 from billing.models import Account, Batch, Organization, Property, Receipt, ServiceLine, receipt_import_id
+from billing.services.seals import batch_seal
 from tests.factories import BatchFactory, OrganizationFactory, RecipientFactory, UserFactory
 from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID
 
@@ -36,15 +36,29 @@ def batch_with_receipts(
     """
     organization = organization or sandbox_organization()
     approver = UserFactory(role="Утверждающий")
-    batch = BatchFactory(organization=organization, status=Batch.Status.DRAFT, submitted_at=timezone.now(),
-                         **({"period": period} if period else {}))
+    batch = BatchFactory(
+        organization=organization,
+        status=Batch.Status.DRAFT,
+        submitted_at=timezone.now(),
+        **({"period": period} if period else {}),
+    )
     recipient = RecipientFactory()
     house, _ = Property.objects.get_or_create(organization=organization, address="г Москва, ул Тверская, д 7")
-    numbers = [f"{n:08d}" for n in (accounts if accounts is not None else range(accounts_from, accounts_from + receipts))]
-    existing = set(Account.objects.filter(organization=organization, number__in=numbers).values_list("number", flat=True))
+    numbers = [
+        f"{n:08d}" for n in (accounts if accounts is not None else range(accounts_from, accounts_from + receipts))
+    ]
+    existing = set(
+        Account.objects.filter(organization=organization, number__in=numbers).values_list("number", flat=True)
+    )
     Account.objects.bulk_create(
         [
-            Account(organization=organization, property=house, number=n, unit_name=str(i + 1), full_name="Иванов Иван Иванович")
+            Account(
+                organization=organization,
+                property=house,
+                number=n,
+                unit_name=str(i + 1),
+                full_name="Иванов Иван Иванович",
+            )
             for i, n in enumerate(numbers)
             if n not in existing
         ]
@@ -53,34 +67,44 @@ def batch_with_receipts(
     rows = []
     for i, number in enumerate(numbers):
         to_pay = (amounts or {}).get(i, amount)
-        fields = dict(
-            batch=batch,
-            organization=organization,
-            account_id=accounts[number],
-            period=batch.period,
-            recipient=recipient,
-            import_id=receipt_import_id(
+        fields = {
+            "batch": batch,
+            "organization": organization,
+            "account_id": accounts[number],
+            "period": batch.period,
+            "recipient": recipient,
+            "import_id": receipt_import_id(
                 organization_tin=organization.tin, period=batch.period, account_number=number, category="housing"
             ),
-            to_pay=to_pay,
-            charge=to_pay,
-            account_number=number,
-            payer_name="Иванов Иван Иванович",
-            address=house.address,
-            unit_name=str(i + 1),
-        )
+            "to_pay": to_pay,
+            "charge": to_pay,
+            "account_number": number,
+            "payer_name": "Иванов Иван Иванович",
+            "address": house.address,
+            "unit_name": str(i + 1),
+        }
         rows.append(Receipt(**{**fields, **(receipt_fields or {}).get(i, {})}))
     Receipt.objects.bulk_create(rows, batch_size=2000)
     ServiceLine.objects.bulk_create(
         [
-            ServiceLine(receipt=r, service_id="maintenance", name="Содержание жилого помещения", to_pay=r.to_pay, charge=r.to_pay,
-                        volume=Decimal("54.2"), tariff=Decimal("18.45"), measure="м²")
+            ServiceLine(
+                receipt=r,
+                service_id="maintenance",
+                name="Содержание жилого помещения",
+                to_pay=r.to_pay,
+                charge=r.to_pay,
+                volume=Decimal("54.2"),
+                tariff=Decimal("18.45"),
+                measure="м²",
+            )
             for r in Receipt.objects.filter(batch=batch).only("pk", "to_pay")
         ],
         batch_size=2000,
     )
     Batch.objects.filter(pk=batch.pk).update(
-        receipts_count=receipts, service_lines_count=receipts, accounts_count=receipts,
+        receipts_count=receipts,
+        service_lines_count=receipts,
+        accounts_count=receipts,
         total_to_pay=sum((r.to_pay for r in rows), Decimal("0")),
     )
     batch.refresh_from_db()

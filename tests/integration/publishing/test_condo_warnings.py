@@ -26,22 +26,45 @@ def login(client):
     def as_user(user):
         client.force_login(user)
         return client
+
     return as_user
 
 
 def _add_receipt(batch: Batch, number: str, recipient, to_pay: Decimal, paid: Decimal = Decimal("0")) -> Receipt:
     # Receipts are frozen once written (the database refuses updates): each is inserted as it is meant.
     template = Receipt.objects.filter(batch=batch).select_related("account").first()
-    account = Account.objects.create(organization=batch.organization, property=template.account.property,
-                                     number=number, unit_name=number[-3:], full_name="Петрова Анна")
+    account = Account.objects.create(
+        organization=batch.organization,
+        property=template.account.property,
+        number=number,
+        unit_name=number[-3:],
+        full_name="Петрова Анна",
+    )
     receipt = Receipt.objects.create(
-        batch=batch, organization=batch.organization, account=account, period=batch.period, recipient=recipient,
-        import_id=receipt_import_id(organization_tin=batch.organization.tin, period=batch.period,
-                                    account_number=number, category="housing"),
-        to_pay=to_pay, charge=to_pay + paid, paid=paid, account_number=number, payer_name="Петрова Анна",
-        address=template.address, unit_name=number[-3:])
-    ServiceLine.objects.create(receipt=receipt, service_id="maintenance", name="Содержание жилого помещения",
-                               to_pay=to_pay, charge=to_pay + paid, paid=paid)
+        batch=batch,
+        organization=batch.organization,
+        account=account,
+        period=batch.period,
+        recipient=recipient,
+        import_id=receipt_import_id(
+            organization_tin=batch.organization.tin, period=batch.period, account_number=number, category="housing"
+        ),
+        to_pay=to_pay,
+        charge=to_pay + paid,
+        paid=paid,
+        account_number=number,
+        payer_name="Петрова Анна",
+        address=template.address,
+        unit_name=number[-3:],
+    )
+    ServiceLine.objects.create(
+        receipt=receipt,
+        service_id="maintenance",
+        name="Содержание жилого помещения",
+        to_pay=to_pay,
+        charge=to_pay + paid,
+        paid=paid,
+    )
     return receipt
 
 
@@ -54,8 +77,11 @@ def test_an_unapproved_recipient_is_counted_and_explained(condo_sandbox, login, 
     # A payment: services carry the amount before it, so Condo finds no invalidServicesError (13.2).
     _add_receipt(batch, "00000102", own, Decimal("900.00"), paid=Decimal("100.00"))
     Batch.objects.filter(pk=batch.pk).update(
-        receipts_count=6, service_lines_count=6, accounts_count=6,
-        total_to_pay=Receipt.objects.filter(batch=batch).aggregate(total=Sum("to_pay"))["total"])
+        receipts_count=6,
+        service_lines_count=6,
+        accounts_count=6,
+        total_to_pay=Receipt.objects.filter(batch=batch).aggregate(total=Sum("to_pay"))["total"],
+    )
     batch.refresh_from_db()
     batch = with_status(batch, Batch.Status.APPROVED)
 

@@ -13,12 +13,12 @@ from billing.models import Batch, Receipt, ReceiptPdf
 from billing.roles import APPROVER
 from billing.services.receipt_pdfs import receipt_pdfs_attach
 from billing.services.seals import addendum_pending, batch_pdf_addendum_approve
-from tests.factories import UserFactory
 from integration.publishing.files import batch_send_pending_files, pdfs_send_pending
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
 from integration.sandbox.faults import FaultConfig
 from tests.billing.pdfs.support import make_pdf, pdf_of_size, pdf_storage, zip_of  # noqa: F401 - a fixture
+from tests.factories import UserFactory
 from tests.integration.publishing.builders import batch_with_receipts
 from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID, sandbox_client
 
@@ -59,7 +59,7 @@ def file_calls(sandbox) -> int:
 
 def test_pdfs_follow_their_accepted_receipts_in_the_same_publish(condo_sandbox, accountant):
     batch = batch_with_receipts(receipts=25)
-    attach(batch, accountant, range(0, 24))  # one receipt without a PDF
+    attach(batch, accountant, range(24))  # one receipt without a PDF
 
     report = batch_publish(batch_id=batch.pk)
 
@@ -103,16 +103,26 @@ def test_republishing_sends_nothing_new_and_a_lost_answer_comes_back_skipped(con
 
 
 def test_an_approved_pdf_is_never_replaced_and_a_new_one_goes_once_a_second_person_approves_it(
-        condo_sandbox, accountant, capsys):
+    condo_sandbox, accountant, capsys
+):
     batch = batch_with_receipts(receipts=3)
     attach(batch, accountant, range(2))
     batch_publish(batch_id=batch.pk)
     transitions = batch.transitions.count()
     held = condo_files(condo_sandbox)
 
-    replaced = receipt_pdfs_attach(batch=batch, by=accountant, archive=io.BytesIO(zip_of({
-        "00000001.pdf": make_pdf("1-v2"), "00000002.pdf": make_pdf("2-v1"),
-    })))
+    replaced = receipt_pdfs_attach(
+        batch=batch,
+        by=accountant,
+        archive=io.BytesIO(
+            zip_of(
+                {
+                    "00000001.pdf": make_pdf("1-v2"),
+                    "00000002.pdf": make_pdf("2-v1"),
+                }
+            )
+        ),
+    )
     assert [refusal.name for refusal in replaced.refused] == ["00000001.pdf"]
     assert "уже утверждён" in replaced.refused[0].reason
     call_command("publish_batch", str(batch.pk))
@@ -147,7 +157,8 @@ def test_pdfs_of_rejected_receipts_wait(condo_sandbox, accountant):
 
 
 def test_a_transient_failure_on_files_fails_the_batch_and_the_retry_sends_only_what_is_left(
-        condo_sandbox, accountant, settings):
+    condo_sandbox, accountant, settings
+):
     settings.CONDO_MAX_ATTEMPTS = 1
     batch = batch_with_receipts(receipts=3)
     attach(batch, accountant, range(3))
@@ -173,9 +184,19 @@ def test_a_transient_failure_on_files_fails_the_batch_and_the_retry_sends_only_w
 def test_a_file_condo_refuses_is_marked_failed_and_the_batch_still_publishes(condo_sandbox, accountant, settings):
     settings.CONDO_MAX_VARIABLES_BYTES = 40 * 1024  # a deployment whose Condo takes small requests only
     batch = batch_with_receipts(receipts=3)
-    receipt_pdfs_attach(batch=batch, by=accountant, archive=io.BytesIO(zip_of({
-        "00000000.pdf": make_pdf("small"), "00000001.pdf": pdf_of_size(60_000), "00000002.pdf": make_pdf("other"),
-    })))
+    receipt_pdfs_attach(
+        batch=batch,
+        by=accountant,
+        archive=io.BytesIO(
+            zip_of(
+                {
+                    "00000000.pdf": make_pdf("small"),
+                    "00000001.pdf": pdf_of_size(60_000),
+                    "00000002.pdf": make_pdf("other"),
+                }
+            )
+        ),
+    )
     batch_pdf_addendum_approve(batch=batch, by=UserFactory(role=APPROVER))
 
     report = batch_publish(batch_id=batch.pk)
@@ -221,7 +242,9 @@ def test_a_second_sender_backs_off_while_the_first_holds_the_batch(condo_sandbox
     batch = batch_with_receipts(receipts=2)
     batch_publish(batch_id=batch.pk)
     attach(batch, accountant, range(2))
-    Batch.objects.filter(pk=batch.pk).update(lease_owner="other", lease_until=timezone.now() + timezone.timedelta(minutes=1))
+    Batch.objects.filter(pk=batch.pk).update(
+        lease_owner="other", lease_until=timezone.now() + timezone.timedelta(minutes=1)
+    )
 
     assert batch_send_pending_files(batch_id=batch.pk).busy
     assert file_calls(condo_sandbox) == 0
@@ -239,16 +262,25 @@ def test_reconciliation_counts_files(condo_sandbox, accountant):
 
     # We believe the fourth PDF was sent, but Condo holds no file for that receipt.
     fourth = Receipt.objects.get(batch=batch, account__number="00000003")
-    ReceiptPdf.objects.create(receipt=fourth, batch=batch, file="receipt-pdfs/none.pdf", sha256="0" * 64, size=1,
-                              state="sent", condo_status="CREATED", sent_at=fourth.published_at)
+    ReceiptPdf.objects.create(
+        receipt=fourth,
+        batch=batch,
+        file="receipt-pdfs/none.pdf",
+        sha256="0" * 64,
+        size=1,
+        state="sent",
+        condo_status="CREATED",
+        sent_at=fourth.published_at,
+    )
     result = batch_reconcile(batch=Batch.objects.select_related("organization").get(pk=batch.pk))
     assert (result.files_expected, result.files_in_condo, result.is_consistent) == (4, 3, False)
     assert [d["kind"] for d in result.differences] == ["file_missing"]
     assert result.differences[0]["import_id"] == fourth.import_id
 
 
-def test_the_admin_send_button_sends_a_published_batchs_pdfs(condo_sandbox, accountant, approver, client,
-                                                             django_capture_on_commit_callbacks, settings):
+def test_the_admin_send_button_sends_a_published_batchs_pdfs(
+    condo_sandbox, accountant, approver, client, django_capture_on_commit_callbacks, settings
+):
     from django.urls import reverse
 
     settings.ROOT_URLCONF = "tests.billing.pdfs.admin_urls"

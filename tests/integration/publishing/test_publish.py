@@ -39,7 +39,10 @@ def test_an_approved_batch_reaches_condo_whole_with_equal_sums(condo_sandbox):
     assert (batch.accepted_count, batch.rejected_count, batch.pending_count) == (45, 0, 0)
     assert batch.published_at is not None and batch.lease_owner == ""
     assert CondoCall.objects.filter(batch=batch, operation="registerBillingReceipts", outcome="ok").count() == 3
-    assert list(batch.transitions.order_by("pk").values_list("target", flat=True)) == [Status.PUBLISHING, Status.PUBLISHED]
+    assert list(batch.transitions.order_by("pk").values_list("target", flat=True)) == [
+        Status.PUBLISHING,
+        Status.PUBLISHED,
+    ]
 
 
 def test_rejected_receipts_are_explained_and_can_be_sent_again(condo_sandbox, approver):
@@ -71,8 +74,12 @@ def test_rejected_receipts_are_explained_and_can_be_sent_again(condo_sandbox, ap
     "faults",
     [
         pytest.param(FaultConfig(error_every_nth=2), id="http-500-every-2nd-call"),
-        pytest.param(FaultConfig(rate_limit_calls=2, rate_limit_status=400, rate_limit_reset_seconds=0.05), id="rate-limit-400"),
-        pytest.param(FaultConfig(rate_limit_calls=2, rate_limit_status=429, rate_limit_reset_seconds=0.05), id="rate-limit-429"),
+        pytest.param(
+            FaultConfig(rate_limit_calls=2, rate_limit_status=400, rate_limit_reset_seconds=0.05), id="rate-limit-400"
+        ),
+        pytest.param(
+            FaultConfig(rate_limit_calls=2, rate_limit_status=429, rate_limit_reset_seconds=0.05), id="rate-limit-429"
+        ),
         pytest.param(FaultConfig(drop_after_store=2), id="connection-closed-after-store"),
         pytest.param(FaultConfig(token_ttl_seconds=0.0), id="token-expiry"),
     ],
@@ -153,7 +160,11 @@ def test_a_corrected_batch_for_the_same_month_updates_only_what_changed(condo_sa
     after = {r["importId"]: (r["id"], r["v"]) for r in condo_sandbox.receipts(context)}
     assert set(after) == set(before)
     changed = {k for k in after if after[k] != before[k]}
-    expected = set(Receipt.objects.filter(batch=corrected, to_pay__in=[Decimal("999.99"), Decimal("10.00")]).values_list("import_id", flat=True))
+    expected = set(
+        Receipt.objects.filter(batch=corrected, to_pay__in=[Decimal("999.99"), Decimal("10.00")]).values_list(
+            "import_id", flat=True
+        )
+    )
     assert changed == expected
     assert all(after[k][0] == before[k][0] for k in after)  # same Condo receipts, updated in place
 

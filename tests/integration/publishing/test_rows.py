@@ -20,19 +20,44 @@ pytestmark = pytest.mark.django_db
 def _expected(receipt: Receipt) -> ReceiptIn:
     """What the publisher should read, built by keyword from ORM instances."""
     return ReceiptIn(
-        import_id=receipt.import_id, address=receipt.address, unit_name=receipt.unit_name,
-        unit_type=receipt.unit_type, account_number=receipt.account_number, full_name=receipt.payer_name,
-        owner_type=receipt.owner_type, account_global_id=receipt.els, address_global_id=receipt.house_global_id,
-        is_closed=receipt.is_closed, period=receipt.period, to_pay=receipt.to_pay, charge=receipt.charge,
-        balance=receipt.balance, recalculation=receipt.recalculation, privilege=receipt.privilege,
-        penalty=receipt.penalty, paid=receipt.paid,
+        import_id=receipt.import_id,
+        address=receipt.address,
+        unit_name=receipt.unit_name,
+        unit_type=receipt.unit_type,
+        account_number=receipt.account_number,
+        full_name=receipt.payer_name,
+        owner_type=receipt.owner_type,
+        account_global_id=receipt.els,
+        address_global_id=receipt.house_global_id,
+        is_closed=receipt.is_closed,
+        period=receipt.period,
+        to_pay=receipt.to_pay,
+        charge=receipt.charge,
+        balance=receipt.balance,
+        recalculation=receipt.recalculation,
+        privilege=receipt.privilege,
+        penalty=receipt.penalty,
+        paid=receipt.paid,
         services=tuple(
-            ServiceIn(id=line.service_id, name=line.name, to_pay=line.to_pay, charge=line.charge, balance=line.balance,
-                      recalculation=line.recalculation, privilege=line.privilege, penalty=line.penalty, paid=line.paid,
-                      volume=line.volume, tariff=line.tariff, measure=line.measure)
+            ServiceIn(
+                id=line.service_id,
+                name=line.name,
+                to_pay=line.to_pay,
+                charge=line.charge,
+                balance=line.balance,
+                recalculation=line.recalculation,
+                privilege=line.privilege,
+                penalty=line.penalty,
+                paid=line.paid,
+                volume=line.volume,
+                tariff=line.tariff,
+                measure=line.measure,
+            )
             for line in receipt.service_lines.order_by("id")
         ),
-        category_id=CATEGORY_IDS[receipt.category], tin=receipt.recipient.tin, bic=receipt.recipient.bic,
+        category_id=CATEGORY_IDS[receipt.category],
+        tin=receipt.recipient.tin,
+        bic=receipt.recipient.bic,
         bank_account=receipt.recipient.bank_account,
     )
 
@@ -43,14 +68,39 @@ def batch():
     organization = batch.organization
     plain = ReceiptFactory(batch=batch)
     ServiceLineFactory(receipt=plain, service_id="maintenance")
-    ServiceLineFactory(receipt=plain, service_id="water", name="Вода «холодная»", volume=None, tariff=None, measure="",
-                       to_pay=Decimal("0.01"), charge=Decimal("0"), balance=Decimal("-12.34"), recalculation=Decimal("5.5"),
-                       privilege=Decimal("100.10"), penalty=Decimal("0.99"), paid=Decimal("999999999999.99"))
-    closed = AccountFactory(organization=organization, is_closed=True, els="12АБ345678", unit_type="commercial",
-                            owner_type="company", full_name="ООО «Ромашка»", property__fias_id="1d6f3a1e-0000-4000-8000-000000000001")
-    special = ReceiptFactory(batch=batch, account=closed, category=Receipt.Category.CAPITAL_REPAIR,
-                             recipient=RecipientFactory(tin="500100732259", bic="044525974", bank_account="40702810000000000001"),
-                             to_pay=Decimal("0.10"), charge=Decimal("0.10"), penalty=Decimal("0"))
+    ServiceLineFactory(
+        receipt=plain,
+        service_id="water",
+        name="Вода «холодная»",
+        volume=None,
+        tariff=None,
+        measure="",
+        to_pay=Decimal("0.01"),
+        charge=Decimal("0"),
+        balance=Decimal("-12.34"),
+        recalculation=Decimal("5.5"),
+        privilege=Decimal("100.10"),
+        penalty=Decimal("0.99"),
+        paid=Decimal("999999999999.99"),
+    )
+    closed = AccountFactory(
+        organization=organization,
+        is_closed=True,
+        els="12АБ345678",
+        unit_type="commercial",
+        owner_type="company",
+        full_name="ООО «Ромашка»",
+        property__fias_id="1d6f3a1e-0000-4000-8000-000000000001",
+    )
+    special = ReceiptFactory(
+        batch=batch,
+        account=closed,
+        category=Receipt.Category.CAPITAL_REPAIR,
+        recipient=RecipientFactory(tin="500100732259", bic="044525974", bank_account="40702810000000000001"),
+        to_pay=Decimal("0.10"),
+        charge=Decimal("0.10"),
+        penalty=Decimal("0"),
+    )
     ServiceLineFactory(receipt=special, volume=Decimal("0.000001"), tariff=Decimal("1234567890.123456"))
     ReceiptFactory(batch=batch)  # no service lines at all
     return batch

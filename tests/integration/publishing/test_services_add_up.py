@@ -45,15 +45,20 @@ def _desk(tmp_path, organization):
 
 def _sber_services(tmp_path, organization):
     path = tmp_path / "s.txt"
-    path.write_bytes("A1;г Москва, д 1;1026;8640,02;Отопление;8240,02;Газ;400\nA2;г Москва, д 2;1026;99;Газ;99,00\n"
-                     .encode("cp1251"))
+    path.write_bytes(
+        "A1;г Москва, д 1;1026;8640,02;Отопление;8240,02;Газ;400\nA2;г Москва, д 2;1026;99;Газ;99,00\n".encode("cp1251")
+    )
     return path
 
 
 def _sber_2021(tmp_path, organization):
     path = tmp_path / "r.txt"
-    path.write_bytes(("00123;1234567890;5f3c9a52-8d1e-4c7b-9a0e-2b6f1d9e7c31,15;Иванов Иван Иванович;"
-                      "г Москва, ул Тверская, д 7;10.2026;1 259,53\n").encode("cp1251"))
+    path.write_bytes(
+        (
+            "00123;1234567890;5f3c9a52-8d1e-4c7b-9a0e-2b6f1d9e7c31,15;Иванов Иван Иванович;"
+            "г Москва, ул Тверская, д 7;10.2026;1 259,53\n"
+        ).encode("cp1251")
+    )
     return path
 
 
@@ -77,7 +82,15 @@ def _gis(tmp_path, organization):
         second.append(["заголовок"])
     for name, charge, to_pay in (("Отопление", 1200.4, 1200.4), ("Холодное водоснабжение", 300, 300)):
         line = [""] * 30
-        line[0], line[1], line[2], line[4], line[7], line[10], line[29] = "ПД-1", name, "Гкал", 1.5, 800.27, charge, to_pay
+        line[0], line[1], line[2], line[4], line[7], line[10], line[29] = (
+            "ПД-1",
+            name,
+            "Гкал",
+            1.5,
+            800.27,
+            charge,
+            to_pay,
+        )
         second.append(line)
     workbook.create_sheet("ДПД")
     path = tmp_path / "pd.xlsx"
@@ -85,12 +98,22 @@ def _gis(tmp_path, organization):
     return path
 
 
-@pytest.mark.parametrize("make, format_code", [
-    (_desk, "desk_excel"), (_sber_services, "sber_services"), (_sber_2021, "sber_2021"), (_gis, "gis_pd"),
-])
+@pytest.mark.parametrize(
+    ("make", "format_code"),
+    [
+        (_desk, "desk_excel"),
+        (_sber_services, "sber_services"),
+        (_sber_2021, "sber_2021"),
+        (_gis, "gis_pd"),
+    ],
+)
 def test_each_importers_receipts_have_no_invalid_services_error(organization, tmp_path, make, format_code):
-    outcome = registry_import(organization=organization, period=PERIOD, path=make(tmp_path, organization),
-                              by=UserFactory(username="importer-1", role=ACCOUNTANT))
+    outcome = registry_import(
+        organization=organization,
+        period=PERIOD,
+        path=make(tmp_path, organization),
+        by=UserFactory(username="importer-1", role=ACCOUNTANT),
+    )
     assert outcome.result.errors == [] and outcome.result.format_code.startswith(format_code)
     receipts = [receipt for _, receipt in pending_receipts(batch_id=outcome.batch.pk, limit=1000)]
     assert receipts

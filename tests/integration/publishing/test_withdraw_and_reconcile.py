@@ -10,9 +10,9 @@ from django.core.management import call_command
 
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt
-from integration.publishing.rows import batch_receipts
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
+from integration.publishing.rows import batch_receipts
 from integration.publishing.withdrawal import batch_supersede, batch_withdraw_from_condo, superseded_candidates
 from tests.integration.publishing.builders import batch_with_receipts, live_receipts
 
@@ -54,7 +54,9 @@ def test_reconciliation_finds_missing_extra_and_differing_receipts(published, co
     assert kinds["amount"]["batch_to_pay"] == "1000.00" and kinds["amount"]["condo_to_pay"] == "1.23"
 
 
-def test_withdraw_removes_the_receipts_from_condo_and_reconciliation_reports_them_missing(published, approver, condo_sandbox):
+def test_withdraw_removes_the_receipts_from_condo_and_reconciliation_reports_them_missing(
+    published, approver, condo_sandbox
+):
     batch = batch_withdraw_from_condo(batch=published, by=approver, reason="Неверные тарифы")
 
     assert batch.status == Status.WITHDRAWN

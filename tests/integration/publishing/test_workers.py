@@ -31,9 +31,13 @@ def _held_exactly_once(sandbox, batch: Batch) -> None:
 def test_a_worker_killed_mid_batch_is_finished_by_another_with_nothing_lost_or_doubled(condo_sandbox):
     batch = batch_with_receipts(receipts=5000)
     condo_sandbox.faults = FaultConfig(latency_seconds=0.05)
-    worker = manage(["publish_batch", str(batch.pk)], worker_env(condo_sandbox, CONDO_CHUNK_SIZE="100", PUBLISH_LEASE_SECONDS="2"))
+    worker = manage(
+        ["publish_batch", str(batch.pk)], worker_env(condo_sandbox, CONDO_CHUNK_SIZE="100", PUBLISH_LEASE_SECONDS="2")
+    )
     try:
-        wait_for(lambda: Batch.objects.get(pk=batch.pk).accepted_count >= 1000, timeout=120, what="1000 accepted receipts")
+        wait_for(
+            lambda: Batch.objects.get(pk=batch.pk).accepted_count >= 1000, timeout=120, what="1000 accepted receipts"
+        )
     finally:
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
