@@ -2,7 +2,7 @@
 
 What is compared: a receipt, keyed by its account number and category (exactly what its Condo
 importId is made of, billing.models.receipt_import_id), with the receipt of the same key in the last
-published batch of the organization up to this month (billing.selectors.previous_published_batch;
+published batch of the organization up to this month (billing.selectors.batches.previous_published_batch;
 for a correction that is the published batch of the same month). Never per account: an account with
 a housing and a capital repair receipt has two receipts, and Condo shows two.
 
@@ -22,7 +22,7 @@ Anomalies, shown for a person to look at before approving:
 
 The change in percent is only shown, never decided on: |now − before| / |before| × 100 rounded
 half up (as Russian accounting rounds, billing.money) to one place; None when before is zero.
-The batch page decides the same in SQL (selectors_review._MOVED); tests/billing/test_differences.py
+The batch page decides the same in SQL (billing.selectors.review._MOVED); tests/billing/test_differences.py
 holds the two to the same answers.
 """
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from billing.models import Batch
-from billing.selectors_month import taken_over_condition
+from billing.selectors.month import taken_over_condition
 from integration.checking.run import batch_check_run
 from integration.publishing.files import batch_send_pending_files, batches_with_pdfs_to_send
 from integration.publishing.lease import batches_without_live_publisher

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils.formats import date_format
 
 from billing.models import Organization
-from billing.selectors import batch_periods
+from billing.selectors.batches import batch_periods
 
 
 class BatchOrganizationFilter(admin.SimpleListFilter):

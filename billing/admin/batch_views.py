@@ -1,6 +1,6 @@
 """The batch review page and the workflow buttons behind it.
 
-The views read through billing.selectors and change nothing themselves: every button calls
+The views read through billing.selectors.batches and change nothing themselves: every button calls
 a service of billing.services.batches, and every refusal (state, role, four eyes, missing
 reason) comes from the service and is reported as it is.
 """
@@ -22,11 +22,11 @@ from billing.errors import ActionForbidden, ApplicationError
 from billing.formatting import format_percent
 from billing.labels import registry_format_label
 from billing.models import Batch, Receipt
-from billing.selectors import batch_state_counts, batch_transitions
-from billing.selectors_corrections import PUBLISHED, Replacement, batch_replacement
-from billing.selectors_month import batch_approval_state
-from billing.selectors_queues import batch_rejection
-from billing.selectors_review import Anomaly, BatchAnomalies, batch_receipts_page, batch_review
+from billing.selectors.batches import batch_state_counts, batch_transitions
+from billing.selectors.corrections import PUBLISHED, Replacement, batch_replacement
+from billing.selectors.month import batch_approval_state
+from billing.selectors.queues import batch_rejection
+from billing.selectors.review import Anomaly, BatchAnomalies, batch_receipts_page, batch_review
 from billing.services.batches import available_targets, batch_approve, batch_cancel, batch_reject, batch_submit
 from integration.publishing.withdrawal import batch_withdraw_request
 

@@ -20,7 +20,7 @@ from billing.admin.publishing import PublishingAdminMixin
 from billing.admin.receipt_pdfs import ReceiptPdfAdminMixin
 from billing.formatting import format_money
 from billing.models import Batch
-from billing.selectors import batches_awaiting_approval, batches_in_flight_exist, publishing_failures_count
+from billing.selectors.batches import batches_awaiting_approval, batches_in_flight_exist, publishing_failures_count
 
 
 @admin.register(Batch)

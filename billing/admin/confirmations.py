@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from billing.admin.batch_views import batch_or_404, forbidden_response
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch
-from billing.selectors_corrections import batch_replacement, batch_withdrawal_preview
+from billing.selectors.corrections import batch_replacement, batch_withdrawal_preview
 from billing.services.batches import batch_transition_check
 
 Status = Batch.Status

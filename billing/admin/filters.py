@@ -9,10 +9,10 @@ from django.db.models import QuerySet
 from django.utils.formats import date_format
 
 from billing.models import Receipt
-from billing.selectors import batch_periods, batches_awaiting_approval
-from billing.selectors_queues import LABELS as QUEUE_LABELS
-from billing.selectors_queues import PERMISSIONS as QUEUE_PERMISSIONS
-from billing.selectors_queues import queue_batches
+from billing.selectors.batches import batch_periods, batches_awaiting_approval
+from billing.selectors.queues import LABELS as QUEUE_LABELS
+from billing.selectors.queues import PERMISSIONS as QUEUE_PERMISSIONS
+from billing.selectors.queues import queue_batches
 
 
 class PeriodFilter(admin.SimpleListFilter):

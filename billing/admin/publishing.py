@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from billing.admin.batch_views import batch_or_404, forbidden_response
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt
-from billing.selectors import batch_condo_warning_counts
+from billing.selectors.batches import batch_condo_warning_counts
 from billing.services.batches import available_targets
 from integration.models import CondoCall, Reconciliation
 from integration.publishing.reconciliation import RECONCILABLE, batch_reconcile_request

@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt, ReceiptPdf, ReceiptPdfUpload
 from billing.models.pdfs import PdfUploadStatus, receipt_pdf_storage
-from billing.selectors_pdfs import batch_pdf_counts, receipt_pdf
+from billing.selectors.pdfs import batch_pdf_counts, receipt_pdf
 from billing.services.pdf_check import pdf_max_bytes
 from billing.services.pdf_names import RULE, receipt_pdf_name
 from billing.services.pdf_uploads import pdf_archive_upload, pdf_upload_report

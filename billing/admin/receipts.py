@@ -18,7 +18,7 @@ from billing.admin.readonly import ReadOnlyAdminMixin
 from billing.admin.receipt_pdfs import ReceiptPdfStateAdminMixin
 from billing.formatting import format_money
 from billing.models import Receipt, ServiceLine
-from billing.selectors import receipt_list_queryset, receipt_search
+from billing.selectors.batches import receipt_list_queryset, receipt_search
 
 
 class ServiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -9,7 +9,7 @@ from billing.errors import ApplicationError
 from billing.exports.writer import CHUNK_SIZE, EXCEL_MAX_ROWS, Column, SheetWriter, key_value_sheet, new_workbook
 from billing.models import Batch, Receipt
 from billing.plurals import counted
-from billing.selectors import batch_condo_warning_counts
+from billing.selectors.batches import batch_condo_warning_counts
 
 COLUMNS = (
     Column("Пакет", "int", 8),

@@ -8,7 +8,7 @@ from typing import IO
 
 from billing.exports.writer import Column, SheetWriter, key_value_sheet, new_workbook
 from billing.models import Organization
-from billing.selectors_summary import monthly_summary
+from billing.selectors.summary import monthly_summary
 
 COLUMNS = (
     Column("УК", width=34),

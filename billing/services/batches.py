@@ -19,7 +19,7 @@ from django_q.tasks import async_task
 from billing.errors import ActionForbidden, ApplicationError, ConcurrentTransition, TransitionNotAllowed
 from billing.models import Batch, BatchTransition
 from billing.plurals import counted
-from billing.selectors_month import batch_taken_over_by
+from billing.selectors.month import batch_taken_over_by
 from billing.services.checks import batch_check_blocking_reason, batch_check_request
 from billing.services.seals import batch_seal
 
@@ -100,7 +100,7 @@ _COMPARED_WITH = {Status.PUBLISHED, Status.PARTIALLY_PUBLISHED}
 
 
 def _followers_warm(batch: Batch) -> None:
-    from billing.selectors_review import batch_figures_warm_followers
+    from billing.selectors.review import batch_figures_warm_followers
 
     try:
         batch_figures_warm_followers(batch=batch)
@@ -167,7 +167,7 @@ def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
     """Approve a submitted batch with the fingerprint of its documents; publishing starts once committed.
 
     From this moment the batch holds its month: every older batch of the same organization and
-    month leaves the publishing path (selectors_month), so it can never overwrite this one.
+    month leaves the publishing path (billing.selectors.month), so it can never overwrite this one.
     """
     organization = batch.organization
     newer = batch_taken_over_by(batch)

@@ -326,7 +326,7 @@ def registry_write(
 
 def figures_warm(batch: Batch) -> None:
     """The new batch's review figures, computed by the import rather than by its first reviewer."""
-    from billing.selectors_review import batch_figures_warm
+    from billing.selectors.review import batch_figures_warm
 
     try:
         batch_figures_warm(batch=batch)

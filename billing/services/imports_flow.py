@@ -21,7 +21,7 @@ from billing.importers.base import RowError
 from billing.importers.collect import Cancelled, ImportResult
 from billing.models import Organization, RegistryUpload
 from billing.models.batches import batch_source_path
-from billing.selectors_anomalies import registry_anomalies
+from billing.selectors.anomalies import registry_anomalies
 from billing.services.imports import (
     IMPORT_PERMISSION,
     first_of_month,

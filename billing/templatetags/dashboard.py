@@ -17,13 +17,13 @@ from django.utils.formats import number_format
 
 from billing.models import BatchTransition
 from billing.plurals import counted
-from billing.selectors_dashboard import (
+from billing.selectors.dashboard import (
     ChartPoint,
     dashboard_chart,
     dashboard_grid,
     dashboard_months,
 )
-from billing.selectors_queues import user_queues
+from billing.selectors.queues import user_queues
 
 register = template.Library()
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from billing.models import Batch, Receipt, ReceiptPdf
 from billing.models.pdfs import receipt_pdf_storage
-from billing.selectors_month import batch_publish_refusal
+from billing.selectors.month import batch_publish_refusal
 from integration.condo import CondoClient, CondoError
 from integration.publishing.lease import lease_owner_name, lease_release, lease_renew
 

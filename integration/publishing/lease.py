@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.errors import ConcurrentTransition
 from billing.models import Batch
-from billing.selectors_month import taken_over_condition
+from billing.selectors.month import taken_over_condition
 from billing.services.batches import batch_transition
 
 Status = Batch.Status

@@ -14,7 +14,7 @@ from django_q.tasks import async_task
 
 from billing.models import ApprovalSeal, Batch
 from billing.plurals import counted
-from billing.selectors_month import batch_publish_refusal, batch_taken_over_by, older_batches_in_flight
+from billing.selectors.month import batch_publish_refusal, batch_taken_over_by, older_batches_in_flight
 from billing.services.batches import batch_transition
 from integration.condo import CallRecord, CondoClient, CondoError, ReceiptOutcome
 from integration.models import CondoCall

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from billing.errors import ApplicationError
 from billing.models import Batch
-from billing.selectors_month import batch_publish_refusal
+from billing.selectors.month import batch_publish_refusal
 from billing.services.batches import batch_transition, batch_transition_check
 from integration.publishing.outcomes import rejected_reset
 

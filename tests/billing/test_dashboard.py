@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Batch
-from billing.selectors_dashboard import dashboard_chart, dashboard_grid, dashboard_months
+from billing.selectors.dashboard import dashboard_chart, dashboard_grid, dashboard_months
 from billing.templatetags.dashboard import nice_ceiling
 from tests.factories import BatchFactory, OrganizationFactory, UserFactory
 

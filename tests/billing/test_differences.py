@@ -8,8 +8,8 @@ import pytest
 
 from billing.differences import CHANGED, NEW, UNCHANGED, VANISHED, change_percent, difference_kind, is_moved
 from billing.models import Batch, Receipt
-from billing.selectors_anomalies import registry_anomalies
-from billing.selectors_review import batch_review
+from billing.selectors.anomalies import registry_anomalies
+from billing.selectors.review import batch_review
 from tests.factories import AccountFactory, BatchFactory, OrganizationFactory, ReceiptFactory
 
 D = Decimal

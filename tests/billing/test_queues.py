@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from billing.models import Batch, BatchTransition
-from billing.selectors_queues import (
+from billing.selectors.queues import (
     AWAITING_ME,
     CHECK_PROBLEMS,
     FAILED,

@@ -6,14 +6,14 @@ from decimal import Decimal
 import pytest
 
 from billing.models import Batch, Receipt
-from billing.selectors import (
+from billing.selectors.batches import (
     batch_previous_published,
     batch_service_totals,
     batch_state_counts,
     batch_totals,
     batches_awaiting_approval,
 )
-from billing.selectors_review import Anomaly, batch_anomalies, batch_receipts
+from billing.selectors.review import Anomaly, batch_anomalies, batch_receipts
 from tests.factories import AccountFactory, BatchFactory, OrganizationFactory, ReceiptFactory, ServiceLineFactory
 
 SEPTEMBER = date(2026, 9, 1)

@@ -2,7 +2,7 @@ from django.core.management.base import CommandError
 
 from billing.management.russian_help import DeskCommand
 from billing.models import Batch
-from billing.selectors_month import batch_publish_refusal
+from billing.selectors.month import batch_publish_refusal
 from integration.publishing.files import SENT_SEPARATELY, batch_send_pending_files, pdfs_pending_count
 from integration.publishing.publisher import batch_publish
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from billing.models import Batch, BatchTransition, Receipt
-from billing.selectors_corrections import batch_replacement, batch_withdrawal_preview
+from billing.selectors.corrections import batch_replacement, batch_withdrawal_preview
 from integration.publishing.publisher import batch_publish
 from tests.factories import BatchFactory, UserFactory
 from tests.integration.publishing.builders import batch_with_receipts

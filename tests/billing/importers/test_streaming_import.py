@@ -107,7 +107,7 @@ def test_the_batch_page_figures_are_computed_by_the_import_not_by_its_first_view
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from billing.selectors_review import batch_review
+    from billing.selectors.review import batch_review
 
     with django_capture_on_commit_callbacks(execute=True):
         outcome = _import(organization, importer, tmp_path, desk_rows(accounts=5))

@@ -1,4 +1,4 @@
-"""Reads of the admin index dashboard: a 12-month grid and a chart (the queues: selectors_queues).
+"""Reads of the admin index dashboard: a 12-month grid and a chart (the queues: billing.selectors.queues).
 
 A fixed number of queries whatever the data: the organizations, the batches of the 12 months
 (one query across all organizations), one GROUP BY per month for the chart. The batch rows'
@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 
 from billing.models import Batch, Organization
 from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
-from billing.selectors_summary import standing_batch
+from billing.selectors.summary import standing_batch
 
 MONTHS = 12
 PUBLISHED = (Batch.Status.PUBLISHED, Batch.Status.PARTIALLY_PUBLISHED)

@@ -1,6 +1,6 @@
 """What a registry changes against the last published batch, receipt by receipt, before any batch exists.
 
-The import preview's half of billing.differences (the batch page's half is selectors_review): the
+The import preview's half of billing.differences (the batch page's half is billing.selectors.review): the
 same keys (account and category), the same kinds, the same anomalies and threshold rule, so the
 preview and the batch created from it count the same. One query reads the previous batch.
 """
@@ -22,7 +22,7 @@ from billing.differences import (
     is_nonpositive,
 )
 from billing.models import Organization, Receipt
-from billing.selectors import previous_published_batch
+from billing.selectors.batches import previous_published_batch
 
 SHOWN = 50
 Key = tuple[str, str]  # (account number, category)

@@ -16,7 +16,13 @@ from django.db.models.functions import Abs
 
 from billing.models import Batch, Receipt
 from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
-from billing.selectors import BatchTotals, ServiceTotal, batch_previous_published, batch_service_totals, batch_totals
+from billing.selectors.batches import (
+    BatchTotals,
+    ServiceTotal,
+    batch_previous_published,
+    batch_service_totals,
+    batch_totals,
+)
 
 _TOTAL = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
 

@@ -1,7 +1,7 @@
 """Reads for the review admin: batch lists, totals, receipt lists and search.
 
 Every function is one aggregate or indexed query whose number does not depend on how many
-receipts there are. Anomalies and the review page's figures are in billing.selectors_review.
+receipts there are. Anomalies and the review page's figures are in billing.selectors.review.
 """
 
 from __future__ import annotations
