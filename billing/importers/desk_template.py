@@ -26,16 +26,19 @@ TEMPLATE_KEYS = [column.key for column in COLUMNS if column.key not in ("categor
 def desk_template_bytes(*, example: bool) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
     sheet.title = "Реестр"
     columns = [column for column in COLUMNS if column.key in TEMPLATE_KEYS]
     sheet.append([column.title for column in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, column in enumerate(columns, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
+        letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, len(column.title) + 4)
     if example:
         for values in _example_rows():
@@ -214,11 +217,11 @@ def write_desk_registry(path: Path, rows: Iterator[dict[str, object]]) -> int:
     sheet.append([column.title for column in columns])
     count = 0
     for values in rows:
-        cells = []
+        cells: list[object] = []
         for column in columns:
             value = values.get(column.key, "")
             if isinstance(value, Decimal):
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # openpyxl writes Decimal exactly; the stub says float
                 if column.key in _MONEY_KEYS:
                     cell.number_format = MONEY_FORMAT
                 cells.append(cell)

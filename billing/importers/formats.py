@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from billing.importers.base import ImportRefused, RegistryParser, RegistrySource
 from billing.importers.desk_excel import DeskExcelParser
 from billing.importers.gis_pd import SECTIONS_1_2, SECTIONS_3_6, GisPaymentDocumentParser
@@ -12,7 +14,7 @@ AUTO = "auto"
 MAP_PREFIX = "sber_map_"
 
 
-def format_choices(custom_layouts: list[SberLayout] = ()) -> list[tuple[str, str]]:
+def format_choices(custom_layouts: Sequence[SberLayout] = ()) -> list[tuple[str, str]]:
     return [
         (AUTO, "Определить автоматически"),
         (DeskExcelParser.code, DeskExcelParser.label),
@@ -22,7 +24,7 @@ def format_choices(custom_layouts: list[SberLayout] = ()) -> list[tuple[str, str
     ]
 
 
-def parser_for(code: str, custom_layouts: list[SberLayout] = ()) -> RegistryParser:
+def parser_for(code: str, custom_layouts: Sequence[SberLayout] = ()) -> RegistryParser:
     if code == DeskExcelParser.code:
         return DeskExcelParser()
     if code == GisPaymentDocumentParser.code:
@@ -35,7 +37,7 @@ def parser_for(code: str, custom_layouts: list[SberLayout] = ()) -> RegistryPars
     raise ImportRefused(f"Неизвестный формат реестра «{code}».")
 
 
-def resolve_parser(source: RegistrySource, code: str, custom_layouts: list[SberLayout] = ()) -> RegistryParser:
+def resolve_parser(source: RegistrySource, code: str, custom_layouts: Sequence[SberLayout] = ()) -> RegistryParser:
     """The parser for `code`, or the recognised one for AUTO; refuses a file of the wrong kind."""
     if code != AUTO:
         parser = parser_for(code, custom_layouts)
@@ -59,7 +61,7 @@ def _recognise_workbook(source: RegistrySource) -> RegistryParser:
     return DeskExcelParser()
 
 
-def _recognise_layout(source: RegistrySource, custom_layouts: list[SberLayout]) -> SberLayout:
+def _recognise_layout(source: RegistrySource, custom_layouts: Sequence[SberLayout]) -> SberLayout:
     """The organization's own maps win when they fit; among presets, exactly one must fit."""
     sample = _sample_lines(source)
     if not sample:
@@ -119,7 +121,10 @@ def _misfit(layout: SberLayout, sample: list[tuple[int, list[str]]]) -> str | No
             len(cells) < layout.services_from + 1 or (len(cells) - layout.services_from + 1) % 2
         ):
             return f"строка {number}: {len(cells)} полей через «;» не складываются в пары «услуга;сумма»"
-        checks = [(layout.account, "ЛС", parse_account_number), (layout.to_pay, "Сумма", parse_money)]
+        checks: list[tuple[int, str, Callable[[object], object]]] = [
+            (layout.account, "ЛС", parse_account_number),
+            (layout.to_pay, "Сумма", parse_money),
+        ]
         if layout.period:
             checks.append((layout.period, "Период", lambda raw: parse_period(raw, allow_mmyy=True)))
         for position, title, check in checks:

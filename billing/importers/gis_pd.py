@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from billing.importers.base import ImportRefused, ParseContext, ParsedRow, RegistrySource, RowError, ServiceDraft, shown
 from billing.importers.checks import (
@@ -144,7 +144,7 @@ class GisPaymentDocumentParser:
         ):
             if number < FIRST_ROW_3_6 or all(value in (None, "") for value in values):
                 continue
-            found: dict[str, object] = {}
+            found: dict[str, Any] = {}  # each value typed by its column's check
             for key, function in (
                 ("number", lambda v: clean_text(v, max_length=64)),
                 ("service", lambda v: clean_text(v, max_length=255)),

@@ -85,7 +85,8 @@ def compare_with_condo(
         number = account.number
         place = places.get(number)
         if place is None:
-            if number in vanished and (vanished[number] is None or vanished[number].is_closed):
+            kept = vanished.get(number)
+            if number in vanished and (kept is None or kept.is_closed):
                 vanished[number] = account  # an open one wins: it is what residents still see
             continue
         seen.add(number)
@@ -96,16 +97,16 @@ def compare_with_condo(
         else:
             matched.add(number)
             mismatched.pop(number, None)
-    for number, account in vanished.items():
-        if account is not None and account.is_closed:
+    for number, left in vanished.items():
+        if left is not None and left.is_closed:
             continue
         findings.add(
             "missing",
             {
                 "account": number,
-                "address": account.address if account else "",
-                "unit_name": account.unit_name if account else "",
-                "unit_type": account.unit_type if account else "",
+                "address": left.address if left else "",
+                "unit_name": left.unit_name if left else "",
+                "unit_type": left.unit_type if left else "",
             },
         )
     for number, place in places.items():

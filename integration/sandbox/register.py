@@ -163,7 +163,7 @@ class Pipeline:
             self.work[index]["property_id"] = ids[self.work[index]["address_key"]]
 
     def _account(self) -> None:
-        import_ids = [self.receipts[i].get("importId") for i in self.alive if self.receipts[i].get("importId")]
+        import_ids = [str(self.receipts[i]["importId"]) for i in self.alive if self.receipts[i].get("importId")]
         self.existing = upserts.receipts_by_import_id(self.db, self.context_id, import_ids)
         wanted = {}
         for index in self.alive:

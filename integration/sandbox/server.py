@@ -188,7 +188,8 @@ class SandboxServer:
         self._httpd = _Server((host, port), _Handler)
         self._httpd.state = self.state
         self._httpd.engine = Engine(self.state)
-        self.host, self.port = self._httpd.server_address[:2]
+        bound, self.port = self._httpd.server_address[:2]
+        self.host = bound if isinstance(bound, str) else bytes(bound).decode()
         self._thread: threading.Thread | None = None
 
     @property
