@@ -15,12 +15,12 @@ from django.utils.html import format_html, format_html_join
 
 from billing.admin.audit import BatchColumnsMixin
 from billing.admin.audit_filters import BatchOrganizationFilter, BatchPeriodFilter
-from billing.admin.exports import xlsx_response
 from billing.admin.paging import CappedCountPaginator
+from billing.admin.panels.exports import xlsx_response
 from billing.admin.readonly import ReadOnlyAdminMixin
-from billing.exports.reconciliation import KINDS, reconciliation_export
 from billing.formatting import format_money
 from integration.condo.documents import operation_files
+from integration.exports.reconciliation import KINDS, reconciliation_export
 from integration.models import CondoCall, Reconciliation
 
 DIFFERENCES_SHOWN = 50

@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.urls import path, reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.module_loading import import_string
 
-from billing.admin import batch_views
-from billing.admin.checks import CheckAdminMixin
-from billing.admin.confirmations import ConfirmationAdminMixin
-from billing.admin.exports import ExportAdminMixin, export_receipts_action
 from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter, QueueFilter
 from billing.admin.imports import RegistryUploadAdminMixin
 from billing.admin.object_tools import ObjectTool
-from billing.admin.publishing import PublishingAdminMixin
-from billing.admin.receipt_pdfs import ReceiptPdfAdminMixin
+from billing.admin.panels.base import BatchAction, BatchPanel
+from billing.admin.panels.checks import checks_panel
+from billing.admin.panels.confirmations import confirmations_panel
+from billing.admin.panels.exports import export_receipts_action, exports_panel
+from billing.admin.panels.pdfs import pdfs_panel
+from billing.admin.panels.review import batch_review_view, review_panel
 from billing.formatting import format_money
 from billing.models import Batch
 from billing.selectors.batches import batches_awaiting_approval, batches_in_flight_exist, publishing_failures_count
 
 
 @admin.register(Batch)
-class BatchAdmin(
-    RegistryUploadAdminMixin,
-    ReceiptPdfAdminMixin,
-    ExportAdminMixin,
-    PublishingAdminMixin,
-    CheckAdminMixin,
-    ConfirmationAdminMixin,
-    admin.ModelAdmin,
-):
+class BatchAdmin(RegistryUploadAdminMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "organization_name",
@@ -58,8 +52,25 @@ class BatchAdmin(
     list_per_page = 50
     actions = [export_receipts_action]
     change_list_template = "admin/billing/batch/change_list.html"
-    # The buttons of the review page; a subclass may swap the service behind one of them.
-    workflow_actions: tuple[batch_views.BatchAction, ...] = batch_views.ACTIONS
+    # The features of the batch admin, each with its URLs and its part of the batch page. Panels of
+    # other apps come by dotted path from settings.BATCH_PANELS: billing does not import integration.
+    panels: tuple[BatchPanel, ...] = (review_panel, pdfs_panel, exports_panel, checks_panel, confirmations_panel)
+    # The batch page's sections, top to bottom, by the slots the panels fill.
+    page_layout = (
+        "summary",
+        "check",
+        "replacement",
+        "actions",
+        "publishing",
+        "pdfs",
+        "exports",
+        "totals",
+        "anomalies",
+        "history",
+        "receipts",
+    )
+    # The workflow buttons, left to right; a panel's button not listed here comes last.
+    action_order = ("submit", "approve", "reject", "withdraw", "cancel_batch")
 
     # Batches are created by registry imports and move only through the audited workflow,
     # so nobody adds, edits or deletes them here, superusers included.
@@ -75,23 +86,37 @@ class BatchAdmin(
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("organization", "created_by", "submitted_by", "approved_by")
 
-    def get_urls(self):
-        def wrap(action: batch_views.BatchAction):
-            def view(request, object_id):
-                return batch_views.batch_action_view(self, request, object_id, action=action)
+    def get_panels(self) -> list[BatchPanel]:
+        return [*self.panels, *(import_string(dotted) for dotted in settings.BATCH_PANELS)]
 
-            return self.admin_site.admin_view(view)
+    def workflow_actions(self) -> list[BatchAction]:
+        actions = [action for panel in self.get_panels() for action in panel.actions]
+        order = {slug: place for place, slug in enumerate(self.action_order)}
+        return sorted(actions, key=lambda action: order.get(action.slug, len(order)))
 
-        action_urls = [
-            path(f"<path:object_id>/{action.slug}/", wrap(action), name=action.url_name())
-            for action in self.workflow_actions
-        ]
-        return [*action_urls, *super().get_urls()]
+    def page_sections(self) -> list[str]:
+        """The templates of the batch page, in page_layout's order."""
+        filled = {slot: template for panel in self.get_panels() for slot, template in panel.sections}
+        return [filled[slot] for slot in self.page_layout if slot in filled]
+
+    def panels_context(self, request: HttpRequest, batch: Batch) -> dict:
+        """What the panels' sections of the batch page need."""
+        context: dict = {}
+        for panel in self.get_panels():
+            if panel.context is not None:
+                context.update(panel.context(self, request, batch))
+        return context
+
+    def get_urls(self) -> list[URLPattern]:
+        # The upload pages first: `import/<token>/progress/` would otherwise read as a batch's progress.
+        panel_urls = [url for panel in self.get_panels() for url in panel.urls(self)]
+        upload_urls = self.registry_upload_urls()
+        return [*upload_urls, *panel_urls, *super().get_urls()]
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         if request.method not in ("GET", "HEAD"):
             raise PermissionDenied  # the page is read-only; changes go through the action URLs
-        return batch_views.batch_review_view(self, request, object_id)
+        return batch_review_view(self, request, object_id)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         extra_context = {
@@ -102,17 +127,12 @@ class BatchAdmin(
         }
         return super().changelist_view(request, extra_context)
 
-    def review_context(self, request: HttpRequest, batch: Batch) -> dict:
-        """What the mixins add to the batch review page."""
-        return {
-            **self.receipt_pdf_context(request, batch),
-            **self.publishing_context(request, batch),
-            **self.check_context(request, batch),
-        }
-
     def get_object_tools(self, request: HttpRequest) -> list[ObjectTool]:
-        """Buttons above the list: the mixins' own, the approver's queue, publishing failures."""
-        tools = list(super().get_object_tools(request))
+        """Buttons above the list: the upload's, the panels', the approver's queue, publishing failures."""
+        tools = [*self.registry_upload_tools(request)]
+        for panel in self.get_panels():
+            if panel.object_tools is not None:
+                tools.extend(panel.object_tools(request))
         url = reverse("admin:billing_batch_changelist")
         if request.user.has_perm("billing.approve_batch"):
             waiting = batches_awaiting_approval(user=request.user).count()

@@ -93,9 +93,9 @@ class RegistryUploadAdminMixin:
     def _import_url_name(self, step: str) -> str:
         return f"{self.model._meta.app_label}_{self.model._meta.model_name}_import{step}"
 
-    def get_urls(self):
+    def registry_upload_urls(self) -> list:
         view = self.admin_site.admin_view
-        urls = [
+        return [
             path("import/", view(self.import_upload_view), name=self._import_url_name("")),
             path(
                 "import/template/<slug:kind>.xlsx",
@@ -116,13 +116,11 @@ class RegistryUploadAdminMixin:
                 "import/<uuid:token>/errors.xlsx", view(self.import_errors_view), name=self._import_url_name("_errors")
             ),
         ]
-        return [*urls, *super().get_urls()]
 
-    def get_object_tools(self, request: HttpRequest) -> list:
-        tools = list(super().get_object_tools(request)) if hasattr(super(), "get_object_tools") else []
-        if request.user.has_perm(IMPORT_PERMISSION):
-            tools.insert(0, ObjectTool(reverse(f"admin:{self._import_url_name('')}"), "Загрузить реестр"))
-        return tools
+    def registry_upload_tools(self, request: HttpRequest) -> list[ObjectTool]:
+        if not request.user.has_perm(IMPORT_PERMISSION):
+            return []
+        return [ObjectTool(reverse(f"admin:{self._import_url_name('')}"), "Загрузить реестр")]
 
     # --- helpers ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from billing.admin.filters import ErrorCodeFilter, PeriodFilter
 from billing.admin.paging import CappedCountPaginator
 from billing.admin.readonly import ReadOnlyAdminMixin
-from billing.admin.receipt_pdfs import ReceiptPdfStateAdminMixin
+from billing.admin.receipt_pdf_state import ReceiptPdfStateAdminMixin
 from billing.formatting import format_money
 from billing.models import Receipt, ServiceLine
 from billing.selectors.batches import receipt_list_queryset, receipt_search

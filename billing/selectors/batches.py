@@ -48,6 +48,10 @@ def publishing_failures_count() -> int:
     return Batch.objects.filter(status=Batch.Status.FAILED).count()
 
 
+def batch_with_organization(*, batch_id: int) -> Batch | None:
+    return Batch.objects.select_related("organization").filter(pk=batch_id).first()
+
+
 def batch_periods(*, limit: int = 36) -> list[date]:
     """Months that have batches, newest first; the batches table is small, receipts are not read."""
     return list(Batch.objects.dates("period", "month", order="DESC")[:limit])

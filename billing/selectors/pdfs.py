@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from billing.models import Batch, Receipt, ReceiptPdf
+from billing.models import Batch, Receipt, ReceiptPdf, ReceiptPdfUpload
 
 State = ReceiptPdf.State
 
@@ -58,3 +59,14 @@ def receipt_pdf(*, receipt: Receipt) -> ReceiptPdf | None:
 def receipt_pdfs_by_receipt(*, receipt_ids: list[int]) -> dict[int, ReceiptPdf]:
     """The PDFs of a page of receipts, in one query (for a list that shows file state per row)."""
     return {pdf.receipt_id: pdf for pdf in ReceiptPdf.objects.filter(receipt_id__in=receipt_ids)}
+
+
+def batch_receipt_pdf(*, batch: Batch, receipt_id: int) -> ReceiptPdf | None:
+    """One receipt's PDF within a batch, with what its download name needs."""
+    return (
+        ReceiptPdf.objects.select_related("receipt__account").filter(receipt_id=receipt_id, batch_id=batch.pk).first()
+    )
+
+
+def batch_pdf_upload(*, batch: Batch, token: uuid.UUID) -> ReceiptPdfUpload | None:
+    return ReceiptPdfUpload.objects.filter(token=token, batch=batch).first()

@@ -339,3 +339,8 @@ PUBLISH_READ_SIZE = env.int("PUBLISH_READ_SIZE", default=1000)
 # reaches that code by path only (billing does not import integration).
 BATCH_FINGERPRINT = "integration.publishing.fingerprint.batch_fingerprint"
 ADDENDUM_FINGERPRINT = "integration.publishing.fingerprint.addendum_fingerprint"
+# Panels of the batch admin that other apps bring (billing/admin/panels/base.py), after billing's own.
+BATCH_PANELS = [
+    "integration.admin_panels.publishing.publishing_panel",
+    "integration.admin_panels.reconciliation.reconciliation_panel",
+]

@@ -15,7 +15,7 @@ from billing.models import ReceiptsExport
 from tests.billing.exports.conftest import data_rows, open_xlsx
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.urls("tests.billing.exports.admin_urls"), pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 Status = ReceiptsExport.Status
 
 

@@ -8,7 +8,7 @@ from integration.models import Reconciliation
 from tests.billing.exports.conftest import data_rows, open_xlsx
 from tests.integration.publishing.builders import batch_with_receipts
 
-pytestmark = [pytest.mark.urls("tests.billing.exports.admin_urls"), pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 def _urls(batch) -> list[str]:

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from billing.exports.reconciliation import COLUMNS, reconciliation_export
 from billing.exports.writer import MONEY_FORMAT
 from billing.models import Batch, Receipt
+from integration.exports.reconciliation import COLUMNS, reconciliation_export
 from integration.models import Reconciliation
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile

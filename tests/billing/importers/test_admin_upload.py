@@ -14,8 +14,6 @@ from billing.models import Batch, RegistryUpload
 from billing.services.imports import registry_parse
 from tests.billing.importers.conftest import PERIOD, desk_rows
 
-pytestmark = pytest.mark.urls("tests.billing.importers.admin_urls")
-
 
 def _upload(client, organization, path, name=None, format_code="auto", capture=None):
     with path.open("rb") as handle:

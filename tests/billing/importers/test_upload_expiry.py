@@ -13,7 +13,6 @@ from django_q.tasks import async_task
 from billing.models import Batch, RegistryUpload
 from tests.billing.importers.test_admin_upload import _upload
 
-pytestmark = pytest.mark.urls("tests.billing.importers.admin_urls")
 Status = RegistryUpload.Status
 
 

@@ -285,7 +285,6 @@ def test_header_spellings_with_punctuation_units_and_abbreviations_import(organi
 # --- The admin's errors.xlsx ---------------------------------------------------------------------
 
 
-@pytest.mark.urls("tests.billing.importers.admin_urls")
 def test_errors_xlsx_writes_every_value_as_text_and_survives_control_characters(
     client, organization, importer, tmp_path
 ):

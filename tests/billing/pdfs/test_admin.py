@@ -13,7 +13,7 @@ from tests.billing.pdfs.support import make_pdf, stored_files, zip_of
 from tests.factories import UserFactory
 from tests.integration.publishing.builders import batch_with_receipts
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.billing.pdfs.admin_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def upload(client, batch, entries: dict[str, bytes], *, follow: bool = True):
@@ -121,16 +121,17 @@ def test_the_send_button_is_post_only_and_for_approvers(client, accountant, appr
 
 
 def test_the_batch_summary_snippet_and_receipt_snippet_render(client, batch, accountant, pdf_storage, rf):
+    from django.contrib import admin
     from django.template.loader import render_to_string
 
-    from billing.admin.receipt_pdfs import receipt_pdf_state_html
-    from tests.billing.pdfs.admin_urls import site
+    from billing.admin.panels.pdfs import pdf_context
+    from billing.admin.receipt_pdf_state import receipt_pdf_state_html
 
     client.force_login(accountant)
     upload(client, batch, {"00000000.pdf": make_pdf()})
     request = rf.get("/")
     request.user = accountant
-    context = site._registry[Batch].receipt_pdf_context(request, batch)
+    context = pdf_context(admin.site._registry[Batch], request, batch)
     html = render_to_string("admin/billing/batch/pdfs_summary.html", {**context, "request": request})
     assert "Квитанций с PDF" in html and "1 из 3" in html and "Загрузить PDF (ZIP)" in html
     assert "Отправить PDF в Condo" not in html  # a draft publishes its PDFs with its receipts

@@ -279,11 +279,10 @@ def test_reconciliation_counts_files(condo_sandbox, accountant):
 
 
 def test_the_admin_send_button_sends_a_published_batchs_pdfs(
-    condo_sandbox, accountant, approver, client, django_capture_on_commit_callbacks, settings
+    condo_sandbox, accountant, approver, client, django_capture_on_commit_callbacks
 ):
     from django.urls import reverse
 
-    settings.ROOT_URLCONF = "tests.billing.pdfs.admin_urls"
     batch = batch_with_receipts(receipts=2)
     batch_publish(batch_id=batch.pk)
     attach(batch, accountant, range(2))

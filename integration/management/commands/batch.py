@@ -1,6 +1,7 @@
 """`manage.py batch {submit,approve,reject,withdraw} BATCH_ID --user USERNAME [--reason TEXT]`.
 
-The same workflow services as the admin buttons, for scripts and operators. Exit codes:
+The same workflow services as the admin buttons, for scripts and operators; in integration because
+withdrawal talks to Condo in the foreground (billing does not import integration). Exit codes:
 0 done; 1 unknown batch or user; 2 refused by the workflow (state, role, four eyes, reason).
 Every refusal is one line on stderr.
 """

@@ -7,7 +7,8 @@
     export import-errors UPLOAD_ID --output FILE
 
 Exit codes: 0 written; 1 nothing found; 2 bad arguments. The file appears only when complete:
-the export is written next to it and renamed.
+the export is written next to it and renamed. It lives in integration because the reconciliation
+is integration's record (billing does not import integration).
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from django.core.management.base import CommandError
 
 from billing.exports.import_errors import import_errors_export
 from billing.exports.receipts import receipts_export
-from billing.exports.reconciliation import reconciliation_export
 from billing.exports.summary import summary_export
 from billing.management.russian_help import DeskCommand
 from billing.models import Batch, Organization, RegistryUpload
 from billing.periods import month_parse
-from integration.models import Reconciliation
+from integration.exports.reconciliation import reconciliation_export
+from integration.selectors import batch_latest_reconciliation, reconciliation_by_id
 
 NOT_FOUND = 1
 BAD_ARGUMENTS = 2
@@ -75,12 +76,11 @@ class Command(DeskCommand):
     def _reconciliation(self, *, reconciliation_id: int | None, batch_id: int | None, **options):
         if (reconciliation_id is None) == (batch_id is None):
             raise CommandError("Укажите либо номер сверки, либо --batch с номером пакета.", returncode=BAD_ARGUMENTS)
-        found = Reconciliation.objects.select_related("batch__organization")
         if reconciliation_id is not None:
-            reconciliation = found.filter(pk=reconciliation_id).first()
+            reconciliation = reconciliation_by_id(reconciliation_id=reconciliation_id)
             where = f"Сверка №{reconciliation_id}"
-        else:
-            reconciliation = found.filter(batch_id=batch_id).order_by("-created_at", "-pk").first()
+        elif batch_id is not None:
+            reconciliation = batch_latest_reconciliation(batch_id=batch_id, with_differences=True)
             where = f"Сверка пакета №{batch_id}"
         if reconciliation is None:
             raise CommandError(f"{where} не найдена.", returncode=NOT_FOUND)
