@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from billing.admin.panels.base import BatchAction, BatchPanel, actor, admin_door, batch_or_404, run_service
 from billing.models import Batch
+from billing.selectors.batches import batch_with_organization
 from billing.services.batches import available_targets
 from integration.admin_panels.publishing_advice import IN_FLIGHT, batch_progress, condo_warnings, failure_advice
 from integration.publishing.reconciliation import RECONCILABLE, batch_reconcile_request
@@ -123,7 +124,7 @@ def reconcile_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str
 
 def supersede_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str, new_id: int) -> HttpResponseBase:
     batch = batch_or_404(model_admin, request, object_id)
-    new = Batch.objects.filter(pk=new_id).first()
+    new = batch_with_organization(batch_id=new_id)
     if new is None:
         raise Http404("Пакет не найден.")
     reason = request.POST.get("reason", "")
