@@ -162,3 +162,9 @@ def test_the_graph_sees_a_submodule_imported_from_its_package():
 def test_no_import_cycle_between_project_modules():
     found = cycles(import_graph())
     assert not found, "import cycles:\n" + "\n".join(" ↔ ".join(component) for component in found)
+
+
+def test_every_package_has_its_init():
+    folders = {path.parent for package in PACKAGES for path in (ROOT / package).rglob("*.py")}
+    missing = sorted(str(folder.relative_to(ROOT)) for folder in folders if not (folder / "__init__.py").exists())
+    assert not missing, "folders of modules without __init__.py: " + ", ".join(missing)
