@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 
@@ -20,12 +20,12 @@ from integration.condo.auth import LocalTokenCache, TokenStore, token_cache
 from integration.condo.documents import operations
 from integration.condo.errors import CondoError, PayloadTooLarge
 from integration.condo.payloads import sender
+from integration.condo.reads import count_receipts, iter_accounts, iter_receipts
 from integration.condo.records import CallRecord, CondoAccount, CondoReceipt, ReceiptError, ReceiptIn, ReceiptOutcome
+from integration.condo.register import OnOutcomes, register_receipts
 from integration.condo.resilience import Backoff, CircuitBreaker, Clock, retry_after_seconds, shared_breaker
 from integration.condo.transport import CondoTransport, HttpAnswer
-
-if TYPE_CHECKING:
-    from integration.condo.register import OnOutcomes
+from integration.condo.withdraw import register_receipt_file, withdraw_receipts
 
 logger = logging.getLogger("integration.condo")
 
@@ -128,33 +128,21 @@ class CondoClient:
         self, context_id: str, receipts: list[ReceiptIn], on_outcomes: OnOutcomes | None = None
     ) -> list[ReceiptOutcome]:
         """One outcome per input receipt, in input order; see register.register_receipts."""
-        from integration.condo.register import register_receipts
-
         return register_receipts(self, context_id, receipts, on_outcomes)
 
     def count_receipts(self, context_id: str, period: date) -> int:
-        from integration.condo.reads import count_receipts
-
         return count_receipts(self, context_id, period)
 
     def iter_receipts(self, context_id: str, period: date) -> Iterator[CondoReceipt]:
-        from integration.condo.reads import iter_receipts
-
         return iter_receipts(self, context_id, period)
 
     def iter_accounts(self, context_id: str) -> Iterator[CondoAccount]:
-        from integration.condo.reads import iter_accounts
-
         return iter_accounts(self, context_id)
 
     def withdraw_receipts(self, condo_ids: list[str]) -> dict[str, ReceiptError | None]:
-        from integration.condo.withdraw import withdraw_receipts
-
         return withdraw_receipts(self, condo_ids)
 
     def register_receipt_file(self, context_id: str, import_id: str, pdf: bytes) -> str:
-        from integration.condo.withdraw import register_receipt_file
-
         return register_receipt_file(self, context_id, import_id, pdf)
 
     def check_token(self) -> str:

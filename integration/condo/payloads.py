@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from billing.money import money_to_wire, quantize_money
+from integration.condo.money import money_to_wire, to_kopecks
 from integration.condo.records import ReceiptIn, ServiceIn
 
 # Condo's fixed BillingCategory ids (apps/condo/domains/billing/constants/constants.js).
@@ -85,13 +85,13 @@ def services_json(receipt: ReceiptIn) -> list[str]:
     covered = Decimal(0)
     balances = Decimal(0)
     for service in receipt.services:
-        before_payment = quantize_money(service.to_pay) + quantize_money(service.paid)
+        before_payment = to_kopecks(service.to_pay) + to_kopecks(service.paid)
         covered += before_payment
-        balances += quantize_money(service.balance)
+        balances += to_kopecks(service.balance)
         texts.append(service_json(service, before_payment))
-    rest = quantize_money(receipt.to_pay) + quantize_money(receipt.paid) - covered
+    rest = to_kopecks(receipt.to_pay) + to_kopecks(receipt.paid) - covered
     if rest:
-        texts.append(_rest_json(rest, is_balance=rest == quantize_money(receipt.balance) - balances))
+        texts.append(_rest_json(rest, is_balance=rest == to_kopecks(receipt.balance) - balances))
     return texts
 
 

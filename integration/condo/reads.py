@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from billing.money import money_from_wire
+from integration.condo.caller import CondoCaller
 from integration.condo.errors import CondoError
+from integration.condo.money import money_from_wire
 from integration.condo.payloads import period_from_wire
 from integration.condo.records import CondoAccount, CondoReceipt
-
-if TYPE_CHECKING:
-    from integration.condo.client import CondoClient
 
 PAGE_SIZE = 100
 
@@ -25,7 +23,7 @@ def receipts_where(context_id: str, period: date) -> dict[str, Any]:
     return {"context": {"id": context_id}, "period": period.replace(day=1).isoformat()}
 
 
-def count_receipts(client: CondoClient, context_id: str, period: date) -> int:
+def count_receipts(client: CondoCaller, context_id: str, period: date) -> int:
     answer, _ = client.call("countBillingReceipts", {"where": receipts_where(context_id, period)})
     meta = (answer.data or {}).get("meta") or {}
     if not isinstance(meta.get("count"), int):
@@ -33,7 +31,7 @@ def count_receipts(client: CondoClient, context_id: str, period: date) -> int:
     return meta["count"]
 
 
-def iter_receipts(client: CondoClient, context_id: str, period: date) -> Iterator[CondoReceipt]:
+def iter_receipts(client: CondoCaller, context_id: str, period: date) -> Iterator[CondoReceipt]:
     for row in _pages(client, "allBillingReceipts", receipts_where(context_id, period)):
         yield CondoReceipt(
             id=str(row["id"]),
@@ -45,7 +43,7 @@ def iter_receipts(client: CondoClient, context_id: str, period: date) -> Iterato
         )
 
 
-def iter_accounts(client: CondoClient, context_id: str) -> Iterator[CondoAccount]:
+def iter_accounts(client: CondoCaller, context_id: str) -> Iterator[CondoAccount]:
     for row in _pages(client, "allBillingAccounts", {"context": {"id": context_id}}):
         yield CondoAccount(
             id=str(row["id"]),
@@ -60,7 +58,7 @@ def iter_accounts(client: CondoClient, context_id: str) -> Iterator[CondoAccount
         )
 
 
-def _pages(client: CondoClient, operation: str, where: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _pages(client: CondoCaller, operation: str, where: dict[str, Any]) -> Iterator[dict[str, Any]]:
     skip = 0
     while True:
         variables = {"where": where, "sortBy": ["id_ASC"], "first": PAGE_SIZE, "skip": skip}

@@ -5,18 +5,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from billing.money import money_from_wire
+from integration.condo.caller import CondoCaller
 from integration.condo.chunking import Item, Oversized, halves, plan_chunks
 from integration.condo.errors import CondoError, PayloadTooLarge, mask_condo_message, receipt_error
 from integration.condo.jsontext import EncodedArray
+from integration.condo.money import money_from_wire
 from integration.condo.payloads import DV, PayloadError, receipt_json
 from integration.condo.records import ReceiptError, ReceiptIn, ReceiptOutcome
 from integration.condo.sizing import object_sizeof
-
-if TYPE_CHECKING:
-    from integration.condo.client import CondoClient
 
 logger = logging.getLogger("integration.condo")
 
@@ -28,7 +26,7 @@ OnOutcomes = Callable[[list[int], list[ReceiptOutcome]], None]
 
 
 def register_receipts(
-    client: CondoClient, context_id: str, receipts: list[ReceiptIn], on_outcomes: OnOutcomes | None = None
+    client: CondoCaller, context_id: str, receipts: list[ReceiptIn], on_outcomes: OnOutcomes | None = None
 ) -> list[ReceiptOutcome]:
     """Publish receipts; one outcome per input, in input order.
 
@@ -78,7 +76,7 @@ def register_receipts(
     return outcomes  # type: ignore[return-value]  # every item was settled above
 
 
-def _variables(client: CondoClient, context_id: str, receipts: list | EncodedArray) -> dict[str, Any]:
+def _variables(client: CondoCaller, context_id: str, receipts: list | EncodedArray) -> dict[str, Any]:
     return {"data": {"dv": DV, "sender": client.sender, "context": {"id": context_id}, "receipts": receipts}}
 
 
@@ -108,7 +106,7 @@ def _texts(receipts: list[ReceiptIn], outcomes: list[ReceiptOutcome | None]) -> 
 
 
 def _send(
-    client: CondoClient,
+    client: CondoCaller,
     context_id: str,
     receipts: list[ReceiptIn],
     chunk: list[Item],

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from integration.condo.caller import CondoCaller
 from integration.condo.errors import ACCESS_DENIED, CondoError, PayloadTooLarge, receipt_error
 from integration.condo.payloads import DV
 from integration.condo.records import ReceiptError
 from integration.condo.sizing import object_sizeof
 
-if TYPE_CHECKING:
-    from integration.condo.client import CondoClient
-
 FILE_STATUSES = frozenset({"CREATED", "UPDATED", "SKIPPED"})
 
 
-def withdraw_receipts(client: CondoClient, condo_ids: list[str]) -> dict[str, ReceiptError | None]:
+def withdraw_receipts(client: CondoCaller, condo_ids: list[str]) -> dict[str, ReceiptError | None]:
     """Soft-delete receipts in Condo; None for each id that is withdrawn (now or before).
 
     Condo always refuses the delete mutation; `deletedAt: "true"` is replaced by its own
@@ -34,7 +32,7 @@ def withdraw_receipts(client: CondoClient, condo_ids: list[str]) -> dict[str, Re
     return results
 
 
-def _withdraw(client: CondoClient, ids: list[str], results: dict[str, ReceiptError | None]) -> None:
+def _withdraw(client: CondoCaller, ids: list[str], results: dict[str, ReceiptError | None]) -> None:
     pending = ids
     while pending:  # every pass either ends or settles at least one id, so it ends
         try:
@@ -54,12 +52,12 @@ def _withdraw(client: CondoClient, ids: list[str], results: dict[str, ReceiptErr
         return
 
 
-def _update(client: CondoClient, ids: list[str]) -> tuple[Any, Any]:
+def _update(client: CondoCaller, ids: list[str]) -> tuple[Any, Any]:
     data = [{"id": condo_id, "data": {"dv": DV, "sender": client.sender, "deletedAt": "true"}} for condo_id in ids]
     return client.call("updateBillingReceipts", {"data": data}, receipts=len(ids), per_item=True)
 
 
-def _settle_denied(client: CondoClient, ids: list[str], results: dict[str, ReceiptError | None]) -> list[str]:
+def _settle_denied(client: CondoCaller, ids: list[str], results: dict[str, ReceiptError | None]) -> list[str]:
     """After an access-denied chunk: the ids still worth sending (and results for the others)."""
     deleted = _read_ids(client, {"id_in": ids, "deletedAt_not": None})
     for condo_id in deleted:
@@ -77,7 +75,7 @@ def _settle_denied(client: CondoClient, ids: list[str], results: dict[str, Recei
     return [condo_id for condo_id in rest if condo_id in live]
 
 
-def _read_ids(client: CondoClient, where: dict[str, Any]) -> set[str]:
+def _read_ids(client: CondoCaller, where: dict[str, Any]) -> set[str]:
     ids = where["id_in"]
     found: set[str] = set()
     for start in range(0, len(ids), READ_PAGE):  # Condo caps a list; 100 is also its cheapest bucket
@@ -110,7 +108,7 @@ _NOT_YOURS = (
 )
 
 
-def register_receipt_file(client: CondoClient, context_id: str, import_id: str, pdf: bytes) -> str:
+def register_receipt_file(client: CondoCaller, context_id: str, import_id: str, pdf: bytes) -> str:
     """Attach a PDF to the receipt with this importId: "CREATED", "UPDATED" or "SKIPPED".
 
     Condo compares md5 of the base64 *text* (contract §7): canonical base64 without line

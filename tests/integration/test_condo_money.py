@@ -1,8 +1,11 @@
+"""Condo's wire text of money agrees with the desk's own rounding to kopecks."""
+
 from decimal import Decimal
 
 import pytest
 
-from billing.money import money_from_wire, money_to_wire, quantize_money
+from billing.money import quantize_money
+from integration.condo.money import money_from_wire, money_to_wire
 
 EDGES = [
     "0",
