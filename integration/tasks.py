@@ -7,8 +7,8 @@ import logging
 from django.contrib.auth import get_user_model
 from django.db.models import Max
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from billing import enqueue
 from billing.models import Batch
 from billing.selectors.month import taken_over_condition
 from integration.checking.run import batch_check_run
@@ -20,10 +20,6 @@ from integration.publishing.withdrawal import batch_supersede, batch_withdraw_fr
 
 logger = logging.getLogger(__name__)
 Status = Batch.Status
-
-
-def publish_enqueue(batch_id: int) -> None:
-    async_task("integration.tasks.publish_batch", batch_id, task_name=f"publish-batch-{batch_id}")
 
 
 def publish_batch(batch_id: int) -> str:
@@ -71,7 +67,7 @@ def requeue_expired_leases() -> int:
     batch_ids = batches_without_live_publisher()
     for batch_id in batch_ids:
         logger.warning("batch %s: no live publisher; enqueueing", batch_id)
-        publish_enqueue(batch_id)
+        enqueue.batch_publish(batch_id)
     return len(batch_ids)
 
 
@@ -83,10 +79,10 @@ def retry_failed_batches() -> int:
         .values_list("pk", flat=True)
     )
     for batch_id in batch_ids:
-        publish_enqueue(batch_id)
+        enqueue.batch_publish(batch_id)
     with_pdfs = batches_with_pdfs_to_send()
     for batch_id in with_pdfs:
-        async_task("integration.tasks.send_batch_pdfs", batch_id, task_name=f"send-pdfs-{batch_id}")
+        enqueue.batch_pdfs_send(batch_id)
     return len(batch_ids) + len(with_pdfs)
 
 
@@ -100,5 +96,5 @@ def reconcile_latest_batches() -> int:
     )
     batch_ids = list(latest)
     for batch_id in batch_ids:
-        async_task("integration.tasks.reconcile_batch", batch_id, task_name=f"reconcile-batch-{batch_id}")
+        enqueue.batch_reconcile(batch_id)
     return len(batch_ids)

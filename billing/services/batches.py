@@ -14,8 +14,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError, ConcurrentTransition, TransitionNotAllowed
 from billing.models import Batch, BatchTransition
 from billing.plurals import counted
@@ -197,12 +197,8 @@ def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
             organization_id=batch.organization_id, period=batch.period, pk__lt=batch.pk, status=Status.FAILED
         ).update(next_retry_at=None)
         batch_id = batch.pk
-        # By path, not by import: billing does not depend on integration. Ids only: tasks are pickled.
         # Robust: the approval stands even if the queue is down; the watchdog enqueues it later.
-        transaction.on_commit(
-            lambda: async_task("integration.tasks.publish_batch", batch_id, task_name=f"publish-batch-{batch_id}"),
-            robust=True,
-        )
+        transaction.on_commit(lambda: enqueue.batch_publish(batch_id), robust=True)
     return batch
 
 

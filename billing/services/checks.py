@@ -28,13 +28,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, BatchCheck
 from billing.services.cleanup import delete_with_files
 
 Status = BatchCheck.Status
 CHECKABLE = (Batch.Status.DRAFT, Batch.Status.SUBMITTED, Batch.Status.REJECTED)
-TASK = "integration.tasks.check_batch"
 
 
 @dataclass
@@ -56,8 +56,6 @@ class CheckOutcome:
 
 def batch_check_request(*, batch: Batch, by: AbstractBaseUser | None) -> BatchCheck:
     """Queue a check of the batch; a worker runs it once this transaction commits. `by=None`: on submit."""
-    from django_q.tasks import async_task
-
     if by is not None and not by.has_perm("billing.view_batch"):
         raise ActionForbidden("У вашей роли нет права на это действие.")
     if batch.status not in CHECKABLE:
@@ -65,7 +63,7 @@ def batch_check_request(*, batch: Batch, by: AbstractBaseUser | None) -> BatchCh
     check = BatchCheck.objects.create(batch=batch, requested_by=by)
     check_id = check.pk
     # Robust, like publishing: the submit stands even if the queue is down; «Проверить ещё раз» repeats it.
-    transaction.on_commit(lambda: async_task(TASK, check_id, task_name=f"check-batch-{check_id}"), robust=True)
+    transaction.on_commit(lambda: enqueue.batch_check(check_id), robust=True)
     return check
 
 

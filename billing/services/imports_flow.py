@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
 from billing.importers.base import RowError
 from billing.importers.collect import Cancelled, ImportResult
@@ -82,17 +83,11 @@ def upload_create(
                 file_size=size,
                 uploaded_by=by,
             )
-            transaction.on_commit(lambda: _enqueue("billing.tasks.import_upload_parse", upload.pk, "parse"))
+            transaction.on_commit(lambda: enqueue.import_upload_parse(upload.pk))
     except BaseException:
         default_storage.delete(stored)
         raise
     return upload
-
-
-def _enqueue(task: str, upload_id: int, step: str) -> None:
-    from django_q.tasks import async_task
-
-    async_task(task, upload_id, task_name=f"import-{step}-{upload_id}")
 
 
 def _progress(upload_id: int, status: str):
@@ -217,7 +212,7 @@ def upload_confirm(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryU
             status=Status.CONFIRMING, rows_read=0, updated_at=timezone.now()
         ):
             raise ApplicationError("Эту загрузку уже подтвердили или отменили. Обновите страницу.")
-        transaction.on_commit(lambda: _enqueue("billing.tasks.import_upload_write", upload.pk, "write"))
+        transaction.on_commit(lambda: enqueue.import_upload_write(upload.pk))
     upload.refresh_from_db()
     return upload
 

@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from billing import enqueue
 from billing.errors import ApplicationError
 from billing.models import Batch, ReceiptPdfUpload
 from billing.models.pdfs import pdf_archive_path
@@ -29,8 +30,6 @@ Status = ReceiptPdfUpload.Status
 
 def pdf_archive_upload(*, batch: Batch, archive: IO[bytes], name: str, by: AbstractBaseUser) -> ReceiptPdfUpload:
     """Keep the archive and queue its check; refused at once if the user or the batch may not take PDFs."""
-    from django_q.tasks import async_task
-
     check_may_attach(batch=batch, by=by)
     stored = default_storage.save(pdf_archive_path(None, name), archive)
     try:
@@ -38,9 +37,7 @@ def pdf_archive_upload(*, batch: Batch, archive: IO[bytes], name: str, by: Abstr
             upload = ReceiptPdfUpload.objects.create(
                 batch=batch, archive=stored, source_name=name[:255], uploaded_by=by
             )
-            transaction.on_commit(
-                lambda: async_task("billing.tasks.pdf_archive_attach", upload.pk, task_name=f"pdf-upload-{upload.pk}")
-            )
+            transaction.on_commit(lambda: enqueue.pdf_archive_attach(upload.pk))
     except BaseException:
         default_storage.delete(stored)
         raise

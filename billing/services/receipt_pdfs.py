@@ -28,8 +28,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt, ReceiptPdf
 from billing.models.pdfs import receipt_pdf_path, receipt_pdf_storage
@@ -175,9 +175,7 @@ def receipt_pdfs_send_request(*, batch: Batch, by: AbstractBaseUser) -> int:
     if not waiting:
         raise ApplicationError("Нет PDF, ожидающих отправки: все уже в Condo или их квитанции не приняты.")
     batch_id = batch.pk
-    transaction.on_commit(
-        lambda: async_task("integration.tasks.send_batch_pdfs", batch_id, task_name=f"send-pdfs-{batch_id}")
-    )
+    transaction.on_commit(lambda: enqueue.batch_pdfs_send(batch_id))
     return waiting
 
 

@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from billing import enqueue
 from billing.errors import ApplicationError
 from billing.exports.receipts import receipts_export, receipts_export_check
 from billing.exports.writer import export_to_tempfile
@@ -33,18 +34,12 @@ def export_in_background(batches: list[Batch]) -> bool:
 
 def receipts_export_request(*, batches: list[Batch], filename: str, by: AbstractBaseUser) -> ReceiptsExport:
     """Queue the workbook of `batches`; the user follows it on its page and downloads it there."""
-    from django_q.tasks import async_task
-
     receipts_export_check(batches)
     with transaction.atomic():
         export = ReceiptsExport.objects.create(
             batch_ids=sorted(batch.pk for batch in batches), filename=filename, requested_by=by
         )
-        transaction.on_commit(
-            lambda: async_task(
-                "billing.tasks.receipts_export_write", export.pk, task_name=f"receipts-export-{export.pk}"
-            )
-        )
+        transaction.on_commit(lambda: enqueue.receipts_export_write(export.pk))
     return export
 
 

@@ -11,8 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
-from django_q.tasks import async_task
 
+from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import ApprovalSeal, Batch, ReceiptPdf
 
@@ -77,10 +77,7 @@ def batch_pdf_addendum_approve(*, batch: Batch, by: AbstractBaseUser) -> Approva
         pdfs.update(seal=seal)
         if locked.status in (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED):
             batch_id = locked.pk
-            transaction.on_commit(
-                lambda: async_task("integration.tasks.send_batch_pdfs", batch_id, task_name=f"send-pdfs-{batch_id}"),
-                robust=True,
-            )
+            transaction.on_commit(lambda: enqueue.batch_pdfs_send(batch_id), robust=True)
     return seal
 
 

@@ -27,6 +27,7 @@ from integration.checking.report import CheckWorkbook
 from integration.condo import CondoClient, CondoError
 from integration.condo.payloads import PayloadError, receipt_json
 from integration.condo.rules import document_problems
+from integration.publishing.recorder import CallRecorder
 from integration.publishing.rows import batch_receipts
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,6 @@ def _problem(
 def _condo_part(
     batch: Batch, ours: RegistryAccounts, findings: Findings, outcome: CheckOutcome, client: CondoClient | None
 ) -> None:
-    from integration.publishing.publisher import CallRecorder
 
     context_id = batch.organization.condo_context_id
     if not context_id:

@@ -28,7 +28,9 @@ from billing.models import Batch, Receipt, ReceiptPdf
 from billing.models.pdfs import receipt_pdf_storage
 from billing.selectors.month import batch_publish_refusal
 from integration.condo import CondoClient, CondoError
+from integration.publishing.fingerprint import seal_mismatch
 from integration.publishing.lease import lease_owner_name, lease_release, lease_renew
+from integration.publishing.recorder import CallRecorder
 
 logger = logging.getLogger(__name__)
 Status = Batch.Status
@@ -100,8 +102,6 @@ def batch_send_pending_files(
     *, batch_id: int, client: CondoClient | None = None, owner: str | None = None
 ) -> FilesResult:
     """Send the pending PDFs of a published batch without touching its status. Safe to call twice."""
-    from integration.publishing.fingerprint import seal_mismatch
-    from integration.publishing.publisher import CallRecorder
 
     owner = owner or lease_owner_name()
     batch = Batch.objects.select_related("organization").get(pk=batch_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django_q.tasks import async_task
 
+from billing import enqueue
 from billing.models import Batch
 from billing.services.batches import batch_transition
 from integration.publishing.notifications import batch_attention_notify
@@ -18,9 +18,7 @@ Status = Batch.Status
 def publish_followups(*, batch_id: int) -> None:
     batch = Batch.objects.select_related("organization").get(pk=batch_id)
     if batch.status in (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED):
-        transaction.on_commit(
-            lambda: async_task("integration.tasks.reconcile_batch", batch_id, task_name=f"reconcile-batch-{batch_id}")
-        )
+        transaction.on_commit(lambda: enqueue.batch_reconcile(batch_id))
         older_batches_retire(newer=batch)
     # Automatic retries fail quietly in between: people hear of the first failure and the last.
     failed_noteworthy = batch.status == Status.FAILED and (batch.publish_attempts == 1 or batch.next_retry_at is None)
@@ -53,14 +51,7 @@ def older_batches_retire(*, newer: Batch) -> list[int]:
         else:
             old_id, new_id = old.pk, newer.pk
             transaction.on_commit(
-                lambda old_id=old_id, new_id=new_id: async_task(
-                    "integration.tasks.supersede_batch",
-                    old_id,
-                    new_id,
-                    None,
-                    reason,
-                    task_name=f"supersede-batch-{old_id}",
-                )
+                lambda old_id=old_id, new_id=new_id: enqueue.batch_supersede(old_id, new_id, None, reason)
             )
         retired.append(old.pk)
     return retired

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from billing import enqueue
 from billing.models import ApprovalSeal, Batch
 from billing.plurals import counted
 from billing.selectors.month import batch_publish_refusal, batch_taken_over_by, older_batches_in_flight
 from billing.services.batches import batch_transition
-from integration.condo import CallRecord, CondoClient, CondoError, ReceiptOutcome
-from integration.models import CondoCall
+from integration.condo import CondoClient, CondoError, ReceiptOutcome
 from integration.publishing.files import pdfs_send_pending
 from integration.publishing.fingerprint import seal_mismatch
-from integration.publishing.lease import lease_claim, lease_owner_name, lease_release, lease_renew
+from integration.publishing.followups import publish_followups
+from integration.publishing.lease import lease_claim, lease_owner_name, lease_release
 from integration.publishing.outcomes import outcomes_store
+from integration.publishing.recorder import CallRecorder
 from integration.publishing.rows import pending_receipts
 
 logger = logging.getLogger(__name__)
@@ -147,9 +147,7 @@ class _Progress:
         _fail(batch_id=self.batch.pk, owner=self.owner, error=CondoError(reason, transient=False, code="TAKEN_OVER"))
         lease_release(batch_id=self.batch.pk, owner=self.owner)
         newer_id = newer.pk
-        transaction.on_commit(
-            lambda: async_task("integration.tasks.publish_batch", newer_id, task_name=f"publish-batch-{newer_id}")
-        )
+        transaction.on_commit(lambda: enqueue.batch_publish(newer_id))
         raise StopPublishing(reason)
 
 
@@ -219,9 +217,6 @@ def _fail(*, batch_id: int, owner: str, error: CondoError) -> None:
 
 
 def _after_publish(batch_id: int) -> None:
-    # Imported here: the follow-ups (reconciliation, e-mail) import this module's neighbours.
-    from integration.publishing.followups import publish_followups
-
     publish_followups(batch_id=batch_id)
 
 
@@ -236,54 +231,3 @@ def _report(batch_id: int, message: str, *, refused: bool = False) -> PublishRep
         message=message,
         refused=refused,
     )
-
-
-class CallRecorder:
-    """Records every HTTP call to Condo for the batch page, and keeps a publisher's lease fresh.
-
-    A publisher's recorder is `buffered`: its calls are written with the outcomes they brought
-    (one INSERT per chunk, in the outcome's transaction) rather than one transaction per call.
-    Whatever is still buffered is written when the lease is renewed here and when publishing
-    ends, however it ends. Stored progress renews the lease too; here it is renewed between
-    calls only once a sixth of it has passed, which still covers a chunk that spends minutes
-    in retries.
-    """
-
-    def __init__(self, *, batch_id: int, owner: str = "", buffered: bool = False) -> None:
-        self.batch_id = batch_id
-        self.owner = owner
-        self.buffered = buffered
-        self.chunk = 0
-        self._unwritten: list[CondoCall] = []
-        self._renewed_at = time.monotonic()
-
-    def __call__(self, record: CallRecord) -> None:
-        self._unwritten.append(self._call(record))
-        renew = self.owner and time.monotonic() - self._renewed_at >= settings.PUBLISH_LEASE_SECONDS / 6
-        if not self.buffered or renew:
-            with transaction.atomic():
-                self.flush()
-                if renew:
-                    lease_renew(batch_id=self.batch_id, owner=self.owner)
-                    self._renewed_at = time.monotonic()
-
-    def flush(self) -> None:
-        if self._unwritten:
-            CondoCall.objects.bulk_create(self._unwritten)
-            self._unwritten = []
-
-    def _call(self, record: CallRecord) -> CondoCall:
-        return CondoCall(
-            batch_id=self.batch_id,
-            operation=record.operation,
-            chunk=self.chunk,
-            receipts=record.receipts,
-            bytes=record.bytes,
-            attempt=record.attempt,
-            duration_ms=record.duration_ms,
-            outcome=record.outcome,
-            error_class=record.error_class,
-            error_code=record.error_code,
-            request_id=record.request_id,
-            created_at=timezone.now(),
-        )

@@ -6,13 +6,14 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
-from django_q.tasks import async_task
 
+from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt, ReceiptPdf
 from billing.money import quantize_money
 from integration.condo import CondoClient
 from integration.models import Reconciliation
+from integration.publishing.recorder import CallRecorder
 
 RECONCILABLE = (
     Batch.Status.PUBLISHED,
@@ -33,7 +34,6 @@ def batch_reconcile(*, batch: Batch, client: CondoClient | None = None) -> Recon
     missing and are reported as such, so a withdrawal shows up here. Files are counted too: a
     receipt whose PDF Condo confirmed but which holds no file there is a "file_missing" difference.
     """
-    from integration.publishing.publisher import CallRecorder
 
     client = client or CondoClient.from_settings(on_call=CallRecorder(batch_id=batch.pk))
     ours: dict[str, tuple[str, Decimal]] = {
@@ -117,6 +117,4 @@ def batch_reconcile_request(*, batch: Batch, by: AbstractUser) -> None:
     if not by.has_perm("billing.view_batch"):
         raise ActionForbidden("У вашей роли нет права на это действие.")
     batch_id = batch.pk
-    transaction.on_commit(
-        lambda: async_task("integration.tasks.reconcile_batch", batch_id, task_name=f"reconcile-batch-{batch_id}")
-    )
+    transaction.on_commit(lambda: enqueue.batch_reconcile(batch_id))

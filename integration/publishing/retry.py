@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from billing import enqueue
 from billing.errors import ApplicationError
 from billing.models import Batch
 from billing.selectors.month import batch_publish_refusal
@@ -42,9 +43,7 @@ def batch_publish_again(*, batch: Batch, by: AbstractBaseUser, enqueue: bool = T
 
 
 def _enqueue_on_commit(batch_id: int) -> None:
-    from integration.tasks import publish_enqueue
-
-    transaction.on_commit(lambda: publish_enqueue(batch_id))
+    transaction.on_commit(lambda: enqueue.batch_publish(batch_id))
 
 
 def _refuse_if_taken_over(batch: Batch) -> None:

@@ -9,13 +9,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django_q.tasks import async_task
 
+from billing import enqueue
 from billing.errors import ApplicationError
 from billing.models import Batch, Receipt
 from billing.plurals import counted
 from billing.services.batches import batch_transition, batch_transition_check
 from integration.condo import CondoClient, CondoError
+from integration.publishing.recorder import CallRecorder
 
 logger = logging.getLogger(__name__)
 Status = Batch.Status
@@ -90,7 +91,6 @@ def _own_live_receipts(batch: Batch):
 
 
 def _withdraw(*, batch: Batch, receipts, client: CondoClient | None) -> None:
-    from integration.publishing.publisher import CallRecorder
 
     pending = list(receipts.values_list("pk", "condo_id"))
     if not pending:
@@ -149,11 +149,7 @@ def batch_withdraw_request(*, batch: Batch, by: AbstractBaseUser, reason: str) -
     """An approver asks to withdraw: checked now, carried out by a worker (it may be 100,000 calls' worth)."""
     batch_transition_check(batch=batch, to=Status.WITHDRAWN, by=by, reason=reason)
     batch_id, user_id, reason = batch.pk, by.pk, reason.strip()
-    transaction.on_commit(
-        lambda: async_task(
-            "integration.tasks.withdraw_batch", batch_id, user_id, reason, task_name=f"withdraw-batch-{batch_id}"
-        )
-    )
+    transaction.on_commit(lambda: enqueue.batch_withdraw(batch_id, user_id, reason))
     return batch
 
 
@@ -163,9 +159,5 @@ def batch_supersede_request(*, old: Batch, new: Batch, by: AbstractBaseUser, rea
         raise ApplicationError(f"Пакет №{new.pk} не заменяет пакет №{old.pk}: он не новее или ещё не опубликован.")
     batch_transition_check(batch=old, to=Status.SUPERSEDED, by=by, reason=reason)
     old_id, new_id, user_id, reason = old.pk, new.pk, by.pk, reason.strip()
-    transaction.on_commit(
-        lambda: async_task(
-            "integration.tasks.supersede_batch", old_id, new_id, user_id, reason, task_name=f"supersede-batch-{old_id}"
-        )
-    )
+    transaction.on_commit(lambda: enqueue.batch_supersede(old_id, new_id, user_id, reason))
     return old
