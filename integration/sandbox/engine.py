@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import (
     FieldNode,
@@ -26,9 +26,7 @@ from graphql import (
 from integration.condo.rules import variables_size
 from integration.sandbox.errors import SandboxError, formatted, request_error
 from integration.sandbox.resolvers import Root, register
-
-if TYPE_CHECKING:
-    from integration.sandbox.server import SandboxState
+from integration.sandbox.state import SandboxState
 
 MAX_PREPARED = 256
 

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import time
-from collections import defaultdict, deque
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from integration.sandbox import ledger
 from integration.sandbox.errors import SandboxError, access_denied, authentication_error, check_dv_sender, gql_error
 from integration.sandbox.register import Pipeline, check_access, last_report
+from integration.sandbox.state import SandboxState
 from integration.sandbox.storage import now_iso
 
-if TYPE_CHECKING:
-    from integration.sandbox.server import SandboxState
-
 MAX_RESULTS = 1000  # Keystone's maxResults per list (contract §8)
-PHONE_GUARD_ATTEMPTS = 10  # per phone per hour (contract §2)
 
 
 class Root:
@@ -234,18 +229,3 @@ def _limit(rows: list[Any], first: int | None) -> None:
 
 def _user(row: sqlite3.Row) -> dict[str, Any]:
     return {"id": row["id"], "type": row["type"], "name": None, "deletedAt": row["deleted_at"]}
-
-
-class LoginGuard:
-    """Condo's brute-force guard on the phone mutation: attempts per phone in the last hour."""
-
-    def __init__(self) -> None:
-        self._attempts: dict[str, deque[float]] = defaultdict(deque)
-
-    def allows(self, phone: str) -> bool:
-        now = time.time()
-        attempts = self._attempts[phone]
-        while attempts and attempts[0] < now - 3600:
-            attempts.popleft()
-        attempts.append(now)  # every attempt counts, successful ones included
-        return len(attempts) <= PHONE_GUARD_ATTEMPTS

@@ -13,64 +13,20 @@ import json
 import logging
 import re
 import threading
-from collections import deque
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from integration.condo.documents import project_schema
-from integration.condo.inputs import InputChecker
 from integration.sandbox import ledger
 from integration.sandbox.engine import Answer, Engine
 from integration.sandbox.faults import FaultConfig
-from integration.sandbox.resolvers import LoginGuard
+from integration.sandbox.state import CallSeen, SandboxState
 from integration.sandbox.storage import Storage
 
 logger = logging.getLogger("integration.sandbox")
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_/=+-]+$")
 MAX_BODY_BYTES = 100 * 1024 * 1024  # express's JSON parser limit (contract §1)
-MAX_CALLS_KEPT = 10_000
-
-
-@dataclass(frozen=True)
-class CallSeen:
-    operation: str
-    status: int
-    request_id: str
-    receipts: int
-    bytes: int
-    authorized: bool
-    dropped: bool
-
-
-@dataclass
-class SandboxState:
-    storage: Storage
-    faults: FaultConfig
-    max_variables_bytes: int = 512 * 1024
-    max_query_length: int = 8192
-    receipts_limit: int = 1000
-    logins: int = 0
-    # The latest calls, for tests and the curious; bounded so a demo left running stays small.
-    calls: deque[CallSeen] = field(default_factory=lambda: deque(maxlen=MAX_CALLS_KEPT))
-    schema: Any = field(default_factory=project_schema)
-    checker: InputChecker = field(default_factory=InputChecker)
-    guard: LoginGuard = field(default_factory=LoginGuard)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def count_login(self) -> None:
-        with self.lock:
-            self.logins += 1
-
-    def guard_allows(self, phone: str) -> bool:
-        with self.lock:
-            return self.guard.allows(phone)
-
-    def seen(self, call: CallSeen) -> None:
-        with self.lock:
-            self.calls.append(call)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -5,6 +5,7 @@ from billing.models import Batch
 from billing.selectors.month import batch_publish_refusal
 from integration.publishing.files import SENT_SEPARATELY, batch_send_pending_files, pdfs_pending_count
 from integration.publishing.publisher import batch_publish
+from integration.publishing.retry import batch_retry_rejected
 
 
 class Command(DeskCommand):
@@ -42,8 +43,6 @@ class Command(DeskCommand):
             self.stdout.write(f"Пакет №{batch_id} уже опубликован: отправлять нечего.")
             return
         if batch.status == Batch.Status.PARTIALLY_PUBLISHED and retry_rejected:
-            from integration.publishing.retry import batch_retry_rejected
-
             batch_retry_rejected(batch=batch, by=None, enqueue=False)
         report = batch_publish(batch_id=batch_id)
         if report.status != Batch.Status.PUBLISHED:
