@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
+
+from billing.models import ReceiptPdfUpload, ReceiptsExport
 from billing.services.checks import batch_checks_expire
+from billing.services.file_jobs import file_jobs_expire
 from billing.services.imports_flow import upload_parse, upload_write, uploads_expire
 from billing.services.pdf_uploads import pdf_archive_attach as pdf_archive_attach_service
-from billing.services.pdf_uploads import pdf_uploads_expire
-from billing.services.receipts_exports import exports_expire
 from billing.services.receipts_exports import receipts_export_write as receipts_export_write_service
 
 
@@ -24,9 +28,11 @@ def receipts_export_write(export_id: int) -> str:
 
 def nightly_cleanup() -> str:
     """Uploads nobody confirmed or cancelled, old PDF uploads, exports past their keeping time, replaced checks."""
+    pdfs = file_jobs_expire(ReceiptPdfUpload, older_than=timedelta(days=settings.IMPORT_UPLOAD_KEEP_DAYS))
+    exports = file_jobs_expire(ReceiptsExport, older_than=timedelta(hours=settings.EXPORT_KEEP_HOURS))
     return (
-        f"uploads cancelled: {uploads_expire()}; PDF uploads removed: {pdf_uploads_expire()}; "
-        f"exports removed: {exports_expire()}; checks removed: {batch_checks_expire()}"
+        f"uploads cancelled: {uploads_expire()}; PDF uploads removed: {pdfs}; "
+        f"exports removed: {exports}; checks removed: {batch_checks_expire()}"
     )
 
 

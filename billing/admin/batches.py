@@ -18,6 +18,7 @@ from billing.admin.panels.base import BatchAction, BatchPanel
 from billing.admin.panels.checks import checks_panel
 from billing.admin.panels.confirmations import confirmations_panel
 from billing.admin.panels.exports import export_receipts_action, exports_panel
+from billing.admin.panels.file_jobs import file_jobs_panel
 from billing.admin.panels.pdfs import pdfs_panel
 from billing.admin.panels.review import batch_review_view, review_panel
 from billing.formatting import format_money
@@ -54,7 +55,14 @@ class BatchAdmin(RegistryUploadAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/billing/batch/change_list.html"
     # The features of the batch admin, each with its URLs and its part of the batch page. Panels of
     # other apps come by dotted path from settings.BATCH_PANELS: billing does not import integration.
-    panels: tuple[BatchPanel, ...] = (review_panel, pdfs_panel, exports_panel, checks_panel, confirmations_panel)
+    panels: tuple[BatchPanel, ...] = (
+        file_jobs_panel,
+        review_panel,
+        pdfs_panel,
+        exports_panel,
+        checks_panel,
+        confirmations_panel,
+    )
     # The batch page's sections, top to bottom, by the slots the panels fill.
     page_layout = (
         "summary",
@@ -108,7 +116,8 @@ class BatchAdmin(RegistryUploadAdminMixin, admin.ModelAdmin):
         return context
 
     def get_urls(self) -> list[URLPattern]:
-        # The upload pages first: `import/<token>/progress/` would otherwise read as a batch's progress.
+        # The upload pages and the file jobs panel first: `import/<token>/…` and `jobs/<kind>/<token>/progress/`
+        # would otherwise read as a batch's own pages (`<path:object_id>/…`).
         panel_urls = [url for panel in self.get_panels() for url in panel.urls(self)]
         upload_urls = self.registry_upload_urls()
         return [*upload_urls, *panel_urls, *super().get_urls()]

@@ -1,7 +1,7 @@
 """«Загрузить реестр»: upload → progress → preview → confirm or cancel, as a ModelAdmin mixin.
 
 The views are thin doors into billing.services.imports_flow; the parsing runs in a django-q2
-task, and the page polls a small JSON endpoint for the progress bar.
+task, and the page polls the file jobs' progress endpoint (file_jobs.py) for the progress bar.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import replace
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_POST
 
+from billing.admin.file_jobs import owned_file_job
 from billing.admin.import_preview import full_preview
 from billing.admin.object_tools import ObjectTool
 from billing.errors import ApplicationError
@@ -31,7 +31,6 @@ from billing.services.imports import IMPORT_PERMISSION
 from billing.services.imports_flow import upload_cancel, upload_confirm, upload_create
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-WORKING = (RegistryUpload.Status.QUEUED, RegistryUpload.Status.PARSING, RegistryUpload.Status.CONFIRMING)
 
 
 def _replaced(kinds: dict) -> dict:
@@ -104,11 +103,6 @@ class RegistryUploadAdminMixin:
             ),
             path("import/<uuid:token>/", view(self.import_status_view), name=self._import_url_name("_status")),
             path(
-                "import/<uuid:token>/progress/",
-                view(self.import_progress_view),
-                name=self._import_url_name("_progress"),
-            ),
-            path(
                 "import/<uuid:token>/confirm/", view(self.import_confirm_view), name=self._import_url_name("_confirm")
             ),
             path("import/<uuid:token>/cancel/", view(self.import_cancel_view), name=self._import_url_name("_cancel")),
@@ -129,14 +123,12 @@ class RegistryUploadAdminMixin:
             raise PermissionDenied
 
     def _upload(self, request: HttpRequest, token) -> RegistryUpload:
-        self._check_permission(request)
-        upload = get_object_or_404(
+        return owned_file_job(
+            request,
             RegistryUpload.objects.select_related("organization", "batch").defer("errors_report", "receipts_report"),
-            token=token,
+            token,
+            permission=IMPORT_PERMISSION,
         )
-        if upload.uploaded_by_id != request.user.pk and not request.user.is_superuser:
-            raise Http404
-        return upload
 
     def _render(self, request: HttpRequest, template: str, context: dict) -> TemplateResponse:
         context = {
@@ -145,7 +137,7 @@ class RegistryUploadAdminMixin:
             **context,
             "url_names": {
                 (step.lstrip("_") or "upload"): f"admin:{self._import_url_name(step)}"
-                for step in ("", "_template", "_status", "_progress", "_confirm", "_cancel", "_errors")
+                for step in ("", "_template", "_status", "_confirm", "_cancel", "_errors")
             },
         }
         return TemplateResponse(request, f"{self.import_template_dir}/{template}", context)
@@ -207,7 +199,7 @@ class RegistryUploadAdminMixin:
             {
                 "title": f"Загрузка реестра «{upload.source_name}»",
                 "upload": upload,
-                "working": upload.status in WORKING,
+                "working": upload.working,
                 "preview": preview,
                 "anomalies": anomalies,
                 # A comparison with the same month is a correction: the preview says what it replaces.
@@ -219,18 +211,6 @@ class RegistryUploadAdminMixin:
                 "batch_url": batch_url,
                 "more_errors": max(upload.errors_count - len(upload.errors), 0),
             },
-        )
-
-    def import_progress_view(self, request: HttpRequest, token) -> JsonResponse:
-        upload = self._upload(request, token)
-        return JsonResponse(
-            {
-                "status": upload.status,
-                "label": upload.get_status_display(),
-                "rows_read": upload.rows_read,
-                "rows_total": upload.rows_total,
-                "working": upload.status in WORKING,
-            }
         )
 
     def import_confirm_view(self, request: HttpRequest, token) -> HttpResponse:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from billing.models.file_jobs import FileJob, status_field
 
 
 class ExportStatus(models.TextChoices):
@@ -20,20 +20,22 @@ def export_file_path(instance: ReceiptsExport, filename: str) -> str:
     return f"exports/{instance.token.hex}.xlsx"
 
 
-class ReceiptsExport(models.Model):
+class ReceiptsExport(FileJob):
     """One «Квитанции пакета» workbook written by a task; kept for EXPORT_KEEP_HOURS."""
 
     Status = ExportStatus
-    token = models.UUIDField("ключ", default=uuid.uuid4, unique=True, editable=False)
+    OWNER_FIELD = "requested_by"
+    FILE_FIELD = "file"
+    WORKING = frozenset({ExportStatus.QUEUED, ExportStatus.RUNNING})
     batch_ids = models.JSONField("пакеты", default=list)
     filename = models.CharField("имя файла", max_length=128)
     file = models.FileField("файл", upload_to=export_file_path, blank=True)
-    status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    status = status_field(ExportStatus)
     rows = models.PositiveIntegerField("строк", default=0)
-    message = models.TextField("сообщение", blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="запросил", on_delete=models.CASCADE, related_name="+"
     )
+    # Asked for, not uploaded; ready, not checked.
     created_at = models.DateTimeField("запрошен", auto_now_add=True)
     finished_at = models.DateTimeField("готов", null=True, blank=True)
 

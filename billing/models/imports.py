@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from billing.models.batches import batch_source_path
+from billing.models.file_jobs import FileJob, status_field
 
 
 class UploadStatus(models.TextChoices):
@@ -24,11 +23,14 @@ class UploadStatus(models.TextChoices):
     FAILED = "failed", "Сбой"
 
 
-class RegistryUpload(models.Model):
+class RegistryUpload(FileJob):
     """One uploaded registry between upload and the user's «Подтвердить» or «Отменить»."""
 
     Status = UploadStatus
-    token = models.UUIDField("ключ", default=uuid.uuid4, unique=True, editable=False)
+    OWNER_FIELD = "uploaded_by"
+    FILE_FIELD = "file"
+    WORKING = frozenset({UploadStatus.QUEUED, UploadStatus.PARSING, UploadStatus.CONFIRMING})
+    COUNTS_ROWS = True
     organization = models.ForeignKey(
         "billing.Organization", verbose_name="УК", on_delete=models.PROTECT, related_name="+"
     )
@@ -42,7 +44,7 @@ class RegistryUpload(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    status = status_field(UploadStatus)
     rows_total = models.PositiveIntegerField("строк в файле", null=True, blank=True)
     rows_read = models.PositiveIntegerField("строк прочитано", default=0)
     errors = models.JSONField("первые ошибки", default=list, blank=True)
@@ -53,11 +55,9 @@ class RegistryUpload(models.Model):
     # Every receipt against the last published batch ([account, category, kind, before, now]), for the
     # full preview's pages; deferred like errors_report.
     receipts_report = models.JSONField("все квитанции", default=list, blank=True)
-    message = models.TextField("сообщение", blank=True)
     batch = models.ForeignKey(
         "billing.Batch", verbose_name="пакет", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField("загружен", auto_now_add=True)
     updated_at = models.DateTimeField("изменён", auto_now=True)
     finished_at = models.DateTimeField("проверка завершена", null=True, blank=True)
 

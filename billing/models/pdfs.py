@@ -9,6 +9,8 @@ from django.core.files.storage import Storage, default_storage, storages
 from django.db import models
 from django.db.models import Q
 
+from billing.models.file_jobs import FileJob, status_field
+
 STORAGE_ALIAS = "receipt_pdfs"
 
 
@@ -116,7 +118,7 @@ def pdf_archive_path(instance: ReceiptPdfUpload | None, filename: str) -> str:
     return f"pdf-archives/{uuid.uuid4().hex}.zip"
 
 
-class ReceiptPdfUpload(models.Model):
+class ReceiptPdfUpload(FileJob):
     """A ZIP of receipt PDFs between the upload and the worker that checks and stores its files.
 
     A month's archive (up to RECEIPT_PDF_ARCHIVE_MAX_BYTES) takes longer to check than a browser
@@ -125,18 +127,17 @@ class ReceiptPdfUpload(models.Model):
     """
 
     Status = PdfUploadStatus
-    token = models.UUIDField("ключ", default=uuid.uuid4, unique=True, editable=False)
+    OWNER_FIELD = "uploaded_by"
+    FILE_FIELD = "archive"
+    WORKING = frozenset({PdfUploadStatus.QUEUED, PdfUploadStatus.RUNNING})
     batch = models.ForeignKey("billing.Batch", verbose_name="пакет", on_delete=models.CASCADE, related_name="+")
     archive = models.FileField("архив", upload_to=pdf_archive_path, blank=True)
     source_name = models.CharField("имя файла", max_length=255)
-    status = models.CharField("статус", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    status = status_field(PdfUploadStatus)
     report = models.JSONField("отчёт", default=dict, blank=True)
-    message = models.TextField("сообщение", blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField("загружен", auto_now_add=True)
-    finished_at = models.DateTimeField("проверен", null=True, blank=True)
 
     class Meta:
         verbose_name = "загрузка PDF"

@@ -1,7 +1,8 @@
 """The admin's import flow: upload → parse in a task with progress → preview → confirm or cancel.
 
-The upload's status moves only by conditional UPDATEs here, so a task delivered twice, or a
-cancel racing a running parse, never does the work twice or resurrects a cancelled upload.
+The upload's status moves only along RegistryUpload's table in file_jobs.py, by conditional
+UPDATEs, so a task delivered twice, or a cancel racing a running parse, never does the work
+twice or resurrects a cancelled upload.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing import enqueue
@@ -23,6 +25,7 @@ from billing.importers.collect import Cancelled, ImportResult
 from billing.models import Organization, RegistryUpload
 from billing.models.batches import batch_source_path
 from billing.selectors.anomalies import registry_anomalies
+from billing.services.file_jobs import UPLOAD_OPEN, file_job_claim, file_job_finish, file_job_move, file_job_owned
 from billing.services.imports import (
     IMPORT_PERMISSION,
     first_of_month,
@@ -35,8 +38,6 @@ from billing.services.imports import (
 logger = logging.getLogger(__name__)
 Status = RegistryUpload.Status
 SHOWN_ERRORS = 200
-# Not a batch yet, nor on the way to one: the user may still cancel these, and they expire.
-OPEN_STATES = (Status.QUEUED, Status.PARSING, Status.READY, Status.REFUSED, Status.FAILED)
 
 
 def _require_permission(by: AbstractBaseUser) -> None:
@@ -46,7 +47,7 @@ def _require_permission(by: AbstractBaseUser) -> None:
 
 def _require_owner(upload: RegistryUpload, by: AbstractBaseUser) -> None:
     _require_permission(by)
-    if upload.uploaded_by_id != by.pk and not by.is_superuser:
+    if not file_job_owned(upload, by):
         raise ActionForbidden("Это загрузка другого пользователя.")
 
 
@@ -112,9 +113,7 @@ def upload_parse(*, upload_id: int) -> str:
 
     Whatever happens inside, the upload ends «Готово», «Отклонён» or «Ошибка» with its file
     removed on failure: never «Проверяется» for ever."""
-    if not RegistryUpload.objects.filter(pk=upload_id, status=Status.QUEUED).update(
-        status=Status.PARSING, rows_read=0, updated_at=timezone.now()
-    ):
+    if not file_job_claim(RegistryUpload, upload_id, to=Status.PARSING, rows_read=0):
         return _interrupted(upload_id, Status.PARSING)
     upload = RegistryUpload.objects.select_related("organization__default_recipient").get(pk=upload_id)
     try:
@@ -158,14 +157,14 @@ def _parse(upload: RegistryUpload) -> str:
         totals = {(receipt.account, receipt.category): receipt.amounts["to_pay"] for receipt in result.receipts}
         anomalies = registry_anomalies(organization=upload.organization, period=upload.period, totals=totals)
         preview["anomalies"] = anomalies.as_dict()
-        changed = RegistryUpload.objects.filter(pk=upload_id, status=Status.PARSING).update(
-            status=Status.READY,
+        changed = file_job_finish(
+            upload,
+            source=Status.PARSING,
+            to=Status.READY,
             detected_format=result.format_code,
             preview=preview,
             rows_read=result.rows_read,
             receipts_report=[[*row, _where(result, row[0])] for row in anomalies.report],
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
         )
         return "ready" if changed else "cancelled"
     _finish_refused(upload, result)
@@ -174,43 +173,28 @@ def _parse(upload: RegistryUpload) -> str:
 
 def _finish_refused(upload: RegistryUpload, result: ImportResult) -> None:
     errors = [error.as_dict() for error in result.errors]
-    changed = RegistryUpload.objects.filter(pk=upload.pk, status__in=(Status.PARSING, Status.CONFIRMING)).update(
-        status=Status.REFUSED,
+    # A refused file leaves nothing behind but the list of its errors.
+    file_job_finish(
+        upload,
+        source=(Status.PARSING, Status.CONFIRMING),
+        to=Status.REFUSED,
+        drop_file=True,
         detected_format=result.format_code,
         errors=errors[:SHOWN_ERRORS],
         errors_report=errors,
         errors_count=result.errors_count,
-        file="",
-        finished_at=timezone.now(),
-        updated_at=timezone.now(),
     )
-    if changed:
-        # A refused file leaves nothing behind but the list of its errors.
-        default_storage.delete(upload.file.name)
 
 
 def _finish_failed(upload: RegistryUpload, message: str, *, status: str) -> None:
-    if (
-        RegistryUpload.objects.filter(pk=upload.pk, status=status).update(
-            status=Status.FAILED,
-            message=message,
-            file="",
-            preview={},
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        and upload.file.name
-    ):
-        default_storage.delete(upload.file.name)
+    file_job_finish(upload, source=status, to=Status.FAILED, drop_file=True, message=message, preview={})
 
 
 def upload_confirm(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUpload:
     """Queue creation of the batch from a checked upload."""
     _require_owner(upload, by)
     with transaction.atomic():
-        if not RegistryUpload.objects.filter(pk=upload.pk, status=Status.READY).update(
-            status=Status.CONFIRMING, rows_read=0, updated_at=timezone.now()
-        ):
+        if not file_job_move(RegistryUpload, upload.pk, source=Status.READY, to=Status.CONFIRMING, rows_read=0):
             raise ApplicationError("Эту загрузку уже подтвердили или отменили. Обновите страницу.")
         transaction.on_commit(lambda: enqueue.import_upload_write(upload.pk))
     upload.refresh_from_db()
@@ -230,8 +214,8 @@ def upload_write(*, upload_id: int) -> str:
 
     def mark_done(batch, result) -> None:
         # The conditional UPDATE makes a second delivery of this task roll its batch back.
-        if not RegistryUpload.objects.filter(pk=upload_id, status=Status.CONFIRMING, batch__isnull=True).update(
-            status=Status.DONE, batch=batch, rows_read=result.rows_read, updated_at=timezone.now()
+        if upload.batch_id or not file_job_move(
+            RegistryUpload, upload_id, source=Status.CONFIRMING, to=Status.DONE, batch=batch, rows_read=result.rows_read
         ):
             raise Cancelled
 
@@ -266,12 +250,14 @@ def upload_write(*, upload_id: int) -> str:
     return "done"
 
 
+# What a cancelled upload forgets: its file and everything read from it.
+_FORGET = {"file": "", "preview": {}, "errors_report": [], "receipts_report": []}
+
+
 def upload_cancel(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUpload:
     """Discard an upload that has not become a batch, with its stored file."""
     _require_owner(upload, by)
-    if not RegistryUpload.objects.filter(pk=upload.pk, status__in=OPEN_STATES).update(
-        status=Status.CANCELLED, file="", preview={}, errors_report=[], receipts_report=[], updated_at=timezone.now()
-    ):
+    if not file_job_move(RegistryUpload, upload.pk, source=UPLOAD_OPEN, to=Status.CANCELLED, **_FORGET):
         raise ApplicationError("Эту загрузку уже нельзя отменить: пакет создаётся или уже создан.")
     if upload.file.name:
         default_storage.delete(upload.file.name)
@@ -292,17 +278,17 @@ def uploads_expire() -> int:
     silent = timezone.now() - timedelta(seconds=2 * (settings.Q_CLUSTER.get("retry") or 3600))
     for upload in RegistryUpload.objects.filter(status=Status.PARSING, updated_at__lt=silent).only("pk", "file"):
         _finish_failed(upload, INTERRUPTED, status=Status.PARSING)
-    stale = RegistryUpload.objects.filter(status__in=OPEN_STATES, updated_at__lt=cutoff)
+    stale = RegistryUpload.objects.filter(status__in=UPLOAD_OPEN, updated_at__lt=cutoff)
     expired = 0
     for upload_id, stored in stale.values_list("pk", "file"):
-        if stale.filter(pk=upload_id).update(
-            status=Status.CANCELLED,
-            file="",
-            preview={},
-            errors_report=[],
-            receipts_report=[],
-            updated_at=timezone.now(),
+        if file_job_move(
+            RegistryUpload,
+            upload_id,
+            source=UPLOAD_OPEN,
+            to=Status.CANCELLED,
+            also=Q(updated_at__lt=cutoff),
             message=f"Отменена автоматически: загрузку не подтвердили и не отменили за {days} дн.",
+            **_FORGET,
         ):
             expired += 1
             if stored:

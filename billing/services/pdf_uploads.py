@@ -8,20 +8,17 @@ is `receipt_pdfs_attach`, unchanged: all or nothing for a hostile archive, file 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import IO
+from typing import IO, Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from billing import enqueue
 from billing.errors import ApplicationError
 from billing.models import Batch, ReceiptPdfUpload
 from billing.models.pdfs import pdf_archive_path
-from billing.services.cleanup import delete_with_files
+from billing.services.file_jobs import file_job_claim, file_job_finish
 from billing.services.receipt_pdfs import AttachReport, check_may_attach, receipt_pdfs_attach
 
 logger = logging.getLogger(__name__)
@@ -46,37 +43,27 @@ def pdf_archive_upload(*, batch: Batch, archive: IO[bytes], name: str, by: Abstr
 
 def pdf_archive_attach(*, upload_id: int) -> str:
     """The task's work; a second delivery finds the upload taken and does nothing."""
-    if not ReceiptPdfUpload.objects.filter(pk=upload_id, status=Status.QUEUED).update(status=Status.RUNNING):
+    if not file_job_claim(ReceiptPdfUpload, upload_id, to=Status.RUNNING):
         return "skipped"
     upload = ReceiptPdfUpload.objects.select_related("batch", "uploaded_by").get(pk=upload_id)
-    outcome = {"status": Status.DONE, "message": "", "report": {}}
+    outcome: dict[str, Any] = {"to": Status.DONE, "message": "", "report": {}}
     try:
         with default_storage.open(upload.archive.name, "rb") as archive:
             outcome["report"] = receipt_pdfs_attach(
                 batch=upload.batch, archive=archive, by=upload.uploaded_by
             ).as_dict()
     except ApplicationError as error:
-        outcome.update(status=Status.REFUSED, message=f"Архив не принят, ничего не сохранено. {error.message}")
+        outcome.update(to=Status.REFUSED, message=f"Архив не принят, ничего не сохранено. {error.message}")
     except Exception:
         logger.exception("PDF upload %s: attaching failed", upload_id)
         outcome.update(
-            status=Status.FAILED,
+            to=Status.FAILED,
             message="Не удалось обработать архив из-за внутренней ошибки. Сообщите администратору.",
         )
-    finally:
-        default_storage.delete(upload.archive.name)  # its PDFs, if any were good, are stored one by one
-    ReceiptPdfUpload.objects.filter(pk=upload_id).update(archive="", finished_at=timezone.now(), **outcome)
-    return str(outcome["status"])
+    # The archive goes whatever happened: its PDFs, if any were good, are stored one by one.
+    file_job_finish(upload, source=Status.RUNNING, drop_file=True, **outcome)
+    return str(outcome["to"])
 
 
 def pdf_upload_report(upload: ReceiptPdfUpload) -> AttachReport | None:
     return AttachReport.from_dict(upload.report) if upload.status == Status.DONE else None
-
-
-def pdf_uploads_expire() -> int:
-    """Forget uploads older than IMPORT_UPLOAD_KEEP_DAYS, with any archive a lost or dead task left behind.
-
-    Whatever the status, as for exports: one still "running" that old lost its worker.
-    """
-    cutoff = timezone.now() - timedelta(days=settings.IMPORT_UPLOAD_KEEP_DAYS)
-    return delete_with_files(ReceiptPdfUpload.objects.filter(created_at__lt=cutoff), "archive")

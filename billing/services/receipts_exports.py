@@ -8,21 +8,18 @@ Exports above EXPORT_INLINE_MAX_RECEIPTS go through here; smaller ones stay imme
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
 from billing import enqueue
 from billing.errors import ApplicationError
 from billing.exports.receipts import receipts_export, receipts_export_check
 from billing.exports.writer import export_to_tempfile
 from billing.models import Batch, ReceiptsExport
-from billing.services.cleanup import delete_with_files
+from billing.services.file_jobs import file_job_claim, file_job_finish
 
 logger = logging.getLogger(__name__)
 Status = ReceiptsExport.Status
@@ -45,7 +42,7 @@ def receipts_export_request(*, batches: list[Batch], filename: str, by: Abstract
 
 def receipts_export_write(*, export_id: int) -> str:
     """The task's work; a second delivery of the same task finds the export taken and does nothing."""
-    if not ReceiptsExport.objects.filter(pk=export_id, status=Status.QUEUED).update(status=Status.RUNNING):
+    if not file_job_claim(ReceiptsExport, export_id, to=Status.RUNNING):
         return "skipped"
     export = ReceiptsExport.objects.get(pk=export_id)
     try:
@@ -58,26 +55,10 @@ def receipts_export_write(*, export_id: int) -> str:
     except Exception:
         logger.exception("receipts export %s failed", export_id)
         return _failed(export, "Не удалось сформировать файл из-за внутренней ошибки. Сообщите администратору.")
-    ReceiptsExport.objects.filter(pk=export_id).update(
-        status=Status.READY, file=export.file.name, rows=rows, finished_at=timezone.now()
-    )
+    file_job_finish(export, source=Status.RUNNING, to=Status.READY, file=export.file.name, rows=rows)
     return "ready"
 
 
 def _failed(export: ReceiptsExport, message: str) -> str:
-    if export.file.name:
-        default_storage.delete(export.file.name)
-    ReceiptsExport.objects.filter(pk=export.pk).update(
-        status=Status.FAILED, file="", message=message, finished_at=timezone.now()
-    )
+    file_job_finish(export, source=Status.RUNNING, to=Status.FAILED, drop_file=True, message=message)
     return "failed"
-
-
-def exports_expire() -> int:
-    """Remove exports, and their files, older than EXPORT_KEEP_HOURS.
-
-    Whatever the status: one still "running" that old lost its worker (a task may run 30 minutes),
-    and the retried task finds it taken, so nothing else would ever end it.
-    """
-    cutoff = timezone.now() - timedelta(hours=settings.EXPORT_KEEP_HOURS)
-    return delete_with_files(ReceiptsExport.objects.filter(created_at__lt=cutoff), "file")

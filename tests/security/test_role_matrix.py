@@ -194,7 +194,8 @@ MATRIX: dict[str, tuple[Row, ...]] = {
     "billing_batch_import": (GET(see(ACC, SU)), POST(do(ACC, SU), data=_registry_upload)),
     "billing_batch_import_template": (GET(see(ACC, SU), lambda world: ["template"]),),
     "billing_batch_import_status": (GET(see(ACC, SU), lambda world: [world.upload.token]),),
-    "billing_batch_import_progress": (GET(see(ACC, SU), lambda world: [world.upload.token]),),
+    # Every file job's progress: its owner (or a superuser) only.
+    "billing_batch_job_progress": (GET(see(ACC, SU), lambda world: ["import", world.upload.token]),),
     "billing_batch_import_confirm": (
         GET(POST_ONLY, lambda world: [world.upload.token]),
         POST(do(ACC, SU), lambda world: [world.upload.token]),

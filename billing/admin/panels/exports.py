@@ -22,6 +22,7 @@ from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
+from billing.admin.file_jobs import owned_file_job
 from billing.admin.object_tools import ObjectTool
 from billing.admin.panels.base import BatchPanel, actor, admin_door, batch_page
 from billing.errors import ApplicationError
@@ -112,14 +113,13 @@ def export_receipts_view(model_admin: ModelAdmin, request: HttpRequest, object_i
 
 
 def _own_export(request: HttpRequest, token) -> ReceiptsExport:
-    _require_export_permission(request)
-    export = ReceiptsExport.objects.filter(token=token).first()
-    if export is None:
-        raise Http404("Выгрузка не найдена: файлы хранятся ограниченное время, запросите выгрузку ещё раз.")
-    # The link is no key to the file: only who asked for it (or a superuser) may open it.
-    if export.requested_by_id != request.user.pk and not request.user.is_superuser:
-        raise PermissionDenied
-    return export
+    return owned_file_job(
+        request,
+        ReceiptsExport.objects.all(),
+        token,
+        permission=EXPORT_PERMISSION,
+        missing="Выгрузка не найдена: файлы хранятся ограниченное время, запросите выгрузку ещё раз.",
+    )
 
 
 def export_file_view(model_admin: ModelAdmin, request: HttpRequest, token) -> HttpResponseBase:
@@ -129,7 +129,7 @@ def export_file_view(model_admin: ModelAdmin, request: HttpRequest, token) -> Ht
         "opts": model_admin.model._meta,
         "title": "Выгрузка квитанций",
         "export": export,
-        "working": export.status in (ReceiptsExport.Status.QUEUED, ReceiptsExport.Status.RUNNING),
+        "working": export.working,
         "keep_hours": settings.EXPORT_KEEP_HOURS,
         "download_url": reverse("admin:billing_batch_export_file_download", args=[export.token]),
     }

@@ -22,8 +22,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from billing.admin.panels.base import BatchPanel, actor, admin_door, batch_page
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, ReceiptPdfUpload
-from billing.models.pdfs import PdfUploadStatus, receipt_pdf_storage
+from billing.models.pdfs import receipt_pdf_storage
 from billing.selectors.pdfs import batch_pdf_counts, batch_pdf_upload, batch_receipt_pdf
+from billing.services.file_jobs import file_job_owned
 from billing.services.pdf_check import pdf_max_bytes
 from billing.services.pdf_names import RULE, receipt_pdf_name
 from billing.services.pdf_uploads import pdf_archive_upload, pdf_upload_report
@@ -109,7 +110,7 @@ def pdfs_upload_view(model_admin: ModelAdmin, request: HttpRequest, object_id: s
         "batch": batch,
         "form": form,
         "upload": upload,
-        "upload_working": upload is not None and upload.status in (PdfUploadStatus.QUEUED, PdfUploadStatus.RUNNING),
+        "upload_working": upload is not None and upload.working,
         "report": pdf_upload_report(upload) if upload else None,
         "rule": RULE,
         "max_pdf_bytes": pdf_max_bytes(),
@@ -124,9 +125,7 @@ def _pdf_upload(request: HttpRequest, batch: Batch) -> ReceiptPdfUpload | None:
     except ValueError:
         return None
     upload = batch_pdf_upload(batch=batch, token=token)
-    if upload is None or (upload.uploaded_by_id != request.user.pk and not request.user.is_superuser):
-        return None
-    return upload
+    return upload if upload is not None and file_job_owned(upload, request.user) else None
 
 
 def pdfs_send_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:

@@ -50,7 +50,7 @@ def test_without_integrations_panels_the_batch_admin_has_no_publishing(settings)
 
 
 def test_other_progress_urls_come_before_a_batchs_own():
-    # `import/<token>/progress/` also matches `<path:object_id>/progress/`: the first pattern wins.
+    # `jobs/<kind>/<token>/progress/` also matches `<path:object_id>/progress/`: the first pattern wins.
     patterns = [str(url.pattern) for url in batch_admin().get_urls()]
     batch_progress = patterns.index("<path:object_id>/progress/")
     others = [

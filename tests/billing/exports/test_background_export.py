@@ -58,6 +58,8 @@ def test_the_page_refreshes_itself_until_the_worker_is_done(
     export = _request(client, published_batch, django_capture_on_commit_callbacks, run_task=False)
     page = client.get(reverse("admin:billing_batch_export_file", args=[export.token])).content.decode()
     assert 'http-equiv="refresh"' in page and "в фоне" in page
+    progress = reverse("admin:billing_batch_job_progress", args=["export", export.token])
+    assert progress in page and client.get(progress).json()["label"] == "В очереди"
     # Not ready yet: the download link leads back to the page instead of an empty file.
     download = client.get(reverse("admin:billing_batch_export_file_download", args=[export.token]))
     assert download.status_code == 302

@@ -53,7 +53,7 @@ def test_upload_preview_confirm_creates_a_draft_batch(
     page = accountant_client.get(response["Location"]).content.decode()
     assert "Подтвердить" in page and "Квитанций" in page
     assert number_format(Decimal(upload.preview["total_to_pay"]), 2, force_grouping=True) in page
-    progress = accountant_client.get(reverse("admin:billing_batch_import_progress", args=[upload.token])).json()
+    progress = accountant_client.get(reverse("admin:billing_batch_job_progress", args=["import", upload.token])).json()
     assert progress["status"] == "ready" and progress["working"] is False
     with django_capture_on_commit_callbacks(execute=True):
         accountant_client.post(reverse("admin:billing_batch_import_confirm", args=[upload.token]))
@@ -109,11 +109,13 @@ def test_a_file_over_the_size_limit_is_refused_before_storing(accountant_client,
     assert RegistryUpload.objects.count() == 0
 
 
-def test_another_users_upload_is_not_shown(accountant_client, client, organization, desk_file, accountant):
+def test_another_users_upload_is_refused(accountant_client, client, organization, desk_file, accountant):
     _upload(accountant_client, organization, desk_file)
     upload = RegistryUpload.objects.get()
     client.force_login(accountant)
-    assert client.get(reverse("admin:billing_batch_import_status", args=[upload.token])).status_code == 404
+    assert client.get(reverse("admin:billing_batch_import_status", args=[upload.token])).status_code == 403
+    progress = reverse("admin:billing_batch_job_progress", args=["import", upload.token])
+    assert client.get(progress).status_code == 403
 
 
 def test_the_downloadable_example_is_a_clean_registry(accountant_client, organization, tmp_path):

@@ -159,10 +159,16 @@ def test_the_page_follows_the_worker_until_the_report_is_ready(client, batch, ac
     stored_archive = upload.archive.name
     assert default_storage.exists(stored_archive)
     page = client.get(response["Location"]).content.decode()
-    assert 'http-equiv="refresh"' in page and "«pdfs.zip»: в очереди" in page and "Результат загрузки" not in page
+    assert 'http-equiv="refresh"' in page and '«pdfs.zip»: <span id="pdfs-status">в очереди' in page
+    assert "Результат загрузки" not in page
+    # The page polls the file jobs' one progress endpoint, which answers for its owner only.
+    progress_url = reverse("admin:billing_batch_job_progress", args=["pdfs", upload.token])
+    assert progress_url in page
+    assert client.get(progress_url).json() == {"status": "queued", "label": "В очереди", "working": True}
 
     client.force_login(approver)  # someone else's upload: the page simply does not follow it
     assert "pdfs.zip" not in client.get(response["Location"]).content.decode()
+    assert client.get(progress_url).status_code == 403
 
     async_task("billing.tasks.pdf_archive_attach", upload.pk)
     async_task("billing.tasks.pdf_archive_attach", upload.pk)  # a second delivery does nothing

@@ -1,0 +1,42 @@
+"""The file jobs panel: the one progress endpoint that every file job's page polls.
+
+`jobs/<kind>/<token>/progress/` answers for a registry upload, a PDF archive or a receipts
+export, to its owner (or a superuser) only. BatchAdmin lists this panel first: a batch's own
+`<path:object_id>/progress/` would otherwise read the path as a batch's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import URLPattern, path
+from django.views.decorators.cache import never_cache
+
+from billing.admin.file_jobs import KINDS, file_job_progress, owned_file_job
+from billing.admin.panels.base import BatchPanel, admin_door
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+
+def file_job_urls(model_admin: ModelAdmin) -> list[URLPattern]:
+    return [
+        path(
+            "jobs/<slug:kind>/<uuid:token>/progress/",
+            admin_door(model_admin, file_job_progress_view, never_cache),
+            name="billing_batch_job_progress",
+        )
+    ]
+
+
+def file_job_progress_view(model_admin: ModelAdmin, request: HttpRequest, kind: str, token: uuid.UUID) -> JsonResponse:
+    if kind not in KINDS:
+        raise Http404
+    model, permission = KINDS[kind]
+    job = owned_file_job(request, model._default_manager.all(), token, permission=permission)
+    return JsonResponse(file_job_progress(job))
+
+
+file_jobs_panel = BatchPanel(name="file_jobs", urls=file_job_urls)
