@@ -47,7 +47,7 @@ def _django(settings_module: str = "config.settings.test") -> None:
 
 
 def _recipient() -> tuple[str, str, str]:
-    from billing.importers.checks import bank_account_with_key
+    from billing.importers.requisites import bank_account_with_key
 
     return ("7707083893", "044525225", bank_account_with_key("40702810000000012345", "044525225"))
 

@@ -1,7 +1,7 @@
 from import_export import fields, resources
 
 from bench.iebench.models import RegistryLine
-from billing.importers.desk_excel import COLUMNS
+from billing.importers.desk_columns import COLUMNS
 
 KEYS = [column.key for column in COLUMNS if column.key != "category"]
 ATTRIBUTES = {"account": "account", "recipient_tin": "recipient_tin"}

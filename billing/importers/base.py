@@ -155,7 +155,7 @@ class RegistrySource:
     name: str  # the name the user uploaded, for messages and the Sber ММГГ convention
     kind: str  # "xlsx", "xls", "ods" or "text"
     rows_total: int | None = None  # rows of the first sheet (text: lines), for progress and limits
-    # Per worksheet (xlsx): rows, merged ranges, formulas saved without values (safety.SheetScan).
+    # Per worksheet (xlsx): rows, merged ranges, formulas saved without values (xlsx_scan.SheetScan).
     scans: dict[str, Any] = field(default_factory=dict)
 
     def scan(self, sheet: int | str) -> Any | None:

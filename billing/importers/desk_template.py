@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from billing.importers.desk_excel import COLUMNS, HEADER_RULE
+from billing.importers.desk_columns import COLUMNS, HEADER_RULE
 
 MONEY_FORMAT = "#,##0.00"
 TEXT_FORMAT = "@"
@@ -76,7 +76,7 @@ def desk_template_bytes(*, example: bool) -> bytes:
 
 
 def _example_rows() -> list[dict[str, object]]:
-    from billing.importers.checks import bank_account_with_key
+    from billing.importers.requisites import bank_account_with_key
 
     recipient = ("7707083893", "044525225", bank_account_with_key("40702810000000012345", "044525225"))
     rows = list(demo_registry_rows(period=date(2026, 10, 1), recipient=recipient, accounts=3, seed=7))

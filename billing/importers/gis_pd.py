@@ -13,16 +13,10 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from billing.importers.base import ImportRefused, ParseContext, ParsedRow, RegistrySource, RowError, ServiceDraft, shown
-from billing.importers.checks import (
-    CellError,
-    MoneyParser,
-    clean_text,
-    parse_period,
-    recipient_problems,
-    requisite_digits,
-)
-from billing.importers.desk_excel import refuse_unsafe_sheet
+from billing.importers.checks import CellError, MoneyParser, clean_text, parse_period
+from billing.importers.requisites import recipient_problems, requisite_digits
 from billing.importers.workbook import iter_rows
+from billing.importers.xlsx_scan import refuse_unsafe_sheet
 from billing.models.receipts import ReceiptCategory
 
 SECTIONS_1_2 = "Разделы 1-2"

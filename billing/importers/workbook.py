@@ -34,7 +34,7 @@ def iter_rows(
 ) -> Iterator[Row]:
     scan = source.scan(sheet) if source.kind == "xlsx" else None
     # Calamine allocates the sheet's whole grid up to its farthest cell, so it gets only sheets
-    # whose real extent (safety.SheetScan) is small; the rest stream at a flat memory.
+    # whose real extent (xlsx_scan.SheetScan) is small; the rest stream at a flat memory.
     streaming = source.kind == "xlsx" and (
         prefer_streaming or scan is None or scan.rows > calamine_max_rows or scan.extent > calamine_max_cells
     )

@@ -69,7 +69,7 @@ DEMO_REGISTRY_ACCOUNTS = 300
 
 def demo_organization_ensure() -> Organization:
     """The demo management company with its Condo context and a valid default recipient."""
-    from billing.importers.checks import bank_account_with_key
+    from billing.importers.requisites import bank_account_with_key
     from billing.models import Organization, Recipient
 
     demo_check_allowed()

@@ -23,7 +23,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from billing.exports.receipts import COLUMNS as EXPORT_COLUMNS
-from billing.importers.desk_excel import COLUMNS as REGISTRY_COLUMNS
+from billing.importers.desk_columns import COLUMNS as REGISTRY_COLUMNS
 from billing.importers.desk_template import TEMPLATE_KEYS, demo_registry_rows, write_desk_registry
 from billing.models import Batch, Recipient
 from billing.roles import ACCOUNTANT, APPROVER
@@ -53,7 +53,7 @@ LIVE = ("Утверждён", "Публикуется")
 
 @pytest.fixture
 def organization(condo_sandbox):
-    from billing.importers.checks import bank_account_with_key
+    from billing.importers.requisites import bank_account_with_key
 
     recipient = Recipient.objects.create(
         name="ООО «РЦ»",

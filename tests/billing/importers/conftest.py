@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from billing.importers.checks import bank_account_with_key
 from billing.importers.desk_template import demo_registry_rows, write_desk_registry
+from billing.importers.requisites import bank_account_with_key
 from billing.models import Organization, Recipient
 from billing.roles import ACCOUNTANT
 from tests.factories import UserFactory

@@ -5,15 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from billing.importers.checks import (
-    CellError,
-    MoneyParser,
-    bank_account_is_valid,
-    bank_account_with_key,
-    parse_money,
-    parse_period,
-    tin_is_valid,
-)
+from billing.importers.checks import CellError, MoneyParser, parse_money, parse_period
+from billing.importers.requisites import bank_account_is_valid, bank_account_with_key, tin_is_valid
 from billing.services.demo import DEMO_ORGANIZATION_TIN
 
 

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from billing.importers.desk_excel import COLUMNS
+from billing.importers.desk_columns import COLUMNS
 from billing.importers.desk_template import write_desk_registry
 from billing.models import Account, Batch, Property, Receipt
 from billing.services.imports import registry_import

@@ -4,7 +4,7 @@ import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from billing.importers.desk_excel import COLUMNS
+from billing.importers.desk_columns import COLUMNS
 from billing.models import Batch
 from billing.services.imports import registry_import
 from tests.billing.importers.conftest import PERIOD, desk_rows

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from billing.importers.checks import bank_account_with_key
 from billing.importers.desk_template import write_desk_registry
+from billing.importers.requisites import bank_account_with_key
 from billing.models import Batch, Receipt, Recipient
 from billing.services.imports import registry_import, registry_parse
 from tests.billing.importers.conftest import PERIOD, RECIPIENT, desk_rows

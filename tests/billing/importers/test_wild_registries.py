@@ -18,7 +18,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from billing.importers.base import RegistrySource
-from billing.importers.desk_excel import COLUMNS
+from billing.importers.desk_columns import COLUMNS
 from billing.importers.safety import inspect_file
 from billing.models import Account, Batch, Property, Receipt, RegistryUpload
 from billing.services.imports import import_limits, registry_import

@@ -15,8 +15,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from billing.importers.checks import bank_account_with_key
 from billing.importers.desk_template import demo_registry_rows, write_desk_registry
+from billing.importers.requisites import bank_account_with_key
 from billing.models import Account, Organization, Property, Recipient
 from billing.roles import ACCOUNTANT
 from billing.services.imports import registry_import
