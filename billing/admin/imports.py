@@ -260,17 +260,7 @@ class SberColumnMapAdmin(admin.ModelAdmin):
         (
             "Номера полей (через «;», с 1)",
             {
-                "fields": (
-                    "account_column",
-                    "address_column",
-                    "to_pay_column",
-                    "period_column",
-                    "full_name_column",
-                    "els_column",
-                    "fias_unit_column",
-                    "unit_name_column",
-                    "services_from_column",
-                )
+                "fields": (*SberColumnMap.COLUMN_FIELDS, "services_from_column"),
             },
         ),
     )

@@ -103,20 +103,9 @@ class DeskRowCheck:
                 )
             )
             return None
-        service = ServiceDraft(
-            number,
-            service_name,
-            to_pay,
-            charge,
-            recalculation,
-            privilege,
-            penalty,
-            paid,
-            balance,
-            volume,
-            tariff,
-            self._text(errors, number, "measure", values[p["measure"]], 32),
-        )
+        measure = self._text(errors, number, "measure", values[p["measure"]], 32)
+        amounts = {key: value if value is not None else zero for key, value in amounts.items()}
+        service = ServiceDraft(number, service_name, volume=volume, tariff=tariff, measure=measure, **amounts)
         return ParsedRow(
             row=number,
             account=account,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from integration.sandbox import ledger
@@ -152,36 +153,29 @@ class Root:
 
     # --- Reads ---------------------------------------------------------------------------------
 
-    def allBillingReceipts(
-        self,
-        info: Any,
-        where: dict | None = None,
-        sortBy: list[str] | None = None,
-        first: int | None = None,
-        skip: int | None = None,
-    ) -> list[dict[str, Any]]:
-        self._require_user()
-        with self.storage.lock:
-            rows = ledger.select_receipts(self.storage.db, where, sortBy, _page(first), skip)
-        _limit(rows, first)
-        return rows
+    def allBillingReceipts(self, info: Any, **query: Any) -> list[dict[str, Any]]:
+        return self._list(ledger.select_receipts, **query)
 
     def _allBillingReceiptsMeta(self, info: Any, where: dict | None = None) -> dict[str, int]:
         self._require_user()
         with self.storage.lock:
             return {"count": ledger.count_receipts(self.storage.db, where)}
 
-    def allBillingAccounts(
+    def allBillingAccounts(self, info: Any, **query: Any) -> list[dict[str, Any]]:
+        return self._list(ledger.select_accounts, **query)
+
+    def _list(
         self,
-        info: Any,
+        select: Callable[..., list[dict[str, Any]]],
         where: dict | None = None,
         sortBy: list[str] | None = None,
         first: int | None = None,
         skip: int | None = None,
     ) -> list[dict[str, Any]]:
+        """A list query's page, with Condo's cap on `first` (and on an unbounded list)."""
         self._require_user()
         with self.storage.lock:
-            rows = ledger.select_accounts(self.storage.db, where, sortBy, _page(first), skip)
+            rows = select(self.storage.db, where, sortBy, _page(first), skip)
         _limit(rows, first)
         return rows
 

@@ -10,20 +10,12 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from billing.importers.desk_columns import column_letter
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-
-
-def column_letters(index: int) -> str:
-    """0 → A, 16383 → XFD."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def sheet_xml(rows: list[tuple[int, list[tuple[str, object]]]], *, dimension: str | None = None) -> bytes:
@@ -94,7 +86,7 @@ def minimal_xlsx(path: Path, sheets: dict[str, bytes]) -> Path:
 
 def lone_far_cell_xlsx(path: Path, ref: str, header: list[str]) -> Path:
     """The desk header in row 1 and one more cell far away, no <dimension> (issue 15: XFD1048576)."""
-    cells = [(f"{column_letters(i)}1", title) for i, title in enumerate(header)]
+    cells = [(f"{column_letter(i)}1", title) for i, title in enumerate(header)]
     row = int("".join(ch for ch in ref if ch.isdigit()))
     return minimal_xlsx(path, {"Реестр": sheet_xml([(1, cells), (row, [(ref, 1)])])})
 
@@ -105,7 +97,7 @@ def desk_sheet(titles: list[str], rows: list[list[object]]) -> bytes:
         [
             (
                 number,
-                [(f"{column_letters(i)}{number}", value) for i, value in enumerate(values) if value not in (None, "")],
+                [(f"{column_letter(i)}{number}", value) for i, value in enumerate(values) if value not in (None, "")],
             )
             for number, values in enumerate([titles, *rows], start=1)
         ]
