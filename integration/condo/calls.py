@@ -96,3 +96,22 @@ _NETWORK = {
     "timeout": "Condo не ответил вовремя (тайм-аут)",
     "network": "нет связи с Condo (сетевая ошибка)",
 }
+
+
+def refusal_text(verdict: Verdict) -> str:
+    """What the desk shows for a permanent refusal."""
+    if verdict.code == "ACCESS_DENIED":
+        return (
+            "Condo отказал в доступе: контекст биллинга не найден, удалён, не в статусе Finished "
+            "или у пользователя интеграции нет прав на него."
+        )
+    if verdict.code == "UNAUTHENTICATED":
+        return "Condo не принял вход пользователя интеграции даже после повторного входа."
+    if verdict.code == "WRONG_CREDENTIALS":
+        return "Condo отклонил логин или пароль пользователя интеграции (CONDO_LOGIN / CONDO_PASSWORD)."
+    return f"Condo отклонил запрос: {verdict.message or verdict.code}"
+
+
+def outage_text(verdict: Verdict, attempt: int) -> str:
+    """What the desk shows once the retries of a transient failure ran out."""
+    return f"Condo временно недоступен ({verdict.message or verdict.code}); попыток: {attempt}."

@@ -197,10 +197,10 @@ class CondoClient:
                 token, relogged, attempt = self._token(refused=token), True, attempt - 1
                 continue
             if verdict.kind != calls.TRANSIENT:
-                raise CondoError(_permanent_text(verdict), transient=False, code=verdict.code)
+                raise CondoError(calls.refusal_text(verdict), transient=False, code=verdict.code)
             wait = self._wait(attempt, answer, verdict)
             if wait is None:
-                raise CondoError(_transient_text(verdict, attempt), transient=True, code=verdict.code)
+                raise CondoError(calls.outage_text(verdict, attempt), transient=True, code=verdict.code)
             self.clock.sleep(wait)
 
     def _wait(self, attempt: int, answer: HttpAnswer, verdict: calls.Verdict) -> float | None:
@@ -284,20 +284,3 @@ class CondoClient:
         )
         if self.on_call is not None:
             self.on_call(record)
-
-
-def _permanent_text(verdict: calls.Verdict) -> str:
-    if verdict.code == "ACCESS_DENIED":
-        return (
-            "Condo отказал в доступе: контекст биллинга не найден, удалён, не в статусе Finished "
-            "или у пользователя интеграции нет прав на него."
-        )
-    if verdict.code == "UNAUTHENTICATED":
-        return "Condo не принял вход пользователя интеграции даже после повторного входа."
-    if verdict.code == "WRONG_CREDENTIALS":
-        return "Condo отклонил логин или пароль пользователя интеграции (CONDO_LOGIN / CONDO_PASSWORD)."
-    return f"Condo отклонил запрос: {verdict.message or verdict.code}"
-
-
-def _transient_text(verdict: calls.Verdict, attempt: int) -> str:
-    return f"Condo временно недоступен ({verdict.message or verdict.code}); попыток: {attempt}."

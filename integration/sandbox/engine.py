@@ -25,6 +25,7 @@ from graphql import (
 
 from integration.condo.rules import variables_size
 from integration.sandbox.errors import SandboxError, formatted, request_error
+from integration.sandbox.projection import FieldErrors, projection_of, render
 from integration.sandbox.resolvers import Root, register
 from integration.sandbox.state import SandboxState
 
@@ -184,7 +185,7 @@ class Engine:
             argument = arguments[0].value if len(arguments) == 1 else None
             if prepared.field == "registerBillingReceipts" and isinstance(argument, VariableNode):
                 prepared.data_variable = argument.name.value
-                prepared.projection = _projection(root)
+                prepared.projection = projection_of(root)
         return prepared
 
     def _fast_register(self, prepared: Prepared, data: dict[str, Any], user: Any) -> Answer:
@@ -225,7 +226,7 @@ class Engine:
                 )
             else:
                 rendered.append(
-                    _render(result, prepared.projection, _FieldErrors(errors, where, [prepared.alias, index]))
+                    render(result, prepared.projection, FieldErrors(errors, where, [prepared.alias, index]))
                 )
         body: dict[str, Any] = {"data": {prepared.alias: rendered}}
         if errors:
@@ -249,58 +250,3 @@ class Engine:
         if result.errors:
             body = {"errors": [formatted(error) for error in result.errors], **body}
         return Answer(200, body, {})
-
-
-def _projection(field: FieldNode) -> list | None:
-    """[(response key, field name, sub-projection)] or None when the selection has fragments."""
-    if field.selection_set is None:
-        return None
-    result = []
-    for selection in field.selection_set.selections:
-        if (
-            not isinstance(selection, FieldNode)
-            or selection.directives
-            or selection.arguments
-            or selection.name.value.startswith("__")
-        ):
-            return None
-        sub = _projection(selection) if selection.selection_set else None
-        if selection.selection_set and sub is None:
-            return None
-        result.append(((selection.alias or selection.name).value, selection.name.value, sub))
-    return result
-
-
-class _FieldErrors:
-    """Where a field of a returned receipt that fails to resolve (a virtual field) is reported."""
-
-    def __init__(self, errors: list[dict[str, Any]], where: dict[str, Any], path: list[Any]) -> None:
-        self.errors, self.where, self.path = errors, where, path
-
-    def at(self, key: str) -> _FieldErrors:
-        return _FieldErrors(self.errors, self.where, [*self.path, key])
-
-    def add(self, error: SandboxError) -> None:
-        self.errors.append(
-            {
-                "message": error.message,
-                "name": error.name,
-                **self.where,
-                "path": self.path,
-                "extensions": {"code": "INTERNAL_SERVER_ERROR", **error.extensions},
-            }
-        )
-
-
-def _render(value: Any, projection: list | None, errors: _FieldErrors) -> Any:
-    if callable(value):
-        try:
-            value = value()
-        except SandboxError as error:  # a nullable field fails alone, like graphql-core's executor
-            errors.add(error)
-            return None
-    if value is None or projection is None:
-        return value
-    if isinstance(value, list):
-        return [_render(item, projection, errors) for item in value]
-    return {key: _render(value.get(name), sub, errors.at(key)) for key, name, sub in projection}
