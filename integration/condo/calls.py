@@ -56,7 +56,8 @@ def judge(answer: HttpAnswer, *, response_key: str, per_item: bool) -> Verdict:
         return Verdict(PERMANENT, code=f"HTTP_{status}", message=f"Condo отказал: HTTP {status}")
 
     result = (answer.data or {}).get(response_key) if answer.data else None
-    whole, items = [], {}
+    whole: list[dict[str, Any]] = []
+    items: dict[int, dict[str, Any]] = {}
     for error in answer.errors:
         index = item_index(error) if per_item and isinstance(result, list) else None
         if index is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from integration.condo.caller import CondoCaller
@@ -36,7 +37,7 @@ def iter_receipts(client: CondoCaller, context_id: str, period: date) -> Iterato
         yield CondoReceipt(
             id=str(row["id"]),
             import_id=row.get("importId") or "",
-            to_pay=money_from_wire(row.get("toPay")) or money_from_wire("0"),
+            to_pay=money_from_wire(row.get("toPay")) or Decimal(0),
             account_number=((row.get("account") or {}).get("number")) or "",
             period=period_from_wire(row["period"]),
             has_file=bool((row.get("file") or {}).get("id")),

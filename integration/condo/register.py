@@ -56,7 +56,7 @@ def register_receipts(
         for index in fresh:
             told[index] = True
         if fresh:
-            on_outcomes(fresh, [outcomes[index] for index in fresh])
+            on_outcomes(fresh, [outcome for index in fresh if (outcome := outcomes[index]) is not None])
 
     try:
         for planned in plan_chunks(texts, max_count=client.chunk_size, max_bytes=room):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from graphql import GraphQLInputObjectType
+
 from integration.condo.addresses import UNIT_TYPES, ParsedAddress, address_from_receipt
 from integration.condo.documents import project_schema
 from integration.condo.inputs import InputChecker
@@ -67,7 +69,9 @@ class RuleProblem:
 
 @cache
 def _receipt_checker() -> Any:
-    return InputChecker().checker(project_schema().type_map["RegisterBillingReceiptInput"])
+    receipt_input = project_schema().type_map["RegisterBillingReceiptInput"]
+    assert isinstance(receipt_input, GraphQLInputObjectType)
+    return InputChecker().checker(receipt_input)
 
 
 def document_problems(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.db import transaction
 
@@ -50,8 +51,6 @@ def older_batches_retire(*, newer: Batch) -> list[int]:
             batch_transition(batch=old, to=Status.SUPERSEDED, by=None, reason=reason)
         else:
             old_id, new_id = old.pk, newer.pk
-            transaction.on_commit(
-                lambda old_id=old_id, new_id=new_id: enqueue.batch_supersede(old_id, new_id, None, reason)
-            )
+            transaction.on_commit(partial(enqueue.batch_supersede, old_id, new_id, None, reason))
         retired.append(old.pk)
     return retired
