@@ -1,4 +1,4 @@
-"""Field checks shared by every registry format: money, periods, account numbers, requisites.
+"""Field checks shared by every registry format: money, periods, account numbers, unit and owner types.
 
 Each check returns the clean value or raises `CellError` with a Russian message; the
 parser turns that into a `RowError` naming the row, the column and the raw value.
@@ -289,6 +289,3 @@ def parse_owner_type(raw: object) -> str:
         return _OWNER_TYPES[text]
     except KeyError:
         raise CellError(f"неизвестный тип владельца; допустимы: {OWNER_TYPE_NAMES}") from None
-
-
-# --- Recipient requisites ----------------------------------------------------------------------

@@ -9,16 +9,8 @@ from decimal import Decimal
 from typing import ClassVar
 
 from billing.importers.base import ImportRefused, ParseContext, ParsedRow, RegistrySource, RowError, ServiceDraft
-from billing.importers.checks import (
-    CellError,
-    MoneyParser,
-    clean_text,
-    parse_account_number,
-)
-from billing.importers.desk_columns import (
-    category_fast,
-    map_headers,
-)
+from billing.importers.checks import CellError, MoneyParser, clean_text, parse_account_number
+from billing.importers.desk_columns import category_fast, map_headers
 from billing.importers.desk_rows import DeskRowCheck
 from billing.importers.workbook import iter_rows
 from billing.importers.xlsx_scan import refuse_unsafe_sheet

@@ -2,8 +2,8 @@
 
 Checks happen in order of cost: the size on disk, the magic bytes, the archive's declared
 sizes (an xlsx is a zip, and a small zip can expand to gigabytes), then one streaming pass
-over each worksheet's XML that counts rows, notices merged header cells and formulas saved
-without their values, and verifies that no member inflates beyond what it declared.
+over each worksheet's XML (xlsx_scan.py) that counts rows, notices merged header cells and
+formulas saved without their values, and verifies that no member inflates beyond what it declared.
 """
 
 from __future__ import annotations

@@ -196,20 +196,10 @@ class SandboxServer:
     def add_user(self, email: str, password: str, *, type: str = "staff", phone: str | None = None) -> str:
         return self.state.storage.add_user(email=email, password=password, phone=phone, type=type)
 
-    def add_context(
-        self,
-        context_id: str,
-        status: str = "Finished",
-        *,
-        deleted: bool = False,
-        organization_tin: str | None = None,
-        organization_deleted: bool = False,
-    ) -> None:
-        """A billing context; `organization_tin` is its organization's, which approves recipients
-        with the same TIN (BillingRecipient.isApproved, contract 13.5)."""
-        self.state.storage.add_context(
-            context_id, status, deleted, organization_tin=organization_tin, organization_deleted=organization_deleted
-        )
+    def add_context(self, context_id: str, status: str = "Finished", **options: Any) -> None:
+        """A billing context (options as Storage.add_context: deleted, organization_tin, organization_deleted);
+        `organization_tin` is its organization's, which approves recipients with the same TIN (contract 13.5)."""
+        self.state.storage.add_context(context_id, status, **options)
 
     def add_bank_account(
         self, context_id: str, *, bic: str, number: str, approved: bool = True, deleted: bool = False
