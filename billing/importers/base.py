@@ -18,7 +18,6 @@ from typing import Any, ClassVar, Protocol
 
 from billing.errors import ApplicationError
 
-AMOUNT_FIELDS = ("charge", "recalculation", "privilege", "penalty", "paid", "balance", "to_pay")
 RecipientKey = tuple[str, str, str]  # (tin, bic, bank_account)
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from billing.importers.base import AMOUNT_FIELDS, ParsedRow, RecipientKey, RowError, ServiceDraft
+from billing.amounts import AMOUNT_FIELDS
+from billing.importers.base import ParsedRow, RecipientKey, RowError, ServiceDraft
 from billing.importers.checks import period_label
 
 Slice = list[tuple["ReceiptDraft", "AccountDraft"]]

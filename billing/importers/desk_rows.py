@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from billing.amounts import AMOUNT_FIELDS
 from billing.importers.base import ParseContext, ParsedRow, RowError, ServiceDraft, shown
 from billing.importers.checks import (
     CellError,
@@ -69,7 +70,7 @@ class DeskRowCheck:
         if not service_name:
             errors.append(RowError(number, TITLES["service"], "", "услуга не указана"))
         amounts = {}
-        for key in ("charge", "recalculation", "privilege", "penalty", "paid", "balance", "to_pay"):
+        for key in AMOUNT_FIELDS:
             raw = values[p[key]]
             amounts[key] = self._cell(errors, number, key, raw, self.money)
         if amounts["to_pay"] is None and not any(e.column == TITLES["to_pay"] for e in errors):
@@ -87,9 +88,8 @@ class DeskRowCheck:
         if errors:
             return None
         zero = Decimal("0.00")
-        charge, recalculation, privilege, penalty, paid, balance, to_pay = (
-            amounts[key] if amounts[key] is not None else zero
-            for key in ("charge", "recalculation", "privilege", "penalty", "paid", "balance", "to_pay")
+        balance, charge, recalculation, privilege, penalty, paid, to_pay = (
+            amounts[key] if amounts[key] is not None else zero for key in AMOUNT_FIELDS
         )
         expected = balance + charge + recalculation - abs(privilege) + penalty - abs(paid)
         if abs(expected - to_pay) > self.context.tolerance:

@@ -14,12 +14,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from billing.amounts import AMOUNT_FIELDS
 from billing.importers.desk_columns import COLUMNS, HEADER_RULE
 
 MONEY_FORMAT = "#,##0.00"
 TEXT_FORMAT = "@"
 _TEXT_KEYS = {"account", "recipient_tin", "bic", "bank_account", "els", "fias", "period", "unit_name"}
-_MONEY_KEYS = {"charge", "recalculation", "privilege", "penalty", "paid", "balance", "to_pay"}
+_MONEY_KEYS = frozenset(AMOUNT_FIELDS)
 TEMPLATE_KEYS = [column.key for column in COLUMNS if column.key not in ("category",)]
 
 

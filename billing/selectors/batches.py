@@ -14,11 +14,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from billing.amounts import AMOUNT_FIELDS
 from billing.models import Account, Batch, BatchTransition, Receipt, ServiceLine
 from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
 
 _TOTAL = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
-_MONEY_COLUMNS = ("to_pay", "charge", "balance", "recalculation", "privilege", "penalty", "paid")
 # A previous batch counts as "what residents saw last" only once it reached Condo.
 _COMPARABLE_STATUSES = (Batch.Status.PUBLISHED, Batch.Status.PARTIALLY_PUBLISHED)
 
@@ -96,14 +96,17 @@ class BatchTotals:
     nonpositive: int  # receipts with a zero or negative total: an anomaly of their own
 
 
+def _amount_sums() -> dict[str, Coalesce]:
+    return {name: Coalesce(Sum(name), Value(Decimal("0")), output_field=_TOTAL) for name in AMOUNT_FIELDS}
+
+
 def batch_totals(*, batch: Batch) -> BatchTotals:
     """Overall sums of the batch's receipts in one aggregate query."""
-    sums = {name: Coalesce(Sum(name), Value(Decimal("0")), output_field=_TOTAL) for name in _MONEY_COLUMNS}
     row = Receipt.objects.filter(batch=batch).aggregate(
         receipts=Count("id"),
         accounts=Count("account_id", distinct=True),
         nonpositive=Count("id", filter=Q(to_pay__lte=0)),
-        **sums,
+        **_amount_sums(),
     )
     return BatchTotals(**row)
 
@@ -128,12 +131,10 @@ def batch_service_totals(*, batch: Batch) -> list[ServiceTotal]:
     same service keeps its name across houses. The columns add up as the registry's rows do:
     долг на начало + начислено + перерасчёт − льготы + пени − оплачено = к оплате.
     """
-    columns = ("to_pay", "balance", "charge", "recalculation", "privilege", "penalty", "paid")
-    sums = {name: Coalesce(Sum(name), Value(Decimal("0")), output_field=_TOTAL) for name in columns}
     rows = (
         ServiceLine.objects.filter(receipt__batch=batch)
         .values("name")
-        .annotate(lines=Count("id"), **sums)
+        .annotate(lines=Count("id"), **_amount_sums())
         .order_by("name")
     )
     return [ServiceTotal(**row) for row in rows]

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from django.db import connection
 
+from billing.amounts import AMOUNT_FIELDS
 from billing.models import ApprovedDocument, Receipt, Recipient, ServiceLine
 from integration.condo import CATEGORY_IDS, ReceiptIn, ServiceIn
 
@@ -22,7 +23,6 @@ PENDING = Receipt.PublishState.PENDING
 # Amounts are read as the database's own text and made Decimals here, never floats. The text is
 # exact: SQLite prints 15 significant digits and money has at most 14; PostgreSQL prints numeric
 # as it is.
-_MONEY = ("to_pay", "charge", "balance", "recalculation", "privilege", "penalty", "paid")
 
 
 def _as_text(table: str, *columns: str) -> str:
@@ -33,7 +33,7 @@ def _as_text(table: str, *columns: str) -> str:
 # accounts and houses follows the newest registry, an approved batch sends what was approved.
 # Payee rows are never changed once written (a new TIN, BIC or account is a new row).
 _RECEIPTS_SELECT = f"""
-    SELECT r.id, r.import_id, r.period, r.category, {_as_text("r", *_MONEY)},
+    SELECT r.id, r.import_id, r.period, r.category, {_as_text("r", *AMOUNT_FIELDS)},
            r.account_number, r.unit_name, r.unit_type, r.payer_name, r.owner_type, r.els, r.is_closed,
            r.address, r.house_global_id, p.tin, p.bic, p.bank_account, d.sha256
     FROM {Receipt._meta.db_table} r
@@ -52,7 +52,7 @@ _ALL_RECEIPTS_SQL = f"""{_RECEIPTS_SELECT}
 """
 
 _LINES_SELECT = f"""
-    SELECT s.receipt_id, s.service_id, s.name, {_as_text("s", *_MONEY, "volume", "tariff")}, s.measure
+    SELECT s.receipt_id, s.service_id, s.name, {_as_text("s", *AMOUNT_FIELDS, "volume", "tariff")}, s.measure
     FROM {ServiceLine._meta.db_table} s
     JOIN {Receipt._meta.db_table} r ON r.id = s.receipt_id
 """
@@ -109,7 +109,8 @@ class _Decimals(dict):
 
 
 # The records are built with positional arguments, in their fields' order: keywords made each
-# one cost 2.5 times as much. tests/integration/publishing/test_rows.py compares every field.
+# one cost 2.5 times as much. The amounts arrive in billing.amounts.AMOUNT_FIELDS' order.
+# tests/integration/publishing/test_rows.py compares every field.
 
 
 def _receipt(row: tuple, services: tuple[ServiceIn, ...], decimal: _Decimals) -> ReceiptIn:
@@ -118,13 +119,13 @@ def _receipt(row: tuple, services: tuple[ServiceIn, ...], decimal: _Decimals) ->
         import_id,
         period,
         category,
-        to_pay,
-        charge,
         balance,
+        charge,
         recalculation,
         privilege,
         penalty,
         paid,
+        to_pay,
         account_number,
         unit_name,
         unit_type,
@@ -173,13 +174,13 @@ def _services(rows: list[tuple], decimal: _Decimals) -> dict[int, tuple[ServiceI
         receipt_id,
         service_id,
         name,
-        to_pay,
-        charge,
         balance,
+        charge,
         recalculation,
         privilege,
         penalty,
         paid,
+        to_pay,
         volume,
         tariff,
         measure,
