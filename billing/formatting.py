@@ -35,6 +35,15 @@ def format_money(value: Decimal | int | str | None) -> str:
     return format_number(value, 2)
 
 
+def format_quantity(value: Decimal | int | str | None) -> str:
+    """A volume or a tariff: «1 234,5», «25,12», «3»; no trailing zeros, never exponent notation."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    exponent = number.normalize().as_tuple().exponent
+    return format_number(number, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
+
+
 def format_percent(value: Decimal | str | None, places: int = 1) -> str:
     """«12,5 %», «+0,5 %» is the caller's choice of sign; trailing zeros of a whole number dropped («50 %»)."""
     if value is None or value == "":

@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from billing.admin.amounts import money_fields, quantity_fields
 from billing.admin.filters import ErrorCodeFilter, PeriodFilter
 from billing.admin.paging import CappedCountPaginator
 from billing.admin.readonly import ReadOnlyAdminMixin
 from billing.admin.receipt_pdf_state import ReceiptPdfStateAdminMixin
+from billing.amounts import AMOUNT_FIELDS
 from billing.formatting import format_money
 from billing.models import Receipt, ServiceLine
 from billing.selectors.batches import receipt_list_queryset, receipt_search
@@ -27,14 +29,8 @@ class ServiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = (
         "service_id",
         "name",
-        "charge",
-        "recalculation",
-        "privilege",
-        "penalty",
-        "paid",
-        "to_pay",
-        "volume",
-        "tariff",
+        *money_fields(ServiceLine, AMOUNT_FIELDS),
+        *quantity_fields(ServiceLine, ("volume", "tariff")),
         "measure",
     )
     readonly_fields = fields
@@ -87,7 +83,7 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
                 )
             },
         ),
-        ("Суммы", {"fields": ("charge", "balance", "recalculation", "privilege", "penalty", "paid", "to_pay")}),
+        ("Суммы", {"fields": money_fields(Receipt, AMOUNT_FIELDS)}),
         (
             "Публикация",
             {

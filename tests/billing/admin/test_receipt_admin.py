@@ -119,3 +119,15 @@ def test_user_input_is_escaped(login, approver):
         assert "<script>alert('name')" not in html and "<b>E</b>" not in html
         assert "&lt;script&gt;alert(&#x27;name&#x27;)&lt;/script&gt;" in html
     assert "<img src=x" not in client.get(reverse("admin:billing_receipt_change", args=[receipt.pk])).content.decode()
+
+
+def test_the_receipt_page_writes_its_amounts_with_a_space_and_a_comma(login, superuser):
+    receipt = ReceiptFactory(to_pay=Decimal("1234567.8"), charge=Decimal("1000"), paid=Decimal("-12.5"))
+    ServiceLineFactory(receipt=receipt, name="Отопление", to_pay=Decimal("2345.60"), tariff=Decimal("25.120000"))
+    html = login(superuser).get(reverse("admin:billing_receipt_change", args=[receipt.pk])).content.decode()
+    html = " ".join(html.split()).replace("\xa0", " ")
+    assert "1 234 567,80" in html and "1 000,00" in html and "-12,50" in html
+    assert "2 345,60" in html and "25,12<" in html
+    assert "1234567" not in html and "2345,6" not in html and "25,120000" not in html
+    assert f"{Receipt._meta.get_field('penalty').verbose_name}:" in html.lower()  # the fields keep their labels
+    assert 'class="form-row field-to_pay' in html
