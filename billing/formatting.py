@@ -30,6 +30,11 @@ def format_number(value: Decimal | int | str | None, places: int) -> str:
     return f"{sign}{_group(whole)}{',' + fraction if fraction else ''}"
 
 
+def format_count(value: int | None) -> str:
+    """«12 345»: a count, thousands grouped like money."""
+    return format_number(value, 0)
+
+
 def format_money(value: Decimal | int | str | None) -> str:
     """«1 520,40»; a negative amount «-12,00» (a hyphen-minus: Excel reads a pasted number)."""
     return format_number(value, 2)

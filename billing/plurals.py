@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db.models.options import Options
-from django.utils.formats import number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
+
+from billing.formatting import format_count
 
 # One entry per noun; written out so that `makemessages` finds every msgid.
 NOUNS: dict[str, Callable[[int], str]] = {
@@ -61,7 +62,7 @@ MODEL_NOUNS: dict[str, str] = {
 
 def counted(count: int, noun: str) -> str:
     """`count` with `noun` in the form Russian grammar wants; thousands grouped («12 345 квитанций»)."""
-    return NOUNS[noun](count) % {"count": number_format(count, force_grouping=True)}
+    return NOUNS[noun](count) % {"count": format_count(count)}
 
 
 def model_count(count: int, opts: Options) -> str:
@@ -71,5 +72,5 @@ def model_count(count: int, opts: Options) -> str:
         return counted(count, noun)
     return gettext("%(name)s: %(count)s") % {
         "name": capfirst(opts.verbose_name_plural),
-        "count": number_format(count, force_grouping=True),
+        "count": format_count(count),
     }

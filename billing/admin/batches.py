@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import URLPattern, reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 
 from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter, QueueFilter
@@ -21,7 +21,7 @@ from billing.admin.panels.exports import export_receipts_action, exports_panel
 from billing.admin.panels.file_jobs import file_jobs_panel
 from billing.admin.panels.pdfs import pdfs_panel
 from billing.admin.panels.review import batch_review_view, review_panel
-from billing.formatting import format_money
+from billing.formatting import format_count, format_money, format_percent
 from billing.models import Batch
 from billing.selectors.batches import batches_awaiting_approval, batches_in_flight_exist, publishing_failures_count
 
@@ -179,13 +179,11 @@ class BatchAdmin(RegistryUploadAdminMixin, admin.ModelAdmin):
     def progress(self, batch: Batch) -> str:
         if batch.status == Batch.Status.FAILED:
             return f"сбой: {batch.last_error[:120]}" if batch.last_error else "сбой"
-        processed = batch.accepted_count + batch.rejected_count
-        if not batch.receipts_count or not (processed or batch.withdrawn_count):
+        if not batch.receipts_count or batch.pending_count == batch.receipts_count:
             return "—"
-        percent = processed * 100 // batch.receipts_count
-        parts = [f"{percent} %", f"принято {number_format(batch.accepted_count, force_grouping=True)}"]
+        parts = [format_percent(batch.publish_percent), f"принято {format_count(batch.accepted_count)}"]
         if batch.rejected_count:
-            parts.append(f"отклонено {number_format(batch.rejected_count, force_grouping=True)}")
+            parts.append(f"отклонено {format_count(batch.rejected_count)}")
         if batch.withdrawn_count:
-            parts.append(f"отозвано {number_format(batch.withdrawn_count, force_grouping=True)}")
+            parts.append(f"отозвано {format_count(batch.withdrawn_count)}")
         return ", ".join(parts)

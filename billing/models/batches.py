@@ -128,6 +128,15 @@ class Batch(models.Model):
     def pending_count(self) -> int:
         return max(self.receipts_count - self.accepted_count - self.rejected_count - self.withdrawn_count, 0)
 
+    @property
+    def publish_percent(self) -> int:
+        """How far publishing went, the one figure of the batch list and the batch page: receipts with
+        an outcome (accepted, rejected, or withdrawn after Condo accepted them) in whole percent, rounded
+        down so that 100 means every receipt is done."""
+        if not self.receipts_count:
+            return 0
+        return (self.receipts_count - self.pending_count) * 100 // self.receipts_count
+
 
 class BatchTransition(models.Model):
     """One recorded move of a batch between states: who, when, from, to, why."""

@@ -13,8 +13,8 @@ from decimal import Decimal
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 
+from billing.formatting import format_money, format_number
 from billing.models import BatchTransition
 from billing.plurals import counted
 from billing.selectors.dashboard import (
@@ -117,7 +117,7 @@ def chart_geometry(points: list[ChartPoint]) -> dict:
                 year=f"{point.period:%Y}" if index == 0 or point.period.month == 1 else "",
                 full=month_label(point.period),
                 receipts=counted(point.receipts, "receipt"),
-                to_pay=number_format(point.to_pay, decimal_pos=2, force_grouping=True),
+                to_pay=format_money(point.to_pay),
             )
         )
     ticks = []
@@ -126,8 +126,8 @@ def chart_geometry(points: list[ChartPoint]) -> dict:
         ticks.append(
             Tick(
                 y=round(bottom - plot_height * n / TICKS, 1),
-                receipts=number_format((receipts_max * share).normalize(), decimal_pos=0, force_grouping=True),
-                to_pay=number_format((money_max * share).normalize(), decimal_pos=0, force_grouping=True),
+                receipts=format_number(receipts_max * share, 0),
+                to_pay=format_number(money_max * share, 0),
             )
         )
     return {
@@ -143,9 +143,7 @@ def chart_geometry(points: list[ChartPoint]) -> dict:
         "label_y": bottom + 16,
         "year_y": bottom + 30,
         "description": "; ".join(
-            f"{month_label(p.period)}: {counted(p.receipts, 'receipt')}, "
-            f"{number_format(p.to_pay, decimal_pos=2, force_grouping=True)} ₽"
-            for p in points
+            f"{month_label(p.period)}: {counted(p.receipts, 'receipt')}, {format_money(p.to_pay)} ₽" for p in points
         ),
     }
 

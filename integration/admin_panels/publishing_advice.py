@@ -13,7 +13,6 @@ IN_FLIGHT = (Status.APPROVED, Status.PUBLISHING)
 
 
 def batch_progress(batch: Batch) -> dict:
-    done = batch.accepted_count + batch.rejected_count + batch.withdrawn_count
     return {
         "status": batch.status,
         "status_label": batch.get_status_display(),
@@ -22,7 +21,7 @@ def batch_progress(batch: Batch) -> dict:
         "rejected": batch.rejected_count,
         "withdrawn": batch.withdrawn_count,
         "pending": batch.pending_count,
-        "percent": done * 100 // batch.receipts_count if batch.receipts_count else 0,
+        "percent": batch.publish_percent,
         "live": batch.status in IN_FLIGHT,
         "last_error": batch.last_error if batch.status == Status.FAILED else "",
         "next_retry_at": batch.next_retry_at.isoformat()

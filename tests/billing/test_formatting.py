@@ -101,3 +101,20 @@ def test_a_withdrawn_batch_shows_neither_a_full_bar_nor_no_differences(client, s
     html = client.get(reverse("admin:billing_batch_change", args=[batch.pk])).content.decode()
     assert 'id="publish-progress"' not in html and "Расхождений нет" not in html
     assert "Из Condo отозвано" in html and "6 квитанций" in html
+
+
+def test_the_batch_list_and_the_batch_page_show_one_publishing_percent(client, superuser):
+    # 4 of the 10 receipts Condo accepted were withdrawn since: they are done, not pending.
+    batch = BatchFactory(
+        status=Batch.Status.PARTIALLY_PUBLISHED,
+        receipts_count=10,
+        accepted_count=3,
+        rejected_count=1,
+        withdrawn_count=4,
+    )
+    client.force_login(superuser)
+    listed = client.get(reverse("admin:billing_batch_changelist")).content.decode().replace("\xa0", " ")
+    page = client.get(reverse("admin:billing_batch_change", args=[batch.pk])).content.decode()
+    assert batch.publish_percent == 80
+    assert "80 %, принято 3, отклонено 1, отозвано 4" in listed
+    assert '<span id="publish-percent">80 %</span>' in page
