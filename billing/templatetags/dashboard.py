@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from billing.formatting import format_money, format_number
 from billing.models import BatchTransition
+from billing.models.batches import BatchStatus
 from billing.plurals import counted
 from billing.selectors.dashboard import (
     ChartPoint,
@@ -31,19 +32,14 @@ VIEW_PERMISSION = "billing.view_batch"
 RECENT_SHOWN = 8
 MONTH_SHORT = ("янв", "фев", "мар", "апр", "май", "июн", "июл", "авг", "сен", "окт", "ноя", "дек")
 
-# Grid cells are narrow: a short label, the full one in the tooltip.
-STATUS_SHORT = {
-    "draft": "черновик",
-    "submitted": "на утв.",
-    "rejected": "отклонён",
-    "approved": "утверждён",
-    "publishing": "идёт",
-    "published": "опубл.",
-    "partially_published": "частично",
-    "failed": "сбой",
-    "withdrawn": "отозван",
-    "superseded": "заменён",
-    "cancelled": "отменён",
+# Grid cells are narrow: a status is its own label in small letters (the full one is in the
+# tooltip); only the labels too long for a cell are cut short here.
+STATUS_ABBREVIATED = {
+    BatchStatus.SUBMITTED: "на утв.",
+    BatchStatus.PUBLISHING: "идёт",
+    BatchStatus.PUBLISHED: "опубл.",
+    BatchStatus.PARTIALLY_PUBLISHED: "частично",
+    BatchStatus.FAILED: "сбой",
 }
 
 # Chart geometry, in SVG user units (the SVG scales to its container).
@@ -150,7 +146,9 @@ def chart_geometry(points: list[ChartPoint]) -> dict:
 
 @register.filter
 def status_short(status: str) -> str:
-    return STATUS_SHORT.get(status, status)
+    if status not in BatchStatus.values:
+        return status
+    return STATUS_ABBREVIATED.get(BatchStatus(status), BatchStatus(status).label.lower())
 
 
 @register.inclusion_tag("admin/billing/dashboard.html", takes_context=True)
