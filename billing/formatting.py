@@ -1,13 +1,21 @@
-"""Money and percents as a Russian reader writes them: «1 520 400,40», «12,5 %».
+"""Money and percents as text, in the desk's one way of writing each.
 
-Thousands are grouped with a no-break space and the decimal mark is a comma whatever the
-active language's settings say, so every page and message of the desk looks the same. Money
-stays Decimal; this only writes it.
+For a reader: «1 520 400,40», «12,5 %». Thousands are grouped with a no-break space and the
+decimal mark is a comma whatever the active language's settings say, so every page, message
+and CLI line of the desk looks the same.
+
+As data (the JSON kept with an upload or a reconciliation, the CLI's --json): «1520400.40», two
+places and a dot, read back by `money_from_data`. Condo's wire format is its own
+(integration/condo/money.py: the client imports nothing of billing), though the text is the same.
+
+Money stays Decimal; this only writes and reads it.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from billing.money import quantize_money
 
 NBSP = "\xa0"
 
@@ -24,10 +32,26 @@ def format_number(value: Decimal | int | str | None, places: int) -> str:
         number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
-    text = f"{abs(number):.{places}f}"
+    # Half up, as Russian accounting rounds (billing.money); format() alone would round half even.
+    text = f"{abs(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
     whole, _, fraction = text.partition(".")
     sign = "-" if number < 0 and number.quantize(Decimal(1).scaleb(-places)) != 0 else ""
     return f"{sign}{_group(whole)}{',' + fraction if fraction else ''}"
+
+
+def money_data(value: Decimal) -> str:
+    """«1520.40»: rounded half up to kopecks (billing.money), never exponent notation."""
+    return f"{quantize_money(value):f}"
+
+
+def money_from_data(text: str | None) -> Decimal | None:
+    """The amount `money_data` wrote; None for a missing one (None or "")."""
+    if text is None or text == "":
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation as error:
+        raise ValueError(f"not a decimal amount: {text!r}") from error
 
 
 def format_count(value: int | None) -> str:

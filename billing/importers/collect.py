@@ -19,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing.amounts import AMOUNT_FIELDS
+from billing.formatting import format_money, money_data
 from billing.importers.base import ParsedRow, RecipientKey, RowError, ServiceDraft
 from billing.importers.checks import period_label
 
@@ -98,9 +99,9 @@ class ImportResult:
             "accounts": self.accounts_count,
             "receipts": self.receipts_count,
             "service_lines": self.service_lines,
-            "total_to_pay": f"{self.total_to_pay:.2f}",
+            "total_to_pay": money_data(self.total_to_pay),
             "totals_by_service": [
-                {"name": name, "lines": lines, "to_pay": f"{to_pay:.2f}"}
+                {"name": name, "lines": lines, "to_pay": money_data(to_pay)}
                 for name, lines, to_pay in self.totals_by_service
             ],
             "sample": self.sample,
@@ -331,8 +332,9 @@ class RegistryCollector:
                         RowError(
                             receipt.row,
                             "Итого к оплате",
-                            f"{stated_total:.2f}",
-                            f"итог не сходится с суммой услуг {sums['to_pay']:.2f} (расхождение {difference:.2f})",
+                            format_money(stated_total),
+                            f"итог не сходится с суммой услуг {format_money(sums['to_pay'])} "
+                            f"(расхождение {format_money(difference)})",
                         )
                     )
             sums.update((key, value) for key, value in receipt.stated.items() if key in sums)
@@ -397,5 +399,5 @@ def _sample(row: ParsedRow) -> list[dict[str, str]]:
     }
     if not row.services:
         to_pay = (row.receipt_amounts or {}).get("to_pay")
-        return [{**base, "service": "", "to_pay": "" if to_pay is None else f"{to_pay:.2f}"}]
-    return [{**base, "row": str(s.row), "service": s.name, "to_pay": f"{s.to_pay:.2f}"} for s in row.services]
+        return [{**base, "service": "", "to_pay": "" if to_pay is None else money_data(to_pay)}]
+    return [{**base, "row": str(s.row), "service": s.name, "to_pay": money_data(s.to_pay)} for s in row.services]

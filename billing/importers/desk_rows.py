@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from billing.amounts import AMOUNT_FIELDS
+from billing.formatting import format_money
 from billing.importers.base import ParseContext, ParsedRow, RowError, ServiceDraft, shown
 from billing.importers.checks import (
     CellError,
@@ -97,9 +98,9 @@ class DeskRowCheck:
                 RowError(
                     number,
                     TITLES["to_pay"],
-                    f"{to_pay:.2f}",
+                    format_money(to_pay),
                     f"не сходится с составляющими: Долг на начало + Начислено + Перерасчёт − Льготы + "
-                    f"Пени − Оплачено = {expected:.2f}",
+                    f"Пени − Оплачено = {format_money(expected)}",
                 )
             )
             return None

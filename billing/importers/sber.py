@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import ClassVar
 
+from billing.formatting import format_money
 from billing.importers.base import (
     FORBIDDEN_CHARACTERS,
     ParseContext,
@@ -207,7 +208,7 @@ class SberTextParser:
                     line_number,
                     "#FILESUM",
                     text,
-                    f"контрольная сумма файла не равна сумме строк {total:.2f}: файл неполный или изменён",
+                    f"контрольная сумма файла не равна сумме строк {format_money(total)}: файл неполный или изменён",
                 )
 
     def _row(self, number, cells, errors, money, fallback_period) -> ParsedRow | None:

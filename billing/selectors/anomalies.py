@@ -21,6 +21,7 @@ from billing.differences import (
     is_moved,
     is_nonpositive,
 )
+from billing.formatting import money_data
 from billing.models import Organization, Receipt
 from billing.selectors.batches import previous_published_batch
 
@@ -52,7 +53,7 @@ class RegistryAnomalies:
         return {
             "previous_batch_id": self.previous_batch_id,
             "previous_period": f"{self.previous_period:%m.%Y}" if self.previous_period else "",
-            "previous_total": f"{self.previous_total:.2f}" if self.previous_total is not None else "",
+            "previous_total": money_data(self.previous_total) if self.previous_total is not None else "",
             "threshold_percent": f"{self.threshold_percent:f}",
             "new_accounts": self.new_accounts,
             "new_count": self.new_count,
@@ -62,14 +63,14 @@ class RegistryAnomalies:
                 {
                     "account": a,
                     "category": c,
-                    "before": f"{b:.2f}",
-                    "now": f"{n:.2f}",
+                    "before": money_data(b),
+                    "now": money_data(n),
                     "percent": "" if p is None else f"{p:+f}",
                 }
                 for a, c, b, n, p in self.moved
             ],
             "moved_count": self.moved_count,
-            "not_positive": [{"account": a, "category": c, "total": f"{t:.2f}"} for a, c, t in self.not_positive],
+            "not_positive": [{"account": a, "category": c, "total": money_data(t)} for a, c, t in self.not_positive],
             "not_positive_count": self.not_positive_count,
             "kinds": self.kinds,
         }
@@ -114,7 +115,7 @@ def _listed(accounts: set[str]) -> tuple[int, list[str]]:
 
 
 def _text(amount: Decimal | None) -> str | None:
-    return None if amount is None else f"{amount:.2f}"
+    return None if amount is None else money_data(amount)
 
 
 __all__ = ["CHANGED", "NEW", "UNCHANGED", "VANISHED", "RegistryAnomalies", "registry_anomalies"]

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import IO
 
 from billing.exports.writer import Column, SheetWriter, key_value_sheet, new_workbook
+from billing.formatting import money_from_data
 from integration.models import Reconciliation
 
 KINDS = {
@@ -32,7 +33,7 @@ def reconciliation_export(*, reconciliation: Reconciliation, out: IO[bytes]) -> 
     workbook = new_workbook()
     sheet = SheetWriter(workbook, "Расхождения", COLUMNS)
     for difference in reconciliation.differences:
-        ours, theirs = _money(difference.get("batch_to_pay")), _money(difference.get("condo_to_pay"))
+        ours, theirs = money_from_data(difference.get("batch_to_pay")), money_from_data(difference.get("condo_to_pay"))
         delta = (theirs or Decimal("0")) - (ours or Decimal("0"))
         kind = difference.get("kind", "")
         sheet.append(
@@ -63,7 +64,3 @@ def reconciliation_export(*, reconciliation: Reconciliation, out: IO[bytes]) -> 
     key_value_sheet(workbook, "Итоги", figures)
     workbook.save(out)
     return sheet.rows
-
-
-def _money(value: str | None) -> Decimal | None:
-    return None if value in (None, "") else Decimal(value)

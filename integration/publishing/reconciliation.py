@@ -9,6 +9,7 @@ from django.db import transaction
 
 from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
+from billing.formatting import money_data
 from billing.models import Batch, Receipt, ReceiptPdf
 from billing.money import quantize_money
 from integration.condo import CondoClient
@@ -104,8 +105,8 @@ def _keep(
                 "kind": kind,
                 "import_id": import_id,
                 "account": account,
-                "batch_to_pay": None if batch_to_pay is None else f"{batch_to_pay:.2f}",
-                "condo_to_pay": None if condo_to_pay is None else f"{quantize_money(condo_to_pay):.2f}",
+                "batch_to_pay": None if batch_to_pay is None else money_data(batch_to_pay),
+                "condo_to_pay": None if condo_to_pay is None else money_data(condo_to_pay),
             }
         )
 

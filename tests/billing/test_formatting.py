@@ -118,3 +118,27 @@ def test_the_batch_list_and_the_batch_page_show_one_publishing_percent(client, s
     assert batch.publish_percent == 80
     assert "80 %, принято 3, отклонено 1, отозвано 4" in listed
     assert '<span id="publish-percent">80 %</span>' in page
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal("1520.4"), "1520.40"),
+        (Decimal("0.005"), "0.01"),
+        (Decimal("-0.005"), "-0.01"),
+        (Decimal("1E+3"), "1000.00"),
+    ],
+)
+def test_money_as_data_has_two_places_and_a_dot_and_reads_back(value, text):
+    from billing.formatting import money_data, money_from_data
+
+    assert money_data(value) == text
+    assert money_from_data(text) == Decimal(text)
+    assert money_from_data("") is None and money_from_data(None) is None
+
+
+def test_shown_amounts_round_half_up_as_accounting_does():
+    # «0,125» is «0,13» on a receipt; Python's format() alone would write «0,12».
+    assert format_money(Decimal("0.125")) == "0,13"
+    assert format_money(Decimal("2.675")) == "2,68"
+    assert format_percent(Decimal("0.25"), places=1) == "0,3\xa0%"

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from billing.errors import ApplicationError
+from billing.formatting import format_money, money_data
 from billing.importers.formats import AUTO, format_choices
 from billing.management.russian_help import DeskCommand
 from billing.models import Organization
@@ -93,7 +94,7 @@ class Command(DeskCommand):
             self.style.SUCCESS(
                 f"Пакет №{batch.pk} создан ({result.format_label}): лицевых счетов {batch.accounts_count}, "
                 f"квитанций {batch.receipts_count}, строк услуг {batch.service_lines_count}, "
-                f"итого к оплате {batch.total_to_pay:.2f}"
+                f"итого к оплате {format_money(batch.total_to_pay)} ₽"
             )
         )
         if options["json"]:
@@ -103,7 +104,7 @@ class Command(DeskCommand):
                         "batch_id": batch.pk,
                         "receipts": batch.receipts_count,
                         "service_lines": batch.service_lines_count,
-                        "total_to_pay": f"{batch.total_to_pay:.2f}",
+                        "total_to_pay": money_data(batch.total_to_pay),
                     }
                 )
             )

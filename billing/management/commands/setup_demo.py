@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from billing.errors import ApplicationError
+from billing.formatting import format_money
 from billing.management.russian_help import DeskCommand
 from billing.services.demo import demo_organization_ensure, demo_registry_ensure, demo_users_ensure
 
@@ -21,5 +22,5 @@ class Command(DeskCommand):
             self.stdout.write(f"  {login.role:<18} логин: {login.username:<12} пароль: {login.password}")
         self.stdout.write(
             f"  Демо-пакет №{batch.pk} ({batch.organization.name}, {batch.period:%m.%Y}): "
-            f"квитанций {batch.receipts_count}, итого к оплате {batch.total_to_pay:.2f}"
+            f"квитанций {batch.receipts_count}, итого к оплате {format_money(batch.total_to_pay)} ₽"
         )

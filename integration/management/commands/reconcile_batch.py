@@ -2,6 +2,8 @@ import json
 
 from django.core.management.base import CommandError
 
+from billing.exports.reconciliation import KINDS as DIFFERENCE_KINDS
+from billing.formatting import format_money, money_data
 from billing.management.russian_help import DeskCommand
 from billing.models import Batch
 from integration.condo import CondoError
@@ -37,8 +39,8 @@ class Command(DeskCommand):
             "missing_in_condo": result.missing_in_condo,
             "extra_in_condo": result.extra_in_condo,
             "amount_differs": result.amount_differs,
-            "batch_total": f"{result.batch_total:.2f}",
-            "condo_total": f"{result.condo_total:.2f}",
+            "batch_total": money_data(result.batch_total),
+            "condo_total": money_data(result.condo_total),
             "files_expected": result.files_expected,
             "files_in_condo": result.files_in_condo,
         }
@@ -46,12 +48,13 @@ class Command(DeskCommand):
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
         else:
             self.stdout.write(
-                f"Пакет №{batch.pk}: в пакете {result.batch_receipts} ({summary['batch_total']}), "
-                f"в Condo {result.condo_receipts} ({summary['condo_total']}); нет в Condo {result.missing_in_condo}, "
+                f"Пакет №{batch.pk}: в пакете {result.batch_receipts} ({format_money(result.batch_total)} ₽), "
+                f"в Condo {result.condo_receipts} ({format_money(result.condo_total)} ₽); нет в Condo {result.missing_in_condo}, "
                 f"лишних {result.extra_in_condo}, сумма отличается у {result.amount_differs}; "
                 f"PDF отправлено {result.files_expected}, в Condo {result.files_in_condo}."
             )
             for difference in result.differences[:20]:
-                self.stdout.write(f"  {difference['kind']}: {difference['import_id']}")
+                kind = DIFFERENCE_KINDS.get(difference["kind"], difference["kind"])
+                self.stdout.write(f"  {kind}: {difference['import_id']}")
         if not result.is_consistent:
             raise SystemExit(DIFFERENCES_EXIT_CODE)
