@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from billing.admin.amounts import money_fields
 from billing.admin.audit import BatchColumnsMixin
 from billing.admin.audit_filters import BatchOrganizationFilter, BatchPeriodFilter
 from billing.admin.paging import CappedCountPaginator
@@ -115,8 +116,7 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         "missing_in_condo",
         "extra_in_condo",
         "amount_differs",
-        "batch_total",
-        "condo_total",
+        *money_fields(Reconciliation, ("batch_total", "condo_total")),
         "files_expected",
         "files_in_condo",
         "download",
@@ -160,7 +160,7 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
             filename=f"sverka-paket-{reconciliation.batch_id}-{reconciliation.pk}.xlsx",
         )
 
-    @admin.display(description="xlsx")
+    @admin.display(description="файл Excel")
     def download(self, reconciliation: Reconciliation) -> str:
         url = reverse("admin:integration_reconciliation_export", args=[reconciliation.pk])
         return format_html('<a href="{}">Скачать расхождения</a>', url)

@@ -26,8 +26,8 @@ from billing.selectors.batches import receipt_list_queryset, receipt_search
 class ServiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ServiceLine
     extra = 0
+    # Not the service's code: a registry's codes are often hashes nobody reads (the name says it).
     fields = (
-        "service_id",
         "name",
         *money_fields(ServiceLine, AMOUNT_FIELDS),
         *quantity_fields(ServiceLine, ("volume", "tariff")),

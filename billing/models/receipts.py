@@ -145,7 +145,8 @@ class Receipt(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Квитанция {self.import_id}"
+        # The page's title and breadcrumb: words, not the importId (which ends in a category code).
+        return f"Квитанция л/с {self.account_number} за {self.period:%m.%Y}, {self.get_category_display()}"
 
 
 class ServiceLine(models.Model):
