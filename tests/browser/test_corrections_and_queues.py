@@ -100,6 +100,15 @@ def test_a_correction_a_rejection_and_the_queues_at_1366_px(chromium, live_serve
         wait(driver, 90).until(lambda d: text_of(d, "#batch-status") == "Опубликован")
         assert_fits(driver)
 
+    with steps("replacement-waits-in-its-queue"):
+        driver.get(f"{base}{reverse('admin:index')}")
+        wait_text(driver, "#queue-replacements", "Замены ждут подтверждения: 1")
+        click_link(driver, "Замены ждут подтверждения")
+        wait_text(driver, "#changelist", f"№{new.pk}")
+        assert not driver.find_elements(By.LINK_TEXT, f"№{old.pk}"), "the queue lists the new batch, not the old"
+        click_link(driver, f"№{new.pk}")
+        wait_text(driver, "#batch-status", "Опубликован")
+
     with steps("confirm-the-replacement-on-the-new-batch"):
         click_link(driver, f"Подтвердить замену пакета №{old.pk}")
         wait_text(driver, "#confirm-consequences", "будет отозвано 2 квитанции")

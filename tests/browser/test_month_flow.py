@@ -375,6 +375,12 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         assert f"пакет №{batch.pk}" in text_of(driver, "#batch-replacement")
         assert text_of(driver, "#replacement-withdrawn") == "2 квитанции"
         assert_fits(driver)
+        # The accountant's queue holds the new draft until it is submitted.
+        driver.get(f"{base}{reverse('admin:index')}")
+        wait_text(driver, "#queue-my_drafts", "Мои черновики: 1")
+        click_link(driver, "Мои черновики")
+        wait_text(driver, "#changelist", f"№{correction.pk}")
+        assert_fits(driver)
 
     assert steps.done[-1] == "correction-confirmed-lands-on-the-new-batch"
     assert (

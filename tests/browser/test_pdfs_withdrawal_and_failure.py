@@ -131,6 +131,7 @@ def test_pdfs_approved_by_a_second_person_a_withdrawal_and_a_failed_batch_at_136
 
     with steps("a-failed-batch-says-what-to-fix"):
         driver.get(f"{base}{reverse('admin:index')}")
+        wait_text(driver, "#queue-failed", "Сбои публикации: 1")
         click_link(driver, "Сбои публикации")
         wait_text(driver, "#changelist", f"№{failed.pk}")
         click_link(driver, f"№{failed.pk}")
