@@ -36,7 +36,7 @@ from tests.browser.browser import (
     wait_text,
 )
 from tests.browser.test_month_flow import login, logout
-from tests.factories import BatchFactory, UserFactory
+from tests.factories import BatchCheckFactory, BatchFactory, UserFactory
 from tests.integration.publishing.builders import batch_with_receipts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,11 +65,13 @@ def test_a_correction_a_rejection_and_the_queues_at_1366_px(chromium, live_serve
     # The check before approval the worker runs once a batch is submitted.
     batch_check_run(check_id=batch_check_request(batch=new, by=accountant).pk)
     elsewhere = BatchFactory(status=Status.SUBMITTED, created_by=accountant, submitted_by=accountant)
+    BatchCheckFactory(batch=elsewhere, blocking=True)  # its check before approval found violations
     qcluster.start()
 
     with steps("approver-queues"):
         login(driver, base, "boss-fix")
         wait_text(driver, "#queue-awaiting_me", "Ждут моего утверждения: 2")
+        assert "Проверка перед утверждением нашла нарушения: 1" in text_of(driver, "#queue-check_problems")
         assert "Недоступно" not in text_of(driver, "#content")
         assert_fits(driver)
         readme_shot(driver, "dashboard")
