@@ -124,7 +124,7 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     )
     readonly_fields = fields
 
-    @admin.display(description="сумма в пакете, ₽")
+    @admin.display(description="пакет без отклонённых, ₽")
     def batch_sum(self, reconciliation: Reconciliation) -> str:
         return format_money(reconciliation.batch_total)
 

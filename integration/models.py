@@ -52,12 +52,14 @@ class Reconciliation(models.Model):
     )
     created_at = models.DateTimeField("когда", auto_now_add=True)
     is_consistent = models.BooleanField("расхождений нет")
-    batch_receipts = models.PositiveIntegerField("квитанций в пакете")
+    # The batch's side is its receipts but those Condo rejected (never in Condo): not the batch's
+    # total to pay (Batch.total_to_pay), and named so wherever it is shown.
+    batch_receipts = models.PositiveIntegerField("квитанций пакета без отклонённых")
     condo_receipts = models.PositiveIntegerField("квитанций в Condo")
     missing_in_condo = models.PositiveIntegerField("нет в Condo")
     extra_in_condo = models.PositiveIntegerField("лишние в Condo")
     amount_differs = models.PositiveIntegerField("сумма отличается")
-    batch_total = models.DecimalField("сумма пакета", max_digits=18, decimal_places=2)
+    batch_total = models.DecimalField("сумма пакета без отклонённых", max_digits=18, decimal_places=2)
     condo_total = models.DecimalField("сумма в Condo", max_digits=18, decimal_places=2)
     # PDFs: receipts whose PDF we sent, and how many of our receipts Condo holds with a file.
     files_expected = models.PositiveIntegerField("PDF отправлено", default=0)

@@ -96,19 +96,23 @@ class BatchTotals:
     nonpositive: int  # receipts with a zero or negative total: an anomaly of their own
 
 
-def _amount_sums() -> dict[str, Coalesce]:
-    return {name: Coalesce(Sum(name), Value(Decimal("0")), output_field=_TOTAL) for name in AMOUNT_FIELDS}
+def _amount_sums(names: tuple[str, ...] = AMOUNT_FIELDS) -> dict[str, Coalesce]:
+    return {name: Coalesce(Sum(name), Value(Decimal("0")), output_field=_TOTAL) for name in names}
 
 
 def batch_totals(*, batch: Batch) -> BatchTotals:
-    """Overall sums of the batch's receipts in one aggregate query."""
+    """Overall sums of the batch's receipts in one aggregate query.
+
+    The total to pay is the batch's own (Batch.total_to_pay, the sum of its receipts written with
+    them at the import; receipts never change after): the page shows one figure, not two.
+    """
     row = Receipt.objects.filter(batch=batch).aggregate(
         receipts=Count("id"),
         accounts=Count("account_id", distinct=True),
         nonpositive=Count("id", filter=Q(to_pay__lte=0)),
-        **_amount_sums(),
+        **_amount_sums(tuple(name for name in AMOUNT_FIELDS if name != "to_pay")),
     )
-    return BatchTotals(**row)
+    return BatchTotals(**row, to_pay=batch.total_to_pay)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,8 @@ def test_totals_overall_per_service_and_per_state(db):
     ServiceLineFactory(receipt=first, service_id="water", name="ХВС", to_pay=Decimal("40.05"))
     ServiceLineFactory(receipt=second, service_id="heat", name="Отопление", to_pay=Decimal("0.20"))
     ReceiptFactory(to_pay=Decimal("999"))  # another batch
+    Batch.objects.filter(pk=batch.pk).update(total_to_pay=Decimal("100.30"))  # as the import writes it
+    batch.refresh_from_db()
 
     totals = batch_totals(batch=batch)
     assert (totals.receipts, totals.accounts, totals.to_pay, totals.nonpositive) == (2, 2, Decimal("100.30"), 0)

@@ -48,7 +48,7 @@ class Command(DeskCommand):
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
         else:
             self.stdout.write(
-                f"Пакет №{batch.pk}: в пакете {result.batch_receipts} ({format_money(result.batch_total)} ₽), "
+                f"Пакет №{batch.pk}: в пакете без отклонённых {result.batch_receipts} ({format_money(result.batch_total)} ₽), "
                 f"в Condo {result.condo_receipts} ({format_money(result.condo_total)} ₽); нет в Condo {result.missing_in_condo}, "
                 f"лишних {result.extra_in_condo}, сумма отличается у {result.amount_differs}; "
                 f"PDF отправлено {result.files_expected}, в Condo {result.files_in_condo}."

@@ -84,6 +84,11 @@ def bulk_receipts(
         for receipt in receipts
         for n in range(services)
     )
-    Batch.objects.filter(pk=batch.pk).update(receipts_count=len(receipts), accounts_count=len(receipts))
+    # The batch's figures as an import writes them with its receipts.
+    Batch.objects.filter(pk=batch.pk).update(
+        receipts_count=len(receipts),
+        accounts_count=len(receipts),
+        total_to_pay=sum((receipt.to_pay for receipt in receipts), Decimal("0")),
+    )
     batch.refresh_from_db()
     return receipts

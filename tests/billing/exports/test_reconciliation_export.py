@@ -56,7 +56,7 @@ def test_the_differences_a_real_reconciliation_found_are_listed_with_amounts(con
     figures = dict(data_rows(workbook["Итоги"]))
     assert figures["Расхождений нет"] == "нет"
     assert (figures["Нет в Condo"], figures["Лишние в Condo"], figures["Сумма отличается"]) == (1, 1, 1)
-    assert exact(figures["Сумма пакета"]) == reconciliation.batch_total
+    assert exact(figures["Сумма пакета без отклонённых"]) == reconciliation.batch_total
     assert (figures["PDF отправлено"], figures["PDF в Condo"]) == (0, 0)
 
 

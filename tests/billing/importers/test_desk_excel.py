@@ -15,6 +15,8 @@ def test_a_clean_desk_file_becomes_a_draft_batch(organization, importer, desk_fi
     assert batch.receipts_count == Receipt.objects.filter(batch=batch).count() == 6  # 3 housing + 3 capital repair
     assert batch.service_lines_count == ServiceLine.objects.filter(receipt__batch=batch).count() == len(rows)
     assert batch.total_to_pay == sum(row["to_pay"] for row in rows)
+    # The batch's total to pay (the one figure pages and exports show) is its receipts' sum.
+    assert batch.total_to_pay == sum(Receipt.objects.filter(batch=batch).values_list("to_pay", flat=True))
     assert Account.objects.filter(organization=organization).count() == 3
     assert batch.source_file.name.startswith("registries/") and batch.source_name == "реестр.xlsx"
     receipt = Receipt.objects.filter(batch=batch, category="housing").first()
