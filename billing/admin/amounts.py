@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.contrib import admin
 from django.db import models
 
-from billing.formatting import format_money, format_quantity
+from billing.formatting import format_money, format_percent, format_quantity
 
 
 def _shown(
@@ -32,6 +32,10 @@ def _shown(
 
 def money_fields(model: type[models.Model], names: Iterable[str]) -> tuple[Callable[[models.Model], str], ...]:
     return tuple(_shown(model, name, format_money) for name in names)
+
+
+def percent_fields(model: type[models.Model], names: Iterable[str]) -> tuple[Callable[[models.Model], str], ...]:
+    return tuple(_shown(model, name, format_percent) for name in names)
 
 
 def quantity_fields(model: type[models.Model], names: Iterable[str]) -> tuple[Callable[[models.Model], str], ...]:

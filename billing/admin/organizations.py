@@ -8,15 +8,19 @@ accounts come from imports and transitions from the workflow: nobody edits those
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
+from billing.admin.amounts import percent_fields
 from billing.admin.paging import CappedCountPaginator
 from billing.admin.readonly import ReadOnlyAdminMixin
 from billing.models import Account, BatchTransition, Organization, Property, Recipient
 
+(THRESHOLD_SHOWN,) = percent_fields(Organization, ("anomaly_threshold_percent",))
+
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "tin", "condo_context_id", "is_active", "anomaly_threshold_percent", "default_recipient")
+    list_display = ("name", "tin", "condo_context_id", "is_active", THRESHOLD_SHOWN, "default_recipient")
     list_select_related = ("default_recipient",)
     list_filter = ("is_active",)
     search_fields = ("name", "=tin")
@@ -33,6 +37,12 @@ class OrganizationAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        # Those who only view read the threshold as a percent («25 %»); a superuser edits the number.
+        if self.has_change_permission(request, obj):
+            return self.fields
+        return tuple(THRESHOLD_SHOWN if name == "anomaly_threshold_percent" else name for name in self.fields)
 
 
 @admin.register(Recipient)

@@ -118,7 +118,7 @@ def test_the_batch_list_and_the_batch_page_show_one_publishing_percent(client, s
     page = client.get(reverse("admin:billing_batch_change", args=[batch.pk])).content.decode()
     assert batch.publish_percent == 80
     assert "80 %, принято 3, отклонено 1, отозвано 4" in listed
-    assert '<span id="publish-percent">80 %</span>' in page
+    assert '<span id="publish-percent">80\xa0%</span>' in page
 
 
 @pytest.mark.parametrize(

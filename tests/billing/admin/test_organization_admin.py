@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -82,3 +84,13 @@ def test_staff_without_a_role_sees_no_organizations(login, staff_without_role):
     client = login(staff_without_role)
     assert client.get(reverse("admin:billing_organization_changelist")).status_code == 403
     assert client.get(reverse("admin:billing_batchtransition_changelist")).status_code == 403
+
+
+def test_the_anomaly_threshold_reads_as_a_percent_in_the_list_and_for_those_who_only_view(login, superuser, approver):
+    organization = OrganizationFactory(anomaly_threshold_percent=Decimal("12.50"))
+    listed = login(superuser).get(reverse("admin:billing_organization_changelist")).content.decode()
+    assert "12,5\xa0%" in listed and "12,50" not in listed
+    viewed = login(approver).get(reverse("admin:billing_organization_change", args=[organization.pk]))
+    assert "12,5\xa0%" in viewed.content.decode()
+    edited = login(superuser).get(reverse("admin:billing_organization_change", args=[organization.pk]))
+    assert 'name="anomaly_threshold_percent"' in edited.content.decode()  # a superuser still edits the number
