@@ -22,7 +22,7 @@ from billing.admin.readonly import ReadOnlyAdminMixin
 from billing.formatting import format_money
 from integration.condo.documents import operation_files
 from integration.exports.reconciliation import KINDS, reconciliation_export
-from integration.models import CondoCall, Reconciliation
+from integration.models import OPERATION_LABELS, CondoCall, Reconciliation
 
 DIFFERENCES_SHOWN = 50
 
@@ -34,7 +34,7 @@ class OperationFilter(admin.SimpleListFilter):
     parameter_name = "operation"
 
     def lookups(self, request, model_admin):
-        return [(path.stem, path.stem) for path in operation_files()]
+        return [(path.stem, OPERATION_LABELS.get(path.stem, path.stem)) for path in operation_files()]
 
     def queryset(self, request, queryset):
         return queryset.filter(operation=self.value()) if self.value() else queryset
@@ -47,13 +47,13 @@ class CondoCallAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "batch_number",
         "organization",
         "month",
-        "operation",
+        "operation_shown",
         "chunk",
         "receipts",
         "attempt",
         "duration_ms",
         "outcome",
-        "error_class",
+        "error_class_shown",
         "error_code",
         "request_id",
     )
@@ -69,18 +69,26 @@ class CondoCallAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = (
         "created_at",
         "batch",
-        "operation",
+        "operation_shown",
         "chunk",
         "receipts",
         "bytes",
         "attempt",
         "duration_ms",
         "outcome",
-        "error_class",
+        "error_class_shown",
         "error_code",
         "request_id",
     )
     readonly_fields = fields
+
+    @admin.display(description="операция", ordering="operation")
+    def operation_shown(self, call: CondoCall) -> str:
+        return call.operation_label
+
+    @admin.display(description="класс ошибки")
+    def error_class_shown(self, call: CondoCall) -> str:
+        return call.error_class_label
 
 
 @admin.register(Reconciliation)

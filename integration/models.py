@@ -6,6 +6,21 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# Condo's GraphQL operations (integration/condo's documents) and error classes in words, for pages.
+OPERATION_LABELS = {
+    "allBillingAccounts": "Чтение лицевых счетов",
+    "allBillingReceipts": "Чтение квитанций",
+    "authenticatedUser": "Проверка входа",
+    "countBillingReceipts": "Подсчёт квитанций",
+    "receiptsDeletedAt": "Чтение отозванных квитанций",
+    "registerBillingReceiptFile": "Отправка PDF",
+    "registerBillingReceipts": "Отправка квитанций",
+    "signin": "Вход",
+    "signinByPhone": "Вход по телефону",
+    "updateBillingReceipts": "Изменение квитанций",
+}
+ERROR_CLASS_LABELS = {"transient": "временная", "permanent": "постоянная"}
+
 
 class CondoCall(models.Model):
     """One HTTP call to Condo made while publishing, withdrawing or reconciling a batch."""
@@ -41,7 +56,15 @@ class CondoCall(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.operation} · {self.get_outcome_display()}"
+        return f"{self.operation_label} · {self.get_outcome_display()}"
+
+    @property
+    def operation_label(self) -> str:
+        return OPERATION_LABELS.get(self.operation, self.operation)
+
+    @property
+    def error_class_label(self) -> str:
+        return ERROR_CLASS_LABELS.get(self.error_class, self.error_class)
 
 
 class Reconciliation(models.Model):

@@ -17,6 +17,7 @@ from django.db import models
 from django.urls import reverse
 
 from billing.models import Batch, Receipt, RegistryUpload
+from integration.models import ERROR_CLASS_LABELS, OPERATION_LABELS, CondoCall
 from tests.factories import ServiceLineFactory
 from tests.security.test_role_matrix import CORE, MATRIX, SU, media_root  # noqa: F401 - a fixture
 from tests.security.world import build_world
@@ -55,6 +56,9 @@ def pages(world) -> list[str]:
         for row in rows
         if row.method == "GET" and row.expect[SU] == 200
     )
+    # The batch page in every state the world has, not only the draft's the matrix visits.
+    batches = (world.submitted, world.published, world.newer, world.partial, world.failed)
+    urls.extend(reverse("admin:billing_batch_change", args=[batch.pk]) for batch in batches)
     return urls
 
 
@@ -73,6 +77,14 @@ def world(media_root):
         },
     )
     assert set(Receipt.objects.values_list("to_pay", flat=True)) == {AMOUNT}  # ReceiptFactory's
+    CondoCall.objects.create(
+        batch=world.failed,
+        operation="registerBillingReceipts",
+        outcome="error",
+        error_class="permanent",
+        error_code="ACCESS_DENIED",
+        receipts=1,
+    )
     for receipt in Receipt.objects.all():
         ServiceLineFactory(receipt=receipt, service_id=SERVICE_HASH, name="Отопление", to_pay=AMOUNT, charge=AMOUNT)
     return world
@@ -82,7 +94,7 @@ def test_no_page_shows_a_stored_code_a_hash_or_money_written_the_programmers_way
     client.force_login(world.user(SU))
     codes = stored_codes()
     assert {"housing", "capital_repair", "partially_published"} <= codes
-    codes.add("desk_excel")
+    codes |= {"desk_excel", *OPERATION_LABELS, *ERROR_CLASS_LABELS}
     import_ids = set(Receipt.objects.values_list("import_id", flat=True))
     seen_money = []
     problems = []

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import CommandError
 
-from billing.exports.reconciliation import KINDS as DIFFERENCE_KINDS
+from integration.exports.reconciliation import KINDS as DIFFERENCE_KINDS
 from billing.formatting import format_money, money_data
 from billing.management.russian_help import DeskCommand
 from billing.models import Batch
