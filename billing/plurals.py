@@ -32,6 +32,8 @@ NOUNS: dict[str, Callable[[int], str]] = {
     "organization": lambda n: ngettext("%(count)s management company", "%(count)s management companies", n),
     "property": lambda n: ngettext("%(count)s house", "%(count)s houses", n),
     "receipt": lambda n: ngettext("%(count)s receipt", "%(count)s receipts", n),
+    # «нарушения в 1 квитанции», «в 3 квитанциях»: the prepositional case after «в».
+    "in_receipts": lambda n: ngettext("in %(count)s receipt", "in %(count)s receipts", n),
     "recipient": lambda n: ngettext("%(count)s payee", "%(count)s payees", n),
     "reconciliation": lambda n: ngettext("%(count)s reconciliation", "%(count)s reconciliations", n),
     "row": lambda n: ngettext("%(count)s row", "%(count)s rows", n),

@@ -31,6 +31,7 @@ from django.utils import timezone
 from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, BatchCheck
+from billing.plurals import counted
 from billing.services.cleanup import delete_with_files
 
 Status = BatchCheck.Status
@@ -129,7 +130,7 @@ def check_blocking_reason(*, latest: BatchCheck | None, deciding: BatchCheck | N
         codes = ", ".join(sorted((deciding.examples or {}).get("codes", {}))) or "—"
         return (
             f"Проверка перед утверждением нашла нарушения правил Condo: {deciding.problems_count} "
-            f"в {deciding.receipts_with_problems} квитанциях (коды: {codes}). Condo принял бы такие квитанции "
+            f"{counted(deciding.receipts_with_problems, 'in_receipts')} (коды: {codes}). Condo принял бы такие квитанции "
             "не так, как задумано. Исправьте реестр и загрузите его заново; подробности в отчёте проверки."
         )
     if latest is None:

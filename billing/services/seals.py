@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import ApprovalSeal, Batch, ReceiptPdf
+from billing.plurals import counted
 
 Status = Batch.Status
 APPROVE_PERMISSION = "billing.approve_batch"
@@ -30,7 +31,7 @@ def batch_seal(*, batch: Batch, by: AbstractBaseUser) -> ApprovalSeal:
     fingerprint, receipts = import_string(settings.BATCH_FINGERPRINT)(batch=batch, pdfs=covered)
     if receipts != batch.receipts_count:
         raise ApplicationError(
-            f"В пакете №{batch.pk} {receipts} квитанций, а при загрузке было {batch.receipts_count}: "
+            f"В пакете №{batch.pk} {counted(receipts, 'receipt')}, а при загрузке было {batch.receipts_count}: "
             "пакет повреждён, утверждать его нельзя."
         )
     seal = ApprovalSeal.objects.create(

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from billing.errors import ApplicationError
 from billing.models import Batch
+from billing.plurals import counted
 from billing.services.checks import batch_check_request
 from integration.checking.run import batch_check_run
 
@@ -43,8 +44,8 @@ class Command(BaseCommand):
             raise CommandError(f"Проверку №{check.pk} уже выполняет другой процесс.", returncode=1)
         check, everything = run.check, run.findings.everything
         self.stdout.write(
-            f"Пакет №{batch.pk}: проверено {check.receipts_checked} квитанций; нарушений правил Condo "
-            f"{check.problems_count} в {check.receipts_with_problems} квитанциях."
+            f"Пакет №{batch.pk}: проверено {counted(check.receipts_checked, 'receipt')}; нарушений правил Condo "
+            f"{check.problems_count} {counted(check.receipts_with_problems, 'in_receipts')}."
         )
         if check.condo_checked:
             self.stdout.write(

@@ -37,7 +37,7 @@ def test_the_approver_sees_the_check_above_the_approve_button_and_why_it_blocks(
 
     panel = html.index('id="batch-check"')
     assert panel < html.index(reverse("admin:billing_batch_approve", args=[checked.pk]))
-    assert "Нарушений правил Condo: 1 в 1 квитанциях" in html and "поэтому пакет нельзя утвердить" in html
+    assert "Нарушений правил Condo: 1 в 1 квитанции" in html and "поэтому пакет нельзя утвердить" in html
     assert "00000001" in html[panel:]
     assert (
         "Новые для Condo счета</th><td>1" in html
