@@ -73,6 +73,16 @@ def format_quantity(value: Decimal | int | str | None) -> str:
     return format_number(number, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
 
 
+def format_mebibytes(size: int) -> str:
+    """A file's size for a message: «1,5 МБ» (2**20 bytes a megabyte, one decimal place)."""
+    return f"{format_number(Decimal(size) / (1 << 20), 1)} МБ"
+
+
+def format_kibibytes(size: int) -> str:
+    """A PDF's size for a message: «380,0 КиБ»."""
+    return f"{format_number(Decimal(size) / 1024, 1)} КиБ"
+
+
 def format_percent(value: Decimal | str | None, places: int = 1) -> str:
     """«12,5 %», «+0,5 %» is the caller's choice of sign; trailing zeros of a whole number dropped («50 %»)."""
     if value is None or value == "":

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
+from billing.formatting import format_mebibytes
 from billing.importers.base import ImportRefused, RegistrySource
 from billing.importers.extent import Extent, UnreadableBook, ods_extents, xls_extents
-from billing.importers.xlsx_scan import CHUNK, megabytes, scan_xlsx
+from billing.importers.xlsx_scan import CHUNK, scan_xlsx
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -40,7 +41,7 @@ def inspect_file(path: Path, name: str, *, limits: Limits) -> RegistrySource:
         raise ImportRefused("Файл пустой (0 байт): выберите файл реестра ещё раз.")
     if size > limits.max_bytes:
         raise ImportRefused(
-            f"Файл слишком большой: {megabytes(size)}, допускается не больше {megabytes(limits.max_bytes)}. "
+            f"Файл слишком большой: {format_mebibytes(size)}, допускается не больше {format_mebibytes(limits.max_bytes)}. "
             "Разделите реестр на несколько файлов."
         )
     with path.open("rb") as handle:
@@ -153,7 +154,7 @@ def _check_declared_sizes(members: list[zipfile.ZipInfo], *, limits: Limits) -> 
     total = sum(member.file_size for member in members)
     if total > limits.max_uncompressed:
         raise ImportRefused(
-            f"Архив книги раскрывается в {megabytes(total)}, допускается не больше {megabytes(limits.max_uncompressed)}: "
+            f"Архив книги раскрывается в {format_mebibytes(total)}, допускается не больше {format_mebibytes(limits.max_uncompressed)}: "
             "такой файл не обрабатывается (похоже на zip-бомбу или на слишком большой реестр)."
         )
     for member in members:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
+from billing.formatting import format_mebibytes
 from billing.importers.base import ImportRefused, RegistrySource, RowError
 
 CHUNK = 1 << 20
@@ -62,10 +63,6 @@ class SheetScan:
     def extent(self) -> int:
         """At most this many cells in the grid a whole-sheet reader (calamine) allocates for this sheet."""
         return self.row_bound * self.last_column
-
-
-def megabytes(size: int) -> str:
-    return f"{size / (1 << 20):.1f} МБ".replace(".", ",")
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -143,7 +140,7 @@ def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, *,
             if cut < 0:
                 if len(buffer) > MAX_CELL_BUFFER:
                     raise ImportRefused(
-                        f"Лист «{name}»: ячейка больше {megabytes(MAX_CELL_BUFFER)} — файл не обрабатывается."
+                        f"Лист «{name}»: ячейка больше {format_mebibytes(MAX_CELL_BUFFER)} — файл не обрабатывается."
                     )
                 continue
             cut += 4

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
+from billing.formatting import format_mebibytes
 from billing.importers.base import RowError
 from billing.importers.collect import Cancelled, ImportResult
 from billing.models import Organization, RegistryUpload
@@ -66,8 +67,8 @@ def upload_create(
     limit = settings.IMPORT_MAX_FILE_BYTES
     if size > limit:
         raise ApplicationError(
-            f"Файл слишком большой: {size / (1 << 20):.1f} МБ, допускается не больше {limit / (1 << 20):.1f} МБ. "
-            "Разделите реестр на несколько файлов.".replace(".", ",", 1)
+            f"Файл слишком большой: {format_mebibytes(size)}, допускается не больше {format_mebibytes(limit)}. "
+            "Разделите реестр на несколько файлов."
         )
     if size == 0:
         raise ApplicationError("Файл пустой (0 байт): выберите файл реестра ещё раз.")

@@ -25,6 +25,7 @@ from pathlib import PurePosixPath
 from typing import IO
 
 from billing.errors import ApplicationError
+from billing.formatting import format_mebibytes
 from billing.plurals import counted
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -81,17 +82,13 @@ class Member:
     basename: str
 
 
-def _mb(size: int) -> str:
-    return f"{size / (1 << 20):.1f} МБ".replace(".", ",")
-
-
 @contextmanager
 def archive_open(stream: IO[bytes], *, limits: ArchiveLimits) -> Iterator[tuple[zipfile.ZipFile, list[Member]]]:
     """The open archive and its file members (folders and OS junk left out), or ArchiveRefused."""
     size = _size(stream)
     if size > limits.max_archive_bytes:
         raise ArchiveRefused(
-            f"Архив слишком большой: {_mb(size)}, допускается не больше {_mb(limits.max_archive_bytes)}."
+            f"Архив слишком большой: {format_mebibytes(size)}, допускается не больше {format_mebibytes(limits.max_archive_bytes)}."
         )
     stream.seek(0)
     head = stream.read(4)
@@ -188,7 +185,7 @@ def _checked(info: zipfile.ZipInfo, limits: ArchiveLimits) -> Member | None:
         raise ArchiveRefused(f"«{name}» — это архив внутри архива: вложенные архивы не принимаются.")
     if info.file_size > MEMBER_HARD_CAP:
         raise ArchiveRefused(
-            f"«{name}» распаковывается в {_mb(info.file_size)}: это не PDF квитанции, архив отклонён как опасный."
+            f"«{name}» распаковывается в {format_mebibytes(info.file_size)}: это не PDF квитанции, архив отклонён как опасный."
         )
     if info.file_size >= RATIO_FLOOR and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
         raise ArchiveRefused(
@@ -205,8 +202,8 @@ def _check_totals(infos: list[zipfile.ZipInfo], limits: ArchiveLimits) -> None:
     compressed = sum(info.compress_size for info in infos)
     if declared > limits.max_declared_total:
         raise ArchiveRefused(
-            f"Архив распаковывается в {_mb(declared)}, а PDF квитанций пакета не могут занять больше "
-            f"{_mb(limits.max_declared_total)}: архив отклонён как опасный."
+            f"Архив распаковывается в {format_mebibytes(declared)}, а PDF квитанций пакета не могут занять больше "
+            f"{format_mebibytes(limits.max_declared_total)}: архив отклонён как опасный."
         )
     if declared >= RATIO_FLOOR and declared > MAX_COMPRESSION_RATIO * max(compressed, 1):
         raise ArchiveRefused("Архив сжат слишком сильно для PDF-файлов («ZIP-бомба»): архив отклонён.")

@@ -16,6 +16,8 @@ import re
 from django.conf import settings
 from pypdf import PdfReader
 
+from billing.formatting import format_kibibytes
+
 PDF_HEADER = b"%PDF-"
 
 
@@ -26,7 +28,7 @@ def pdf_max_bytes() -> int:
 def size_refusal(size: int, *, max_bytes: int) -> str | None:
     if size > max_bytes:
         return (
-            f"файл {_kb(size)} больше лимита {_kb(max_bytes)} (RECEIPT_PDF_MAX_BYTES = {max_bytes} байт): "
+            f"файл {format_kibibytes(size)} больше лимита {format_kibibytes(max_bytes)} (RECEIPT_PDF_MAX_BYTES = {max_bytes} байт): "
             "Condo принимает PDF внутри запроса, а запрос ограничен 512 КиБ. Уменьшите PDF или попросите "
             "оператора Condo поднять REQUEST_LIMIT_CONFIG"
         )
@@ -134,7 +136,3 @@ def _active_in_structure(reader: PdfReader) -> str | None:
             if "/AA" in annotation:
                 return "/AA (действия поля)"
     return None
-
-
-def _kb(size: int) -> str:
-    return f"{size / 1024:.1f} КиБ".replace(".", ",")

@@ -143,3 +143,11 @@ def test_shown_amounts_round_half_up_as_accounting_does():
     assert format_money(Decimal("0.125")) == "0,13"
     assert format_money(Decimal("2.675")) == "2,68"
     assert format_percent(Decimal("0.25"), places=1) == "0,3\xa0%"
+
+
+def test_file_sizes_in_messages_have_a_decimal_comma_in_both_numbers():
+    from billing.formatting import format_kibibytes, format_mebibytes
+
+    assert format_mebibytes(3 * (1 << 19)) == "1,5 МБ"
+    assert format_mebibytes(2048 * (1 << 20)) == "2\xa0048,0 МБ"
+    assert format_kibibytes(389_376) == "380,3 КиБ"
