@@ -2,11 +2,11 @@ import json
 
 from django.core.management.base import CommandError
 
-from integration.exports.reconciliation import KINDS as DIFFERENCE_KINDS
 from billing.formatting import format_money, money_data
 from billing.management.russian_help import DeskCommand
 from billing.models import Batch
 from integration.condo import CondoError
+from integration.exports.reconciliation import KINDS as DIFFERENCE_KINDS
 from integration.publishing.reconciliation import batch_reconcile
 
 DIFFERENCES_EXIT_CODE = 3
