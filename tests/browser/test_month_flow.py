@@ -323,19 +323,34 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         figures = {row[0]: row[1] for row in table(exported, "Пакеты") if row and row[0]}
         assert figures[f"Пакет №{batch.pk}: статус"] == "Опубликован"
 
-    with steps("correction-preview-names-what-it-replaces"):
+    with steps("refused-correction-keeps-organization-and-month"):
         # The same month again: one amount raised by 100 ₽, the last account gone (its two receipts).
+        # First without raising what it is made of: the file is refused, with the sum in words.
         logout(driver)
         login(driver, base, accountant.username)
         corrected = [dict(line) for line in lines if line["account"] != lines[-1]["account"]]
-        corrected[0]["charge"] += Decimal("100")
         corrected[0]["to_pay"] += Decimal("100")
+        broken = driver.downloads.parent / f"broken-{period}.xlsx"
+        write_desk_registry(broken, iter(corrected))
+        driver.get(f"{base}{reverse('admin:billing_batch_import')}")
+        Select(driver.find_element(By.ID, "id_organization")).select_by_value(str(organization.pk))
+        driver.find_element(By.ID, "id_file").send_keys(str(broken))
+        click_button(driver, "Загрузить и проверить")
+        wait_text(driver, "p.errornote", "Файл отклонён", timeout=60)
+        error = text_of(driver, "#import-errors tbody").replace("\xa0", " ")
+        assert "не сходится с составляющими" in error and rubles(corrected[0]["to_pay"]) in error, error
+        assert_fits(driver)
+        click_link(driver, "Загрузить исправленный файл")
+        wait(driver).until(lambda d: d.find_elements(By.ID, "id_organization"))
+        chosen = driver.find_element(By.CSS_SELECTOR, "#id_organization option:checked").get_attribute("value")
+        assert chosen == str(organization.pk)
+        assert driver.find_element(By.ID, "id_period").get_attribute("value") == period
+
+    with steps("correction-preview-names-what-it-replaces"):
+        corrected[0]["charge"] += Decimal("100")
         changed_account = corrected[0]["account"]
         registry = driver.downloads.parent / f"correction-{period}.xlsx"
         write_desk_registry(registry, iter(corrected))
-        driver.get(f"{base}{reverse('admin:billing_batch_import')}")
-        Select(driver.find_element(By.ID, "id_organization")).select_by_value(str(organization.pk))
-        assert driver.find_element(By.ID, "id_period").get_attribute("value") == period
         driver.find_element(By.ID, "id_file").send_keys(str(registry))
         click_button(driver, "Загрузить и проверить")
         wait_text(driver, "#import-status", "Проверен", timeout=60)
