@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from billing.amounts import AMOUNT_FIELDS
+from billing.amounts import AMOUNT_FIELDS, Amounts
 from billing.models import Account, Batch, BatchTransition, Receipt, ServiceLine
 from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
 
@@ -83,16 +83,9 @@ def previous_published_batch(*, organization_id: int, period: date, exclude_id: 
 
 
 @dataclass(frozen=True)
-class BatchTotals:
+class BatchTotals(Amounts):
     receipts: int
     accounts: int
-    to_pay: Decimal
-    charge: Decimal
-    balance: Decimal
-    recalculation: Decimal
-    privilege: Decimal
-    penalty: Decimal
-    paid: Decimal
     nonpositive: int  # receipts with a zero or negative total: an anomaly of their own
 
 
@@ -116,16 +109,9 @@ def batch_totals(*, batch: Batch) -> BatchTotals:
 
 
 @dataclass(frozen=True)
-class ServiceTotal:
+class ServiceTotal(Amounts):
     name: str
     lines: int
-    to_pay: Decimal
-    balance: Decimal
-    charge: Decimal
-    recalculation: Decimal
-    privilege: Decimal
-    penalty: Decimal
-    paid: Decimal
 
 
 def batch_service_totals(*, batch: Batch) -> list[ServiceTotal]:
