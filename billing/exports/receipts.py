@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import IO
 
+from billing.amounts import AMOUNT_FIELDS
 from billing.errors import ApplicationError
 from billing.exports.writer import CHUNK_SIZE, EXCEL_MAX_ROWS, Column, SheetWriter, key_value_sheet, new_workbook
 from billing.models import Batch, Receipt
@@ -20,8 +21,9 @@ COLUMNS = (
     Column("Помещение", width=10),
     Column("ФИО / наименование", width=28),
     Column("Категория", width=14),
-    Column("Начислено", "money"),
+    # The amounts in billing.amounts.AMOUNT_FIELDS' order: the columns add up left to right.
     Column("Долг на начало", "money"),
+    Column("Начислено", "money"),
     Column("Перерасчёт", "money"),
     Column("Льготы", "money"),
     Column("Пени", "money"),
@@ -45,13 +47,7 @@ _FIELDS = (
     "unit_name",
     "payer_name",
     "category",
-    "charge",
-    "balance",
-    "recalculation",
-    "privilege",
-    "penalty",
-    "paid",
-    "to_pay",
+    *AMOUNT_FIELDS,
     "publish_state",
     "error_code",
     "error_message",

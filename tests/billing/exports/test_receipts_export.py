@@ -85,3 +85,21 @@ def test_more_receipts_than_a_sheet_holds_are_refused_before_writing(published_b
     with pytest.raises(ApplicationError, match="Выберите меньше пакетов"):
         receipts_export(batches=[published_batch], out=out)
     assert out.getvalue() == b""
+
+
+def test_each_amount_column_holds_the_amount_its_header_names(published_batch):
+    sheet = open_xlsx(_export([published_batch]))["Квитанции"]
+    first = data_rows(sheet)[0]
+    receipt = Receipt.objects.filter(batch=published_batch).order_by("id").first()
+    headers = {
+        "balance": "Долг на начало",
+        "charge": "Начислено",
+        "recalculation": "Перерасчёт",
+        "privilege": "Льготы",
+        "penalty": "Пени",
+        "paid": "Оплачено",
+        "to_pay": "Итого к оплате",
+    }
+    shown = {name: exact(first[_column(header)]) for name, header in headers.items()}
+    assert shown == {name: getattr(receipt, name) for name in headers}
+    assert len(set(shown.values())) > 1, "the builder's receipt should tell the columns apart"
