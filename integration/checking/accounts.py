@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
+from billing.periods import previous_month
 from integration.checking.findings import Findings
 from integration.condo import CondoAccount, CondoClient, ReceiptIn
 from integration.condo.rules import address_from_receipt
@@ -73,7 +74,7 @@ def compare_with_condo(
     side = CondoSide()
     places = ours.places
     vanished: dict[str, CondoAccount | None] = {}
-    for receipt in client.iter_receipts(context_id, previous_month(period)):
+    for receipt in client.iter_receipts(context_id, previous_month(today=period)):
         side.previous_receipts += 1
         if receipt.account_number and receipt.account_number not in places:
             vanished.setdefault(receipt.account_number, None)
@@ -142,11 +143,6 @@ def differences(place: Place, account: CondoAccount) -> dict[str, dict[str, str]
     if place.unit_type and place.unit_type != account.unit_type:
         found["unit_type"] = {"registry": place.unit_type, "condo": account.unit_type}
     return found
-
-
-def previous_month(period: date) -> date:
-    first = period.replace(day=1)
-    return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
 
 
 def _plain(text: str) -> str:
