@@ -9,11 +9,19 @@ from __future__ import annotations
 from django.contrib.admin import ModelAdmin
 from django.http import Http404, HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from billing.admin.panels.base import BatchAction, BatchPanel, actor, admin_door, batch_or_404, run_service
+from billing.admin.panels.base import (
+    BatchAction,
+    BatchPanel,
+    actor,
+    batch_or_404,
+    door_path,
+    run_service,
+    service_view,
+)
 from billing.models import Batch
 from billing.selectors.batches import batch_with_organization
 from billing.services.batches import available_targets
@@ -38,26 +46,22 @@ WITHDRAW = BatchAction(
 
 
 def publishing_urls(model_admin: ModelAdmin) -> list[URLPattern]:
-    def door(view, *decorators):
-        return admin_door(model_admin, view, *decorators)
-
+    on_batch = "<path:object_id>"
     return [
-        path("<path:object_id>/progress/", door(progress_view, never_cache), name="billing_batch_progress"),
-        path(
-            "<path:object_id>/retry-rejected/",
-            door(retry_rejected_view, require_POST),
-            name="billing_batch_retry_rejected",
+        door_path(model_admin, f"{on_batch}/progress/", progress_view, "billing_batch_progress", never_cache),
+        door_path(
+            model_admin,
+            f"{on_batch}/retry-rejected/",
+            retry_rejected_view,
+            "billing_batch_retry_rejected",
+            require_POST,
         ),
-        path(
-            "<path:object_id>/publish-again/",
-            door(publish_again_view, require_POST),
-            name="billing_batch_publish_again",
+        door_path(
+            model_admin, f"{on_batch}/publish-again/", publish_again_view, "billing_batch_publish_again", require_POST
         ),
-        path("<path:object_id>/reconcile/", door(reconcile_view, require_POST), name="billing_batch_reconcile"),
-        path(
-            "<path:object_id>/supersede/<int:new_id>/",
-            door(supersede_view, require_POST),
-            name="billing_batch_supersede",
+        door_path(model_admin, f"{on_batch}/reconcile/", reconcile_view, "billing_batch_reconcile", require_POST),
+        door_path(
+            model_admin, f"{on_batch}/supersede/<int:new_id>/", supersede_view, "billing_batch_supersede", require_POST
         ),
     ]
 
@@ -89,37 +93,9 @@ def progress_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str)
     return JsonResponse(batch_progress(batch))
 
 
-def retry_rejected_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:
-    batch = batch_or_404(model_admin, request, object_id)
-    return run_service(
-        model_admin,
-        request,
-        batch,
-        lambda: batch_retry_rejected(batch=batch, by=actor(request)),
-        "Отклонённые квитанции отправлены повторно.",
-    )
-
-
-def publish_again_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:
-    batch = batch_or_404(model_admin, request, object_id)
-    return run_service(
-        model_admin,
-        request,
-        batch,
-        lambda: batch_publish_again(batch=batch, by=actor(request)),
-        "Публикация запущена снова.",
-    )
-
-
-def reconcile_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:
-    batch = batch_or_404(model_admin, request, object_id)
-    return run_service(
-        model_admin,
-        request,
-        batch,
-        lambda: batch_reconcile_request(batch=batch, by=actor(request)),
-        "Сверка с Condo запущена; результат появится на этой странице.",
-    )
+retry_rejected_view = service_view(batch_retry_rejected, "Отклонённые квитанции отправлены повторно.")
+publish_again_view = service_view(batch_publish_again, "Публикация запущена снова.")
+reconcile_view = service_view(batch_reconcile_request, "Сверка с Condo запущена; результат появится на этой странице.")
 
 
 def supersede_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str, new_id: int) -> HttpResponseBase:

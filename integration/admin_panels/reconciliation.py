@@ -10,22 +10,17 @@ from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 
-from billing.admin.panels.base import BatchPanel, admin_door, batch_page
+from billing.admin.panels.base import BatchPanel, batch_page, door_path
 from billing.admin.panels.exports import export_batch, xlsx_response
 from integration.exports.reconciliation import reconciliation_export
 from integration.selectors import batch_latest_reconciliation
 
 
 def reconciliation_urls(model_admin: ModelAdmin) -> list[URLPattern]:
-    return [
-        path(
-            "<path:object_id>/export/reconciliation/",
-            admin_door(model_admin, export_reconciliation_view),
-            name="billing_batch_export_reconciliation",
-        )
-    ]
+    route = "<path:object_id>/export/reconciliation/"
+    return [door_path(model_admin, route, export_reconciliation_view, "billing_batch_export_reconciliation")]
 
 
 def export_reconciliation_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:

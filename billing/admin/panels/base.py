@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch
@@ -81,6 +81,13 @@ def admin_door(model_admin: ModelAdmin, view: Callable[..., HttpResponseBase], *
     return model_admin.admin_site.admin_view(door)
 
 
+def door_path(
+    model_admin: ModelAdmin, route: str, view: Callable[..., HttpResponseBase], name: str, *decorators: Callable
+) -> URLPattern:
+    """One panel URL: `route` served by `view` through admin_door, named `name`."""
+    return path(route, admin_door(model_admin, view, *decorators), name=name)
+
+
 def actor(request: HttpRequest) -> AbstractUser:
     """The signed-in user a service acts for; admin_view lets nobody else through."""
     if not isinstance(request.user, AbstractUser):
@@ -135,3 +142,17 @@ def run_service(
     else:
         model_admin.message_user(request, done, level=messages.SUCCESS)
     return batch_page(land_on or batch, anchor)
+
+
+def service_view(
+    service: Callable[..., object], done: str, *, anchor: str = ""
+) -> Callable[[ModelAdmin, HttpRequest, str], HttpResponse]:
+    """The view of a button that calls `service(batch=…, by=…)` on the page's batch and says `done`."""
+
+    def view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
+        batch = batch_or_404(model_admin, request, object_id)
+        return run_service(
+            model_admin, request, batch, lambda: service(batch=batch, by=actor(request)), done, anchor=anchor
+        )
+
+    return view

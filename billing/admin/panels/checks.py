@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.views.decorators.http import require_POST
 
-from billing.admin.panels.base import BatchPanel, actor, admin_door, batch_or_404, run_service
+from billing.admin.panels.base import BatchPanel, batch_or_404, door_path, service_view
 from billing.exports.writer import XLSX_CONTENT_TYPE
 from billing.models import Account, Batch, BatchCheck
 from billing.selectors.checks import batch_check
@@ -35,15 +35,12 @@ FIELDS = {"address": "адрес", "unit_name": "помещение", "unit_type
 
 def check_urls(model_admin: ModelAdmin) -> list[URLPattern]:
     return [
-        path(
-            "<path:object_id>/check/",
-            admin_door(model_admin, check_again_view, require_POST),
-            name="billing_batch_check",
-        ),
-        path(
+        door_path(model_admin, "<path:object_id>/check/", check_again_view, "billing_batch_check", require_POST),
+        door_path(
+            model_admin,
             "<path:object_id>/check/<int:check_id>/report/",
-            admin_door(model_admin, check_report_view),
-            name="billing_batch_check_report",
+            check_report_view,
+            "billing_batch_check_report",
         ),
     ]
 
@@ -75,16 +72,9 @@ def check_context(model_admin: ModelAdmin, request: HttpRequest, batch: Batch) -
     }
 
 
-def check_again_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:
-    batch = batch_or_404(model_admin, request, object_id)
-    return run_service(
-        model_admin,
-        request,
-        batch,
-        lambda: batch_check_request(batch=batch, by=actor(request)),
-        "Проверка запущена; результат появится на этой странице.",
-        anchor="#batch-check",
-    )
+check_again_view = service_view(
+    batch_check_request, "Проверка запущена; результат появится на этой странице.", anchor="#batch-check"
+)
 
 
 def check_report_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str, check_id: int) -> HttpResponseBase:

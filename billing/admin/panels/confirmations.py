@@ -8,15 +8,16 @@ The pages check the edge with the service's own guard, so a refused person never
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 
-from billing.admin.panels.base import BatchPanel, actor, admin_door, batch_or_404, batch_page, forbidden_response
+from billing.admin.panels.base import BatchPanel, actor, batch_or_404, batch_page, door_path, forbidden_response
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch
 from billing.selectors.corrections import batch_replacement, batch_withdrawal_preview
@@ -32,35 +33,27 @@ _ANY_REASON = "—"
 
 def confirmation_urls(model_admin: ModelAdmin) -> list[URLPattern]:
     return [
-        path(
-            "<path:object_id>/approve/confirm/",
-            admin_door(model_admin, approve_confirm_view),
-            name="billing_batch_approve_confirm",
+        door_path(
+            model_admin, "<path:object_id>/approve/confirm/", approve_confirm_view, "billing_batch_approve_confirm"
         ),
-        path(
-            "<path:object_id>/withdraw/confirm/",
-            admin_door(model_admin, withdraw_confirm_view),
-            name="billing_batch_withdraw_confirm",
+        door_path(
+            model_admin, "<path:object_id>/withdraw/confirm/", withdraw_confirm_view, "billing_batch_withdraw_confirm"
         ),
-        path(
-            "<path:object_id>/replace/confirm/",
-            admin_door(model_admin, replace_confirm_view),
-            name="billing_batch_replace_confirm",
+        door_path(
+            model_admin, "<path:object_id>/replace/confirm/", replace_confirm_view, "billing_batch_replace_confirm"
         ),
     ]
 
 
 def approve_confirm_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:
     batch = batch_or_404(model_admin, request, object_id)
-    refusal = _refusal(model_admin, request, batch, batch, Status.APPROVED)
-    if refusal is not None:
-        return refusal
-    return _confirm_page(
+    return _confirm(
         model_admin,
         request,
         batch,
+        Status.APPROVED,
         "admin/billing/batch/confirm_approve.html",
-        {
+        lambda: {
             "title": f"Утвердить пакет №{batch.pk}?",
             "action_url": reverse("admin:billing_batch_approve", args=[batch.pk]),
             "submit_label": "Да, утвердить и опубликовать",
@@ -71,15 +64,13 @@ def approve_confirm_view(model_admin: ModelAdmin, request: HttpRequest, object_i
 
 def withdraw_confirm_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:
     batch = batch_or_404(model_admin, request, object_id)
-    refusal = _refusal(model_admin, request, batch, batch, Status.WITHDRAWN)
-    if refusal is not None:
-        return refusal
-    return _confirm_page(
+    return _confirm(
         model_admin,
         request,
         batch,
+        Status.WITHDRAWN,
         "admin/billing/batch/confirm_withdraw.html",
-        {
+        lambda: {
             "title": f"Отозвать пакет №{batch.pk} из Condo?",
             "action_url": reverse("admin:billing_batch_withdraw", args=[batch.pk]),
             "submit_label": "Да, отозвать из Condo",
@@ -98,22 +89,38 @@ def replace_confirm_view(model_admin: ModelAdmin, request: HttpRequest, object_i
             request, f"Пакет №{new.pk} сейчас ничего не заменяет: подтверждать нечего.", level=messages.WARNING
         )
         return batch_page(new)
-    refusal = _refusal(model_admin, request, new, replacement.old, Status.SUPERSEDED)
-    if refusal is not None:
-        return refusal
-    return _confirm_page(
+    return _confirm(
         model_admin,
         request,
         new,
+        Status.SUPERSEDED,
         "admin/billing/batch/confirm_replace.html",
-        {
+        lambda: {
             "title": f"Заменить пакет №{replacement.old.pk} пакетом №{new.pk}?",
             "action_url": reverse("admin:billing_batch_supersede", args=[replacement.old.pk, new.pk]),
             "submit_label": "Да, подтвердить замену",
             "replacement": replacement,
             "needs_reason": True,
         },
+        moved=replacement.old,
     )
+
+
+def _confirm(
+    model_admin: ModelAdmin,
+    request: HttpRequest,
+    batch: Batch,
+    to: str,
+    template: str,
+    context: Callable[[], dict],
+    *,
+    moved: Batch | None = None,
+) -> HttpResponse:
+    """The confirmation page of `batch`, or the refusal when `moved` (the batch itself unless said) may not go `to`."""
+    refusal = _refusal(model_admin, request, batch, moved or batch, to)
+    if refusal is not None:
+        return refusal
+    return _confirm_page(model_admin, request, batch, template, context())
 
 
 def _refusal(model_admin: ModelAdmin, request: HttpRequest, shown: Batch, moved: Batch, to: str) -> HttpResponse | None:

@@ -20,11 +20,11 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 
 from billing.admin.file_jobs import owned_file_job
 from billing.admin.object_tools import ObjectTool
-from billing.admin.panels.base import BatchPanel, actor, admin_door, batch_page
+from billing.admin.panels.base import BatchPanel, actor, batch_page, door_path
 from billing.errors import ApplicationError
 from billing.exports.receipts import receipts_export
 from billing.exports.summary import summary_export
@@ -73,17 +73,16 @@ class SummaryForm(forms.Form):
 def export_urls(model_admin: ModelAdmin) -> list[URLPattern]:
     """`export/summary/`, `export/file/<token>/` (and its download) and `<pk>/export/receipts/`."""
     return [
-        path("export/summary/", admin_door(model_admin, export_summary_view), name="billing_batch_export_summary"),
-        path("export/file/<uuid:token>/", admin_door(model_admin, export_file_view), name="billing_batch_export_file"),
-        path(
+        door_path(model_admin, "export/summary/", export_summary_view, "billing_batch_export_summary"),
+        door_path(model_admin, "export/file/<uuid:token>/", export_file_view, "billing_batch_export_file"),
+        door_path(
+            model_admin,
             "export/file/<uuid:token>/download/",
-            admin_door(model_admin, export_file_download_view),
-            name="billing_batch_export_file_download",
+            export_file_download_view,
+            "billing_batch_export_file_download",
         ),
-        path(
-            "<path:object_id>/export/receipts/",
-            admin_door(model_admin, export_receipts_view),
-            name="billing_batch_export_receipts",
+        door_path(
+            model_admin, "<path:object_id>/export/receipts/", export_receipts_view, "billing_batch_export_receipts"
         ),
     ]
 

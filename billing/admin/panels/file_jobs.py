@@ -11,11 +11,11 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.http import Http404, HttpRequest, JsonResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern
 from django.views.decorators.cache import never_cache
 
 from billing.admin.file_jobs import KINDS, file_job_progress, owned_file_job
-from billing.admin.panels.base import BatchPanel, admin_door
+from billing.admin.panels.base import BatchPanel, door_path
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
 def file_job_urls(model_admin: ModelAdmin) -> list[URLPattern]:
     return [
-        path(
+        door_path(
+            model_admin,
             "jobs/<slug:kind>/<uuid:token>/progress/",
-            admin_door(model_admin, file_job_progress_view, never_cache),
-            name="billing_batch_job_progress",
+            file_job_progress_view,
+            "billing_batch_job_progress",
+            never_cache,
         )
     ]
 

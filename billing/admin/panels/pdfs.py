@@ -13,13 +13,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from billing.admin.panels.base import BatchPanel, actor, admin_door, batch_page
+from billing.admin.panels.base import BatchPanel, actor, batch_page, door_path
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, ReceiptPdfUpload
 from billing.models.pdfs import receipt_pdf_storage
@@ -50,17 +51,13 @@ class ReceiptPdfUploadForm(forms.Form):
 def pdf_urls(model_admin: ModelAdmin) -> list[URLPattern]:
     """`…/<batch>/pdfs/`, `…/pdfs/send/`, `…/pdfs/addendum/` and `…/pdfs/<receipt>/download/`."""
 
-    def door(view):
-        return admin_door(model_admin, view)
-
+    on_batch = "<path:object_id>/pdfs"
     return [
-        path("<path:object_id>/pdfs/", door(pdfs_upload_view), name="billing_batch_pdfs"),
-        path("<path:object_id>/pdfs/send/", door(pdfs_send_view), name="billing_batch_pdfs_send"),
-        path("<path:object_id>/pdfs/addendum/", door(pdfs_approve_view), name="billing_batch_pdfs_approve"),
-        path(
-            "<path:object_id>/pdfs/<int:receipt_id>/download/",
-            door(pdf_download_view),
-            name="billing_batch_pdf_download",
+        door_path(model_admin, f"{on_batch}/", pdfs_upload_view, "billing_batch_pdfs"),
+        door_path(model_admin, f"{on_batch}/send/", pdfs_send_view, "billing_batch_pdfs_send", require_POST),
+        door_path(model_admin, f"{on_batch}/addendum/", pdfs_approve_view, "billing_batch_pdfs_approve", require_POST),
+        door_path(
+            model_admin, f"{on_batch}/<int:receipt_id>/download/", pdf_download_view, "billing_batch_pdf_download"
         ),
     ]
 
@@ -129,8 +126,6 @@ def _pdf_upload(request: HttpRequest, batch: Batch) -> ReceiptPdfUpload | None:
 
 
 def pdfs_send_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:
-    if request.method != "POST":
-        return HttpResponse(status=405, headers={"Allow": "POST"})
     batch = _pdf_batch(model_admin, request, object_id, SEND_PERMISSION)
     try:
         waiting = receipt_pdfs_send_request(batch=batch, by=actor(request))
@@ -150,8 +145,6 @@ def pdfs_send_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str
 
 def pdfs_approve_view(model_admin: ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponseBase:
     """A second person approves the PDFs attached after submission (the addendum)."""
-    if request.method != "POST":
-        return HttpResponse(status=405, headers={"Allow": "POST"})
     batch = _pdf_batch(model_admin, request, object_id, APPROVE_PERMISSION)
     try:
         seal = batch_pdf_addendum_approve(batch=batch, by=actor(request))
