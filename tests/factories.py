@@ -23,6 +23,7 @@ from billing.models import (
     receipt_import_id,
 )
 from billing.roles import ACCOUNTANT, roles_sync
+from integration.models import Reconciliation
 
 
 def _valid_tin(seed: int) -> str:
@@ -177,3 +178,31 @@ class BatchCheckFactory(factory.django.DjangoModelFactory):
     batch = factory.SubFactory(BatchFactory)
     status = BatchCheck.Status.DONE
     finished_at = factory.LazyFunction(timezone.now)
+
+
+class ReconciliationFactory(factory.django.DjangoModelFactory):
+    """A reconciliation with Condo; consistent unless a count of differences is given."""
+
+    class Meta:
+        model = Reconciliation
+
+    batch = factory.SubFactory(BatchFactory)
+    batch_receipts = 1
+    condo_receipts = factory.SelfAttribute("batch_receipts")
+    missing_in_condo = 0
+    extra_in_condo = 0
+    amount_differs = 0
+    is_consistent = factory.LazyAttribute(lambda r: not (r.missing_in_condo or r.extra_in_condo or r.amount_differs))
+    batch_total = Decimal("1520.40")
+    condo_total = factory.SelfAttribute("batch_total")
+
+
+def missing_in_condo(import_id: str, account: str, batch_to_pay: str) -> dict:
+    """One difference of a reconciliation: a receipt of the batch that Condo does not hold."""
+    return {
+        "kind": "missing",
+        "import_id": import_id,
+        "account": account,
+        "batch_to_pay": batch_to_pay,
+        "condo_to_pay": None,
+    }

@@ -8,9 +8,16 @@ from django.urls import reverse
 
 from billing.models import Batch
 from billing.roles import ACCOUNTANT, APPROVER
-from integration.models import CondoCall, Reconciliation
+from integration.models import CondoCall
 from tests.billing.exports.conftest import data_rows, open_xlsx
-from tests.factories import BatchFactory, BatchTransitionFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    BatchFactory,
+    BatchTransitionFactory,
+    OrganizationFactory,
+    ReconciliationFactory,
+    UserFactory,
+    missing_in_condo,
+)
 
 pytestmark = pytest.mark.django_db
 Status = Batch.Status
@@ -46,25 +53,14 @@ def journal():
         error_code="TIMEOUT",
     )
     CondoCall.objects.create(batch=october, operation="allBillingReceipts", outcome="ok")
-    reconciliation = Reconciliation.objects.create(
+    reconciliation = ReconciliationFactory(
         batch=october,
-        is_consistent=False,
         batch_receipts=2,
         condo_receipts=1,
         missing_in_condo=1,
-        extra_in_condo=0,
-        amount_differs=0,
         batch_total=Decimal("20.00"),
         condo_total=Decimal("10.00"),
-        differences=[
-            {
-                "kind": "missing",
-                "import_id": "<b>id</b>",
-                "account": "42",
-                "batch_to_pay": "10.00",
-                "condo_to_pay": None,
-            }
-        ],
+        differences=[missing_in_condo("<b>id</b>", "42", "10.00")],
     )
     return {"alice": alice, "bob": bob, "north": north, "south": south, "reconciliation": reconciliation}
 

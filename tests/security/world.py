@@ -34,7 +34,14 @@ from billing.models.pdfs import receipt_pdf_path, receipt_pdf_storage
 from billing.roles import ACCOUNTANT, APPROVER
 from integration.models import CondoCall, Reconciliation
 from tests.billing.pdfs.support import make_pdf
-from tests.factories import BatchFactory, BatchTransitionFactory, OrganizationFactory, ReceiptFactory, UserFactory
+from tests.factories import (
+    BatchFactory,
+    BatchTransitionFactory,
+    OrganizationFactory,
+    ReceiptFactory,
+    ReconciliationFactory,
+    UserFactory,
+)
 
 Status = Batch.Status
 PERIOD = date(2026, 10, 1)
@@ -187,17 +194,7 @@ def build_world(*, media_root: Path) -> World:
         pdf=pdf,
         transition=BatchTransitionFactory(batch=draft, actor=accountant),
         call=CondoCall.objects.create(batch=published, operation="registerBillingReceipts", receipts=1, outcome="ok"),
-        reconciliation=Reconciliation.objects.create(
-            batch=published,
-            is_consistent=True,
-            batch_receipts=1,
-            condo_receipts=1,
-            missing_in_condo=0,
-            extra_in_condo=0,
-            amount_differs=0,
-            batch_total=Decimal("1520.40"),
-            condo_total=Decimal("1520.40"),
-        ),
+        reconciliation=ReconciliationFactory(batch=published, batch_total=Decimal("1520.40")),
         upload=upload,
         refused_upload=refused,
         column_map=SberColumnMap.objects.create(

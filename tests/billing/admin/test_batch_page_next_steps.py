@@ -12,7 +12,7 @@ from billing.errors import ApplicationError
 from billing.models import Batch, BatchTransition
 from billing.services.batches import batch_cancel, batch_reject
 from integration.models import CondoCall
-from tests.factories import BatchFactory
+from tests.factories import BatchFactory, ReconciliationFactory
 
 Status = Batch.Status
 pytestmark = pytest.mark.django_db
@@ -100,20 +100,13 @@ def test_other_states_cannot_be_cancelled(approver, status):
 
 
 def _reconciled(batch, extra):
-    from decimal import Decimal
-
-    from integration.models import Reconciliation
-
-    return Reconciliation.objects.create(
+    return ReconciliationFactory(
         batch=batch,
-        is_consistent=not extra,
         batch_receipts=3,
         condo_receipts=3 + extra,
         batch_total=Decimal("3"),
         condo_total=Decimal("5"),
-        missing_in_condo=0,
         extra_in_condo=extra,
-        amount_differs=0,
     )
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from billing.exports.writer import XLSX_CONTENT_TYPE
-from integration.models import Reconciliation
 from tests.billing.exports.conftest import data_rows, open_xlsx
+from tests.factories import ReconciliationFactory, missing_in_condo
 from tests.integration.publishing.builders import batch_with_receipts
 
 pytestmark = pytest.mark.django_db
@@ -55,19 +55,14 @@ def test_reconciliation_download_or_a_message_when_there_was_none(client, approv
     response = client.get(url, follow=False)
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:billing_batch_change", args=[published_batch.pk])
-    Reconciliation.objects.create(
+    ReconciliationFactory(
         batch=published_batch,
-        is_consistent=False,
         batch_receipts=6,
         condo_receipts=5,
         missing_in_condo=1,
-        extra_in_condo=0,
-        amount_differs=0,
         batch_total=published_batch.total_to_pay,
         condo_total=0,
-        differences=[
-            {"kind": "missing", "import_id": "x", "account": "1", "batch_to_pay": "0.07", "condo_to_pay": None}
-        ],
+        differences=[missing_in_condo("x", "1", "0.07")],
     )
     rows = data_rows(open_xlsx(_download(client.get(url)))["Расхождения"])
     assert rows == [("Нет в Condo", "1", "x", 0.07, None, -0.07)]

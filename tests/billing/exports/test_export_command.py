@@ -8,25 +8,18 @@ from django.core.management.base import CommandError
 
 from integration.models import Reconciliation
 from tests.billing.exports.conftest import data_rows, exact, open_xlsx
+from tests.factories import ReconciliationFactory, missing_in_condo
 
 pytestmark = pytest.mark.django_db
 
 
 def _reconciliation(batch, *, differences: int) -> Reconciliation:
-    return Reconciliation.objects.create(
+    return ReconciliationFactory(
         batch=batch,
-        is_consistent=not differences,
         batch_receipts=6,
-        condo_receipts=6,
         missing_in_condo=differences,
-        extra_in_condo=0,
-        amount_differs=0,
         batch_total=batch.total_to_pay,
-        condo_total=batch.total_to_pay,
-        differences=[
-            {"kind": "missing", "import_id": f"id-{n}", "account": str(n), "batch_to_pay": "1.00", "condo_to_pay": None}
-            for n in range(differences)
-        ],
+        differences=[missing_in_condo(f"id-{n}", str(n), "1.00") for n in range(differences)],
     )
 
 

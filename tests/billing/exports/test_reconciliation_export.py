@@ -13,6 +13,7 @@ from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
 from integration.publishing.rows import batch_receipts
 from tests.billing.exports.conftest import data_rows, exact, open_xlsx
+from tests.factories import ReconciliationFactory, missing_in_condo
 from tests.integration.publishing.builders import batch_with_receipts
 
 pytestmark = pytest.mark.django_db
@@ -62,26 +63,13 @@ def test_the_differences_a_real_reconciliation_found_are_listed_with_amounts(con
 
 def test_a_truncated_sample_says_how_many_differences_there_were(db):
     batch = batch_with_receipts(receipts=1)
-    reconciliation = Reconciliation.objects.create(
+    reconciliation = ReconciliationFactory(
         batch=batch,
-        is_consistent=False,
-        batch_receipts=1,
         condo_receipts=0,
         missing_in_condo=7000,
-        extra_in_condo=0,
-        amount_differs=0,
         batch_total=Decimal("1000.00"),
         condo_total=Decimal("0.00"),
-        differences=[
-            {
-                "kind": "missing",
-                "import_id": f"id-{n}",
-                "account": f"{n:08d}",
-                "batch_to_pay": "0.10",
-                "condo_to_pay": None,
-            }
-            for n in range(3)
-        ]
+        differences=[missing_in_condo(f"id-{n}", f"{n:08d}", "0.10") for n in range(3)]
         + [
             {
                 "kind": "file_missing",
