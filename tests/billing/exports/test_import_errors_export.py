@@ -7,9 +7,15 @@ import pytest
 from billing.exports.import_errors import COLUMNS, import_errors_export
 from billing.importers.desk_template import write_desk_registry
 from billing.models import RegistryUpload
-from billing.services.imports_flow import upload_create, upload_parse
+from billing.services.imports_flow import upload_parse
 from tests.billing.exports.conftest import data_rows, open_xlsx
-from tests.billing.importers.conftest import PERIOD, desk_rows, importer, organization, recipient  # noqa: F401  fixtures
+from tests.billing.importers.conftest import (  # noqa: F401  fixtures
+    desk_rows,
+    importer,
+    organization,
+    recipient,
+    upload_registry,
+)
 
 
 @pytest.fixture
@@ -20,16 +26,7 @@ def refused_upload(tmp_path, organization, importer) -> RegistryUpload:
         row["to_pay"] = "сто рублей"
     path = tmp_path / "плохой.xlsx"
     write_desk_registry(path, iter(rows))
-    with path.open("rb") as handle:
-        upload = upload_create(
-            organization=organization,
-            period=PERIOD,
-            format_code="auto",
-            file=handle,
-            name=path.name,
-            size=path.stat().st_size,
-            by=importer,
-        )
+    upload = upload_registry(path, organization=organization, by=importer)
     assert upload_parse(upload_id=upload.pk) == "refused"
     return RegistryUpload.objects.select_related("organization").get(pk=upload.pk)
 

@@ -4,11 +4,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 
 from billing.models import Account, Batch, Property, Receipt, SberColumnMap, ServiceLine
 from billing.services.imports import registry_import, registry_parse
-from tests.billing.importers.conftest import PERIOD, RECIPIENT
+from tests.billing.importers.conftest import PERIOD, RECIPIENT, gis_workbook
 
 # The rows of condo's public mock registry (FORMATS.md §2.3c), with its comment lines.
 CHECK = "TEST1;Some street,12,1;294,55;0622\nTEST2;Some street,12,2;-1872,61;0622\nTEST3;Some street,12,3;4231,93;0622"
@@ -93,43 +92,11 @@ def test_sber_without_a_default_recipient_is_refused(organization, importer, tmp
     assert any("получатель по умолчанию" in str(error) for error in result.errors)
 
 
-def _gis_workbook(path):
-    workbook = Workbook()
-    first = workbook.active
-    first.title = "Разделы 1-2"
-    for _ in range(3):
-        first.append(["заголовок"])
-    row = [""] * 26
-    row[0], row[2], row[3] = "1234567890-01", "ПД-1", "10.2026"
-    row[8], row[9], row[10], row[11], row[15] = 1500.4, 100, 0, 100, 1500.4
-    row[16], row[17] = RECIPIENT[1], RECIPIENT[2]
-    row[19], row[25] = 300, 300
-    first.append(row)
-    second = workbook.create_sheet("Разделы 3-6")
-    for _ in range(4):
-        second.append(["заголовок"])
-    for name, charge, to_pay in (("Отопление", 1200.4, 1200.4), ("Холодное водоснабжение", 300, 300)):
-        line = [""] * 30
-        line[0], line[1], line[2], line[4], line[7], line[10], line[29] = (
-            "ПД-1",
-            name,
-            "Гкал",
-            1.5,
-            800.27,
-            charge,
-            to_pay,
-        )
-        second.append(line)
-    workbook.create_sheet("ДПД")
-    workbook.save(path)
-    return path
-
-
 def test_gis_payment_documents_find_accounts_by_els(organization, importer, tmp_path):
     house = Property.objects.create(organization=organization, address="г Москва, ул Ленина, д 3")
     Account.objects.create(organization=organization, property=house, number="ЛС-77", els="1234567890", unit_name="9")
     outcome = registry_import(
-        organization=organization, period=PERIOD, path=_gis_workbook(tmp_path / "pd.xlsx"), by=importer
+        organization=organization, period=PERIOD, path=gis_workbook(tmp_path / "pd.xlsx"), by=importer
     )
     assert outcome.result.errors == [] and outcome.result.format_code == "gis_pd"
     housing = Receipt.objects.get(category="housing")
@@ -145,7 +112,7 @@ def test_gis_payment_documents_find_accounts_by_els(organization, importer, tmp_
 
 def test_gis_document_of_an_unknown_account_is_an_error(organization, tmp_path):
     result = registry_parse(
-        organization=organization, period=PERIOD, path=_gis_workbook(tmp_path / "pd.xlsx"), source_name="pd.xlsx"
+        organization=organization, period=PERIOD, path=gis_workbook(tmp_path / "pd.xlsx"), source_name="pd.xlsx"
     )
     assert any("идентификатор ЖКУ не найден" in str(error) for error in result.errors)
     assert Batch.objects.count() == 0

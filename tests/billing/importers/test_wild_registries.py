@@ -22,8 +22,8 @@ from billing.importers.desk_columns import COLUMNS
 from billing.importers.safety import inspect_file
 from billing.models import Account, Batch, Property, Receipt, RegistryUpload
 from billing.services.imports import import_limits, registry_import
-from billing.services.imports_flow import upload_create, upload_parse, uploads_expire
-from tests.billing.importers.conftest import PERIOD, desk_rows
+from billing.services.imports_flow import upload_parse, uploads_expire
+from tests.billing.importers.conftest import PERIOD, desk_rows, upload_registry
 from tests.billing.importers.hostile import (
     desk_sheet,
     lone_far_cell_xlsx,
@@ -57,16 +57,7 @@ def _desk_with(tmp_path, key: str, value: object, row: int = 0, name: str = "r.x
 
 
 def _upload_final_state(organization, importer, path) -> RegistryUpload:
-    with path.open("rb") as handle:
-        upload = upload_create(
-            organization=organization,
-            period=PERIOD,
-            format_code="auto",
-            file=handle,
-            name=path.name,
-            size=path.stat().st_size,
-            by=importer,
-        )
+    upload = upload_registry(path, organization=organization, by=importer)
     stored = upload.file.name
     assert upload_parse(upload_id=upload.pk) == "refused"
     upload.refresh_from_db()
@@ -307,16 +298,7 @@ def test_errors_xlsx_writes_every_value_as_text_and_survives_control_characters(
 
 
 def test_an_upload_whose_worker_died_ends_failed_with_its_file_removed(organization, importer, desk_file, settings):
-    with desk_file.open("rb") as handle:
-        upload = upload_create(
-            organization=organization,
-            period=PERIOD,
-            format_code="auto",
-            file=handle,
-            name=desk_file.name,
-            size=desk_file.stat().st_size,
-            by=importer,
-        )
+    upload = upload_registry(desk_file, organization=organization, by=importer)
     stored = upload.file.name
     # The first attempt claimed the upload, then its worker was killed (say, out of memory).
     long_ago = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 60)
@@ -328,32 +310,14 @@ def test_an_upload_whose_worker_died_ends_failed_with_its_file_removed(organizat
 
 
 def test_a_running_check_delivered_twice_is_left_alone(organization, importer, desk_file):
-    with desk_file.open("rb") as handle:
-        upload = upload_create(
-            organization=organization,
-            period=PERIOD,
-            format_code="auto",
-            file=handle,
-            name=desk_file.name,
-            size=desk_file.stat().st_size,
-            by=importer,
-        )
+    upload = upload_registry(desk_file, organization=organization, by=importer)
     RegistryUpload.objects.filter(pk=upload.pk).update(status=RegistryUpload.Status.PARSING)
     assert upload_parse(upload_id=upload.pk) == "skipped"
     assert RegistryUpload.objects.get(pk=upload.pk).status == RegistryUpload.Status.PARSING
 
 
 def test_the_nightly_cleanup_fails_a_check_nobody_redelivered(organization, importer, desk_file, settings):
-    with desk_file.open("rb") as handle:
-        upload = upload_create(
-            organization=organization,
-            period=PERIOD,
-            format_code="auto",
-            file=handle,
-            name=desk_file.name,
-            size=desk_file.stat().st_size,
-            by=importer,
-        )
+    upload = upload_registry(desk_file, organization=organization, by=importer)
     long_ago = timezone.now() - timedelta(seconds=2 * settings.Q_CLUSTER["retry"] + 60)
     RegistryUpload.objects.filter(pk=upload.pk).update(status=RegistryUpload.Status.PARSING, updated_at=long_ago)
     uploads_expire()

@@ -9,30 +9,25 @@ receipt); the documents built from what each importer stored must satisfy the ru
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 
 from billing.importers.desk_template import demo_registry_rows, write_desk_registry
-from billing.importers.requisites import bank_account_with_key
-from billing.models import Account, Organization, Property, Recipient
+from billing.models import Account, Property
 from billing.roles import ACCOUNTANT
 from billing.services.imports import registry_import
 from integration.condo.payloads import receipt_to_wire
 from integration.condo.rules import services_sum_error
 from integration.publishing.rows import pending_receipts
+from tests.billing.importers.conftest import (  # noqa: F401  fixtures
+    PERIOD,
+    RECIPIENT,
+    gis_workbook,
+    organization,
+    recipient,
+)
 from tests.factories import UserFactory
-
-PERIOD = date(2026, 10, 1)
-RECIPIENT = ("7707083893", "044525225", bank_account_with_key("40702810000000012345", "044525225"))
-
-
-@pytest.fixture
-def organization(db):
-    recipient = Recipient.objects.create(name="ООО «РЦ»", tin=RECIPIENT[0], bic=RECIPIENT[1], bank_account=RECIPIENT[2])
-    return Organization.objects.create(name="УК «Тест»", tin="7736207543", default_recipient=recipient)
 
 
 def _desk(tmp_path, organization):
@@ -65,37 +60,7 @@ def _sber_2021(tmp_path, organization):
 def _gis(tmp_path, organization):
     house = Property.objects.create(organization=organization, address="г Москва, ул Ленина, д 3")
     Account.objects.create(organization=organization, property=house, number="ЛС-77", els="1234567890", unit_name="9")
-    workbook = Workbook()
-    first = workbook.active
-    first.title = "Разделы 1-2"
-    for _ in range(3):
-        first.append(["заголовок"])
-    row = [""] * 26
-    row[0], row[2], row[3] = "1234567890-01", "ПД-1", "10.2026"
-    # Month's charges 1500.40, debt 100, paid 100, to pay 1500.40; capital repair 300.
-    row[8], row[9], row[10], row[11], row[15] = 1500.4, 100, 0, 100, 1500.4
-    row[16], row[17] = RECIPIENT[1], RECIPIENT[2]
-    row[19], row[25] = 300, 300
-    first.append(row)
-    second = workbook.create_sheet("Разделы 3-6")
-    for _ in range(4):
-        second.append(["заголовок"])
-    for name, charge, to_pay in (("Отопление", 1200.4, 1200.4), ("Холодное водоснабжение", 300, 300)):
-        line = [""] * 30
-        line[0], line[1], line[2], line[4], line[7], line[10], line[29] = (
-            "ПД-1",
-            name,
-            "Гкал",
-            1.5,
-            800.27,
-            charge,
-            to_pay,
-        )
-        second.append(line)
-    workbook.create_sheet("ДПД")
-    path = tmp_path / "pd.xlsx"
-    workbook.save(path)
-    return path
+    return gis_workbook(tmp_path / "pd.xlsx")
 
 
 @pytest.mark.parametrize(
