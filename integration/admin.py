@@ -25,6 +25,16 @@ from integration.exports.reconciliation import KINDS, reconciliation_export
 from integration.models import OPERATION_LABELS, CondoCall, Reconciliation
 
 DIFFERENCES_SHOWN = 50
+# Shown both in the list and on the change page.
+_CALL_OUTCOME = ("attempt", "duration_ms", "outcome", "error_class_shown", "error_code", "request_id")
+_RECONCILIATION_COUNTS = (
+    "is_consistent",
+    "batch_receipts",
+    "condo_receipts",
+    "missing_in_condo",
+    "extra_in_condo",
+    "amount_differs",
+)
 
 
 class OperationFilter(admin.SimpleListFilter):
@@ -50,12 +60,7 @@ class CondoCallAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "operation_shown",
         "chunk",
         "receipts",
-        "attempt",
-        "duration_ms",
-        "outcome",
-        "error_class_shown",
-        "error_code",
-        "request_id",
+        *_CALL_OUTCOME,
     )
     list_display_links = ("created_at",)
     list_select_related = ("batch__organization",)
@@ -73,12 +78,7 @@ class CondoCallAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "chunk",
         "receipts",
         "bytes",
-        "attempt",
-        "duration_ms",
-        "outcome",
-        "error_class_shown",
-        "error_code",
-        "request_id",
+        *_CALL_OUTCOME,
     )
     readonly_fields = fields
 
@@ -98,12 +98,7 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         "batch_number",
         "organization",
         "month",
-        "is_consistent",
-        "batch_receipts",
-        "condo_receipts",
-        "missing_in_condo",
-        "extra_in_condo",
-        "amount_differs",
+        *_RECONCILIATION_COUNTS,
         "batch_sum",
         "condo_sum",
         "download",
@@ -118,12 +113,7 @@ class ReconciliationAdmin(BatchColumnsMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     fields = (
         "created_at",
         "batch",
-        "is_consistent",
-        "batch_receipts",
-        "condo_receipts",
-        "missing_in_condo",
-        "extra_in_condo",
-        "amount_differs",
+        *_RECONCILIATION_COUNTS,
         *money_fields(Reconciliation, ("batch_total", "condo_total")),
         "files_expected",
         "files_in_condo",

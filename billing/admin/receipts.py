@@ -6,6 +6,8 @@ joins what it shows, never counts the whole table and searches through the accou
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
@@ -34,6 +36,16 @@ class ServiceLineInline(ReadOnlyAdminMixin, admin.TabularInline):
         "measure",
     )
     readonly_fields = fields
+
+
+def _receipt_column(field: str, description: str) -> Callable[[admin.ModelAdmin, Receipt], str]:
+    """A list column showing the receipt's own copy of `field`, not sortable (as a model field would be)."""
+
+    @admin.display(description=description)
+    def column(model_admin: admin.ModelAdmin, receipt: Receipt) -> str:
+        return getattr(receipt, field)
+
+    return column
 
 
 @admin.register(Receipt)
@@ -124,21 +136,10 @@ class ReceiptAdmin(ReadOnlyAdminMixin, ReceiptPdfStateAdminMixin, admin.ModelAdm
     def amount(self, receipt: Receipt) -> str:
         return format_money(receipt.to_pay)
 
-    @admin.display(description="лицевой счёт")
-    def account_number(self, receipt: Receipt) -> str:
-        return receipt.account_number
-
-    @admin.display(description="адрес")
-    def address(self, receipt: Receipt) -> str:
-        return receipt.address
-
-    @admin.display(description="помещение")
-    def unit(self, receipt: Receipt) -> str:
-        return receipt.unit_name
-
-    @admin.display(description="ФИО / наименование")
-    def full_name(self, receipt: Receipt) -> str:
-        return receipt.payer_name
+    account_number = _receipt_column("account_number", "лицевой счёт")
+    address = _receipt_column("address", "адрес")
+    unit = _receipt_column("unit_name", "помещение")
+    full_name = _receipt_column("payer_name", "ФИО / наименование")
 
     @admin.display(description="период")
     def month(self, receipt: Receipt) -> str:

@@ -16,43 +16,19 @@ from billing.services.checks import CheckOutcome
 UNIT_TYPES = dict(Account.UnitType.choices)
 FIELDS = {"address": "Адрес дома", "unit_name": "Помещение", "unit_type": "Тип помещения"}
 
+
+def _sheet(title: str, *columns: tuple[str, int]) -> tuple[str, tuple[Column, ...]]:
+    """A sheet of findings: every one starts with the account."""
+    return title, (Column("Лицевой счёт", width=16), *(Column(name, width=width) for name, width in columns))
+
+
 _SHEETS = {
-    "problems": (
-        "Нарушения правил",
-        (
-            Column("Лицевой счёт", width=16),
-            Column("importId", width=40),
-            Column("Код", width=28),
-            Column("Что не так", width=90),
-        ),
+    "problems": _sheet("Нарушения правил", ("importId", 40), ("Код", 28), ("Что не так", 90)),
+    "new": _sheet("Новые для Condo", ("Адрес", 60), ("Помещение", 12), ("Тип помещения", 18)),
+    "missing": _sheet(
+        "Исчезли из реестра", ("Адрес в Condo", 60), ("Помещение в Condo", 14), ("Тип помещения в Condo", 18)
     ),
-    "new": (
-        "Новые для Condo",
-        (
-            Column("Лицевой счёт", width=16),
-            Column("Адрес", width=60),
-            Column("Помещение", width=12),
-            Column("Тип помещения", width=18),
-        ),
-    ),
-    "missing": (
-        "Исчезли из реестра",
-        (
-            Column("Лицевой счёт", width=16),
-            Column("Адрес в Condo", width=60),
-            Column("Помещение в Condo", width=14),
-            Column("Тип помещения в Condo", width=18),
-        ),
-    ),
-    "changed": (
-        "Адрес или помещение",
-        (
-            Column("Лицевой счёт", width=16),
-            Column("Что отличается", width=18),
-            Column("В реестре", width=60),
-            Column("В Condo", width=60),
-        ),
-    ),
+    "changed": _sheet("Адрес или помещение", ("Что отличается", 18), ("В реестре", 60), ("В Condo", 60)),
 }
 
 
