@@ -24,5 +24,16 @@ def superuser(db):
 
 
 @pytest.fixture
+def login(client):
+    """`login(user)`: the test client, signed in as that user."""
+
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user
+
+
+@pytest.fixture
 def draft_batch(accountant):
     return BatchFactory(created_by=accountant)

@@ -38,23 +38,20 @@ def month(accountant, approver):
         "old": BatchFactory(organization=organization, status=Status.PUBLISHED, period=organization_period(2)),
     }
     made["new"] = BatchFactory(organization=organization, status=Status.PUBLISHED, period=organization_period(2))
-    rejected = BatchFactory(
-        organization=organization,
-        status=Status.SUBMITTED,
-        created_by=accountant,
-        submitted_by=accountant,
-        period=organization_period(3),
-    )
-    made["rejected"] = batch_reject(batch=rejected, by=approver, reason="Нет капремонта в доме 7")
-    fixed = BatchFactory(
-        organization=organization,
-        status=Status.SUBMITTED,
-        created_by=accountant,
-        submitted_by=accountant,
-        period=organization_period(4),
-    )
-    made["fixed"] = batch_reject(batch=fixed, by=approver, reason="Старая причина")
-    BatchFactory(organization=organization, period=fixed.period, created_by=accountant)  # the corrected upload
+
+    def rejected(months_back: int, reason: str) -> Batch:
+        submitted = BatchFactory(
+            organization=organization,
+            status=Status.SUBMITTED,
+            created_by=accountant,
+            submitted_by=accountant,
+            period=organization_period(months_back),
+        )
+        return batch_reject(batch=submitted, by=approver, reason=reason)
+
+    made["rejected"] = rejected(3, "Нет капремонта в доме 7")
+    made["fixed"] = rejected(4, "Старая причина")
+    BatchFactory(organization=organization, period=made["fixed"].period, created_by=accountant)  # the corrected upload
     # The submitted batch's first check found a violation; an older clean check of another batch does not count.
     BatchCheckFactory(batch=made["submitted"], blocking=False)
     BatchCheckFactory(batch=made["submitted"], blocking=True)

@@ -10,19 +10,23 @@ from integration.condo import CATEGORY_IDS, ReceiptIn, ServiceIn
 
 FULL_NAME = "Иванов Иван Иванович"
 PERIOD = date(2025, 1, 1)
+# The receipt's amounts are its one service's.
+AMOUNTS = {
+    "to_pay": Decimal("1200.40"),
+    "charge": Decimal("1180.40"),
+    "balance": Decimal("0"),
+    "recalculation": Decimal("0"),
+    "privilege": Decimal("0"),
+    "penalty": Decimal("20.00"),
+    "paid": Decimal("0"),
+}
 
 
 def make_service(number: int = 1, **overrides) -> ServiceIn:
     service = ServiceIn(
         id=f"service-{number}",
         name="Содержание жилого помещения",
-        to_pay=Decimal("1200.40"),
-        charge=Decimal("1180.40"),
-        balance=Decimal("0"),
-        recalculation=Decimal("0"),
-        privilege=Decimal("0"),
-        penalty=Decimal("20.00"),
-        paid=Decimal("0"),
+        **AMOUNTS,
         volume=Decimal("54.200000"),
         tariff=Decimal("21.780000"),
         measure="м²",
@@ -43,13 +47,7 @@ def make_receipt(number: int = 1, **overrides) -> ReceiptIn:
         address_global_id="",
         is_closed=False,
         period=PERIOD,
-        to_pay=Decimal("1200.40"),
-        charge=Decimal("1180.40"),
-        balance=Decimal("0"),
-        recalculation=Decimal("0"),
-        privilege=Decimal("0"),
-        penalty=Decimal("20.00"),
-        paid=Decimal("0"),
+        **AMOUNTS,
         services=(make_service(),),
         category_id=CATEGORY_IDS["housing"],
         tin="7701234567",

@@ -23,7 +23,7 @@ from billing.importers.desk_template import write_desk_registry
 from billing.models import Organization, Recipient
 from tests.billing.importers.conftest import RECIPIENT, desk_rows
 from tests.billing.pdfs.support import make_pdf
-from tests.security.world import World, build_world, snapshot
+from tests.security.world import World, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -82,15 +82,8 @@ USER_MATRIX: list[tuple[str, Callable[..., list[str]], dict[str, str]]] = [
 
 
 @pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def world(media_root) -> World:
-    world = build_world(media_root=media_root)
+def world(world: World) -> World:
+    """The security world, with a disabled accountant and the organization a registry import names."""
     world.users["disabled"] = get_user_model().objects.create_user(
         "disabled-accountant", is_staff=True, is_active=False
     )

@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 
 from billing.models import Account, BatchTransition, Organization, Receipt, RegistryUpload
-from tests.security.test_role_matrix import media_root  # noqa: F401 - a fixture
 from tests.security.world import build_world
 
 pytestmark = pytest.mark.django_db

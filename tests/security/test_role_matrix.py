@@ -25,7 +25,7 @@ from django.urls import URLPattern, reverse
 
 from billing.importers.desk_template import desk_template_bytes
 from tests.billing.pdfs.support import make_pdf
-from tests.security.world import ROLES, World, build_world, snapshot
+from tests.security.world import ROLES, World, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -272,18 +272,6 @@ def our_url_names() -> set[str]:
         if model._meta.app_label in OURS:
             names.update(p.name for p in model_admin.get_urls() if isinstance(p, URLPattern) and p.name)
     return names
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.MEDIA_ROOT.mkdir()
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def world(media_root) -> World:
-    return build_world(media_root=media_root)
 
 
 def _client_for(client, world: World, role: str):

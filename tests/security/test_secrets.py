@@ -123,7 +123,9 @@ def emails() -> str:
     return "\n".join(f"{message.subject}\n{message.body}" for message in mail.outbox)
 
 
-def assert_nowhere(secrets, *, logs, console: str, database: str, pages: str, mails: str) -> None:
+def assert_nowhere(secrets, *, logs, console: str, client, batch) -> None:
+    """No secret in the log records, the console, the database, the batch's admin pages or the e-mails."""
+    database, pages, mails = database_text(), admin_pages(client, batch), emails()
     for secret in secrets:
         assert secret not in logs, "a secret in a log record"
         assert secret not in console, "a secret in the console log"
@@ -160,14 +162,7 @@ def test_a_full_publish_leaks_neither_the_password_nor_the_token(
     assert "condo registerBillingReceipts" in output and "condo signin" in output  # the logs were caught
     tokens = sandbox_tokens(condo_sandbox)
     assert len(tokens) == 1
-    assert_nowhere(
-        [service_password, *tokens],
-        logs=raw.text,
-        console=output,
-        database=database_text(),
-        pages=admin_pages(client, batch),
-        mails=emails(),
-    )
+    assert_nowhere([service_password, *tokens], logs=raw.text, console=output, client=client, batch=batch)
     assert_names_masked(output)
     assert f"a line about {MASK}" in output and FULL_NAMES[0] in raw.text  # masked by the handler's filter
 
@@ -209,14 +204,7 @@ def test_a_ready_token_is_never_logged_or_stored(
     assert sandbox_tokens(condo_sandbox) == {token}  # the ready token was used; nobody logged in
     output = console.getvalue()
     assert "condo registerBillingReceipts" in output and "condo signin" not in output
-    assert_nowhere(
-        [token],
-        logs=raw.text,
-        console=output,
-        database=database_text(),
-        pages=admin_pages(client, batch),
-        mails=emails(),
-    )
+    assert_nowhere([token], logs=raw.text, console=output, client=client, batch=batch)
     assert_names_masked(output)
 
 
@@ -245,14 +233,7 @@ def test_a_wrong_password_fails_the_publish_without_quoting_it(
     assert "CONDO_PASSWORD" in reasons
     texts = [batch.last_error, reasons, _exception_text(refused.value)]
     assert all(wrong not in text and service_password not in text for text in texts)
-    assert_nowhere(
-        [wrong, service_password],
-        logs=raw.text,
-        console=console.getvalue(),
-        database=database_text(),
-        pages=admin_pages(client, batch),
-        mails=emails(),
-    )
+    assert_nowhere([wrong, service_password], logs=raw.text, console=console.getvalue(), client=client, batch=batch)
 
 
 def test_a_refused_token_fails_without_quoting_it(
@@ -269,14 +250,7 @@ def test_a_refused_token_fails_without_quoting_it(
 
     assert batch.status == Status.FAILED and "CONDO_TOKEN" in batch.last_error
     assert bogus not in _exception_text(refused.value)
-    assert_nowhere(
-        [bogus],
-        logs=raw.text,
-        console=console.getvalue(),
-        database=database_text(),
-        pages=admin_pages(client, batch),
-        mails=emails(),
-    )
+    assert_nowhere([bogus], logs=raw.text, console=console.getvalue(), client=client, batch=batch)
 
 
 # --- The masking filter is where the settings say --------------------------------------------------

@@ -13,15 +13,6 @@ def staff_without_role(db):
     return UserFactory(username="staff-no-role")
 
 
-@pytest.fixture
-def login(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
-
-
 def bulk_receipts(
     batch: Batch,
     count: int,

@@ -54,24 +54,15 @@ def test_receipts_are_read_only_for_everybody(login, superuser):
 
 def test_search_by_exact_number_and_prefixes_of_address_and_name(login, approver):
     organization = OrganizationFactory()
-    ivanov = ReceiptFactory(
-        batch__organization=organization,
-        account=AccountFactory(
-            organization=organization,
-            number="7700123",
-            full_name="Иванов И. И.",
-            property__address="г Казань, ул Баумана, д 5",
-        ),
-    )
-    petrov = ReceiptFactory(
-        batch__organization=organization,
-        account=AccountFactory(
-            organization=organization,
-            number="77001234",
-            full_name="Петров П. П.",
-            property__address="г Москва, ул Арбат, д 1",
-        ),
-    )
+
+    def receipt(number: str, full_name: str, address: str) -> Receipt:
+        account = AccountFactory(
+            organization=organization, number=number, full_name=full_name, property__address=address
+        )
+        return ReceiptFactory(batch__organization=organization, account=account)
+
+    ivanov = receipt("7700123", "Иванов И. И.", "г Казань, ул Баумана, д 5")
+    petrov = receipt("77001234", "Петров П. П.", "г Москва, ул Арбат, д 1")
     client = login(approver)
     assert shown(client, q="7700123") == [ivanov]  # exact: 77001234 is another account
     assert shown(client, q="Петров") == [petrov]

@@ -6,15 +6,14 @@ from decimal import Decimal
 import pytest
 
 from billing.exports.writer import MONEY_FORMAT
-from billing.models import Batch, Receipt
+from billing.models import Batch
 from integration.exports.reconciliation import COLUMNS, reconciliation_export
 from integration.models import Reconciliation
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
-from integration.publishing.rows import batch_receipts
 from tests.billing.exports.conftest import data_rows, exact, open_xlsx
 from tests.factories import ReconciliationFactory, missing_in_condo
-from tests.integration.publishing.builders import batch_with_receipts
+from tests.integration.publishing.builders import batch_with_receipts, condo_disagrees
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +27,7 @@ def _export(reconciliation: Reconciliation) -> bytes:
 def test_the_differences_a_real_reconciliation_found_are_listed_with_amounts(condo_sandbox, condo_client):
     batch = batch_with_receipts(receipts=5)
     assert batch_publish(batch_id=batch.pk).status == Batch.Status.PUBLISHED
-    receipts = list(Receipt.objects.filter(batch=batch).order_by("pk").select_related("account"))
-    condo_client.withdraw_receipts([receipts[0].condo_id])
-    # Someone else sends the second receipt to Condo with another amount.
-    [(_, changed)] = batch_receipts(batch_id=batch.pk, limit=1, after_id=receipts[0].pk)
-    changed.to_pay, changed.services, changed.digest = Decimal("1000.07"), (), ""
-    condo_client.register_receipts(batch.organization.condo_context_id, [changed])
-    other = batch_with_receipts(receipts=1, organization=batch.organization, accounts_from=900)
-    batch_publish(batch_id=other.pk)
+    receipts = condo_disagrees(condo_client, batch, amount=Decimal("1000.07"))
     reconciliation = batch_reconcile(batch=Batch.objects.get(pk=batch.pk))
 
     workbook = open_xlsx(

@@ -133,7 +133,12 @@ def repeated_ods(path: Path, *, empty_rows: int, columns: int) -> Path:
         "<text:p>x</text:p></table:table-cell></table:table-row>"
         "</table:table></office:spreadsheet></office:body></office:document-content>"
     )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+    return ods_package(path, content, compression=zipfile.ZIP_DEFLATED)
+
+
+def ods_package(path: Path, content: str, *, compression: int = zipfile.ZIP_STORED) -> Path:
+    """An OpenDocument spreadsheet at `path` whose content.xml is `content`: the least a reader opens."""
+    with zipfile.ZipFile(path, "w", compression) as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", content)
         archive.writestr(

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -8,6 +7,7 @@ from billing.importers.desk_columns import COLUMNS
 from billing.models import Batch
 from billing.services.imports import registry_import
 from tests.billing.importers.conftest import PERIOD, desk_rows
+from tests.billing.importers.hostile import ods_package
 
 KEYS = [column.key for column in COLUMNS if column.key != "category"]
 
@@ -29,15 +29,7 @@ def _ods(path, rows):
         f'<office:spreadsheet><table:table table:name="Реестр">{body}</table:table></office:spreadsheet>'
         "</office:body></office:document-content>"
     )
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("content.xml", content)
-        archive.writestr(
-            "META-INF/manifest.xml",
-            '<?xml version="1.0"?><manifest:manifest '
-            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
-        )
-    return path
+    return ods_package(path, content)
 
 
 def _table():

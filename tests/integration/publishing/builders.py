@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from billing.models import Account, Batch, Organization, Property, Receipt, ServiceLine, receipt_import_id
 from billing.services.seals import batch_seal
+from integration.publishing.publisher import batch_publish
+from integration.publishing.rows import batch_receipts
 from tests.factories import BatchFactory, OrganizationFactory, RecipientFactory, UserFactory
 from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID
 
@@ -129,3 +131,19 @@ def with_status(batch: Batch, status: str, *, approver=None) -> Batch:
 def live_receipts(sandbox, context_id: str = SANDBOX_CONTEXT_ID) -> dict[str, dict]:
     """What the sandbox holds and has not deleted, by importId."""
     return {r["importId"]: r for r in sandbox.receipts(context_id, include_deleted=False)}
+
+
+def condo_disagrees(condo_client, batch: Batch, *, amount: Decimal) -> list[Receipt]:
+    """Condo made to differ from the published batch once each way; the batch's receipts, by id.
+
+    Its first receipt withdrawn, its second sent again by someone else for `amount`, and a receipt
+    of another batch of the same organization and month published beside them.
+    """
+    receipts = list(Receipt.objects.filter(batch=batch).order_by("pk").select_related("account"))
+    condo_client.withdraw_receipts([receipts[0].condo_id])
+    [(_, changed)] = batch_receipts(batch_id=batch.pk, limit=1, after_id=receipts[0].pk)
+    changed.to_pay, changed.services, changed.digest = amount, (), ""
+    condo_client.register_receipts(batch.organization.condo_context_id, [changed])
+    other = batch_with_receipts(receipts=1, organization=batch.organization, accounts_from=900)
+    batch_publish(batch_id=other.pk)
+    return receipts

@@ -21,15 +21,6 @@ from tests.sandbox_fixtures import SANDBOX_CONTEXT_ID
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def login(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
-
-
 def _add_receipt(batch: Batch, number: str, recipient, to_pay: Decimal, paid: Decimal = Decimal("0")) -> Receipt:
     # Receipts are frozen once written (the database refuses updates): each is inserted as it is meant.
     template = Receipt.objects.filter(batch=batch).select_related("account").first()

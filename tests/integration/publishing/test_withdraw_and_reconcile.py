@@ -12,9 +12,8 @@ from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch, Receipt
 from integration.publishing.publisher import batch_publish
 from integration.publishing.reconciliation import batch_reconcile
-from integration.publishing.rows import batch_receipts
 from integration.publishing.withdrawal import batch_supersede, batch_withdraw_from_condo, superseded_candidates
-from tests.integration.publishing.builders import batch_with_receipts, live_receipts
+from tests.integration.publishing.builders import batch_with_receipts, condo_disagrees, live_receipts
 
 Status = Batch.Status
 pytestmark = pytest.mark.django_db
@@ -36,14 +35,7 @@ def test_reconciliation_of_a_fresh_publish_is_consistent(published):
 
 
 def test_reconciliation_finds_missing_extra_and_differing_receipts(published, condo_sandbox, condo_client):
-    receipts = list(Receipt.objects.filter(batch=published).order_by("pk"))
-    condo_client.withdraw_receipts([receipts[0].condo_id])
-    # Someone else sends the second receipt to Condo with another amount.
-    [(_, changed)] = batch_receipts(batch_id=published.pk, limit=1, after_id=receipts[0].pk)
-    changed.to_pay, changed.services, changed.digest = Decimal("1.23"), (), ""
-    condo_client.register_receipts(published.organization.condo_context_id, [changed])
-    other = batch_with_receipts(receipts=1, organization=published.organization, accounts_from=900)
-    batch_publish(batch_id=other.pk)
+    receipts = condo_disagrees(condo_client, published, amount=Decimal("1.23"))
 
     result = batch_reconcile(batch=published)
 
