@@ -16,13 +16,16 @@ from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+if TYPE_CHECKING:
+    from billing.models import Batch
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
@@ -152,6 +155,15 @@ def key_value_sheet(workbook: Workbook, title: str, rows: Iterable[tuple[str, An
     for label, value, kind in rows:
         writer.append_cells([writer.cell("text", label), writer.cell(kind, value)])
     writer.close()
+
+
+def batch_figures(batch: Batch) -> list[tuple[str, Any, str]]:
+    """The first rows of a batch's key_value_sheet: which batch, whose, which month."""
+    return [
+        ("Пакет", f"№{batch.pk}", "text"),
+        ("УК", f"{batch.organization.name} (ИНН {batch.organization.tin})", "text"),
+        ("Период", batch.period, "month"),
+    ]
 
 
 def export_to_tempfile(export: Callable[..., int], **kwargs: Any) -> IO[bytes]:

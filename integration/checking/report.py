@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from billing.exports.writer import Column, SheetWriter, key_value_sheet, new_workbook
+from billing.exports.writer import Column, SheetWriter, batch_figures, key_value_sheet, new_workbook
 from billing.models import Account, BatchCheck
 from billing.services.checks import CheckOutcome
 
@@ -63,11 +63,8 @@ class CheckWorkbook:
     def save(self, *, check: BatchCheck, outcome: CheckOutcome, out: IO[bytes]) -> None:
         for sheet in self.sheets.values():
             sheet.close()
-        batch = check.batch
         figures = [
-            ("Пакет", f"№{batch.pk}", "text"),
-            ("УК", f"{batch.organization.name} (ИНН {batch.organization.tin})", "text"),
-            ("Период", batch.period, "month"),
+            *batch_figures(check.batch),
             ("Квитанций проверено", outcome.receipts_checked, "int"),
             ("Нарушений правил Condo", outcome.problems_count, "int"),
             ("Квитанций с нарушениями", outcome.receipts_with_problems, "int"),

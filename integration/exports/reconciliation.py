@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import IO
 
-from billing.exports.writer import Column, SheetWriter, key_value_sheet, new_workbook
+from billing.exports.writer import Column, SheetWriter, batch_figures, key_value_sheet, new_workbook
 from billing.formatting import money_from_data
 from integration.models import Reconciliation
 
@@ -41,11 +41,8 @@ def reconciliation_export(*, reconciliation: Reconciliation, out: IO[bytes]) -> 
         )
     sheet.close()
     found = reconciliation.missing_in_condo + reconciliation.extra_in_condo + reconciliation.amount_differs
-    batch = reconciliation.batch
     figures = [
-        ("Пакет", f"№{batch.pk}", "text"),
-        ("УК", f"{batch.organization.name} (ИНН {batch.organization.tin})", "text"),
-        ("Период", batch.period, "month"),
+        *batch_figures(reconciliation.batch),
         ("Сверка выполнена", reconciliation.created_at, "datetime"),
         ("Расхождений нет", "да" if reconciliation.is_consistent else "нет", "text"),
         ("Квитанций пакета без отклонённых", reconciliation.batch_receipts, "int"),
