@@ -11,10 +11,9 @@ from datetime import date
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.utils.formats import date_format
 
+from billing.admin.filters import PeriodFilter
 from billing.models import Organization
-from billing.selectors.batches import batch_periods
 
 
 class BatchOrganizationFilter(admin.SimpleListFilter):
@@ -34,25 +33,16 @@ class BatchOrganizationFilter(admin.SimpleListFilter):
         return queryset.filter(**{self.field: int(value)})
 
 
-class BatchPeriodFilter(admin.SimpleListFilter):
-    """The batch's month (the billing period), read from the small batches table."""
+class BatchPeriodFilter(PeriodFilter):
+    """The batch's month (the billing period), spelt YYYY-MM in the audit pages' URLs."""
 
-    title = "период"
-    parameter_name = "period"
     field = "batch__period"
 
-    def lookups(self, request, model_admin):
-        return [(f"{period:%Y-%m}", date_format(period, "F Y")) for period in batch_periods()]
+    def choice(self, period: date) -> str:
+        return f"{period:%Y-%m}"
 
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        if not value:
-            return queryset
-        try:
-            period = date.fromisoformat(f"{value}-01")
-        except ValueError:
-            return queryset.none()
-        return queryset.filter(**{self.field: period})
+    def period(self, choice: str) -> date:
+        return date.fromisoformat(f"{choice}-01")
 
 
 class ActorFilter(admin.SimpleListFilter):

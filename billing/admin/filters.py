@@ -20,19 +20,26 @@ class PeriodFilter(admin.SimpleListFilter):
 
     title = "период"
     parameter_name = "period"
+    field = "period"
 
     def lookups(self, request, model_admin):
-        return [(f"{period:%Y-%m-%d}", date_format(period, "F Y")) for period in batch_periods()]
+        return [(self.choice(period), date_format(period, "F Y")) for period in batch_periods()]
+
+    def choice(self, period: date) -> str:
+        return f"{period:%Y-%m-%d}"
+
+    def period(self, choice: str) -> date:
+        return date.fromisoformat(choice)
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         value = self.value()
         if not value:
             return queryset
         try:
-            period = date.fromisoformat(value)
+            period = self.period(value)
         except ValueError:
             return queryset.none()
-        return queryset.filter(period=period)
+        return queryset.filter(**{self.field: period})
 
 
 class AwaitingApprovalFilter(admin.SimpleListFilter):
