@@ -75,6 +75,13 @@ class RegistryUpload(FileJob):
         return f"Загрузка «{self.source_name}» · {self.period:%m.%Y}"
 
 
+def _column(label: str, *, optional: bool = False, help_text: str = "") -> models.PositiveSmallIntegerField:
+    """A field number of a Sber line, counted from 1; an optional one may be left empty."""
+    return models.PositiveSmallIntegerField(
+        label, null=optional, blank=optional, validators=[MinValueValidator(1)], help_text=help_text
+    )
+
+
 class SberColumnMap(models.Model):
     """Column numbers of one Sber registry template as a management company's bank configured it."""
 
@@ -90,32 +97,20 @@ class SberColumnMap(models.Model):
     name = models.CharField("название", max_length=100, help_text="Например: «Шаблон 8_2 Сбербанка».")
     is_active = models.BooleanField("используется", default=True)
     encoding = models.CharField("кодировка", max_length=16, choices=Encoding.choices, blank=True, default="")
-    account_column = models.PositiveSmallIntegerField("№ поля: лицевой счёт", validators=[MinValueValidator(1)])
-    address_column = models.PositiveSmallIntegerField("№ поля: адрес", validators=[MinValueValidator(1)])
-    to_pay_column = models.PositiveSmallIntegerField("№ поля: сумма к оплате", validators=[MinValueValidator(1)])
-    period_column = models.PositiveSmallIntegerField(
+    account_column = _column("№ поля: лицевой счёт")
+    address_column = _column("№ поля: адрес")
+    to_pay_column = _column("№ поля: сумма к оплате")
+    period_column = _column(
         "№ поля: период",
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1)],
+        optional=True,
         help_text="ММГГ или ММ.ГГГГ. Пусто — период из имени файла (…_ММГГ.txt) или период пакета.",
     )
-    full_name_column = models.PositiveSmallIntegerField(
-        "№ поля: ФИО", null=True, blank=True, validators=[MinValueValidator(1)]
+    full_name_column = _column("№ поля: ФИО", optional=True)
+    els_column = _column("№ поля: ЕЛС", optional=True)
+    fias_unit_column = _column(
+        "№ поля: ФИАС и помещение", optional=True, help_text="Поле вида «ГУИД ФИАС дома,номер помещения»."
     )
-    els_column = models.PositiveSmallIntegerField(
-        "№ поля: ЕЛС", null=True, blank=True, validators=[MinValueValidator(1)]
-    )
-    fias_unit_column = models.PositiveSmallIntegerField(
-        "№ поля: ФИАС и помещение",
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1)],
-        help_text="Поле вида «ГУИД ФИАС дома,номер помещения».",
-    )
-    unit_name_column = models.PositiveSmallIntegerField(
-        "№ поля: помещение", null=True, blank=True, validators=[MinValueValidator(1)]
-    )
+    unit_name_column = _column("№ поля: помещение", optional=True)
     services_from_column = models.PositiveSmallIntegerField(
         "услуги начиная с поля",
         null=True,
