@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from billing.importers.base import ImportRefused, ParseContext, ParsedRow, RegistrySource, RowError, ServiceDraft, shown
 from billing.importers.checks import CellError, MoneyParser, clean_text, parse_period
 from billing.importers.requisites import recipient_problems, requisite_digits
-from billing.importers.workbook import iter_rows
+from billing.importers.workbook import Row, iter_rows
 from billing.importers.xlsx_scan import refuse_unsafe_sheet
 from billing.models.receipts import ReceiptCategory
 
@@ -90,6 +90,19 @@ def _cell(values: list, index: int):
     return values[index] if index < len(values) else None
 
 
+def _filled_rows(source: RegistrySource, sheet: str, first_row: int, context: ParseContext) -> Iterator[Row]:
+    """(row number, values) of the sheet's rows from `first_row` on, empty rows left out."""
+    for number, values in iter_rows(
+        source,
+        sheet,
+        calamine_max_rows=context.calamine_max_rows,
+        calamine_max_cells=context.calamine_max_cells,
+        max_rows=context.max_rows,
+    ):
+        if number >= first_row and any(value not in (None, "") for value in values):
+            yield number, values
+
+
 class GisPaymentDocumentParser:
     code: ClassVar[str] = "gis_pd"
     label: ClassVar[str] = "ГИС ЖКХ: платёжные документы (xlsx)"
@@ -105,15 +118,7 @@ class GisPaymentDocumentParser:
         services, errors = self._services(source, context, money, quantity)
         yield from errors
         accounts = context.accounts_by_els() if context.accounts_by_els else {}
-        for number, values in iter_rows(
-            source,
-            SECTIONS_1_2,
-            calamine_max_rows=context.calamine_max_rows,
-            calamine_max_cells=context.calamine_max_cells,
-            max_rows=context.max_rows,
-        ):
-            if number < FIRST_ROW_1_2 or all(value in (None, "") for value in values):
-                continue
+        for number, values in _filled_rows(source, SECTIONS_1_2, FIRST_ROW_1_2, context):
             row_errors: list[RowError] = []
             yield from self._document(number, values, row_errors, context, accounts, services, money)
             yield from row_errors
@@ -129,15 +134,7 @@ class GisPaymentDocumentParser:
     def _services(self, source, context, money, quantity):
         by_document: dict[str, list[ServiceDraft]] = {}
         errors: list[RowError] = []
-        for number, values in iter_rows(
-            source,
-            SECTIONS_3_6,
-            calamine_max_rows=context.calamine_max_rows,
-            calamine_max_cells=context.calamine_max_cells,
-            max_rows=context.max_rows,
-        ):
-            if number < FIRST_ROW_3_6 or all(value in (None, "") for value in values):
-                continue
+        for number, values in _filled_rows(source, SECTIONS_3_6, FIRST_ROW_3_6, context):
             found: dict[str, Any] = {}  # each value typed by its column's check
             for key, function in (
                 ("number", lambda v: clean_text(v, max_length=64)),
