@@ -23,7 +23,7 @@ from billing.models import (
     receipt_import_id,
 )
 from billing.roles import ACCOUNTANT, roles_sync
-from integration.models import Reconciliation
+from integration.models import CondoCall, Reconciliation
 
 
 def _valid_tin(seed: int) -> str:
@@ -178,6 +178,17 @@ class BatchCheckFactory(factory.django.DjangoModelFactory):
     batch = factory.SubFactory(BatchFactory)
     status = BatchCheck.Status.DONE
     finished_at = factory.LazyFunction(timezone.now)
+
+
+class CondoCallFactory(factory.django.DjangoModelFactory):
+    """One call to Condo on the audit trail: a registerBillingReceipts that went through, unless told."""
+
+    class Meta:
+        model = CondoCall
+
+    batch = factory.SubFactory(BatchFactory)
+    operation = "registerBillingReceipts"
+    outcome = "ok"
 
 
 class ReconciliationFactory(factory.django.DjangoModelFactory):

@@ -8,11 +8,11 @@ from django.urls import reverse
 
 from billing.models import Batch
 from billing.roles import ACCOUNTANT, APPROVER
-from integration.models import CondoCall
 from tests.billing.exports.conftest import data_rows, open_xlsx
 from tests.factories import (
     BatchFactory,
     BatchTransitionFactory,
+    CondoCallFactory,
     OrganizationFactory,
     ReconciliationFactory,
     UserFactory,
@@ -44,15 +44,9 @@ def journal():
     )
     BatchTransitionFactory(batch=october, source=Status.DRAFT, target=Status.SUBMITTED, actor=alice)
     BatchTransitionFactory(batch=october, source=Status.PUBLISHING, target=Status.FAILED, actor=None)
-    CondoCall.objects.create(batch=september, operation="registerBillingReceipts", outcome="ok", receipts=1000)
-    CondoCall.objects.create(
-        batch=october,
-        operation="registerBillingReceipts",
-        outcome="error",
-        error_class="transient",
-        error_code="TIMEOUT",
-    )
-    CondoCall.objects.create(batch=october, operation="allBillingReceipts", outcome="ok")
+    CondoCallFactory(batch=september, receipts=1000)
+    CondoCallFactory(batch=october, outcome="error", error_class="transient", error_code="TIMEOUT")
+    CondoCallFactory(batch=october, operation="allBillingReceipts")
     reconciliation = ReconciliationFactory(
         batch=october,
         batch_receipts=2,
@@ -118,7 +112,7 @@ def test_condo_calls_filter_by_outcome_organization_period_and_operation(
     assert _shown(client, url, period="2026-09").count('class="field-outcome"') == 1
     assert _shown(client, url, operation="allBillingReceipts").count('class="field-outcome"') == 1
     for _ in range(30):  # more rows, same queries: batches and organizations are joined
-        CondoCall.objects.create(batch=Batch.objects.first(), operation="registerBillingReceipts", outcome="ok")
+        CondoCallFactory(batch=Batch.objects.first())
     with django_assert_max_num_queries(14):
         client.get(url)
 

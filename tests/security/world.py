@@ -37,6 +37,7 @@ from tests.billing.pdfs.support import make_pdf
 from tests.factories import (
     BatchFactory,
     BatchTransitionFactory,
+    CondoCallFactory,
     OrganizationFactory,
     ReceiptFactory,
     ReconciliationFactory,
@@ -193,7 +194,7 @@ def build_world(*, media_root: Path) -> World:
         receipt=receipt,
         pdf=pdf,
         transition=BatchTransitionFactory(batch=draft, actor=accountant),
-        call=CondoCall.objects.create(batch=published, operation="registerBillingReceipts", receipts=1, outcome="ok"),
+        call=CondoCallFactory(batch=published, receipts=1),
         reconciliation=ReconciliationFactory(batch=published, batch_total=Decimal("1520.40")),
         upload=upload,
         refused_upload=refused,

@@ -11,8 +11,7 @@ from django.urls import reverse
 from billing.errors import ApplicationError
 from billing.models import Batch, BatchTransition
 from billing.services.batches import batch_cancel, batch_reject
-from integration.models import CondoCall
-from tests.factories import BatchFactory, ReconciliationFactory
+from tests.factories import BatchFactory, CondoCallFactory, ReconciliationFactory
 
 Status = Batch.Status
 pytestmark = pytest.mark.django_db
@@ -47,16 +46,8 @@ def test_the_upload_form_keeps_the_organization_and_month_of_the_link(login, acc
 
 def test_a_failed_batch_offers_publish_again_among_its_actions_and_says_what_to_fix(login, approver):
     batch = BatchFactory(status=Status.FAILED, last_error="Condo отказал в доступе: контекст биллинга не найден")
-    CondoCall.objects.create(
-        batch=batch,
-        operation="registerBillingReceipts",
-        outcome="error",
-        error_class="permanent",
-        error_code="ACCESS_DENIED",
-        receipts=1,
-        bytes=10,
-        attempt=1,
-        duration_ms=5,
+    CondoCallFactory(
+        batch=batch, outcome="error", error_class="permanent", error_code="ACCESS_DENIED", receipts=1, bytes=10
     )
     html = login(approver).get(page(batch)).content.decode()
     actions = html[html.index('id="batch-actions"') : html.index('id="batch-publishing"')]

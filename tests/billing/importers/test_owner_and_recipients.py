@@ -10,8 +10,7 @@ from billing.importers.desk_template import write_desk_registry
 from billing.importers.requisites import bank_account_with_key
 from billing.models import Batch, Receipt, Recipient
 from billing.services.imports import registry_import, registry_parse
-from tests.billing.importers.conftest import PERIOD, RECIPIENT, desk_rows
-from tests.billing.importers.test_sber_and_gis import _gis_workbook
+from tests.billing.importers.conftest import PERIOD, RECIPIENT, desk_rows, gis_workbook
 from tests.factories import BatchFactory, ReceiptFactory
 
 OTHER_TIN = "7736207543"  # a valid TIN that is not RECIPIENT's
@@ -115,7 +114,7 @@ def test_gis_takes_a_bank_accounts_tin_from_its_recipient_not_the_organizations(
     ReceiptFactory(batch=BatchFactory(organization=organization, period=date(2026, 9, 1)), recipient=held)
     house = Property.objects.create(organization=organization, address="г Москва, ул Ленина, д 3")
     Account.objects.create(organization=organization, property=house, number="ЛС-77", els="1234567890", unit_name="9")
-    path = _gis_workbook(tmp_path / "pd.xlsx")
+    path = gis_workbook(tmp_path / "pd.xlsx")
     workbook = load_workbook(path)
     workbook["Разделы 1-2"]["R4"] = OTHER_ACCOUNT
     workbook.save(path)
