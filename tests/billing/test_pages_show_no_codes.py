@@ -17,9 +17,10 @@ from django.db import models
 from django.urls import reverse
 
 from billing.models import Batch, Receipt, RegistryUpload
-from integration.models import ERROR_CLASS_LABELS, OPERATION_LABELS, CondoCall
-from tests.factories import ServiceLineFactory
-from tests.security.test_role_matrix import CORE, MATRIX, SU, media_root  # noqa: F401 - a fixture
+from integration.models import ERROR_CLASS_LABELS, OPERATION_LABELS
+from tests.factories import CondoCallFactory, ServiceLineFactory
+from tests.security.conftest import media_root  # noqa: F401 - a fixture
+from tests.security.test_role_matrix import CORE, MATRIX, SU
 from tests.security.world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -77,13 +78,8 @@ def world(media_root):
         },
     )
     assert set(Receipt.objects.values_list("to_pay", flat=True)) == {AMOUNT}  # ReceiptFactory's
-    CondoCall.objects.create(
-        batch=world.failed,
-        operation="registerBillingReceipts",
-        outcome="error",
-        error_class="permanent",
-        error_code="ACCESS_DENIED",
-        receipts=1,
+    CondoCallFactory(
+        batch=world.failed, outcome="error", error_class="permanent", error_code="ACCESS_DENIED", receipts=1
     )
     for receipt in Receipt.objects.all():
         ServiceLineFactory(receipt=receipt, service_id=SERVICE_HASH, name="Отопление", to_pay=AMOUNT, charge=AMOUNT)
