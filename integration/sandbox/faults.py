@@ -95,16 +95,17 @@ class FaultConfig:
             return self._calls
 
     def take_rate_limit(self) -> bool:
-        with self._lock:
-            if self.rate_limit_calls > 0:
-                self.rate_limit_calls -= 1
-                return True
-            return False
+        return self._take("rate_limit_calls")
 
     def take_drop(self) -> bool:
+        return self._take("drop_after_store")
+
+    def _take(self, counter: str) -> bool:
+        """Spend one of the calls a counter still owes, if any (server threads race for them)."""
         with self._lock:
-            if self.drop_after_store > 0:
-                self.drop_after_store -= 1
+            left = getattr(self, counter)
+            if left > 0:
+                setattr(self, counter, left - 1)
                 return True
             return False
 
