@@ -151,10 +151,8 @@ def select_receipts(
     include_deleted: bool = False,
 ) -> list[dict[str, Any]]:
     sql, params = receipt_filter(where or {}, include_deleted=include_deleted)
-    query = f"{RECEIPT_SELECT} WHERE {sql} ORDER BY {_order(sort_by, RECEIPT_SORT, 'r.rowid')}"
-    query += " LIMIT ? OFFSET ?"
-    params += [first if first is not None else -1, skip or 0]
-    rows = db.execute(query, params).fetchall()
+    paging, paging_params = _page(sort_by, RECEIPT_SORT, "r.rowid", first, skip)
+    rows = db.execute(f"{RECEIPT_SELECT} WHERE {sql} {paging}", params + paging_params).fetchall()
     known = approvals(db, {row["context_id"] for row in rows})
     return [receipt_dict(row, known.get(row["context_id"])) for row in rows]
 
@@ -173,14 +171,14 @@ def select_accounts(
     skip: int | None = None,
 ) -> list[dict[str, Any]]:
     sql, params = _account_filter(where or {})
+    paging, paging_params = _page(sort_by, ACCOUNT_SORT, "a.rowid", first, skip)
     query = (
         "SELECT a.*, a.id AS account_id, a.global_id AS account_global_id, a.import_id AS account_import_id,"
         " a.v AS account_v, p.address, p.global_id AS property_global_id, p.import_id AS property_import_id"
         f" FROM accounts a JOIN properties p ON p.id = a.property_id WHERE {sql}"
-        f" ORDER BY {_order(sort_by, ACCOUNT_SORT, 'a.rowid')} LIMIT ? OFFSET ?"
+        f" {paging}"
     )
-    params += [first if first is not None else -1, skip or 0]
-    return [account_dict(row) for row in db.execute(query, params).fetchall()]
+    return [account_dict(row) for row in db.execute(query, params + paging_params).fetchall()]
 
 
 def receipt_filter(where: dict[str, Any], *, include_deleted: bool = False) -> tuple[str, list[Any]]:
@@ -257,10 +255,14 @@ def _mentions_deleted(where: Any) -> bool:
     return False
 
 
-def _order(sort_by: list[str] | None, columns: dict[str, str], default: str) -> str:
+def _page(
+    sort_by: list[str] | None, columns: dict[str, str], default: str, first: int | None, skip: int | None
+) -> tuple[str, list[Any]]:
+    """Keystone's sortBy/first/skip as SQL: ORDER BY and LIMIT/OFFSET, with their parameters."""
     terms = []
     for item in sort_by or []:
         field, _, direction = item.rpartition("_")
         if field in columns:
             terms.append(f"{columns[field]} {'DESC' if direction == 'DESC' else 'ASC'}")
-    return ", ".join(terms) or default
+    order = ", ".join(terms) or default
+    return f"ORDER BY {order} LIMIT ? OFFSET ?", [first if first is not None else -1, skip or 0]
