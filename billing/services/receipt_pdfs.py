@@ -30,9 +30,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import enqueue
-from billing.errors import ActionForbidden, ApplicationError
+from billing.errors import ApplicationError
 from billing.models import Batch, Receipt, ReceiptPdf
 from billing.models.pdfs import receipt_pdf_path, receipt_pdf_storage
+from billing.services.batch_guard import require_role_and_status
 from billing.services.pdf_archive import (
     STRAY_ENTRIES,
     ArchiveLimits,
@@ -163,12 +164,15 @@ def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: AbstractBaseUse
 
 def receipt_pdfs_send_request(*, batch: Batch, by: AbstractBaseUser) -> int:
     """Queue the sending of a published batch's pending PDFs; the number waiting to go."""
-    if not by.has_perm(SEND_PERMISSION):
-        raise ActionForbidden("Отправлять PDF в Condo может только утверждающий.")
-    if batch.status not in SEND_SEPARATELY:
-        raise ApplicationError(
-            "PDF этого пакета отправятся вместе с публикацией: отдельная отправка нужна только опубликованному пакету."
-        )
+    require_role_and_status(
+        by=by,
+        permission=SEND_PERMISSION,
+        forbidden="Отправлять PDF в Condo может только утверждающий.",
+        batch=batch,
+        statuses=SEND_SEPARATELY,
+        wrong_status="PDF этого пакета отправятся вместе с публикацией: "
+        "отдельная отправка нужна только опубликованному пакету.",
+    )
     waiting = ReceiptPdf.objects.filter(
         batch=batch, state=ReceiptPdf.State.PENDING, receipt__publish_state=Receipt.PublishState.ACCEPTED
     ).count()
@@ -180,12 +184,15 @@ def receipt_pdfs_send_request(*, batch: Batch, by: AbstractBaseUser) -> int:
 
 
 def check_may_attach(*, batch: Batch, by: AbstractBaseUser) -> None:
-    if not by.has_perm(PDF_PERMISSION):
-        raise ActionForbidden("Загружать PDF квитанций может только бухгалтер.")
-    if batch.status not in ATTACHABLE:
-        raise ApplicationError(
-            f"К пакету в статусе «{Status(batch.status).label}» PDF не прикрепляются: его квитанций в Condo уже нет."
-        )
+    require_role_and_status(
+        by=by,
+        permission=PDF_PERMISSION,
+        forbidden="Загружать PDF квитанций может только бухгалтер.",
+        batch=batch,
+        statuses=ATTACHABLE,
+        wrong_status=f"К пакету в статусе «{Status(batch.status).label}» PDF не прикрепляются: "
+        "его квитанций в Condo уже нет.",
+    )
 
 
 def _match(members: list[Member], index: ReceiptIndex, report: AttachReport, *, max_pdf: int) -> dict[int, Member]:
