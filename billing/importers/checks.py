@@ -239,19 +239,20 @@ def clean_text(raw: object, max_length: int = 255) -> str:
     return text
 
 
-_UNIT_TYPES = {
-    "квартира": UnitType.FLAT,
-    "кв": UnitType.FLAT,
-    "жилое помещение": UnitType.FLAT,
-    "апартаменты": UnitType.APARTMENT,
-    "коммерческое помещение": UnitType.COMMERCIAL,
-    "нежилое помещение": UnitType.COMMERCIAL,
-    "кладовка": UnitType.WAREHOUSE,
-    "кладовая": UnitType.WAREHOUSE,
-    "парковочное место": UnitType.PARKING,
-    "машиноместо": UnitType.PARKING,
-    "машино-место": UnitType.PARKING,
-}
+def _spellings(by_value: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Each spelling a registry uses → the value it stands for."""
+    return {spelling: value for value, spellings in by_value.items() for spelling in spellings}
+
+
+_UNIT_TYPES = _spellings(
+    {
+        UnitType.FLAT: ("квартира", "кв", "жилое помещение"),
+        UnitType.APARTMENT: ("апартаменты",),
+        UnitType.COMMERCIAL: ("коммерческое помещение", "нежилое помещение"),
+        UnitType.WAREHOUSE: ("кладовка", "кладовая"),
+        UnitType.PARKING: ("парковочное место", "машиноместо", "машино-место"),
+    }
+)
 UNIT_TYPE_NAMES = "Квартира, Апартаменты, Коммерческое помещение, Кладовка, Парковочное место"
 
 
@@ -265,18 +266,12 @@ def parse_unit_type(raw: object) -> str:
         raise CellError(f"неизвестный тип помещения; допустимы: {UNIT_TYPE_NAMES}") from None
 
 
-_OWNER_TYPES = {
-    "физ": OwnerType.PERSON,
-    "физлицо": OwnerType.PERSON,
-    "физ лицо": OwnerType.PERSON,
-    "физическое лицо": OwnerType.PERSON,
-    "person": OwnerType.PERSON,
-    "юр": OwnerType.COMPANY,
-    "юрлицо": OwnerType.COMPANY,
-    "юр лицо": OwnerType.COMPANY,
-    "юридическое лицо": OwnerType.COMPANY,
-    "company": OwnerType.COMPANY,
-}
+_OWNER_TYPES = _spellings(
+    {
+        OwnerType.PERSON: ("физ", "физлицо", "физ лицо", "физическое лицо", "person"),
+        OwnerType.COMPANY: ("юр", "юрлицо", "юр лицо", "юридическое лицо", "company"),
+    }
+)
 OWNER_TYPE_NAMES = "физ, физическое лицо, person; юр, юридическое лицо, company"
 
 
