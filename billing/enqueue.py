@@ -8,6 +8,8 @@ transaction commits, see `transaction.on_commit`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django_q.tasks import async_task
 
 
@@ -15,42 +17,29 @@ def _queue(func: str, *args: object, name: str) -> None:
     async_task(func, *args, task_name=name)
 
 
+def _by_id(func: str, name: str) -> Callable[[int], None]:
+    """A task that takes one row's id, named `<name>-<id>` in the queue's monitor."""
+
+    def queue(row_id: int) -> None:
+        _queue(func, row_id, name=f"{name}-{row_id}")
+
+    queue.__name__ = queue.__qualname__ = func.rpartition(".")[2]
+    return queue
+
+
 # --- billing's own tasks (billing/tasks.py) -------------------------------------------------------
 
-
-def import_upload_parse(upload_id: int) -> None:
-    _queue("billing.tasks.import_upload_parse", upload_id, name=f"import-parse-{upload_id}")
-
-
-def import_upload_write(upload_id: int) -> None:
-    _queue("billing.tasks.import_upload_write", upload_id, name=f"import-write-{upload_id}")
-
-
-def pdf_archive_attach(upload_id: int) -> None:
-    _queue("billing.tasks.pdf_archive_attach", upload_id, name=f"pdf-upload-{upload_id}")
-
-
-def receipts_export_write(export_id: int) -> None:
-    _queue("billing.tasks.receipts_export_write", export_id, name=f"receipts-export-{export_id}")
-
+import_upload_parse = _by_id("billing.tasks.import_upload_parse", "import-parse")
+import_upload_write = _by_id("billing.tasks.import_upload_write", "import-write")
+pdf_archive_attach = _by_id("billing.tasks.pdf_archive_attach", "pdf-upload")
+receipts_export_write = _by_id("billing.tasks.receipts_export_write", "receipts-export")
 
 # --- Condo's side (integration/tasks.py) ----------------------------------------------------------
 
-
-def batch_check(check_id: int) -> None:
-    _queue("integration.tasks.check_batch", check_id, name=f"check-batch-{check_id}")
-
-
-def batch_publish(batch_id: int) -> None:
-    _queue("integration.tasks.publish_batch", batch_id, name=f"publish-batch-{batch_id}")
-
-
-def batch_pdfs_send(batch_id: int) -> None:
-    _queue("integration.tasks.send_batch_pdfs", batch_id, name=f"send-pdfs-{batch_id}")
-
-
-def batch_reconcile(batch_id: int) -> None:
-    _queue("integration.tasks.reconcile_batch", batch_id, name=f"reconcile-batch-{batch_id}")
+batch_check = _by_id("integration.tasks.check_batch", "check-batch")
+batch_publish = _by_id("integration.tasks.publish_batch", "publish-batch")
+batch_pdfs_send = _by_id("integration.tasks.send_batch_pdfs", "send-pdfs")
+batch_reconcile = _by_id("integration.tasks.reconcile_batch", "reconcile-batch")
 
 
 def batch_withdraw(batch_id: int, user_id: int, reason: str) -> None:

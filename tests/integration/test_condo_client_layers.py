@@ -36,7 +36,7 @@ def test_every_queued_task_path_is_a_task_function():
         node.args[0].value
         for node in ast.walk(tree)
         if isinstance(node, ast.Call)
-        and getattr(node.func, "id", "") == "_queue"
+        and getattr(node.func, "id", "") in ("_queue", "_by_id")
         and isinstance(node.args[0], ast.Constant)
     ]
     assert len(paths) == 10
