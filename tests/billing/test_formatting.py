@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from billing.amounts import AMOUNT_FIELDS
 from billing.formatting import format_money, format_percent
 from billing.models import Batch
 from tests.factories import BatchFactory, ReceiptFactory, ServiceLineFactory
@@ -39,31 +40,24 @@ def test_percent(value, text):
 
 
 def test_services_are_named_sorted_by_name_and_their_columns_add_up(client, superuser):
+    lines = {  # name: (service id, the amounts that are not zero)
+        "Холодная вода": (
+            "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            {"balance": "200.00", "charge": "300.00", "privilege": "100.00", "penalty": "50.00", "to_pay": "450.00"},
+        ),
+        "Вывоз ТКО": ("0a1b2c3d4e5f60718293a4b5c6d7e8f9", {"charge": "900.00", "to_pay": "900.00"}),
+    }
+    # The receipt's amounts are its lines' sums, as an import writes them.
     receipt = ReceiptFactory(
-        to_pay=Decimal("1350.00"),
-        balance=Decimal("200.00"),
-        charge=Decimal("1200.00"),
-        privilege=Decimal("100.00"),
-        penalty=Decimal("50.00"),
-        paid=Decimal("0"),
+        **{field: sum(Decimal(amounts.get(field, "0")) for _, amounts in lines.values()) for field in AMOUNT_FIELDS}
     )
-    ServiceLineFactory(
-        receipt=receipt,
-        service_id="9f8e7d6c5b4a39281706f5e4d3c2b1a0",
-        name="Холодная вода",
-        to_pay=Decimal("450.00"),
-        balance=Decimal("200.00"),
-        charge=Decimal("300.00"),
-        privilege=Decimal("100.00"),
-        penalty=Decimal("50.00"),
-    )
-    ServiceLineFactory(
-        receipt=receipt,
-        service_id="0a1b2c3d4e5f60718293a4b5c6d7e8f9",
-        name="Вывоз ТКО",
-        to_pay=Decimal("900.00"),
-        charge=Decimal("900.00"),
-    )
+    for name, (service_id, amounts) in lines.items():
+        ServiceLineFactory(
+            receipt=receipt,
+            service_id=service_id,
+            name=name,
+            **{field: Decimal(text) for field, text in amounts.items()},
+        )
     Batch.objects.filter(pk=receipt.batch_id).update(total_to_pay=receipt.to_pay)  # as the import writes it
     client.force_login(superuser)
     html = client.get(reverse("admin:billing_batch_change", args=[receipt.batch_id])).content.decode()
