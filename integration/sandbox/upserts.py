@@ -266,9 +266,6 @@ def _as_object(state: dict[str, Any], work: dict[str, Any]) -> dict[str, Any]:
         "receiver": {"id": state["receiver_id"], "isApproved": work.get("receiver_approved", False)},
         "context": {"id": state["context_id"]},
         "file": None,
-        # Read back from the stored body only when a query selects them.
-        "toPayDetails": lambda *_a, **_k: json.loads(state["body"]).get("toPayDetails"),
-        "services": lambda *_a, **_k: json.loads(state["body"]).get("services"),
         "invalidServicesError": services_error(
             state["to_pay"], state["paid"], json.loads(state["body"]).get("services")
         ),
