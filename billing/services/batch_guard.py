@@ -1,4 +1,6 @@
-"""The two questions asked before acting on a batch outside its transition table."""
+"""The two questions asked before acting on a batch outside its transition table: may this person
+do it at all, and may it be done to the batch in its status now. Asking the role first keeps the
+batch's status from someone who may never act on it."""
 
 from __future__ import annotations
 
@@ -10,11 +12,11 @@ from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch
 
 
-def require_role_and_status(
-    *, by: AbstractUser, permission: str, forbidden: str, batch: Batch, statuses: Container[str], wrong_status: str
-) -> None:
-    """The role first, so that someone who may never do this is not told about the batch's status."""
+def require_permission(by: AbstractUser, permission: str, refusal: str) -> None:
     if not by.has_perm(permission):
-        raise ActionForbidden(forbidden)
+        raise ActionForbidden(refusal)
+
+
+def require_status(batch: Batch, statuses: Container[str], refusal: str) -> None:
     if batch.status not in statuses:
-        raise ApplicationError(wrong_status)
+        raise ApplicationError(refusal)

@@ -33,7 +33,7 @@ from billing import enqueue
 from billing.errors import ApplicationError
 from billing.models import Batch, Receipt, ReceiptPdf
 from billing.models.pdfs import receipt_pdf_path, receipt_pdf_storage
-from billing.services.batch_guard import require_role_and_status
+from billing.services.batch_guard import require_permission, require_status
 from billing.services.pdf_archive import (
     STRAY_ENTRIES,
     ArchiveLimits,
@@ -164,15 +164,11 @@ def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: AbstractBaseUse
 
 def receipt_pdfs_send_request(*, batch: Batch, by: AbstractBaseUser) -> int:
     """Queue the sending of a published batch's pending PDFs; the number waiting to go."""
-    require_role_and_status(
-        by=by,
-        permission=SEND_PERMISSION,
-        forbidden="Отправлять PDF в Condo может только утверждающий.",
-        batch=batch,
-        statuses=SEND_SEPARATELY,
-        wrong_status="PDF этого пакета отправятся вместе с публикацией: "
-        "отдельная отправка нужна только опубликованному пакету.",
+    require_permission(by, SEND_PERMISSION, "Отправлять PDF в Condo может только утверждающий.")
+    separately = (
+        "PDF этого пакета отправятся вместе с публикацией: отдельная отправка нужна только опубликованному пакету."
     )
+    require_status(batch, SEND_SEPARATELY, separately)
     waiting = ReceiptPdf.objects.filter(
         batch=batch, state=ReceiptPdf.State.PENDING, receipt__publish_state=Receipt.PublishState.ACCEPTED
     ).count()
@@ -184,15 +180,9 @@ def receipt_pdfs_send_request(*, batch: Batch, by: AbstractBaseUser) -> int:
 
 
 def check_may_attach(*, batch: Batch, by: AbstractBaseUser) -> None:
-    require_role_and_status(
-        by=by,
-        permission=PDF_PERMISSION,
-        forbidden="Загружать PDF квитанций может только бухгалтер.",
-        batch=batch,
-        statuses=ATTACHABLE,
-        wrong_status=f"К пакету в статусе «{Status(batch.status).label}» PDF не прикрепляются: "
-        "его квитанций в Condo уже нет.",
-    )
+    require_permission(by, PDF_PERMISSION, "Загружать PDF квитанций может только бухгалтер.")
+    gone = f"К пакету в статусе «{Status(batch.status).label}» PDF не прикрепляются: его квитанций в Condo уже нет."
+    require_status(batch, ATTACHABLE, gone)
 
 
 def _match(members: list[Member], index: ReceiptIndex, report: AttachReport, *, max_pdf: int) -> dict[int, Member]:

@@ -16,7 +16,7 @@ from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import ApprovalSeal, Batch, ReceiptPdf
 from billing.plurals import counted
-from billing.services.batch_guard import require_role_and_status
+from billing.services.batch_guard import require_permission, require_status
 
 Status = Batch.Status
 APPROVE_PERMISSION = "billing.approve_batch"
@@ -54,14 +54,9 @@ def addendum_pending(*, batch: Batch) -> QuerySet[ReceiptPdf]:
 
 def batch_pdf_addendum_approve(*, batch: Batch, by: AbstractBaseUser) -> ApprovalSeal:
     """Another person approves the PDFs attached after submission; only then are they sent."""
-    require_role_and_status(
-        by=by,
-        permission=APPROVE_PERMISSION,
-        forbidden="Утверждать PDF может только утверждающий.",
-        batch=batch,
-        statuses=_ADDENDUM_APPROVABLE,
-        wrong_status=f"PDF пакета в статусе «{Status(batch.status).label}» утверждаются вместе с пакетом, не отдельно.",
-    )
+    require_permission(by, APPROVE_PERMISSION, "Утверждать PDF может только утверждающий.")
+    with_batch = f"PDF пакета в статусе «{Status(batch.status).label}» утверждаются вместе с пакетом, не отдельно."
+    require_status(batch, _ADDENDUM_APPROVABLE, with_batch)
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
         pdf_ids = list(addendum_pending(batch=locked).values_list("pk", flat=True))

@@ -8,10 +8,10 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
 from billing import enqueue
-from billing.errors import ActionForbidden, ApplicationError
 from billing.formatting import money_data
 from billing.models import Batch, Receipt, ReceiptPdf
 from billing.money import quantize_money
+from billing.services.batch_guard import require_permission, require_status
 from integration.condo import CondoClient
 from integration.models import Reconciliation
 from integration.publishing.recorder import CallRecorder
@@ -113,9 +113,7 @@ def _keep(
 
 def batch_reconcile_request(*, batch: Batch, by: AbstractUser) -> None:
     """Anyone who may see the batch may ask for a fresh comparison; a worker does it."""
-    if batch.status not in RECONCILABLE:
-        raise ApplicationError("Сверять можно только пакет, который публиковался.")
-    if not by.has_perm("billing.view_batch"):
-        raise ActionForbidden("У вашей роли нет права на это действие.")
+    require_status(batch, RECONCILABLE, "Сверять можно только пакет, который публиковался.")
+    require_permission(by, "billing.view_batch", "У вашей роли нет права на это действие.")
     batch_id = batch.pk
     transaction.on_commit(lambda: enqueue.batch_reconcile(batch_id))
