@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from django.urls import reverse
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
@@ -137,11 +139,49 @@ def wait_text(driver: WebDriver, css: str, expected: str, *, timeout: float = 20
                 return element
         return False
 
+    return wait_until(
+        driver, found, timeout=timeout, what=lambda: f"{expected!r} in {css}; it shows {text_of(driver, css)[:300]!r}"
+    )
+
+
+def wait_until(driver: WebDriver, condition: Callable[[WebDriver], Any], *, timeout: float, what: Callable[[], str]):
+    """`condition(driver)` polled until it is truthy; on timeout the error says what was awaited."""
     try:
-        return wait(driver, timeout).until(found)
+        return wait(driver, timeout).until(condition)
     except Exception as error:
-        error.add_note(f"waited {timeout} s for {expected!r} in {css}; it shows {text_of(driver, css)[:300]!r}")
+        error.add_note(f"waited {timeout} s for {what()}")
         raise
+
+
+def refresh_until(driver: WebDriver, predicate: Callable[[WebDriver], Any], *, timeout: float, what: str):
+    """For pages that do not refresh themselves: reload until `predicate(driver)` holds."""
+
+    def check(d: WebDriver) -> bool:
+        if predicate(d):
+            return True
+        d.refresh()
+        return False
+
+    return wait_until(driver, check, timeout=timeout, what=lambda: what)
+
+
+PASSWORD = "password"  # UserFactory's
+
+
+def login(driver, base_url: str, username: str) -> None:
+    driver.get(f"{base_url}{reverse('admin:login')}")
+    driver.find_element(By.ID, "id_username").send_keys(username)
+    driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
+    # The header shows the name upper-cased by CSS; its text content is the login itself.
+    wait(driver).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#user-tools strong").get_attribute("textContent") == username
+    )
+
+
+def logout(driver) -> None:
+    driver.find_element(By.CSS_SELECTOR, "#logout-form [type=submit]").click()
+    wait(driver).until(lambda d: not d.find_elements(By.ID, "logout-form"))
 
 
 def click_link(driver: WebDriver, text: str) -> None:

@@ -23,21 +23,21 @@ from billing.models import Batch
 from billing.roles import ACCOUNTANT, APPROVER
 from billing.services.checks import batch_check_request
 from integration.checking.run import batch_check_run
-from integration.publishing.publisher import batch_publish
 from tests.browser.browser import (
     NARROW,
     Steps,
     assert_fits,
     click_button,
     click_link,
+    login,
+    logout,
     readme_shot,
     text_of,
     wait,
     wait_text,
 )
-from tests.browser.test_month_flow import login, logout
 from tests.factories import BatchCheckFactory, BatchFactory, UserFactory
-from tests.integration.publishing.builders import batch_with_receipts
+from tests.integration.publishing.builders import published_and_its_correction
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Status = Batch.Status
@@ -51,15 +51,8 @@ def test_a_correction_a_rejection_and_the_queues_at_1366_px(chromium, live_serve
     UserFactory(username="boss-fix", role=APPROVER)
 
     # October was published with accounts 0–4; the corrected registry has 2–7, account 4 with a new amount.
-    old = batch_with_receipts(receipts=5, amount=Decimal("1000.00"))
-    assert batch_publish(batch_id=old.pk).status == Status.PUBLISHED
-    new = batch_with_receipts(
-        receipts=6,
-        organization=old.organization,
-        accounts_from=2,
-        status=Status.SUBMITTED,
-        amount=Decimal("1000.00"),
-        amounts={2: Decimal("1234.56")},
+    old, new = published_and_its_correction(
+        amount=Decimal("1000.00"), changed_to=Decimal("1234.56"), status=Status.SUBMITTED
     )
     Batch.objects.filter(pk=new.pk).update(created_by=accountant, submitted_by=accountant)
     # The check before approval the worker runs once a batch is submitted.

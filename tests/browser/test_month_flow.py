@@ -37,7 +37,10 @@ from tests.browser.browser import (
     buttons,
     click_button,
     click_link,
+    login,
+    logout,
     readme_shot,
+    refresh_until,
     text_of,
     wait,
     wait_download,
@@ -47,7 +50,6 @@ from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "password"  # UserFactory's
 LIVE = ("Утверждён", "Публикуется")
 
 
@@ -66,22 +68,6 @@ def organization(condo_sandbox):
     return organization
 
 
-def login(driver, base_url: str, username: str) -> None:
-    driver.get(f"{base_url}{reverse('admin:login')}")
-    driver.find_element(By.ID, "id_username").send_keys(username)
-    driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
-    # The header shows the name upper-cased by CSS; its text content is the login itself.
-    wait(driver).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, "#user-tools strong").get_attribute("textContent") == username
-    )
-
-
-def logout(driver) -> None:
-    driver.find_element(By.CSS_SELECTOR, "#logout-form [type=submit]").click()
-    wait(driver).until(lambda d: not d.find_elements(By.ID, "logout-form"))
-
-
 def post_from_page(driver, url: str) -> tuple[int, str]:
     """POST as the page's own forms do (session cookie and CSRF token): the HTTP status and body."""
     return driver.execute_async_script(
@@ -95,22 +81,6 @@ def post_from_page(driver, url: str) -> tuple[int, str]:
         """,
         url,
     )
-
-
-def refresh_until(driver, predicate, *, timeout: float, what: str):
-    """For pages that do not refresh themselves: reload until `predicate(driver)` holds."""
-
-    def check(d):
-        if predicate(d):
-            return True
-        d.refresh()
-        return False
-
-    try:
-        return wait(driver, timeout).until(check)
-    except Exception as error:
-        error.add_note(f"waited {timeout} s for {what}")
-        raise
 
 
 def rubles(amount: Decimal) -> str:

@@ -29,10 +29,12 @@ from tests.browser.browser import (
     buttons,
     click_button,
     click_link,
+    login,
+    logout,
+    refresh_until,
     text_of,
     wait_text,
 )
-from tests.browser.test_month_flow import login, logout, refresh_until
 from tests.factories import OrganizationFactory, UserFactory
 from tests.integration.publishing.builders import batch_with_receipts
 

@@ -11,7 +11,7 @@ from billing.models import Batch, BatchTransition, Receipt
 from billing.selectors.corrections import batch_replacement, batch_withdrawal_preview
 from integration.publishing.publisher import batch_publish
 from tests.factories import BatchFactory, UserFactory
-from tests.integration.publishing.builders import batch_with_receipts
+from tests.integration.publishing.builders import batch_with_receipts, published_and_its_correction
 
 Status = Batch.Status
 pytestmark = pytest.mark.django_db
@@ -101,17 +101,7 @@ def test_a_withdrawal_without_a_reason_is_refused_and_nothing_happens(login, app
 
 
 def test_the_replacement_counts_updated_changed_added_and_withdrawn(condo_sandbox):
-    old = batch_with_receipts(receipts=5, amount=Decimal("100.00"))
-    batch_publish(batch_id=old.pk)
-    # Accounts 2..7: 0 and 1 vanish, 2..4 stay (3 of them; 4 with a new amount), 5..7 are new.
-    new = batch_with_receipts(
-        receipts=6,
-        organization=old.organization,
-        accounts_from=2,
-        status=Status.DRAFT,
-        amount=Decimal("100.00"),
-        amounts={2: Decimal("250.00")},
-    )
+    old, new = published_and_its_correction(amount=Decimal("100.00"), changed_to=Decimal("250.00"), status=Status.DRAFT)
     Batch.objects.filter(pk=new.pk).update(receipts_count=6)
     new.refresh_from_db()
 

@@ -147,3 +147,19 @@ def condo_disagrees(condo_client, batch: Batch, *, amount: Decimal) -> list[Rece
     other = batch_with_receipts(receipts=1, organization=batch.organization, accounts_from=900)
     batch_publish(batch_id=other.pk)
     return receipts
+
+
+def published_and_its_correction(*, amount: Decimal, changed_to: Decimal, status: str) -> tuple[Batch, Batch]:
+    """A month published for accounts 0–4, and its corrected registry for accounts 2–7 in which
+    account 4 owes `changed_to`: 0 and 1 are withdrawn, 2 and 3 stay, 4 changes, 5–7 are new."""
+    old = batch_with_receipts(receipts=5, amount=amount)
+    assert batch_publish(batch_id=old.pk).status == Batch.Status.PUBLISHED
+    new = batch_with_receipts(
+        receipts=6,
+        organization=old.organization,
+        accounts_from=2,
+        status=status,
+        amount=amount,
+        amounts={2: changed_to},
+    )
+    return old, new
