@@ -142,3 +142,39 @@ def cpu_seconds() -> float:
 
 def wall_seconds() -> float:
     return time.perf_counter()
+
+
+FIGURE_MARKER = "BENCH_FIGURE "
+
+
+def figure(
+    name: str,
+    value: float | None,
+    *,
+    unit: str,
+    target: str,
+    ok: bool | None,
+    baseline: float | None = None,
+    baseline_label: str = "",
+    ratio: float | None = None,
+    note: str = "",
+) -> None:
+    """One row of `bench/run_all.py`'s closing table, as a marker line on stdout it collects.
+
+    `value` in `unit`, against `baseline` (measured in the same run) with their `ratio`, and the
+    issue's `target` with whether it was met (`ok`: None when not decided by this run).
+    """
+    import json
+
+    row = {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_label": baseline_label,
+        "ratio": ratio,
+        "target": target,
+        "ok": ok,
+        "note": note,
+    }
+    print(FIGURE_MARKER + json.dumps(row, ensure_ascii=False), flush=True)
