@@ -29,9 +29,10 @@ from billing.errors import ActionForbidden
 from billing.importers.base import FORBIDDEN_CHARACTERS, ImportRefused, ParseContext, RowError
 from billing.importers.collect import ImportResult, RegistryCollector, Slice
 from billing.importers.formats import resolve_parser
+from billing.importers.regroup import grouped_by_account
 from billing.importers.safety import Limits, inspect_file
 from billing.models import Account, Batch, Organization, Receipt, Recipient, SberColumnMap
-from billing.services.import_writer import BatchStream, Scattered, batch_create_from_import
+from billing.services.import_writer import BatchStream, Scattered
 
 IMPORT_PERMISSION = "billing.import_registry"
 logger = logging.getLogger(__name__)
@@ -139,14 +140,16 @@ def registry_parse(
     keep_drafts: bool = True,
     keep_totals: bool = False,
     sink: Callable[[Slice], None] | None = None,
+    grouped: bool = False,
 ) -> ImportResult:
     """Read and check every row of a file; a refused file comes back with errors.
 
     With `keep_drafts=False` the receipts are not kept (memory stays flat whatever the file's
     size): they go to `sink` in slices as they are complete, and only the counts, totals and
     errors come back (plus each account's total with `keep_totals`). A file whose accounts
-    stand apart comes back `scattered` when a sink was given; without one it is read again,
-    grouped in memory. Writes nothing itself.
+    stand apart comes back `scattered` when a sink was given (the caller undoes what the sink
+    wrote and asks again with `grouped`); without one it is read again grouped on disk
+    (regroup.py). Writes nothing itself.
     """
     result = _parse(
         organization=organization,
@@ -159,6 +162,7 @@ def registry_parse(
         keep_drafts=keep_drafts,
         keep_totals=keep_totals,
         sink=sink,
+        grouped=grouped,
     )
     if result.scattered and sink is None:
         result = _parse(
@@ -169,15 +173,27 @@ def registry_parse(
             format_code=format_code,
             progress=progress,
             on_inspected=on_inspected,
-            keep_drafts=True,
-            keep_totals=False,
+            keep_drafts=keep_drafts,
+            keep_totals=keep_totals,
             sink=None,
+            grouped=True,
         )
     return result
 
 
 def _parse(
-    *, organization, period, path, source_name, format_code, progress, on_inspected, keep_drafts, keep_totals, sink
+    *,
+    organization,
+    period,
+    path,
+    source_name,
+    format_code,
+    progress,
+    on_inspected,
+    keep_drafts,
+    keep_totals,
+    sink,
+    grouped=False,
 ) -> ImportResult:
     period = first_of_month(period)
     context = _context(organization, period)
@@ -199,7 +215,11 @@ def _parse(
             sink=sink,
             slice_size=getattr(settings, "IMPORT_WRITE_SLICE", 10_000),
         )
-        collector.feed(parser.rows(source, context), progress=progress)
+        rows = parser.rows(source, context)
+        if grouped:
+            # Progress (and the cancel it carries) is heard while the file is read onto disk.
+            rows, progress = grouped_by_account(rows, progress=progress), None
+        collector.feed(rows, progress=progress)
         result = collector.finish()
         conflicts = _bank_account_conflicts(organization, result) if result.bank_accounts else []
         if conflicts:
@@ -276,8 +296,9 @@ def registry_write(
 
     Slices of receipts are inserted while the parse goes on, so memory does not grow with the
     file; a refused file rolls them back and comes back with its errors. A file whose accounts
-    stand apart (rare: registries list an account's lines together) is rolled back and grouped in
-    memory instead. `before_commit` runs inside the transaction once the batch is complete.
+    stand apart (rare: registries list an account's lines together) is rolled back and read
+    again grouped on disk (regroup.py), streaming all the same. `before_commit` runs inside the
+    transaction once the batch is complete.
     """
     period = first_of_month(period)
     arguments = {
@@ -288,40 +309,26 @@ def registry_write(
         "format_code": format_code,
         "progress": progress,
     }
-    try:
-        with transaction.atomic():
-            stream = BatchStream(
-                organization=organization, period=period, by=by, source_file=source_file, source_name=source_name
-            )
-            result = registry_parse(**arguments, keep_drafts=False, sink=stream)
-            if not result.ok or result.scattered:
-                raise _Refused(result)
-            batch = stream.close(result)
-            if before_commit is not None:
-                before_commit(batch, result)
-            transaction.on_commit(lambda: figures_warm(batch))
-            return ImportOutcome(result=result, batch=batch)
-    except _Refused as refused:
-        if not refused.result.scattered:
-            return ImportOutcome(result=refused.result, batch=None)
-    except Scattered:
-        pass
-    with transaction.atomic():
-        result = registry_parse(**arguments, keep_drafts=True)
-        if not result.ok:
-            return ImportOutcome(result=result, batch=None)
-        batch = batch_create_from_import(
-            result=result,
-            organization=organization,
-            period=period,
-            by=by,
-            source_file=source_file,
-            source_name=source_name,
-        )
-        if before_commit is not None:
-            before_commit(batch, result)
-        transaction.on_commit(lambda: figures_warm(batch))
-    return ImportOutcome(result=result, batch=batch)
+    for grouped in (False, True):
+        try:
+            with transaction.atomic():
+                stream = BatchStream(
+                    organization=organization, period=period, by=by, source_file=source_file, source_name=source_name
+                )
+                result = registry_parse(**arguments, keep_drafts=False, sink=stream, grouped=grouped)
+                if not result.ok or result.scattered:
+                    raise _Refused(result)
+                batch = stream.close(result)
+                if before_commit is not None:
+                    before_commit(batch, result)
+                transaction.on_commit(lambda batch=batch: figures_warm(batch))
+                return ImportOutcome(result=result, batch=batch)
+        except _Refused as refused:
+            if not refused.result.scattered:
+                return ImportOutcome(result=refused.result, batch=None)
+        except Scattered:
+            pass
+    raise RuntimeError("a registry read grouped by account came back scattered")
 
 
 def figures_warm(batch: Batch) -> None:
