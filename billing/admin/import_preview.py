@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.http import HttpRequest
 
 from billing.differences import CHANGED, KIND_LABELS, NEW, UNCHANGED, VANISHED, change_percent
-from billing.models import RegistryUpload
+from billing.models import RegistryUpload, UploadReceipt
 from billing.models.receipts import ReceiptCategory
 
 PER_PAGE = 50
@@ -21,16 +21,19 @@ def full_preview(request: HttpRequest, upload: RegistryUpload, anomalies: dict) 
         page = max(int(request.GET.get("page") or 1), 1)
     except ValueError:
         page = 1
-    # Read only on this page, and only the report: up to one row per receipt of the month.
-    report = RegistryUpload.objects.filter(pk=upload.pk).values_list("receipts_report", flat=True).first() or []
-    rows = [row for row in report if kind is None or row[2] == kind]
-    pages = max((len(rows) + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(page, pages)
     counts = anomalies.get("kinds") or {}
+    total = sum(counts.values())
+    # Only this page's rows are read: the upload's receipts are rows in key order (UploadReceipt).
+    rows = UploadReceipt.objects.filter(upload=upload)
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    pages = max(((counts.get(kind, 0) if kind else total) + PER_PAGE - 1) // PER_PAGE, 1)
+    page = min(page, pages)
+    shown = rows.order_by("id").values_list("account", "category", "kind", "before", "now", "where")
     return {
         "kind": kind,
         "kind_filters": [
-            {"label": "Все", "url": _url(None, 1), "selected": kind is None, "count": len(report)},
+            {"label": "Все", "url": _url(None, 1), "selected": kind is None, "count": total},
             *(
                 {
                     "label": KIND_LABELS[value],
@@ -41,7 +44,7 @@ def full_preview(request: HttpRequest, upload: RegistryUpload, anomalies: dict) 
                 for value in KINDS
             ),
         ],
-        "rows": [_row(row) for row in rows[(page - 1) * PER_PAGE : page * PER_PAGE]],
+        "rows": [_row(row) for row in shown[(page - 1) * PER_PAGE : page * PER_PAGE]],
         "page": page,
         "pages": pages,
         "previous_url": _url(kind, page - 1) if page > 1 else None,
@@ -55,13 +58,12 @@ def _url(kind: str | None, page: int) -> str:
     return f"?{query}#import-receipts" if query else "?#import-receipts"
 
 
-def _row(row: list) -> dict:
-    account, category, kind, before, now, *where = row
-    before, now = (Decimal(before) if before is not None else None), (Decimal(now) if now is not None else None)
+def _row(row: tuple) -> dict:
+    account, category, kind, before, now, where = row
     return {
         "account": account,
         "category": ReceiptCategory(category).label if category in ReceiptCategory.values else category,
-        "where": where[0] if where else "",
+        "where": where,
         "kind": kind,
         "kind_label": KIND_LABELS.get(kind, kind),
         "before": before,

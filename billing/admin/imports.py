@@ -125,7 +125,7 @@ class RegistryUploadAdminMixin:
     def _upload(self, request: HttpRequest, token) -> RegistryUpload:
         return owned_file_job(
             request,
-            RegistryUpload.objects.select_related("organization", "batch").defer("errors_report", "receipts_report"),
+            RegistryUpload.objects.select_related("organization", "batch").defer("errors_report"),
             token,
             permission=IMPORT_PERMISSION,
         )

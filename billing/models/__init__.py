@@ -2,7 +2,7 @@ from billing.models.audit import AuditTransition
 from billing.models.batches import Batch, BatchTransition
 from billing.models.checks import BatchCheck
 from billing.models.exports import ReceiptsExport
-from billing.models.imports import RegistryUpload, SberColumnMap
+from billing.models.imports import RegistryUpload, SberColumnMap, UploadReceipt
 from billing.models.organizations import Account, Organization, Property, Recipient
 from billing.models.pdfs import ReceiptPdf, ReceiptPdfUpload
 from billing.models.receipts import Receipt, ServiceLine, receipt_import_id
@@ -26,5 +26,6 @@ __all__ = [
     "RegistryUpload",
     "SberColumnMap",
     "ServiceLine",
+    "UploadReceipt",
     "receipt_import_id",
 ]

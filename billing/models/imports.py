@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from billing.models.batches import batch_source_path
 from billing.models.file_jobs import FileJob, status_field
+from billing.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 
 class UploadStatus(models.TextChoices):
@@ -52,9 +53,6 @@ class RegistryUpload(FileJob):
     # Every kept error, for the xlsx download; deferred from pages that only need the first 200.
     errors_report = models.JSONField("все ошибки", default=list, blank=True)
     preview = models.JSONField("предпросмотр", default=dict, blank=True)
-    # Every receipt against the last published batch ([account, category, kind, before, now]), for the
-    # full preview's pages; deferred like errors_report.
-    receipts_report = models.JSONField("все квитанции", default=list, blank=True)
     batch = models.ForeignKey(
         "billing.Batch", verbose_name="пакет", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -73,6 +71,36 @@ class RegistryUpload(FileJob):
 
     def __str__(self) -> str:
         return f"Загрузка «{self.source_name}» · {self.period:%m.%Y}"
+
+
+class UploadReceipt(models.Model):
+    """One receipt of an upload against the last published batch, for the full preview's pages.
+
+    Rows, not a JSON list on the upload: the parse writes them in slices as it reads (memory
+    stays flat whatever the month's size) and a page reads only its fifty. `kind` is "" while
+    the parse is still going (the amount as the file has it); the comparison with last month
+    then writes the rows of each kind in key order, so their ids are the preview's order.
+    """
+
+    STAGED = ""
+    upload = models.ForeignKey(RegistryUpload, on_delete=models.CASCADE, related_name="+")
+    account = models.CharField("лицевой счёт", max_length=64)
+    category = models.CharField("категория", max_length=16)
+    kind = models.CharField("отличие", max_length=16, blank=True)
+    before = models.DecimalField("было", max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, null=True)
+    now = models.DecimalField("стало", max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, null=True)
+    where = models.CharField("адрес и помещение", max_length=600, blank=True)
+
+    class Meta:
+        verbose_name = "квитанция загрузки"
+        verbose_name_plural = "квитанции загрузки"
+        indexes = [
+            models.Index(fields=["upload", "id"], name="uploadreceipt_page"),
+            models.Index(fields=["upload", "kind", "id"], name="uploadreceipt_kind_page"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.category}"
 
 
 def _column(label: str, *, optional: bool = False, help_text: str = "") -> models.PositiveSmallIntegerField:

@@ -25,7 +25,6 @@ from billing.importers.base import RowError
 from billing.importers.collect import Cancelled, ImportResult
 from billing.models import Organization, RegistryUpload
 from billing.models.batches import batch_source_path
-from billing.selectors.anomalies import registry_anomalies
 from billing.services.file_jobs import UPLOAD_OPEN, file_job_claim, file_job_finish, file_job_move, file_job_owned
 from billing.services.imports import (
     IMPORT_PERMISSION,
@@ -35,6 +34,7 @@ from billing.services.imports import (
     registry_write,
     safe_source_name,
 )
+from billing.services.registry_preview import PreviewStage, preview_compare, preview_discard
 
 logger = logging.getLogger(__name__)
 Status = RegistryUpload.Status
@@ -120,6 +120,7 @@ def upload_parse(*, upload_id: int) -> str:
     try:
         return _parse(upload)
     except Cancelled:
+        preview_discard(upload_id=upload_id)  # the slices written after the user cancelled
         return "cancelled"
     except Exception:
         logger.exception("registry upload %s: parsing failed", upload_id)
@@ -143,20 +144,26 @@ def _interrupted(upload_id: int, status: str) -> str:
 
 def _parse(upload: RegistryUpload) -> str:
     upload_id = upload.pk
+    arguments = {
+        "organization": upload.organization,
+        "period": upload.period,
+        "source_name": upload.source_name,
+        "format_code": upload.format_code,
+        "progress": _progress(upload_id, Status.PARSING),
+        "on_inspected": lambda total: RegistryUpload.objects.filter(pk=upload_id).update(rows_total=total),
+        "keep_drafts": False,
+    }
+    preview_discard(upload_id=upload_id)
     with local_path(upload.file.name) as path:
-        result = registry_parse(
-            organization=upload.organization,
-            period=upload.period,
-            path=path,
-            source_name=upload.source_name,
-            format_code=upload.format_code,
-            progress=_progress(upload_id, Status.PARSING),
-            on_inspected=lambda total: RegistryUpload.objects.filter(pk=upload_id).update(rows_total=total),
-        )
+        # The receipts go to the preview's rows as they are read (registry_preview.py); a file
+        # whose accounts stand apart is read again grouped on disk.
+        result = registry_parse(**arguments, path=path, sink=PreviewStage(upload))
+        if result.scattered:
+            preview_discard(upload_id=upload_id)
+            result = registry_parse(**arguments, path=path, sink=PreviewStage(upload), grouped=True)
     if result.ok:
         preview = result.summary()
-        totals = {(receipt.account, receipt.category): receipt.amounts["to_pay"] for receipt in result.receipts}
-        anomalies = registry_anomalies(organization=upload.organization, period=upload.period, totals=totals)
+        anomalies = preview_compare(upload=upload, organization=upload.organization)
         preview["anomalies"] = anomalies.as_dict()
         changed = file_job_finish(
             upload,
@@ -165,9 +172,11 @@ def _parse(upload: RegistryUpload) -> str:
             detected_format=result.format_code,
             preview=preview,
             rows_read=result.rows_read,
-            receipts_report=[[*row, _where(result, row[0])] for row in anomalies.report],
         )
+        if not changed:
+            preview_discard(upload_id=upload_id)
         return "ready" if changed else "cancelled"
+    preview_discard(upload_id=upload_id)
     _finish_refused(upload, result)
     return "refused"
 
@@ -189,6 +198,7 @@ def _finish_refused(upload: RegistryUpload, result: ImportResult) -> None:
 
 def _finish_failed(upload: RegistryUpload, message: str, *, status: str) -> None:
     file_job_finish(upload, source=status, to=Status.FAILED, drop_file=True, message=message, preview={})
+    preview_discard(upload_id=upload.pk)
 
 
 def upload_confirm(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUpload:
@@ -252,7 +262,7 @@ def upload_write(*, upload_id: int) -> str:
 
 
 # What a cancelled upload forgets: its file and everything read from it.
-_FORGET = {"file": "", "preview": {}, "errors_report": [], "receipts_report": []}
+_FORGET = {"file": "", "preview": {}, "errors_report": []}
 
 
 def upload_cancel(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUpload:
@@ -260,6 +270,7 @@ def upload_cancel(*, upload: RegistryUpload, by: AbstractBaseUser) -> RegistryUp
     _require_owner(upload, by)
     if not file_job_move(RegistryUpload, upload.pk, source=UPLOAD_OPEN, to=Status.CANCELLED, **_FORGET):
         raise ApplicationError("Эту загрузку уже нельзя отменить: пакет создаётся или уже создан.")
+    preview_discard(upload_id=upload.pk)
     if upload.file.name:
         default_storage.delete(upload.file.name)
     upload.refresh_from_db()
@@ -292,6 +303,7 @@ def uploads_expire() -> int:
             **_FORGET,
         ):
             expired += 1
+            preview_discard(upload_id=upload_id)
             if stored:
                 default_storage.delete(stored)
     if expired:
@@ -302,11 +314,3 @@ def uploads_expire() -> int:
 def upload_errors(*, upload: RegistryUpload) -> list[RowError]:
     report = RegistryUpload.objects.filter(pk=upload.pk).values_list("errors_report", flat=True).first() or []
     return [RowError.from_dict(item) for item in report]
-
-
-def _where(result: ImportResult, account: str) -> str:
-    """The address and unit of an account as the registry writes them, for the full preview's rows."""
-    draft = result.accounts.get(account)
-    if draft is None:
-        return ""
-    return f"{draft.address}, {draft.unit_name}" if draft.unit_name else draft.address

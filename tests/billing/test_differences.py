@@ -85,8 +85,11 @@ def test_the_preview_and_the_batch_page_count_the_same_anomalies():
     current.refresh_from_db()
 
     page = batch_review(batch=current).anomalies
-    totals = {(r.account.number, r.category): r.to_pay for r in Receipt.objects.filter(batch=current)}
-    preview = registry_anomalies(organization=organization, period=current.period, totals=totals)
+    receipts = sorted((r.account.number, r.category, r.to_pay, "") for r in Receipt.objects.filter(batch=current))
+    report: list[list] = []
+    preview = registry_anomalies(
+        organization=organization, period=current.period, receipts=receipts, report=report.extend, chunk=2
+    )
 
     assert page.previous == previous and preview.previous_batch_id == previous.pk
     assert (preview.moved_count, page.moved_receipts) == (2, 2)  # account 0 housing, account 4 from zero
@@ -94,3 +97,6 @@ def test_the_preview_and_the_batch_page_count_the_same_anomalies():
     assert (preview.gone_count, page.disappeared_accounts) == (1, 1)
     assert (preview.not_positive_count, page.nonpositive_receipts) == (2, 2)
     assert preview.kinds == {NEW: 2, CHANGED: 3, UNCHANGED: 1, VANISHED: 1}
+    # Every receipt of either month once, in key order, the vanished one with its amount before.
+    assert [row[:3] for row in report] == sorted(row[:3] for row in report) and len(report) == 7
+    assert [row[3:5] for row in report if row[2] == VANISHED] == [["10.00", None]]

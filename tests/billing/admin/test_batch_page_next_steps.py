@@ -183,7 +183,7 @@ def test_the_preview_names_what_it_compares_with(login, accountant, same_month):
 
 
 def test_the_full_preview_pages_and_filters_every_receipt(login, accountant):
-    from billing.models import RegistryUpload
+    from billing.models import RegistryUpload, UploadReceipt
 
     published = BatchFactory(status=Status.PUBLISHED)
     kinds = ["new"] * 60 + ["changed"] * 5 + ["unchanged"] * 50 + ["vanished"] * 2
@@ -202,7 +202,6 @@ def test_the_full_preview_pages_and_filters_every_receipt(login, accountant):
         accountant,
         published,
         status=RegistryUpload.Status.READY,
-        receipts_report=report,
         preview={
             "accounts": 115,
             "receipts": 115,
@@ -217,6 +216,10 @@ def test_the_full_preview_pages_and_filters_every_receipt(login, accountant):
                 "kinds": {"new": 60, "changed": 5, "unchanged": 50, "vanished": 2},
             },
         },
+    )
+    UploadReceipt.objects.bulk_create(
+        UploadReceipt(upload=upload, account=a, category=c, kind=k, before=b, now=n, where=w)
+        for a, c, k, b, n, w in report
     )
     url = reverse("admin:billing_batch_import_status", args=[upload.token])
     client = login(accountant)

@@ -142,3 +142,27 @@ def test_preview_shows_money_as_the_batch_page_does_grouped_with_a_decimal_comma
     integer, cents = total.split(".")
     assert f'<td class="import-money">{int(integer):,}'.replace(",", "\xa0") + f",{cents}</td>" in page
     assert f">{total}<" not in page
+
+
+def test_a_scattered_upload_is_checked_grouped_and_its_preview_is_rows_in_key_order(
+    accountant_client, organization, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from billing.models import UploadReceipt
+
+    settings.IMPORT_WRITE_SLICE = 2
+    rows = desk_rows(accounts=6)
+    rows.append(rows.pop(0))  # the first account's first line at the end, after slices were staged
+    path = tmp_path / "scattered.xlsx"
+    write_desk_registry(path, iter(rows))
+    _upload(accountant_client, organization, path, capture=django_capture_on_commit_callbacks)
+    upload = RegistryUpload.objects.get()
+    expected = registry_parse(organization=organization, period=PERIOD, path=path, source_name=path.name)
+    assert upload.status == RegistryUpload.Status.READY and expected.ok
+    assert upload.preview["receipts"] == len(expected.receipts) and upload.preview["accounts"] == 6
+    preview = list(UploadReceipt.objects.filter(upload=upload).order_by("id").values_list("account", "category", "now"))
+    assert preview == sorted((r.account, r.category, r.amounts["to_pay"]) for r in expected.receipts)
+    assert not UploadReceipt.objects.filter(upload=upload, kind=UploadReceipt.STAGED).exists()
+    assert upload.preview["anomalies"]["kinds"]["new"] == len(preview)
+
+    accountant_client.post(reverse("admin:billing_batch_import_cancel", args=[upload.token]))
+    assert not UploadReceipt.objects.filter(upload=upload).exists()
