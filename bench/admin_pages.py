@@ -12,9 +12,9 @@ in the Django test client (no network), as a superuser: the first request, then 
 `--repeat` more. The batch's review figures are computed when the batch is written, as the import
 does (review.batch_figures_warm), so the first request is the one a reviewer makes.
 
-The plans of the bounded queries (EXPLAIN ANALYZE, PostgreSQL) are printed with `--explain`.
+The plans of the slow pages' queries (EXPLAIN ANALYZE, PostgreSQL) are printed at the end.
 
-    python bench/admin_pages.py [--receipts N] [--quick] [--repeat 3] [--explain] [--keep]
+    python bench/admin_pages.py [--receipts N] [--sizes N ...] [--quick] [--repeat 3] [--no-explain] [--keep]
 """
 
 from __future__ import annotations
@@ -511,7 +511,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="*", help="sizes measured on the way (default 1,000,000)")
     parser.add_argument("--quick", action="store_true", help="100,000 receipts instead of 1,000,000 and 3,000,000.")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slow pages' queries at the end")
+    parser.add_argument("--no-explain", action="store_true", help="skip the plans (EXPLAIN ANALYZE) at the end")
     parser.add_argument("--keep", action="store_true", help="Keep the bench database afterwards.")
     args = parser.parse_args(argv)
     on_the_way = args.sizes if args.sizes is not None else [1_000_000]
@@ -546,7 +546,7 @@ def main(argv: list[str] | None = None) -> None:
             _table(baseline, measured, args.repeat)
         for total, scaled in measured:
             report(baseline, scaled, total)
-        if args.explain and _postgresql() and batch is not None:
+        if not args.no_explain and _postgresql() and batch is not None:
             explain(filler, batch)
     finally:
         cleanup()
