@@ -82,6 +82,7 @@ def batch_review_view(model_admin: BatchAdmin, request: HttpRequest, object_id: 
         state=state,
         anomaly=anomaly,
         previous=anomalies.previous,
+        anomaly_ids=anomalies.receipt_ids,
         offset=(page - 1) * RECEIPTS_PER_PAGE,
         limit=RECEIPTS_PER_PAGE + 1,
     )

@@ -243,6 +243,27 @@ def test_receipts_are_paged_by_fifty_and_filtered(login, approver):
     assert garbage.status_code == 200 and len(garbage.context["receipts"]) == 50
 
 
+@pytest.mark.parametrize("kept", [20_000, 3])
+def test_an_anomaly_filter_pages_the_same_from_the_cached_ids_or_from_the_query(login, approver, kept, monkeypatch):
+    from billing.selectors import review
+
+    # Over the kept number the filter's receipts are not listed in the figures: the query pages them.
+    monkeypatch.setattr(review, "ANOMALY_IDS_KEPT", kept)
+    organization = OrganizationFactory()
+    previous = BatchFactory(organization=organization, period=date(2026, 9, 1), status=Batch.Status.PUBLISHED)
+    bulk_receipts(previous, 40, amount=Decimal("100"))
+    batch = BatchFactory(organization=organization)
+    bulk_receipts(batch, 95, amount=Decimal("100"))  # accounts 40..94 are new
+    client = login(approver)
+
+    first = client.get(page_url(batch), {"anomaly": "new"})
+    second = client.get(page_url(batch), {"anomaly": "new", "page": 2})
+    numbers = [r.account.number for r in first.context["receipts"] + second.context["receipts"]]
+    assert numbers == [f"LS{i:07d}" for i in range(40, 95)]
+    assert ("new" in first.context["anomalies"].receipt_ids) is (kept > 55)
+    assert first.context["receipts_total"] == (55 if kept > 55 else None)
+
+
 def test_user_input_is_escaped(login, approver, accountant):
     organization = OrganizationFactory(name="<script>alert('org')</script>")
     batch = BatchFactory(organization=organization, created_by=accountant, source_name="<img src=x onerror=1>.xlsx")
