@@ -267,6 +267,10 @@ class ServerFiller(Filler):
         }
         with connection.cursor() as cursor:
             cursor.execute("SELECT setseed(%s)", [self.random.random()])
+            if base_batch is not None:
+                # Fresh tables have no statistics: without them the join to last month nests loops.
+                cursor.execute("ANALYZE billing_receipt")
+                cursor.execute("ANALYZE billing_account")
         self._insert_select(
             Receipt,
             {
