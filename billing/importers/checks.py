@@ -107,7 +107,7 @@ class MoneyParser:
 
     __slots__ = ("_cache", "_limit", "_max", "_places")
 
-    def __init__(self, *, places: int = 2, limit: Decimal = MONEY_LIMIT, max_entries: int = 200_000) -> None:
+    def __init__(self, *, places: int = 2, limit: Decimal = MONEY_LIMIT, max_entries: int = 20_000) -> None:
         self._cache: dict[tuple[type, object], Decimal | CellError | None] = {}
         self._places = places
         self._limit = limit

@@ -16,6 +16,7 @@ from billing.importers.workbook import iter_rows
 from billing.importers.xlsx_scan import refuse_unsafe_sheet
 
 _ZERO = Decimal("0.00")
+STRINGS_KEPT = 20_000
 
 
 class DeskExcelParser:
@@ -85,9 +86,12 @@ class _DeskRows(DeskRowCheck):
             value = self.strings[raw]
         except (KeyError, TypeError):
             value = clean_text(raw, 100_000)
-            if len(self.strings) < 100_000:
-                with contextlib.suppress(TypeError):
-                    self.strings[raw] = value
+            # Names and addresses repeat within an account's lines: a small memo of recent ones,
+            # emptied when full, keeps that without growing with the file.
+            if len(self.strings) >= STRINGS_KEPT:
+                self.strings.clear()
+            with contextlib.suppress(TypeError):
+                self.strings[raw] = value
         if len(value) > limit:
             raise CellError("too long")
         return value

@@ -27,7 +27,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from billing.errors import ActionForbidden
 from billing.importers.base import FORBIDDEN_CHARACTERS, ImportRefused, ParseContext, RowError
-from billing.importers.collect import ImportResult, RegistryCollector, Slice
+from billing.importers.collect import SLICE, ImportResult, RegistryCollector, Slice
 from billing.importers.formats import resolve_parser
 from billing.importers.regroup import grouped_by_account
 from billing.importers.safety import Limits, inspect_file
@@ -213,7 +213,7 @@ def _parse(
             keep_drafts=keep_drafts,
             keep_totals=keep_totals,
             sink=sink,
-            slice_size=getattr(settings, "IMPORT_WRITE_SLICE", 10_000),
+            slice_size=getattr(settings, "IMPORT_WRITE_SLICE", SLICE),
         )
         rows = parser.rows(source, context)
         if grouped:
