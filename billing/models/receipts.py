@@ -132,6 +132,9 @@ class Receipt(models.Model):
         indexes = [
             models.Index(fields=["batch", "publish_state"], name="receipt_batch_state"),
             models.Index(fields=["batch", "id"], condition=Q(publish_state="pending"), name="receipt_pending"),
+            # The batch page pages a batch's receipts by id: its last page of a 300,000-receipt batch
+            # walks this index (Index Only Scan, OFFSET) instead of sorting every id of the batch.
+            models.Index(fields=["batch", "id"], name="receipt_batch_id_order"),
             # The receipt list filters by organization, month and state and pages by -id: with id in
             # the index no filtered list sorts its rows.
             models.Index(fields=["organization", "period", "id"], name="receipt_org_period_id"),

@@ -173,5 +173,12 @@ def receipt_search(queryset: QuerySet[Receipt], term: str) -> QuerySet[Receipt]:
     by_number = list(Account.objects.filter(number=term).values_list("pk", flat=True)[:100])
     if by_number:
         return queryset.filter(account_id__in=by_number)
-    accounts = Account.objects.filter(Q(full_name__istartswith=term) | Q(property__address__istartswith=term))
-    return queryset.filter(account_id__in=accounts.values("pk"))
+    # Two index scans joined by UNION ALL (an account found twice only repeats a key of the IN):
+    # an OR across the join to the houses could use neither prefix index and read every account.
+    #   Nested Loop → HashAggregate → Append
+    #     → Index Scan using account_full_name_prefix (upper(full_name) ~>=~ … AND ~<~ …)
+    #     → Nested Loop → Index Scan using property_address_prefix → Index Scan on account (property_id)
+    #   → Index Scan using billing_receipt_account_id (account_id = u0.id)
+    by_name = Account.objects.filter(full_name__istartswith=term).values("pk")
+    by_house = Account.objects.filter(property__address__istartswith=term).values("pk")
+    return queryset.filter(account_id__in=by_name.union(by_house, all=True))
