@@ -7,7 +7,7 @@
 Peak Python memory of the check (tracemalloc) is printed for each; it should stay flat as the
 batch grows except for one small tuple per account number.
 
-    python bench/check_batch.py [--receipts 100000] [--keep] [--only-empty]
+    python bench/check_batch.py [--receipts 100000] [--quick] [--keep] [--only-empty]
 """
 
 from __future__ import annotations
@@ -45,12 +45,15 @@ def measure(batch, label: str) -> None:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--receipts", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 receipts (run_all.py --quick)")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--only-empty", action="store_true", help="Skip (2): publishing the batch takes a while.")
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
+    if options.quick:
+        options.receipts = 10_000
     where, cleanup = prepare_database("bench_check", keep=options.keep)
     sandbox = SandboxProcess(contexts=[CONTEXT])
     try:
