@@ -2,16 +2,19 @@
 
 Reading cells is what an import mostly costs. Calamine reads about fourteen times faster than
 openpyxl but holds the whole sheet in memory (~1.8 KB a row); openpyxl's read-only mode
-streams at a flat memory. So sheets up to `calamine_max_rows` go to calamine and bigger ones
+streams at a flat memory, its shared strings kept on disk (disk_strings.py). So sheets up to `calamine_max_rows` go to calamine and bigger ones
 stream. Both yield `(row_number, values)` with 1-based Excel row numbers, empty cells as None.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO
 
 from billing.importers.base import ImportRefused, RegistrySource
+from billing.importers.disk_strings import strings_on_disk
 
 Row = tuple[int, list]
 
@@ -76,10 +79,16 @@ def _calamine_rows(source: RegistrySource, sheet: int | str, max_rows: int | Non
 
 
 def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:
+    # The shared strings stay on disk (disk_strings.py): held in memory they grow with the month.
+    with tempfile.TemporaryFile(prefix="xlsx-strings-") as strings:
+        yield from _openpyxl_sheet_rows(source, sheet, strings)
+
+
+def _openpyxl_sheet_rows(source: RegistrySource, sheet: int | str, strings: IO[bytes]) -> Iterator[Row]:
     from openpyxl import load_workbook
 
     try:
-        with _no_dimension_scan():
+        with _no_dimension_scan(), strings_on_disk(strings):
             workbook = load_workbook(source.path, read_only=True, data_only=True)
     except Exception as error:
         raise ImportRefused("Файл не удаётся прочитать как книгу Excel: он повреждён.") from error

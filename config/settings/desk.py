@@ -61,6 +61,9 @@ IMPORT_CALAMINE_MAX_CELLS = env.int("IMPORT_CALAMINE_MAX_CELLS", default=8_000_0
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=2 * 1024**3)
 # How many row errors of a refused file are kept for the downloadable list.
 IMPORT_MAX_ERRORS_KEPT = env.int("IMPORT_MAX_ERRORS_KEPT", default=100_000)
+# Receipts an import writes at once (COPY on PostgreSQL) while it reads on: the peak memory of a
+# month of any size is about one slice (~5 KB a receipt with its lines), each slice a few statements.
+IMPORT_WRITE_SLICE = env.int("IMPORT_WRITE_SLICE", default=2_000)
 # Uploads neither confirmed nor cancelled for this many days are cancelled nightly, files removed.
 IMPORT_UPLOAD_KEEP_DAYS = env.int("IMPORT_UPLOAD_KEEP_DAYS", default=7)
 

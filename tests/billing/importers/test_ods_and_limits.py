@@ -65,3 +65,22 @@ def test_big_sheets_stream_through_openpyxl_with_the_same_result(organization, i
     streamed = registry_parse(organization=organization, period=PERIOD, path=desk_file, source_name="r.xlsx")
     assert streamed.errors == [] and streamed.summary() == calamine.summary()
     assert [r.amounts for r in streamed.receipts] == [r.amounts for r in calamine.receipts]
+
+
+def test_a_streamed_sheet_reads_its_shared_strings_from_disk_exactly_as_openpyxl_keeps_them(tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    from billing.importers.base import RegistrySource
+    from billing.importers.workbook import _openpyxl_rows
+
+    path = tmp_path / "strings.xlsx"
+    book = Workbook()
+    sheet = book.active
+    values = ["Иванов", "ул Тверская, д 7", "  пробелы  ", "_x005F_x0041_", "€ 😀", "", "Иванов"]
+    for number, value in enumerate(values, start=1):
+        sheet.append([value, number, f"{value}-{number % 2}"])
+    book.save(path)
+    expected = [list(row) for row in load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)]
+
+    source = RegistrySource(path=path, name=path.name, kind="xlsx")
+    assert [values for _, values in _openpyxl_rows(source, 0)] == expected
