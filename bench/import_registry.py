@@ -159,7 +159,7 @@ def worker_importer(path: Path) -> None:
     try:
         from django.core.files.storage import default_storage
 
-        from billing.services.imports import registry_import
+        from billing.services.registry.write import registry_import
 
         organization, user = _organization()
         outcome, cpu, wall = _timed(
@@ -188,7 +188,7 @@ def worker_preview(path: Path) -> None:
         from django.core.files.storage import default_storage
 
         from billing.models import RegistryUpload
-        from billing.services.imports_flow import upload_create
+        from billing.services.registry.upload import upload_create
 
         organization, user = _organization()
 

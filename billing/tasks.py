@@ -9,9 +9,10 @@ from django.conf import settings
 from billing.models import ReceiptPdfUpload, ReceiptsExport
 from billing.services.checks import batch_checks_expire
 from billing.services.file_jobs import file_jobs_expire
-from billing.services.imports_flow import upload_parse, upload_write, uploads_expire
 from billing.services.pdf_uploads import pdf_archive_attach as pdf_archive_attach_service
 from billing.services.receipts_exports import receipts_export_write as receipts_export_write_service
+from billing.services.registry.tasks import upload_parse, upload_write
+from billing.services.registry.upload import uploads_expire
 
 
 def import_upload_parse(upload_id: int) -> str:

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest
 from billing.models import ReceiptPdfUpload, ReceiptsExport, RegistryUpload
 from billing.models.file_jobs import FileJob
 from billing.services.file_jobs import file_job_owned
-from billing.services.imports import IMPORT_PERMISSION
+from billing.services.registry.upload import IMPORT_PERMISSION
 
 Job = TypeVar("Job", bound=FileJob)
 VIEW_PERMISSION = "billing.view_batch"

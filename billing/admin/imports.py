@@ -1,6 +1,6 @@
 """«Загрузить реестр»: upload → progress → preview → confirm or cancel, as a ModelAdmin mixin.
 
-The views are thin doors into billing.services.imports_flow; the parsing runs in a django-q2
+The views are thin doors into billing.services.registry (upload.py, tasks.py); the parsing runs in a django-q2
 task, and the page polls the file jobs' progress endpoint (file_jobs.py) for the progress bar.
 """
 
@@ -27,8 +27,7 @@ from billing.importers.desk_template import desk_template_bytes
 from billing.importers.formats import AUTO, format_choices
 from billing.models import Organization, RegistryUpload, SberColumnMap
 from billing.periods import month_parse, previous_month
-from billing.services.imports import IMPORT_PERMISSION
-from billing.services.imports_flow import upload_cancel, upload_confirm, upload_create
+from billing.services.registry.upload import IMPORT_PERMISSION, upload_cancel, upload_confirm, upload_create
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

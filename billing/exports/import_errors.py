@@ -6,7 +6,7 @@ from typing import IO
 
 from billing.exports.writer import Column, SheetWriter, key_value_sheet, new_workbook
 from billing.models import RegistryUpload
-from billing.services.imports_flow import upload_errors
+from billing.services.registry.upload import upload_errors
 
 COLUMNS = (
     Column("Строка", "int", 10),

@@ -15,7 +15,7 @@ from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
 _PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,7}")
 
 
-def batch_source_path(instance: Batch, filename: str) -> str:
+def batch_source_path(instance: Batch | None, filename: str) -> str:
     # Random names: an uploaded file name is user input and must never become a path. Only a
     # plain extension survives (readers look at it); anything else is dropped.
     suffix = PurePath(filename).suffix.lower()

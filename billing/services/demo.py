@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, User
 
 from billing.errors import ApplicationError
 from billing.periods import previous_month
@@ -91,7 +90,7 @@ def demo_organization_ensure() -> Organization:
     return organization
 
 
-def demo_registry_ensure(by: AbstractBaseUser) -> Batch:
+def demo_registry_ensure(by: User) -> Batch:
     """Import a generated desk-template registry for last month as a draft batch, once.
 
     Returns the demo organization's first batch (the existing one when there already is one).
@@ -101,7 +100,7 @@ def demo_registry_ensure(by: AbstractBaseUser) -> Batch:
 
     from billing.importers.desk_template import demo_registry_rows, write_desk_registry
     from billing.models import Batch
-    from billing.services.imports import registry_import
+    from billing.services.registry.write import registry_import
 
     organization = demo_organization_ensure()
     existing = Batch.objects.filter(organization=organization).order_by("pk").first()

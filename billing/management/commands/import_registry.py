@@ -16,7 +16,8 @@ from billing.management.russian_help import DeskCommand
 from billing.models import Organization
 from billing.periods import month_parse
 from billing.plurals import counted
-from billing.services.imports import custom_layouts, registry_import
+from billing.services.registry.parse import custom_layouts
+from billing.services.registry.write import registry_import
 
 logger = logging.getLogger(__name__)
 

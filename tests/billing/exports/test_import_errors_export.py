@@ -7,7 +7,7 @@ import pytest
 from billing.exports.import_errors import COLUMNS, import_errors_export
 from billing.importers.desk_template import write_desk_registry
 from billing.models import RegistryUpload
-from billing.services.imports_flow import upload_parse
+from billing.services.registry.tasks import upload_parse
 from tests.billing.exports.conftest import data_rows, open_xlsx
 from tests.billing.importers.conftest import (  # noqa: F401  fixtures
     desk_rows,

@@ -10,7 +10,7 @@ from billing.importers.desk_template import demo_registry_rows, write_desk_regis
 from billing.importers.requisites import bank_account_with_key
 from billing.models import Organization, Recipient, RegistryUpload
 from billing.roles import ACCOUNTANT
-from billing.services.imports_flow import upload_create
+from billing.services.registry.upload import upload_create
 from tests.factories import UserFactory
 
 PERIOD = date(2026, 10, 1)

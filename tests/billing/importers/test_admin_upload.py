@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from billing.importers.desk_template import desk_template_bytes, write_desk_registry
 from billing.models import Batch, RegistryUpload
-from billing.services.imports import registry_parse
+from billing.services.registry.parse import registry_parse
 from tests.billing.importers.conftest import PERIOD, desk_rows
 
 

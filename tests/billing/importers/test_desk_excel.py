@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from billing.importers.desk_template import write_desk_registry
 from billing.models import Account, Batch, Receipt, ServiceLine
-from billing.services.imports import registry_import, registry_parse
+from billing.services.registry.parse import registry_parse
+from billing.services.registry.write import registry_import
 from tests.billing.importers.conftest import PERIOD, desk_rows
 
 

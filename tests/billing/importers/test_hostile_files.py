@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from billing.importers.desk_columns import COLUMNS
 from billing.importers.desk_template import write_desk_registry
 from billing.models import Account, Batch, Property, Receipt
-from billing.services.imports import registry_import
+from billing.services.registry.write import registry_import
 from tests.billing.importers.conftest import PERIOD, desk_rows
 
 TITLES = [column.title for column in COLUMNS if column.key not in ("category",)]

@@ -5,7 +5,7 @@ from xml.sax.saxutils import escape
 
 from billing.importers.desk_columns import COLUMNS
 from billing.models import Batch
-from billing.services.imports import registry_import
+from billing.services.registry.write import registry_import
 from tests.billing.importers.conftest import PERIOD, desk_rows
 from tests.billing.importers.hostile import ods_package
 
@@ -58,7 +58,7 @@ def test_the_row_limit_applies_to_ods_too(organization, importer, tmp_path, sett
 
 
 def test_big_sheets_stream_through_openpyxl_with_the_same_result(organization, importer, desk_file, settings):
-    from billing.services.imports import registry_parse
+    from billing.services.registry.parse import registry_parse
 
     calamine = registry_parse(organization=organization, period=PERIOD, path=desk_file, source_name="r.xlsx")
     settings.IMPORT_CALAMINE_MAX_ROWS = 5  # the desk file has 25 rows: above the threshold, it streams

@@ -9,7 +9,8 @@ import pytest
 from billing.importers.desk_template import write_desk_registry
 from billing.importers.requisites import bank_account_with_key
 from billing.models import Batch, Receipt, Recipient
-from billing.services.imports import registry_import, registry_parse
+from billing.services.registry.parse import registry_parse
+from billing.services.registry.write import registry_import
 from tests.billing.importers.conftest import PERIOD, RECIPIENT, desk_rows, gis_workbook
 from tests.factories import BatchFactory, ReceiptFactory
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 
 from billing.models import Account, Batch, Property, Receipt, SberColumnMap, ServiceLine
-from billing.services.imports import registry_import, registry_parse
+from billing.services.registry.parse import registry_parse
+from billing.services.registry.write import registry_import
 from tests.billing.importers.conftest import PERIOD, RECIPIENT, gis_workbook
 
 # The rows of condo's public mock registry (FORMATS.md §2.3c), with its comment lines.

@@ -7,7 +7,8 @@ from datetime import date
 
 from billing.importers.desk_template import write_desk_registry
 from billing.models import Account, Batch, Property, Receipt, ServiceLine
-from billing.services.imports import registry_import, registry_parse
+from billing.services.registry.parse import registry_parse
+from billing.services.registry.write import registry_import
 from tests.billing.importers.conftest import PERIOD, desk_rows
 
 JUNE_2022 = date(2022, 6, 1)

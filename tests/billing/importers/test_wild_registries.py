@@ -21,8 +21,10 @@ from billing.importers.base import RegistrySource
 from billing.importers.desk_columns import COLUMNS
 from billing.importers.safety import inspect_file
 from billing.models import Account, Batch, Property, Receipt, RegistryUpload
-from billing.services.imports import import_limits, registry_import
-from billing.services.imports_flow import upload_parse, uploads_expire
+from billing.services.registry.parse import import_limits
+from billing.services.registry.tasks import upload_parse
+from billing.services.registry.upload import uploads_expire
+from billing.services.registry.write import registry_import
 from tests.billing.importers.conftest import PERIOD, desk_rows, upload_registry
 from tests.billing.importers.hostile import (
     desk_sheet,
@@ -268,7 +270,7 @@ def test_header_spellings_with_punctuation_units_and_abbreviations_import(organi
         key = {"Ф. И. О.": "full_name", "Л/с": "account", "Лиц. счёт": "account", "Сумма (руб.)": "to_pay"}[spelling]
         titles[KEYS.index(key)] = spelling
         path = minimal_xlsx(tmp_path / "s.xlsx", {"Реестр": desk_sheet(titles, _desk_values(rows))})
-        from billing.services.imports import registry_parse
+        from billing.services.registry.parse import registry_parse
 
         assert registry_parse(organization=organization, period=PERIOD, path=path, source_name="s.xlsx").ok, spelling
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from billing.importers.safety import inspect_file
-from billing.services.imports import import_limits, registry_import, registry_parse
+from billing.services.registry.parse import import_limits, registry_parse
+from billing.services.registry.write import registry_import
 from tests.billing.importers.conftest import PERIOD, desk_rows
 
 XLS = Path(__file__).resolve().parent / "fixtures" / "desk_registry.xls"

@@ -20,8 +20,8 @@ from billing.importers.desk_template import demo_registry_rows, write_desk_regis
 from billing.models import ApprovalSeal, Batch, BatchCheck, Receipt, ReceiptPdf
 from billing.roles import ACCOUNTANT, APPROVER
 from billing.services.batches import batch_approve, batch_submit
-from billing.services.imports import registry_import
 from billing.services.receipt_pdfs import receipt_pdfs_attach
+from billing.services.registry.write import registry_import
 from billing.services.seals import batch_pdf_addendum_approve
 from integration.checking.run import batch_check_run
 from integration.publishing.publisher import batch_publish

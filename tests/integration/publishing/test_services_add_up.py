@@ -16,7 +16,7 @@ import pytest
 from billing.importers.desk_template import demo_registry_rows, write_desk_registry
 from billing.models import Account, Property
 from billing.roles import ACCOUNTANT
-from billing.services.imports import registry_import
+from billing.services.registry.write import registry_import
 from integration.condo.payloads import receipt_to_wire
 from integration.condo.rules import services_sum_error
 from integration.publishing.rows import pending_receipts

@@ -1,47 +1,31 @@
-"""Registry import: parse and check a file completely, then create a draft batch all-or-nothing.
+"""Parse: read and check every row of a registry file, handing its receipts on in slices.
 
-Two doors use it. The command line parses and writes in one go (`registry_import`). The admin
-stores the upload, parses it in a django-q2 task while the page shows progress, shows a
-preview, and creates the batch only when the user confirms (`upload_*` in imports_flow.py),
-reading the file again. Both stream: receipts are never all in memory (`registry_write`).
+The first step of both doors (registry/__init__.py): nothing here writes; the caller's sink does.
 """
 
 from __future__ import annotations
 
-import logging
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from billing.errors import ActionForbidden
-from billing.importers.base import FORBIDDEN_CHARACTERS, ImportRefused, ParseContext, RowError
+from billing.importers.base import ImportRefused, ParseContext, RowError
 from billing.importers.collect import SLICE, ImportResult, RegistryCollector, Slice
 from billing.importers.formats import resolve_parser
 from billing.importers.regroup import grouped_by_account
 from billing.importers.safety import Limits, inspect_file
-from billing.models import Account, Batch, Organization, Receipt, Recipient, SberColumnMap
-from billing.services.import_writer import BatchStream, Scattered
-
-IMPORT_PERMISSION = "billing.import_registry"
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    result: ImportResult
-    batch: Batch | None
+from billing.models import (
+    Account,
+    Organization,
+    Receipt,
+    Recipient,
+    SberColumnMap,
+)
 
 
 def import_limits() -> Limits:
@@ -183,17 +167,17 @@ def registry_parse(
 
 def _parse(
     *,
-    organization,
-    period,
-    path,
-    source_name,
-    format_code,
-    progress,
-    on_inspected,
-    keep_drafts,
-    keep_totals,
-    sink,
-    grouped=False,
+    organization: Organization,
+    period: date,
+    path: Path,
+    source_name: str,
+    format_code: str,
+    progress: Callable[[int], None] | None,
+    on_inspected: Callable[[int | None], None] | None,
+    keep_drafts: bool,
+    keep_totals: bool,
+    sink: Callable[[Slice], None] | None,
+    grouped: bool = False,
 ) -> ImportResult:
     period = first_of_month(period)
     context = _context(organization, period)
@@ -238,139 +222,3 @@ def _parse(
         result.errors_count += len(refusal.errors)
         result.receipts = []
         return result
-
-
-def registry_import(
-    *,
-    organization: Organization,
-    period: date,
-    path: Path,
-    by: AbstractBaseUser,
-    format_code: str = "auto",
-    source_name: str | None = None,
-) -> ImportOutcome:
-    """Parse a local file and, when it is clean, store it and create a draft batch (the CLI door)."""
-    if not by.has_perm(IMPORT_PERMISSION):
-        raise ActionForbidden("У вашей роли нет права загружать реестры.")
-    path = Path(path)
-    name = safe_source_name(source_name or path.name)
-    stored = store_file(path, name)
-    try:
-        outcome = registry_write(
-            organization=organization,
-            period=period,
-            path=path,
-            by=by,
-            format_code=format_code,
-            source_file=stored,
-            source_name=name,
-        )
-    except BaseException:
-        default_storage.delete(stored)
-        raise
-    if outcome.batch is None:
-        default_storage.delete(stored)
-    return outcome
-
-
-class _Refused(Exception):
-    """Leaves the transaction of a streaming write, rolling back what the slices wrote."""
-
-    def __init__(self, result: ImportResult) -> None:
-        self.result = result
-
-
-def registry_write(
-    *,
-    organization: Organization,
-    period: date,
-    path: Path,
-    by: AbstractBaseUser,
-    source_file: str,
-    source_name: str,
-    format_code: str = "auto",
-    progress: Callable[[int], None] | None = None,
-    before_commit: Callable[[Batch, ImportResult], None] | None = None,
-) -> ImportOutcome:
-    """Parse a stored file and write its draft batch as it is read, in one transaction: all or nothing.
-
-    Slices of receipts are inserted while the parse goes on, so memory does not grow with the
-    file; a refused file rolls them back and comes back with its errors. A file whose accounts
-    stand apart (rare: registries list an account's lines together) is rolled back and read
-    again grouped on disk (regroup.py), streaming all the same. `before_commit` runs inside the
-    transaction once the batch is complete.
-    """
-    period = first_of_month(period)
-    arguments = {
-        "organization": organization,
-        "period": period,
-        "path": path,
-        "source_name": source_name,
-        "format_code": format_code,
-        "progress": progress,
-    }
-    for grouped in (False, True):
-        try:
-            with transaction.atomic():
-                stream = BatchStream(
-                    organization=organization, period=period, by=by, source_file=source_file, source_name=source_name
-                )
-                result = registry_parse(**arguments, keep_drafts=False, sink=stream, grouped=grouped)
-                if not result.ok or result.scattered:
-                    raise _Refused(result)
-                batch = stream.close(result)
-                if before_commit is not None:
-                    before_commit(batch, result)
-                transaction.on_commit(lambda batch=batch: figures_warm(batch))
-                return ImportOutcome(result=result, batch=batch)
-        except _Refused as refused:
-            if not refused.result.scattered:
-                return ImportOutcome(result=refused.result, batch=None)
-        except Scattered:
-            pass
-    raise RuntimeError("a registry read grouped by account came back scattered")
-
-
-def figures_warm(batch: Batch) -> None:
-    """The new batch's review figures, computed by the import rather than by its first reviewer."""
-    from billing.selectors.review import batch_figures_warm
-
-    try:
-        batch_figures_warm(batch=batch)
-    except Exception:
-        # The batch is written; its page computes the figures itself if this did not.
-        logger.exception("batch %s: warming its review figures failed", batch.pk)
-
-
-def safe_source_name(name: str) -> str:
-    """The file's name as shown and stored: control characters (base.FORBIDDEN_CHARACTERS) replaced."""
-    return FORBIDDEN_CHARACTERS.sub("_", name)[:255]
-
-
-def store_file(path: Path, name: str) -> str:
-    """Copy a file into the default storage under a random name (never the user's name)."""
-    from billing.models.batches import batch_source_path
-
-    with Path(path).open("rb") as handle:
-        return default_storage.save(batch_source_path(None, name), handle)
-
-
-@contextmanager
-def local_path(stored_name: str) -> Iterator[Path]:
-    """A filesystem path for a stored file: the file itself on local storage, a temporary copy otherwise."""
-    try:
-        local = default_storage.path(stored_name)
-    except NotImplementedError:
-        local = None
-    if local is not None:
-        yield Path(local)
-        return
-    suffix = Path(stored_name).suffix
-    with tempfile.NamedTemporaryFile(suffix=suffix) as copy, default_storage.open(stored_name, "rb") as source:
-        shutil.copyfileobj(source, copy)
-        copy.flush()
-        yield Path(copy.name)
-
-
-def errors_as_text(errors: list[RowError]) -> list[str]:
-    return [str(error) for error in errors]
