@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import IO
 
 from billing.importers.base import ImportRefused, RegistrySource
-from billing.importers.disk_strings import strings_on_disk
+from billing.importers.disk_strings import rows_released, strings_on_disk
 
 Row = tuple[int, list]
 
@@ -79,8 +79,9 @@ def _calamine_rows(source: RegistrySource, sheet: int | str, max_rows: int | Non
 
 
 def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:
-    # The shared strings stay on disk (disk_strings.py): held in memory they grow with the month.
-    with tempfile.TemporaryFile(prefix="xlsx-strings-") as strings:
+    # The shared strings stay on disk and each row is freed once read (disk_strings.py): kept,
+    # both grow with the month.
+    with tempfile.TemporaryFile(prefix="xlsx-strings-") as strings, rows_released():
         yield from _openpyxl_sheet_rows(source, sheet, strings)
 
 
