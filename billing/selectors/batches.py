@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -31,7 +31,7 @@ def batch_list_queryset() -> QuerySet[Batch]:
     return Batch.objects.select_related("organization", "created_by")
 
 
-def batches_awaiting_approval(*, user: AbstractBaseUser) -> QuerySet[Batch]:
+def batches_awaiting_approval(*, user: User) -> QuerySet[Batch]:
     """Submitted batches this user could approve: never what they imported or submitted (four eyes)."""
     return (
         Batch.objects.filter(status=Batch.Status.SUBMITTED)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from billing.models import Batch, BatchCheck, BatchTransition
@@ -50,7 +50,7 @@ def _newer_of_same_month():
     )
 
 
-def queue_batches(*, key: str, user: AbstractBaseUser) -> QuerySet[Batch]:
+def queue_batches(*, key: str, user: User) -> QuerySet[Batch]:
     """The batches of one queue for this user."""
     batches = Batch.objects.all()
     if key == MY_DRAFTS:
@@ -97,7 +97,7 @@ class Queue:
 REJECTED_SHOWN = 5
 
 
-def user_queues(*, user: AbstractBaseUser) -> list[Queue]:
+def user_queues(*, user: User) -> list[Queue]:
     """The queues this user's role works on, with counts; the rejected ones with their reasons."""
     keys = [key for key in LABELS if user.has_perm(PERMISSIONS[key])]
     if not keys:
@@ -113,7 +113,7 @@ def user_queues(*, user: AbstractBaseUser) -> list[Queue]:
     return queues
 
 
-def _rejected_items(user: AbstractBaseUser) -> tuple[RejectedItem, ...]:
+def _rejected_items(user: User) -> tuple[RejectedItem, ...]:
     reason = (
         BatchTransition.objects.filter(batch_id=OuterRef("pk"), target=Status.REJECTED)
         .order_by("-created_at", "-pk")

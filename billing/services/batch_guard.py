@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Container
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 
 from billing.errors import ActionForbidden, ApplicationError
 from billing.models import Batch
 
 
-def require_permission(by: AbstractUser, permission: str, refusal: str) -> None:
+def require_permission(by: User, permission: str, refusal: str) -> None:
     if not by.has_perm(permission):
         raise ActionForbidden(refusal)
 

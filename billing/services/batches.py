@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -69,7 +69,7 @@ def batch_transition(
     *,
     batch: Batch,
     to: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     reason: str = "",
     changes: dict[str, Any] | None = None,
 ) -> Batch:
@@ -109,7 +109,7 @@ def _followers_warm(batch: Batch) -> None:
         logger.exception("batch %s: warming the figures of later batches failed", batch.pk)
 
 
-def batch_transition_check(*, batch: Batch, to: str, by: AbstractBaseUser | None, reason: str = "") -> None:
+def batch_transition_check(*, batch: Batch, to: str, by: User | None, reason: str = "") -> None:
     """Raise unless `by` may move the batch to `to` now; for side effects that must precede the move."""
     edge = TRANSITIONS.get((batch.status, to))
     if edge is None:
@@ -122,7 +122,7 @@ def batch_transition_check(*, batch: Batch, to: str, by: AbstractBaseUser | None
         raise ApplicationError("Укажите причину: без неё это действие не выполняется.")
 
 
-def _check_actor(*, batch: Batch, edge: Edge, by: AbstractBaseUser | None) -> None:
+def _check_actor(*, batch: Batch, edge: Edge, by: User | None) -> None:
     if by is None:
         if edge.permission is not None and not edge.system_may:
             raise ActionForbidden("Это действие выполняет только пользователь, не фоновая задача.")
@@ -137,7 +137,7 @@ def _check_actor(*, batch: Batch, edge: Edge, by: AbstractBaseUser | None) -> No
         raise ActionForbidden("Нельзя утвердить пакет, реестр которого вы сами загрузили.")
 
 
-def available_targets(*, batch: Batch, user: AbstractBaseUser) -> list[str]:
+def available_targets(*, batch: Batch, user: User) -> list[str]:
     """The states this user may move the batch to now, for showing only the allowed buttons."""
     targets = []
     for target in ALLOWED[batch.status]:
@@ -153,7 +153,7 @@ def available_targets(*, batch: Batch, user: AbstractBaseUser) -> list[str]:
 # --- The named actions of people ---------------------------------------------------------------
 
 
-def batch_submit(*, batch: Batch, by: AbstractBaseUser) -> Batch:
+def batch_submit(*, batch: Batch, by: User) -> Batch:
     """Submit for approval; a worker checks the batch against Condo once the submit is committed."""
     with transaction.atomic():
         batch = batch_transition(
@@ -163,7 +163,7 @@ def batch_submit(*, batch: Batch, by: AbstractBaseUser) -> Batch:
     return batch
 
 
-def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
+def batch_approve(*, batch: Batch, by: User) -> Batch:
     """Approve a submitted batch with the fingerprint of its documents; publishing starts once committed.
 
     From this moment the batch holds its month: every older batch of the same organization and
@@ -202,11 +202,11 @@ def batch_approve(*, batch: Batch, by: AbstractBaseUser) -> Batch:
     return batch
 
 
-def batch_reject(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
+def batch_reject(*, batch: Batch, by: User, reason: str) -> Batch:
     return batch_transition(batch=batch, to=Status.REJECTED, by=by, reason=reason)
 
 
-def batch_cancel(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
+def batch_cancel(*, batch: Batch, by: User, reason: str) -> Batch:
     """Cancel a draft, or a failed batch of which Condo holds nothing (else it must be withdrawn)."""
     if batch.accepted_count:
         raise ApplicationError(

@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -55,7 +55,7 @@ class CheckOutcome:
     examples: dict[str, Any] = field(default_factory=dict)
 
 
-def batch_check_request(*, batch: Batch, by: AbstractBaseUser | None) -> BatchCheck:
+def batch_check_request(*, batch: Batch, by: User | None) -> BatchCheck:
     """Queue a check of the batch; a worker runs it once this transaction commits. `by=None`: on submit."""
     if by is not None and not by.has_perm("billing.view_batch"):
         raise ActionForbidden("У вашей роли нет права на это действие.")

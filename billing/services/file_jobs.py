@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -104,14 +104,12 @@ def file_jobs_expire(model: type[FileJob], *, older_than: timedelta) -> int:
     return delete_with_files(model._default_manager.filter(created_at__lt=cutoff), model.FILE_FIELD)
 
 
-def file_job_owned(job: FileJob, user: AbstractBaseUser | AnonymousUser) -> bool:
+def file_job_owned(job: FileJob, user: User | AnonymousUser) -> bool:
     """Only who asked for a job (or a superuser) follows it: its link is no key to its file."""
     return job.owner_id == user.pk or bool(getattr(user, "is_superuser", False))
 
 
-def file_job_for_owner(
-    jobs: QuerySet[Job], token: uuid.UUID | str, user: AbstractBaseUser | AnonymousUser
-) -> Job | None:
+def file_job_for_owner(jobs: QuerySet[Job], token: uuid.UUID | str, user: User | AnonymousUser) -> Job | None:
     """The job of `token` among `jobs` if `user` may follow it; None when there is none or it is another's."""
     job = jobs.filter(token=token).first()
     return job if job is not None and file_job_owned(job, user) else None

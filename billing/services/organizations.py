@@ -33,9 +33,9 @@ def organization_ensure(*, name: str, tin: str, condo_context_id: str) -> Organi
         raise ApplicationError(f"ИНН «{tin}» неверен: нужно 10 цифр для организации или 12 для ИП.")
     if not condo_context_id:
         raise ApplicationError("Укажите ID контекста биллинга в Condo.")
-    if len(name) > Organization._meta.get_field("name").max_length:
+    if len(name) > _max_length("name"):
         raise ApplicationError("Название управляющей компании длиннее 255 символов.")
-    if len(condo_context_id) > Organization._meta.get_field("condo_context_id").max_length:
+    if len(condo_context_id) > _max_length("condo_context_id"):
         raise ApplicationError("ID контекста биллинга в Condo длиннее 64 символов.")
 
     organization, created = Organization.objects.select_for_update().get_or_create(
@@ -46,3 +46,7 @@ def organization_ensure(*, name: str, tin: str, condo_context_id: str) -> Organi
         organization.name, organization.condo_context_id = name, condo_context_id
         organization.save(update_fields=["name", "condo_context_id", "updated_at"])
     return OrganizationEnsured(organization=organization, created=created, changed=changed)
+
+
+def _max_length(field: str) -> int:
+    return getattr(Organization._meta.get_field(field), "max_length", None) or 0

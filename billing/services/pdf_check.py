@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from typing import Any
 
 from django.conf import settings
 from pypdf import PdfReader
@@ -106,7 +107,7 @@ def active_content(data: bytes, reader: PdfReader) -> str | None:
 
 
 def _active_in_structure(reader: PdfReader) -> str | None:
-    catalog = reader.trailer["/Root"]
+    catalog: Any = reader.trailer["/Root"]  # pypdf's objects are dictionaries only at run time
     opening = catalog.get("/OpenAction")
     if opening is not None and hasattr(opening.get_object(), "get"):
         kind = opening.get_object().get("/S")

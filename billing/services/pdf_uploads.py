@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db import transaction
 
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 Status = ReceiptPdfUpload.Status
 
 
-def pdf_archive_upload(*, batch: Batch, archive: IO[bytes], name: str, by: AbstractBaseUser) -> ReceiptPdfUpload:
+def pdf_archive_upload(*, batch: Batch, archive: IO[bytes], name: str, by: User) -> ReceiptPdfUpload:
     """Keep the archive and queue its check; refused at once if the user or the batch may not take PDFs."""
     check_may_attach(batch=batch, by=by)
     stored = default_storage.save(pdf_archive_path(None, name), archive)

@@ -24,8 +24,9 @@ from dataclasses import asdict, dataclass, field
 from typing import IO
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -112,7 +113,7 @@ class _Stored:
     source_name: str
 
 
-def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: AbstractBaseUser) -> AttachReport:
+def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: User) -> AttachReport:
     """Match the archive's PDFs to the batch's receipts by file name and store them; see the module doc."""
     check_may_attach(batch=batch, by=by)
     max_pdf = pdf_max_bytes()
@@ -150,7 +151,7 @@ def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: AbstractBaseUse
                 if receipt_id in approved:
                     report.refused.append(Refusal(member.name, APPROVED_PDF_KEPT))
                     continue
-                name = storage.save(receipt_pdf_path(None, member.basename), ContentFile(data))
+                name = storage.save(receipt_pdf_path(ReceiptPdf(), member.basename), ContentFile(data))
                 stored.append(_Stored(receipt_id, name, digest, len(data), member.name[:255]))
         _save(batch=batch, stored=stored, by=by)
     except BaseException:
@@ -162,7 +163,7 @@ def receipt_pdfs_attach(*, batch: Batch, archive: IO[bytes], by: AbstractBaseUse
     return report
 
 
-def receipt_pdfs_send_request(*, batch: Batch, by: AbstractBaseUser) -> int:
+def receipt_pdfs_send_request(*, batch: Batch, by: User) -> int:
     """Queue the sending of a published batch's pending PDFs; the number waiting to go."""
     require_permission(by, SEND_PERMISSION, "Отправлять PDF в Condo может только утверждающий.")
     separately = (
@@ -179,7 +180,7 @@ def receipt_pdfs_send_request(*, batch: Batch, by: AbstractBaseUser) -> int:
     return waiting
 
 
-def check_may_attach(*, batch: Batch, by: AbstractBaseUser) -> None:
+def check_may_attach(*, batch: Batch, by: User) -> None:
     require_permission(by, PDF_PERMISSION, "Загружать PDF квитанций может только бухгалтер.")
     gone = f"К пакету в статусе «{Status(batch.status).label}» PDF не прикрепляются: его квитанций в Condo уже нет."
     require_status(batch, ATTACHABLE, gone)
@@ -216,7 +217,7 @@ def _match(members: list[Member], index: ReceiptIndex, report: AttachReport, *, 
     return chosen
 
 
-def _save(*, batch: Batch, stored: list[_Stored], by: AbstractBaseUser) -> None:
+def _save(*, batch: Batch, stored: list[_Stored], by: User) -> None:
     if not stored:
         return
     storage = receipt_pdf_storage()
@@ -274,7 +275,7 @@ def _save(*, batch: Batch, stored: list[_Stored], by: AbstractBaseUser) -> None:
                 batch_size=500,
             )
             # The files that were replaced go once the new ones are committed, never before.
-            transaction.on_commit(lambda: [storage.delete(name) for name in replaced if name])
+            transaction.on_commit(lambda: _delete_files(storage, replaced))
     except IntegrityError:
         raise ApplicationError(
             "PDF этого пакета сейчас загружает кто-то ещё. Подождите минуту и загрузите архив снова."
@@ -293,3 +294,9 @@ def _count_without_files(*, batch: Batch, report: AttachReport) -> None:
             "account__number", "category"
         )[:SAMPLE]
     ]
+
+
+def _delete_files(storage: Storage, names: list[str]) -> None:
+    for name in names:
+        if name:
+            storage.delete(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
 
@@ -29,7 +29,7 @@ def export_in_background(batches: list[Batch]) -> bool:
     return sum(batch.receipts_count for batch in batches) > settings.EXPORT_INLINE_MAX_RECEIPTS
 
 
-def receipts_export_request(*, batches: list[Batch], filename: str, by: AbstractBaseUser) -> ReceiptsExport:
+def receipts_export_request(*, batches: list[Batch], filename: str, by: User) -> ReceiptsExport:
     """Queue the workbook of `batches`; the user follows it on its page and downloads it there."""
     receipts_export_check(batches)
     with transaction.atomic():

@@ -7,7 +7,7 @@ does not import integration), over the very documents Condo will receive.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
@@ -24,7 +24,7 @@ APPROVE_PERMISSION = "billing.approve_batch"
 _ADDENDUM_APPROVABLE = (Status.APPROVED, Status.PUBLISHING, Status.FAILED, Status.PUBLISHED, Status.PARTIALLY_PUBLISHED)
 
 
-def batch_seal(*, batch: Batch, by: AbstractBaseUser) -> ApprovalSeal:
+def batch_seal(*, batch: Batch, by: User) -> ApprovalSeal:
     """Record the batch's approval with the fingerprint of its documents; run inside the approval."""
     pdfs = ReceiptPdf.objects.filter(batch=batch, seal__isnull=True, updated_at__lte=batch.submitted_at)
     pdf_ids = list(pdfs.values_list("pk", flat=True))
@@ -52,7 +52,7 @@ def addendum_pending(*, batch: Batch) -> QuerySet[ReceiptPdf]:
     return ReceiptPdf.objects.filter(batch=batch, seal__isnull=True)
 
 
-def batch_pdf_addendum_approve(*, batch: Batch, by: AbstractBaseUser) -> ApprovalSeal:
+def batch_pdf_addendum_approve(*, batch: Batch, by: User) -> ApprovalSeal:
     """Another person approves the PDFs attached after submission; only then are they sent."""
     require_permission(by, APPROVE_PERMISSION, "Утверждать PDF может только утверждающий.")
     with_batch = f"PDF пакета в статусе «{Status(batch.status).label}» утверждаются вместе с пакетом, не отдельно."

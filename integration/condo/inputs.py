@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInputType, GraphQLList, GraphQLNonNull
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+)
 
 Checker = Callable[[Any, str], "str | None"]
 INT_RANGE = range(-(2**31), 2**31)
@@ -74,8 +81,10 @@ class InputChecker:
         if isinstance(type_, GraphQLEnumType):
             names = frozenset(type_.values)
             return lambda value, path: None if value in names else f"{path}: not a value of {type_.name}: {value!r}"
-        if not isinstance(type_, GraphQLInputObjectType):
+        if isinstance(type_, GraphQLScalarType):
             return _scalar(type_.name)
+        if not isinstance(type_, GraphQLInputObjectType):
+            raise TypeError(f"not a named input type: {type_}")
         fields = {name: self.checker(field.type) for name, field in type_.fields.items()}
         # Most fields are plain strings: test those inline instead of through a checker call.
         strings = frozenset(name for name, field in type_.fields.items() if _named(field.type) == "String")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from gql import GraphQLRequest
@@ -53,8 +53,15 @@ class _Transport(HTTPXTransport):
         super().__init__(*args, **kwargs)
         self.local = threading.local()
 
-    def _prepare_request(self, request, *, extra_args=None, upload_files=False):
-        body = jsontext.dumps(request.payload).encode()
+    def _prepare_request(
+        self,
+        request: GraphQLRequest | list[GraphQLRequest],
+        *,
+        extra_args: dict[str, Any] | None = None,
+        upload_files: bool = False,
+    ) -> dict[str, Any]:
+        payload = request.payload if isinstance(request, GraphQLRequest) else [item.payload for item in request]
+        body = jsontext.dumps(payload).encode()
         self.local.sent_bytes = len(body)
         headers = {"Content-Type": "application/json"}
         headers.update((extra_args or {}).get("headers") or {})
@@ -94,7 +101,7 @@ class CondoTransport:
         return HttpAnswer(
             status=local.status,
             data=result.data,
-            errors=list(result.errors or []),
+            errors=cast(list[dict[str, Any]], list(result.errors or [])),  # gql hands the raw dicts over
             headers=local.headers,
             sent_bytes=local.sent_bytes,
         )

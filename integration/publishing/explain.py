@@ -30,6 +30,7 @@ _BY_CODE = {
 
 
 def receipt_error_explained(error: ReceiptError) -> str:
+    text: str | None
     if "Address is not recognized" in (error.message or ""):
         text = "Адрес не распознан адресным сервисом Condo. Исправьте адрес в реестре (город, улица, дом)."
     else:

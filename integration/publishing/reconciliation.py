@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from billing import enqueue
@@ -111,7 +111,7 @@ def _keep(
         )
 
 
-def batch_reconcile_request(*, batch: Batch, by: AbstractUser) -> None:
+def batch_reconcile_request(*, batch: Batch, by: User) -> None:
     """Anyone who may see the batch may ask for a fresh comparison; a worker does it."""
     require_status(batch, RECONCILABLE, "Сверять можно только пакет, который публиковался.")
     require_permission(by, "billing.view_batch", "У вашей роли нет права на это действие.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from billing import enqueue
@@ -15,7 +15,7 @@ from integration.publishing.outcomes import rejected_reset
 Status = Batch.Status
 
 
-def batch_retry_rejected(*, batch: Batch, by: AbstractBaseUser | None, enqueue: bool = True) -> Batch:
+def batch_retry_rejected(*, batch: Batch, by: User | None, enqueue: bool = True) -> Batch:
     """Send the receipts Condo rejected once more, after the cause was fixed."""
     if batch.status != Status.PARTIALLY_PUBLISHED:
         raise ApplicationError("Повторить можно только отклонённые квитанции частично опубликованного пакета.")
@@ -30,7 +30,7 @@ def batch_retry_rejected(*, batch: Batch, by: AbstractBaseUser | None, enqueue: 
     return batch
 
 
-def batch_publish_again(*, batch: Batch, by: AbstractBaseUser, enqueue: bool = True) -> Batch:
+def batch_publish_again(*, batch: Batch, by: User, enqueue: bool = True) -> Batch:
     """Restart a failed batch now instead of waiting for the automatic retry."""
     if batch.status != Status.FAILED:
         raise ApplicationError("Снова опубликовать можно только пакет со сбоем публикации.")

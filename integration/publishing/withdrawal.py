@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from billing import enqueue
@@ -15,10 +16,11 @@ from billing.errors import ApplicationError
 from billing.models import Batch, Receipt
 from billing.plurals import counted
 from billing.services.batches import batch_transition, batch_transition_check
-from integration.condo import CondoClient, CondoError
+from integration.condo import CondoClient, CondoError, ReceiptError
 from integration.publishing.recorder import CallRecorder
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 Status = Batch.Status
 PublishState = Receipt.PublishState
 
@@ -28,9 +30,7 @@ _LIVE = (Status.PUBLISHING, Status.PUBLISHED, Status.PARTIALLY_PUBLISHED)
 WITHDRAW_CHUNK = 100
 
 
-def batch_withdraw_from_condo(
-    *, batch: Batch, by: AbstractBaseUser, reason: str, client: CondoClient | None = None
-) -> Batch:
+def batch_withdraw_from_condo(*, batch: Batch, by: User, reason: str, client: CondoClient | None = None) -> Batch:
     """Soft-delete the batch's receipts in Condo, then mark the batch withdrawn.
 
     Receipts already withdrawn are skipped, so after a failure half-way the same call finishes
@@ -42,7 +42,7 @@ def batch_withdraw_from_condo(
 
 
 def batch_supersede(
-    *, old: Batch, new: Batch, by: AbstractBaseUser | None, reason: str, client: CondoClient | None = None
+    *, old: Batch, new: Batch, by: User | None, reason: str, client: CondoClient | None = None
 ) -> Batch:
     """Replace `old` by the newer published batch `new` of the same organization and month.
 
@@ -69,7 +69,7 @@ def superseded_by_candidates(*, old: Batch) -> list[Batch]:
     return list(_published_same_month(old, created_at__gt=old.created_at).order_by("-created_at"))
 
 
-def _published_same_month(batch: Batch, **newer_or_older):
+def _published_same_month(batch: Batch, **newer_or_older: object) -> QuerySet[Batch]:
     published = (Status.PUBLISHED, Status.PARTIALLY_PUBLISHED)
     if batch.status not in published:
         return Batch.objects.none()
@@ -78,7 +78,7 @@ def _published_same_month(batch: Batch, **newer_or_older):
     )
 
 
-def _own_live_receipts(batch: Batch):
+def _own_live_receipts(batch: Batch) -> QuerySet[Receipt]:
     shared = Receipt.objects.filter(
         organization_id=batch.organization_id,
         period=batch.period,
@@ -90,7 +90,7 @@ def _own_live_receipts(batch: Batch):
     )
 
 
-def _withdraw(*, batch: Batch, receipts, client: CondoClient | None) -> None:
+def _withdraw(*, batch: Batch, receipts: QuerySet[Receipt], client: CondoClient | None) -> None:
 
     pending = list(receipts.values_list("pk", "condo_id"))
     if not pending:
@@ -107,7 +107,9 @@ def _withdraw(*, batch: Batch, receipts, client: CondoClient | None) -> None:
             raise ApplicationError(f"Condo не ответил при отзыве квитанций: {error}. Повторите отзыв позже.") from error
         done = [pk for pk, condo_id in chunk if _withdrawn(results.get(condo_id))]
         failures.extend(
-            f"{condo_id}: {results[condo_id].message}" for _, condo_id in chunk if not _withdrawn(results.get(condo_id))
+            f"{condo_id}: {refusal.message}"
+            for _, condo_id in chunk
+            if (refusal := results.get(condo_id)) is not None and not _withdrawn(refusal)
         )
         _mark_withdrawn(batch_id=batch.pk, receipt_ids=done)
     if failures:
@@ -117,7 +119,7 @@ def _withdraw(*, batch: Batch, receipts, client: CondoClient | None) -> None:
         )
 
 
-def _withdrawn(error) -> bool:
+def _withdrawn(error: ReceiptError | None) -> bool:
     # Condo refuses to update a deleted receipt: after a half-done withdrawal that means done.
     return error is None or "Already deleted" in (error.message or "")
 
@@ -134,8 +136,8 @@ def _mark_withdrawn(*, batch_id: int, receipt_ids: list[int]) -> None:
         )
 
 
-def _chunks(items: Iterable, size: int):
-    chunk = []
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
     for item in items:
         chunk.append(item)
         if len(chunk) == size:
@@ -145,7 +147,7 @@ def _chunks(items: Iterable, size: int):
         yield chunk
 
 
-def batch_withdraw_request(*, batch: Batch, by: AbstractBaseUser, reason: str) -> Batch:
+def batch_withdraw_request(*, batch: Batch, by: User, reason: str) -> Batch:
     """An approver asks to withdraw: checked now, carried out by a worker (it may be 100,000 calls' worth)."""
     batch_transition_check(batch=batch, to=Status.WITHDRAWN, by=by, reason=reason)
     batch_id, user_id, reason = batch.pk, by.pk, reason.strip()
@@ -153,7 +155,7 @@ def batch_withdraw_request(*, batch: Batch, by: AbstractBaseUser, reason: str) -
     return batch
 
 
-def batch_supersede_request(*, old: Batch, new: Batch, by: AbstractBaseUser, reason: str) -> Batch:
+def batch_supersede_request(*, old: Batch, new: Batch, by: User, reason: str) -> Batch:
     """An approver confirms that `new` replaces `old`; a worker withdraws what only `old` holds."""
     if new not in superseded_by_candidates(old=old):
         raise ApplicationError(f"Пакет №{new.pk} не заменяет пакет №{old.pk}: он не новее или ещё не опубликован.")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -88,9 +88,9 @@ def door_path(
     return path(route, admin_door(model_admin, view, *decorators), name=name)
 
 
-def actor(request: HttpRequest) -> AbstractUser:
+def actor(request: HttpRequest) -> User:
     """The signed-in user a service acts for; admin_view lets nobody else through."""
-    if not isinstance(request.user, AbstractUser):
+    if not isinstance(request.user, User):
         raise PermissionDenied
     return request.user
 
