@@ -70,8 +70,9 @@ class QueueFilter(admin.SimpleListFilter):
         return [(key, label) for key, label in QUEUE_LABELS.items() if request.user.has_perm(QUEUE_PERMISSIONS[key])]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        if self.value() in QUEUE_LABELS:
-            return queryset.filter(pk__in=queue_batches(key=self.value(), user=request.user).values("pk"))
+        key = self.value()
+        if key in QUEUE_LABELS:
+            return queryset.filter(pk__in=queue_batches(key=key, user=request.user).values("pk"))
         return queryset
 
 

@@ -18,7 +18,7 @@ from billing.amounts import AMOUNT_FIELDS, Amounts
 from billing.models import Account, Batch, BatchTransition, Receipt, ServiceLine
 from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
 
-_TOTAL = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+_TOTAL: DecimalField = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
 # A previous batch counts as "what residents saw last" only once it reached Condo.
 _COMPARABLE_STATUSES = (Batch.Status.PUBLISHED, Batch.Status.PARTIALLY_PUBLISHED)
 
@@ -73,7 +73,7 @@ def previous_published_batch(*, organization_id: int, period: date, exclude_id: 
     """
     return (
         Batch.objects.filter(organization_id=organization_id, status__in=_COMPARABLE_STATUSES, period__lte=period)
-        .exclude(pk=exclude_id)
+        .exclude(pk=exclude_id or 0)  # ids start at 1: 0 excludes nothing
         .order_by("-period", "-published_at", "-pk")
         .first()
     )

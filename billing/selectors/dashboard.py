@@ -72,13 +72,13 @@ def dashboard_grid(*, months: list[date]) -> list[GridRow]:
         cells = []
         for period in months:
             month = by_key.get((organization_id, period), [])
-            batch = standing_batch(month)
+            standing = standing_batch(month)
             cells.append(
                 GridCell(
                     period=period,
-                    batch_id=batch.pk if batch else None,
-                    status=batch.status if batch else "",
-                    status_label=batch.get_status_display() if batch else "",
+                    batch_id=standing.pk if standing else None,
+                    status=standing.status if standing else "",
+                    status_label=standing.get_status_display() if standing else "",
                     batches=len(month),
                 )
             )
@@ -95,7 +95,7 @@ class ChartPoint:
 
 def dashboard_chart(*, months: list[date]) -> list[ChartPoint]:
     """Receipts published and their total to pay per month, from published batches (one GROUP BY)."""
-    total = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    total: DecimalField = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
     rows = (
         Batch.objects.filter(period__gte=months[0], period__lte=months[-1], status__in=PUBLISHED)
         .values("period")

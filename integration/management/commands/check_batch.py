@@ -43,6 +43,7 @@ class Command(BaseCommand):
         if run is None:
             raise CommandError(f"Проверку №{check.pk} уже выполняет другой процесс.", returncode=1)
         check, everything = run.check, run.findings.everything
+        assert everything is not None, "keep_all=True keeps every finding"
         self.stdout.write(
             f"Пакет №{batch.pk}: проверено {counted(check.receipts_checked, 'receipt')}; нарушений правил Condo "
             f"{check.problems_count} {counted(check.receipts_with_problems, 'in_receipts')}."
