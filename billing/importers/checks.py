@@ -113,6 +113,12 @@ class MoneyParser:
         self._limit = limit
         self._max = max_entries
 
+    @property
+    def memo(self) -> dict[object, Decimal | CellError | None]:
+        """The memo itself, for a caller's fast path: a Decimal found under a str or float key is
+        what this parser returns for that key; anything else must go through the call."""
+        return self._cache
+
     def __call__(self, raw: object) -> Decimal | None:
         if raw is None or raw == "" or raw is True or raw is False:
             if raw is None or raw == "":

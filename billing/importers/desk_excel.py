@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import ClassVar
 
+from billing.amounts import AMOUNT_FIELDS
 from billing.importers.base import ImportRefused, ParseContext, ParsedRow, RegistrySource, RowError, ServiceDraft
 from billing.importers.checks import CellError, MoneyParser, clean_text, parse_account_number
 from billing.importers.desk_columns import category_fast, map_headers
@@ -16,6 +17,8 @@ from billing.importers.workbook import iter_rows
 from billing.importers.xlsx_scan import refuse_unsafe_sheet
 
 _ZERO = Decimal("0.00")
+# The text cells of every row, with the longest each may be.
+_TEXT_FIELDS = (("address", 500), ("service", 255), ("measure", 32), ("unit_name", 64), ("full_name", 255))
 STRINGS_KEPT = 20_000
 
 
@@ -67,7 +70,8 @@ class _DeskRows(DeskRowCheck):
         for number, values in rows:
             if len(values) < width:
                 values = values + [None] * (width - len(values))
-            if all(value is None or value == "" for value in values):
+            # An empty row: every cell None or "" (counted in C, not compared one by one in Python).
+            if values.count(None) + values.count("") == len(values):
                 continue
             try:
                 yield self._fast_row(number, values)
@@ -98,16 +102,28 @@ class _DeskRows(DeskRowCheck):
 
     def _fast_row(self, number, values) -> ParsedRow:
         """The common case of a clean row, without error bookkeeping; any doubt raises CellError
-        and the row goes through `_row`, which is the reference for what is accepted."""
-        p, clean, money, quantity = self.positions, self._clean, self.money, self.quantity
+        and the row goes through `_row`, which is the reference for what is accepted.
+
+        Cells seen before are looked up in the parsers' memos right here: a hundred thousand rows
+        of nine amounts and seven texts make a function call per cell the costliest part of a row.
+        A miss, or anything but a memoized Decimal or text, goes through the parser as before."""
+        p = self.positions
         raw = values[p["account"]]
         if raw == self._last_account_raw and raw.__class__ is str:
             account = self._last_account
         else:
             account = parse_account_number(raw)
             self._last_account_raw, self._last_account = raw, account
-        address = clean(values[p["address"]], 500)
-        service_name = clean(values[p["service"]], 255)
+        # Only str keys are looked up here: 1, 1.0 and True hash alike and may clean differently.
+        memo, clean = self.strings.get, self._clean
+        texts = []
+        for key, limit in _TEXT_FIELDS:
+            raw = values[p[key]]
+            value = memo(raw) if raw.__class__ is str else None
+            if value is None or len(value) > limit:
+                value = clean(raw, limit)
+            texts.append(value)
+        address, service_name, measure, unit_name, full_name = texts
         if not address or not service_name:
             raise CellError("empty")
         period = self.periods.get(values[p["period"]])
@@ -116,16 +132,26 @@ class _DeskRows(DeskRowCheck):
         unit_type = self.unit_types.get(values[p["unit_type"]])
         if unit_type is None or unit_type.__class__ is CellError:
             raise CellError("unit type")
+        money, quantity = self.money, self.quantity
+        money_memo, quantity_memo = money.memo.get, quantity.memo.get
         zero = _ZERO
-        charge = money(values[p["charge"]]) or zero
-        recalculation = money(values[p["recalculation"]]) or zero
-        privilege = money(values[p["privilege"]]) or zero
-        penalty = money(values[p["penalty"]]) or zero
-        paid = money(values[p["paid"]]) or zero
-        balance = money(values[p["balance"]]) or zero
-        to_pay = money(values[p["to_pay"]])
+        amounts = []
+        for key in AMOUNT_FIELDS:
+            raw = values[p[key]]
+            # A memoized Decimal is final; bools are left to the parser (True == 1 in the memo).
+            found = money_memo(raw) if raw.__class__ is float or raw.__class__ is str else None
+            if found.__class__ is not Decimal:
+                found = money(raw)
+            amounts.append(found)
+        balance, charge, recalculation, privilege, penalty, paid, to_pay = amounts
         if to_pay is None:
             raise CellError("to pay")
+        charge = charge or zero
+        recalculation = recalculation or zero
+        privilege = privilege or zero
+        penalty = penalty or zero
+        paid = paid or zero
+        balance = balance or zero
         if (
             abs(balance + charge + recalculation - abs(privilege) + penalty - abs(paid) - to_pay)
             > self.context.tolerance
@@ -144,6 +170,13 @@ class _DeskRows(DeskRowCheck):
             owner_type = self.owner_types.get(values[optional["owner_type"]])
             if owner_type is None or owner_type.__class__ is CellError:
                 raise CellError("owner type")
+        volume, tariff = values[p["volume"]], values[p["tariff"]]
+        volume = quantity_memo(volume) if volume.__class__ is float or volume.__class__ is str else None
+        if volume.__class__ is not Decimal:
+            volume = quantity(values[p["volume"]])
+        tariff = quantity_memo(tariff) if tariff.__class__ is float or tariff.__class__ is str else None
+        if tariff.__class__ is not Decimal:
+            tariff = quantity(values[p["tariff"]])
         service = ServiceDraft(
             number,
             service_name,
@@ -154,18 +187,18 @@ class _DeskRows(DeskRowCheck):
             penalty,
             paid,
             balance,
-            quantity(values[p["volume"]]),
-            quantity(values[p["tariff"]]),
-            clean(values[p["measure"]], 32),
+            volume,
+            tariff,
+            measure,
         )
         return ParsedRow(
             number,
             account,
             address,
             period,
-            clean(values[p["unit_name"]], 64),
+            unit_name,
             unit_type,
-            clean(values[p["full_name"]], 255),
+            full_name,
             clean(values[optional["els"]], 32) if optional["els"] is not None else "",
             clean(values[optional["fias"]], 64) if optional["fias"] is not None else "",
             category,
