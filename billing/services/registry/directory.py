@@ -86,7 +86,8 @@ def accounts_ensure(
             )
         )
     }
-    new: list[Account] = []
+    # New accounts go straight to rows: a model instance each (~10 µs) only to be unpacked again.
+    new: list[tuple[int, str, int, str, str, str, str, bool, str]] = []
     changed: list[Account] = []
     ids: dict[str, tuple[int, bool]] = {}
     for number, draft in directory.items():
@@ -94,15 +95,16 @@ def accounts_ensure(
         current = existing.get(number)
         if current is None:
             new.append(
-                Account(
-                    organization=organization,
-                    number=number,
-                    property_id=property_id,
-                    unit_name=draft.unit_name,
-                    unit_type=draft.unit_type,
-                    full_name=draft.full_name,
-                    els=draft.els,
-                    owner_type=draft.owner_type,
+                (
+                    organization.pk,
+                    number,
+                    property_id,
+                    draft.unit_name,
+                    str(draft.unit_type),
+                    draft.full_name,
+                    draft.owner_type,
+                    False,
+                    draft.els,
                 )
             )
             continue
@@ -129,25 +131,8 @@ def accounts_ensure(
                 )
             )
     if new:
-        insert_rows(
-            Account,
-            ACCOUNT_FIELDS,
-            [
-                (
-                    organization.pk,
-                    a.number,
-                    a.property_id,
-                    a.unit_name,
-                    str(a.unit_type),
-                    a.full_name,
-                    a.owner_type,
-                    False,
-                    a.els,
-                )
-                for a in new
-            ],
-        )
-        fresh = {a.number for a in new}
+        insert_rows(Account, ACCOUNT_FIELDS, new)
+        fresh = {row[1] for row in new}
         ids.update(
             (number, (pk, False))
             for number, pk in Account.objects.filter(organization=organization, number__in=list(fresh)).values_list(
