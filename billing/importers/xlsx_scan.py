@@ -203,12 +203,15 @@ def _scan_segment(segment: bytes, scan: SheetScan, row_open: tuple[bytes, bytes]
         for letters, number, letter, far_number in _far_refs(scan.last_row).findall(segment):
             scan.last_column = max(scan.last_column, _column_number(letters or letter))
             scan.last_row = max(scan.last_row, int(number or far_number))
-    if b"<f" in segment or b":f" in segment:
+    # Each look for a substring costs a pass over the sheet's XML (~0.1 s a 100,000-row sheet): a
+    # single-byte search (memchr) first, as a cell's XML rarely holds an "f" or a "g" but formulas
+    # and merged cells always do.
+    if b"f" in segment and (b"<f" in segment or b":f" in segment):
         for match in _FORMULA_WITHOUT_VALUE.finditer(segment):
             if len(scan.formulas_without_values) < 50:
                 ref = _CELL_REF.search(match.group(1))
                 scan.formulas_without_values.append(ref.group(1).decode() if ref else "?")
-    if b"mergeCell" in segment:
+    if b"g" in segment and b"mergeCell" in segment:
         scan.merged.extend(ref.decode() for ref in _MERGE.findall(segment))
 
 
