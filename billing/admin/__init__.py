@@ -1,3 +1,3 @@
 """The review admin: importing the modules registers their ModelAdmins."""
 
-from billing.admin import audit, batches, imports, organizations, receipts  # noqa: F401
+from billing.admin import audit, batches, organizations, receipts, sber_column_maps  # noqa: F401

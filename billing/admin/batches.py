@@ -12,7 +12,6 @@ from django.utils.formats import date_format
 from django.utils.module_loading import import_string
 
 from billing.admin.filters import AwaitingApprovalFilter, PeriodFilter, QueueFilter
-from billing.admin.imports import RegistryUploadAdminMixin
 from billing.admin.object_tools import ObjectTool
 from billing.admin.panels.base import BatchAction, BatchPanel
 from billing.admin.panels.checks import checks_panel
@@ -20,6 +19,7 @@ from billing.admin.panels.confirmations import confirmations_panel
 from billing.admin.panels.exports import export_receipts_action, exports_panel
 from billing.admin.panels.file_jobs import file_jobs_panel
 from billing.admin.panels.pdfs import pdfs_panel
+from billing.admin.panels.registry_upload import registry_upload_panel
 from billing.admin.panels.review import batch_review_view, review_panel
 from billing.formatting import format_count, format_money, format_percent
 from billing.models import Batch
@@ -27,7 +27,7 @@ from billing.selectors.batches import batches_awaiting_approval, batches_in_flig
 
 
 @admin.register(Batch)
-class BatchAdmin(RegistryUploadAdminMixin, admin.ModelAdmin):
+class BatchAdmin(admin.ModelAdmin):
     list_display = (
         "number",
         "organization_name",
@@ -57,6 +57,7 @@ class BatchAdmin(RegistryUploadAdminMixin, admin.ModelAdmin):
     # other apps come by dotted path from settings.BATCH_PANELS: billing does not import integration.
     panels: tuple[BatchPanel, ...] = (
         file_jobs_panel,
+        registry_upload_panel,
         review_panel,
         pdfs_panel,
         exports_panel,
@@ -116,11 +117,10 @@ class BatchAdmin(RegistryUploadAdminMixin, admin.ModelAdmin):
         return context
 
     def get_urls(self) -> list[URLPattern]:
-        # The upload pages and the file jobs panel first: `import/<token>/…` and `jobs/<kind>/<token>/progress/`
+        # The file jobs and upload panels come first: `jobs/<kind>/<token>/progress/` and `import/<token>/…`
         # would otherwise read as a batch's own pages (`<path:object_id>/…`).
         panel_urls = [url for panel in self.get_panels() for url in panel.urls(self)]
-        upload_urls = self.registry_upload_urls()
-        return [*upload_urls, *panel_urls, *super().get_urls()]
+        return [*panel_urls, *super().get_urls()]
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
         if request.method not in ("GET", "HEAD"):
@@ -138,7 +138,7 @@ class BatchAdmin(RegistryUploadAdminMixin, admin.ModelAdmin):
 
     def get_object_tools(self, request: HttpRequest) -> list[ObjectTool]:
         """Buttons above the list: the upload's, the panels', the approver's queue, publishing failures."""
-        tools = [*self.registry_upload_tools(request)]
+        tools: list[ObjectTool] = []
         for panel in self.get_panels():
             if panel.object_tools is not None:
                 tools.extend(panel.object_tools(request))
