@@ -14,100 +14,31 @@ import itertools
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from billing.amounts import AMOUNT_FIELDS
-from billing.formatting import format_money, money_data
-from billing.importers.base import ParsedRow, RecipientKey, RowError, ServiceDraft
-from billing.importers.checks import period_label
+from billing.formatting import money_data
+from billing.importers.base import ParsedRow, RecipientKey, RowError
+from billing.importers.collect_errors import (
+    account_at_two_addresses,
+    account_repeated,
+    bank_account_with_two_recipients,
+    file_of_another_period,
+    no_data_rows,
+    no_recipient,
+    receipt_with_two_recipients,
+    row_of_another_period,
+    service_repeated,
+    total_not_matching,
+)
+from billing.importers.drafts import ZERO, AccountDraft, ImportResult, ReceiptDraft, Slice
 
-Slice = list[tuple["ReceiptDraft", "AccountDraft"]]
-
-ZERO = Decimal("0.00")
 SAMPLE_ROWS = 20
 PROGRESS_EVERY = 5000
 # Receipts handed to the sink at once: ~10 MB in flight. COPY makes a slice cheap, so small ones
 # cost a few statements more and keep a million-row month's peak flat.
 SLICE = 2_000
-
-
-@dataclass(slots=True)
-class AccountDraft:
-    row: int
-    address: str
-    unit_name: str
-    unit_type: str
-    full_name: str
-    els: str
-    fias: str
-    owner_type: str = ""  # "" when the registry does not say: Condo then guesses from the name
-
-
-@dataclass(slots=True)
-class ReceiptDraft:
-    account: str
-    category: str
-    recipient: RecipientKey
-    row: int
-    services: list[ServiceDraft] = field(default_factory=list)
-    stated: dict[str, Decimal] | None = None  # amounts the file states for the receipt itself
-    amounts: dict[str, Decimal] | None = None  # final amounts, set by `finish`
-
-
-@dataclass
-class ImportResult:
-    format_code: str
-    format_label: str
-    period: date
-    rows_read: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    errors_count: int = 0
-    accounts: dict[str, AccountDraft] = field(default_factory=dict)
-    receipts: list[ReceiptDraft] = field(default_factory=list)
-    recipients: set[RecipientKey] = field(default_factory=set)
-    # Each bank account with the (tin, bic) it was first given and the row that gave it.
-    bank_accounts: dict[str, tuple[str, str, int | None]] = field(default_factory=dict)
-    service_lines: int = 0
-    total_to_pay: Decimal = ZERO
-    totals_by_service: list[tuple[str, int, Decimal]] = field(default_factory=list)
-    sample: list[dict[str, str]] = field(default_factory=list)
-    accounts_count: int = 0
-    receipts_count: int = 0
-    # Some account's lines stood apart in the file: streaming could not group them (see module doc).
-    scattered: bool = False
-    totals: dict[str, Decimal] | None = None  # per account, when asked for without the drafts
-
-    @property
-    def ok(self) -> bool:
-        return self.errors_count == 0
-
-    def account_totals(self) -> dict[str, Decimal]:
-        if self.totals is not None:
-            return self.totals
-        totals: dict[str, Decimal] = {}
-        for receipt in self.receipts:
-            totals[receipt.account] = totals.get(receipt.account, ZERO) + receipt.amounts["to_pay"]
-        return totals
-
-    def summary(self) -> dict[str, object]:
-        """What the preview shows, as JSON-ready values (money as decimal strings)."""
-        return {
-            "format": self.format_code,
-            "format_label": self.format_label,
-            "period": f"{self.period:%Y-%m}",
-            "rows": self.rows_read,
-            "accounts": self.accounts_count,
-            "receipts": self.receipts_count,
-            "service_lines": self.service_lines,
-            "total_to_pay": money_data(self.total_to_pay),
-            "totals_by_service": [
-                {"name": name, "lines": lines, "to_pay": money_data(to_pay)}
-                for name, lines, to_pay in self.totals_by_service
-            ],
-            "sample": self.sample,
-        }
 
 
 class Cancelled(Exception):
@@ -179,27 +110,12 @@ class RegistryCollector:
             result.rows_read += 1
         if row.period != self._period:
             self._wrong_periods[row.period] += 1
-            self.add_error(
-                RowError(
-                    row.row,
-                    "Период",
-                    period_label(row.period),
-                    f"период не совпадает с периодом пакета {period_label(self._period)}",
-                )
-            )
+            self.add_error(row_of_another_period(row, self._period))
         recipient = row.recipient or self._default_recipient
         if recipient is None:
             if not self._missing_recipient_reported:
                 self._missing_recipient_reported = True
-                self.add_error(
-                    RowError(
-                        row.row,
-                        "ИНН получателя",
-                        "",
-                        "в реестре нет реквизитов получателя, а у организации не указан получатель "
-                        "по умолчанию: заполните его в карточке организации",
-                    )
-                )
+                self.add_error(no_recipient(row))
             recipient = ("", "", "")
         elif row.recipient is not None:
             self._check_bank_account(row.row, row.recipient)
@@ -212,39 +128,16 @@ class RegistryCollector:
                 row.row, row.address, row.unit_name, row.unit_type, row.full_name, row.els, row.fias, row.owner_type
             )
         elif account.address != row.address:
-            self.add_error(
-                RowError(
-                    row.row,
-                    "Адрес",
-                    row.address,
-                    f"лицевой счёт {row.account} уже указан в строке {account.row} с адресом "
-                    f"«{account.address}»: один счёт не может относиться к двум адресам",
-                )
-            )
+            self.add_error(account_at_two_addresses(row, account))
         key = (row.account, row.category)
         receipt = self._receipts.get(key)
         if receipt is None:
             receipt = self._receipts[key] = ReceiptDraft(row.account, row.category, recipient, row.row)
         else:
             if receipt.recipient != recipient:
-                self.add_error(
-                    RowError(
-                        row.row,
-                        "Расчётный счёт",
-                        recipient[2],
-                        f"у лицевого счёта {row.account} в строке {receipt.row} указан другой получатель "
-                        "платежа: в одной квитанции получатель один",
-                    )
-                )
+                self.add_error(receipt_with_two_recipients(row, receipt, recipient))
             if not row.services or (receipt.stated is not None and row.receipt_amounts is not None):
-                self.add_error(
-                    RowError(
-                        row.row,
-                        "Лицевой счёт",
-                        row.account,
-                        f"лицевой счёт повторяется: уже был в строке {receipt.row}",
-                    )
-                )
+                self.add_error(account_repeated(row, receipt))
                 return
         if row.receipt_amounts is not None:
             receipt.stated = row.receipt_amounts
@@ -252,14 +145,7 @@ class RegistryCollector:
             folded = service.name.casefold()
             for earlier in receipt.services:
                 if earlier.name.casefold() == folded:
-                    self.add_error(
-                        RowError(
-                            service.row,
-                            "Услуга",
-                            service.name,
-                            f"услуга для лицевого счёта {row.account} повторяется: уже была в строке {earlier.row}",
-                        )
-                    )
+                    self.add_error(service_repeated(row, service, earlier))
                     break
             else:
                 receipt.services.append(service)
@@ -274,19 +160,7 @@ class RegistryCollector:
         first = self.result.bank_accounts.setdefault(bank_account, (tin, bic, number))
         if first[:2] == (tin, bic):
             return
-        where = "в карточке организации (получатель по умолчанию)" if first[2] is None else f"в строке {first[2]}"
-        column, label, value, other = (
-            ("ИНН получателя", "ИНН", tin, first[0]) if first[0] != tin else ("БИК", "БИК", bic, first[1])
-        )
-        self.add_error(
-            RowError(
-                number,
-                column,
-                value,
-                f"расчётный счёт {bank_account} {where} указан с другим {label} {other}: у одного "
-                "расчётного счёта один получатель",
-            )
-        )
+        self.add_error(bank_account_with_two_recipients(number, recipient, first))
 
     # --- finishing ----------------------------------------------------------------------------
 
@@ -330,15 +204,7 @@ class RegistryCollector:
             if receipt.services and stated_total is not None:
                 difference = abs(sums["to_pay"] - stated_total)
                 if difference > self._tolerance:
-                    self.add_error(
-                        RowError(
-                            receipt.row,
-                            "Итого к оплате",
-                            format_money(stated_total),
-                            f"итог не сходится с суммой услуг {format_money(sums['to_pay'])} "
-                            f"(расхождение {format_money(difference)})",
-                        )
-                    )
+                    self.add_error(total_not_matching(receipt, stated_total, sums["to_pay"], difference))
             sums.update((key, value) for key, value in receipt.stated.items() if key in sums)
         receipt.amounts = sums
         result.total_to_pay += sums["to_pay"]
@@ -366,21 +232,11 @@ class RegistryCollector:
             ((n, c, s) for n, (c, s) in self._by_service.items()), key=lambda item: -item[2]
         )
         if self._wrong_periods:
-            found = ", ".join(f"{period_label(p)} ({n} стр.)" for p, n in self._wrong_periods.most_common(3))
             # The reason a whole file is refused comes first: a month's file for the wrong month.
-            result.errors.insert(
-                0,
-                RowError(
-                    None,
-                    "Период",
-                    found,
-                    f"реестр за другой период: пакет — за {period_label(self._period)}. "
-                    "Файл отклонён целиком; выберите верный период или другой файл",
-                ),
-            )
+            result.errors.insert(0, file_of_another_period(self._wrong_periods, self._period))
             result.errors_count += 1
         if not result.receipts_count and not result.errors_count:
-            self.add_error(RowError(None, "", "", "в файле нет строк с данными"))
+            self.add_error(no_data_rows())
         if result.errors_count:
             # A refused file creates nothing, so nothing of it needs to stay in memory.
             result.receipts, result.accounts = [], {}

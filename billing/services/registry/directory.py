@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from billing.bulk import insert_rows
-from billing.importers.collect import AccountDraft
+from billing.importers.drafts import AccountDraft
 from billing.models import (
     Account,
     Organization,

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
 from billing.importers.base import ImportRefused, ParseContext, RowError
-from billing.importers.collect import SLICE, ImportResult, RegistryCollector, Slice
+from billing.importers.collect import SLICE, RegistryCollector
+from billing.importers.drafts import ImportResult, Slice
 from billing.importers.formats import resolve_parser
 from billing.importers.regroup import grouped_by_account
 from billing.importers.safety import Limits, inspect_file

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from billing.bulk import insert_rows
-from billing.importers.collect import Slice
+from billing.importers.drafts import Slice
 from billing.models import Organization, RegistryUpload, UploadReceipt
 from billing.selectors.anomalies import RegistryAnomalies, in_key_order, registry_anomalies
 

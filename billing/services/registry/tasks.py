@@ -10,7 +10,8 @@ from functools import partial
 from django.conf import settings
 from django.utils import timezone
 
-from billing.importers.collect import Cancelled, ImportResult
+from billing.importers.collect import Cancelled
+from billing.importers.drafts import ImportResult
 from billing.models import (
     Batch,
     RegistryUpload,

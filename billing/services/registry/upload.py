@@ -29,7 +29,7 @@ from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
 from billing.formatting import format_mebibytes
 from billing.importers.base import FORBIDDEN_CHARACTERS, RowError
-from billing.importers.collect import ImportResult
+from billing.importers.drafts import ImportResult
 from billing.models import (
     Organization,
     RegistryUpload,

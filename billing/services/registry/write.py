@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from billing.errors import ActionForbidden
-from billing.importers.collect import AccountDraft, ImportResult, Slice
+from billing.importers.drafts import AccountDraft, ImportResult, Slice
 from billing.models import (
     Batch,
     Organization,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from billing.bulk import insert_rows
 from billing.importers.base import RecipientKey
-from billing.importers.collect import AccountDraft, ReceiptDraft
+from billing.importers.drafts import AccountDraft, ReceiptDraft
 from billing.models import (
     Batch,
     Organization,
