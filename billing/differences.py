@@ -22,7 +22,7 @@ Anomalies, shown for a person to look at before approving:
 
 The change in percent is only shown, never decided on: |now − before| / |before| × 100 rounded
 half up (as Russian accounting rounds, billing.money) to one place; None when before is zero.
-The batch page decides the same in SQL (billing.selectors.review._MOVED); tests/billing/test_differences.py
+The batch page decides the same in SQL (billing.selectors.review_receipts.MOVED); tests/billing/test_differences.py
 holds the two to the same answers.
 """
 

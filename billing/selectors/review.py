@@ -1,8 +1,8 @@
-"""The batch review: anomalies against the last published batch, cached figures, receipt pages.
+"""The batch review: totals and anomalies against the last published batch, cached per batch.
 
-Anomalies are set-based SQL (an anti-join for accounts, one indexed join to the previous
-batch for moved totals), never a Python loop over a batch's receipts. What is computed over
-all the receipts of a batch is cached: a batch's receipts do not change after the import.
+Anomalies are set-based SQL (billing.selectors.review_receipts, which also lists and pages the
+receipts). What is computed over all the receipts of a batch is cached: a batch's receipts do not
+change after the import.
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import DecimalField, Exists, ExpressionWrapper, F, FilteredRelation, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Abs
+from django.db.models import F, QuerySet
 
 from billing.models import Batch, Receipt
-from billing.money import MONEY_DECIMAL_PLACES, TOTAL_MAX_DIGITS
 from billing.selectors.batches import (
     BatchTotals,
     ServiceTotal,
@@ -23,22 +21,14 @@ from billing.selectors.batches import (
     batch_service_totals,
     batch_totals,
 )
-
-_TOTAL = DecimalField(max_digits=TOTAL_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
-
-
-class Anomaly:
-    """Filters of the receipts of a batch by what differs from the last published batch."""
-
-    NEW = "new"
-    MOVED = "moved"
-    NONPOSITIVE = "nonpositive"
-    DISAPPEARED = "disappeared"  # receipts of the previous batch: shown as examples, not a filter
-    LABELS = {
-        NEW: "Новые лицевые счета",
-        MOVED: "Сумма изменилась больше порога",
-        NONPOSITIVE: "Нулевая или отрицательная сумма",
-    }
+from billing.selectors.review_receipts import (
+    MOVED,
+    NONPOSITIVE,
+    Anomaly,
+    account_in_batch,
+    batch_receipts,
+    with_previous,
+)
 
 
 @dataclass(frozen=True)
@@ -172,34 +162,6 @@ def batch_anomalies(*, batch: Batch, sample_size: int = 10) -> BatchAnomalies:
     return batch_review(batch=batch, sample_size=sample_size).anomalies
 
 
-def _account_in_batch(batch_id: int) -> Exists:
-    return Exists(Receipt.objects.filter(batch_id=batch_id, account_id=OuterRef("account_id")))
-
-
-def _with_previous(queryset: QuerySet[Receipt], previous: Batch, threshold_percent: Decimal) -> QuerySet[Receipt]:
-    """Join each receipt to the same account and category in `previous` (one indexed LEFT JOIN).
-
-    A join instead of a correlated subquery: the previous total is used three times per row
-    and the subquery would be repeated in the SQL each time.
-    """
-    ratio = Value(threshold_percent / Decimal(100), output_field=DecimalField(max_digits=12, decimal_places=6))
-    return queryset.annotate(
-        previous_receipt=FilteredRelation(
-            "account__receipts",
-            condition=Q(account__receipts__batch_id=previous.pk, account__receipts__category=F("category")),
-        ),
-        previous_to_pay=F("previous_receipt__to_pay"),
-        change=ExpressionWrapper(Abs(F("to_pay") - F("previous_receipt__to_pay")), output_field=_TOTAL),
-        allowed_change=ExpressionWrapper(Abs(F("previous_receipt__to_pay")) * ratio, output_field=_TOTAL),
-    )
-
-
-# billing.differences.is_moved in SQL: |now − before| > |before| × threshold / 100, per receipt (account and
-# category). Rows without a previous receipt compare NULL and drop out: new accounts are their own anomaly.
-_MOVED = Q(change__gt=F("allowed_change"))
-_NONPOSITIVE = Q(to_pay__lte=0)
-
-
 def _batch_figures(*, batch: Batch, previous: Batch | None, threshold: Decimal, sample_size: int) -> BatchFigures:
     receipts = Receipt.objects.filter(batch=batch)
 
@@ -211,12 +173,12 @@ def _batch_figures(*, batch: Batch, previous: Batch | None, threshold: Decimal, 
 
     totals = batch_totals(batch=batch)
     services = tuple(batch_service_totals(batch=batch))
-    sample_ids = {Anomaly.NONPOSITIVE: ids(receipts.filter(_NONPOSITIVE))}
+    sample_ids = {Anomaly.NONPOSITIVE: ids(receipts.filter(NONPOSITIVE))}
     if previous is None:
         return BatchFigures(totals=totals, services=services, sample_ids=sample_ids)
-    new = receipts.filter(~_account_in_batch(previous.pk))
-    gone = Receipt.objects.filter(batch_id=previous.pk).filter(~_account_in_batch(batch.pk))
-    moved = _with_previous(receipts, previous, threshold).filter(_MOVED)
+    new = receipts.filter(~account_in_batch(previous.pk))
+    gone = Receipt.objects.filter(batch_id=previous.pk).filter(~account_in_batch(batch.pk))
+    moved = with_previous(receipts, previous, threshold).filter(MOVED)
     sample_ids[Anomaly.NEW] = ids(new)
     sample_ids[Anomaly.DISAPPEARED] = ids(gone)
     sample_ids[Anomaly.MOVED] = ids(moved, "-change", "id")
@@ -249,60 +211,3 @@ def _samples(
         rows = Receipt.objects.filter(pk__in=gone).annotate(previous_to_pay=F("to_pay"))
         found.update((r.pk, r) for r in rows)
     return {kind: [found[pk] for pk in ids if pk in found] for kind, ids in sample_ids.items()}
-
-
-def batch_receipts(
-    *, batch: Batch, state: str | None = None, anomaly: str | None = None, previous: Batch | None = None
-) -> QuerySet[Receipt]:
-    """The batch's receipts for its review page, optionally narrowed by publish state or anomaly.
-
-    Each row carries `previous_to_pay`: the same account and category in `previous`, or None.
-    """
-    queryset = _narrowed(batch=batch, state=state, anomaly=anomaly, previous=previous)
-    if previous is not None and anomaly != Anomaly.MOVED:  # MOVED has joined the previous batch already
-        queryset = _with_previous(queryset, previous, batch.organization.anomaly_threshold_percent)
-    elif previous is None:
-        queryset = queryset.annotate(previous_to_pay=Value(None, output_field=_TOTAL))
-    return queryset.order_by("id")
-
-
-def batch_receipts_page(
-    *,
-    batch: Batch,
-    offset: int,
-    limit: int,
-    state: str | None = None,
-    anomaly: str | None = None,
-    previous: Batch | None = None,
-    anomaly_ids: dict[str, tuple[int, ...]] | None = None,
-) -> list[Receipt]:
-    """One page of `batch_receipts`: the ids first, then only those rows with their joins.
-
-    A deep OFFSET then walks an index of ids instead of 100,000 joined rows; an anomaly whose
-    receipts the cached figures list (`anomaly_ids`, BatchAnomalies.receipt_ids) is paged from
-    that list without touching the rest of the batch.
-    """
-    kept = (anomaly_ids or {}).get(anomaly or "")
-    if kept is not None and state is None:
-        ids = list(kept[offset : offset + limit])
-    else:
-        narrowed = _narrowed(batch=batch, state=state, anomaly=anomaly, previous=previous)
-        ids = list(narrowed.order_by("id").values_list("id", flat=True)[offset : offset + limit])
-    if not ids:
-        return []
-    return list(batch_receipts(batch=batch, previous=previous).filter(pk__in=ids))
-
-
-def _narrowed(*, batch: Batch, state: str | None, anomaly: str | None, previous: Batch | None) -> QuerySet[Receipt]:
-    queryset = Receipt.objects.filter(batch=batch)
-    if state:
-        queryset = queryset.filter(publish_state=state)
-    if anomaly == Anomaly.NONPOSITIVE:
-        return queryset.filter(_NONPOSITIVE)
-    if anomaly in (Anomaly.NEW, Anomaly.MOVED) and previous is None:
-        return queryset.none()
-    if anomaly == Anomaly.NEW:
-        return queryset.filter(~_account_in_batch(previous.pk))
-    if anomaly == Anomaly.MOVED:
-        return _with_previous(queryset, previous, batch.organization.anomaly_threshold_percent).filter(_MOVED)
-    return queryset

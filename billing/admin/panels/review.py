@@ -22,7 +22,8 @@ from billing.selectors.batches import batch_state_counts, batch_transitions
 from billing.selectors.corrections import PUBLISHED, Replacement, batch_replacement
 from billing.selectors.month import batch_approval_state
 from billing.selectors.queues import batch_rejection
-from billing.selectors.review import Anomaly, batch_receipts_page, batch_review
+from billing.selectors.review import batch_review
+from billing.selectors.review_receipts import Anomaly, batch_receipts_page
 from billing.services.batches import available_targets, batch_approve, batch_cancel, batch_reject, batch_submit
 
 if TYPE_CHECKING:

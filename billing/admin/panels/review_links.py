@@ -6,7 +6,8 @@ from django.http import HttpRequest
 
 from billing.formatting import format_percent
 from billing.models import Receipt
-from billing.selectors.review import Anomaly, BatchAnomalies
+from billing.selectors.review import BatchAnomalies
+from billing.selectors.review_receipts import Anomaly
 
 
 def url_with(request: HttpRequest, **changes) -> str:
