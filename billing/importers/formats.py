@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from billing.importers.base import ImportRefused, RegistryParser, RegistrySource
 from billing.importers.desk_excel import DeskExcelParser
 from billing.importers.gis_pd import SECTIONS_1_2, SECTIONS_3_6, GisPaymentDocumentParser
-from billing.importers.sber import PRESETS, SberLayout, SberTextParser
+from billing.importers.sber import SberTextParser
+from billing.importers.sber_layouts import PRESETS, SberLayout
 from billing.importers.textfile import detect_encoding, read_lines, split_cells
 
 AUTO = "auto"

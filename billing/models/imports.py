@@ -181,7 +181,7 @@ class SberColumnMap(models.Model):
         return f"sber_map_{self.pk}"
 
     def layout(self):
-        from billing.importers.sber import SberLayout
+        from billing.importers.sber_layouts import SberLayout
 
         return SberLayout(
             code=self.format_code,
