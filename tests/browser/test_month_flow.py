@@ -18,7 +18,6 @@ pytest.importorskip(
 
 # Below the skip: from here on everything needs Selenium.
 from django.urls import reverse
-from openpyxl import load_workbook
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -46,6 +45,7 @@ from tests.browser.browser import (
     wait_download,
     wait_text,
 )
+from tests.browser.month_correction import correct_the_month, rubles, table
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -81,19 +81,6 @@ def post_from_page(driver, url: str) -> tuple[int, str]:
         """,
         url,
     )
-
-
-def rubles(amount: Decimal) -> str:
-    """Money as the pages show it (spaces collapsed): «4 106 880,52»."""
-    return f"{amount:,.2f}".replace(",", " ").replace(".", ",")
-
-
-def table(path, sheet: str) -> list[tuple]:
-    workbook = load_workbook(path, read_only=True)
-    try:
-        return list(workbook[sheet].iter_rows(values_only=True))
-    finally:
-        workbook.close()
 
 
 def test_a_month_from_template_to_excel_export_through_the_admin(
@@ -293,80 +280,17 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         figures = {row[0]: row[1] for row in table(exported, "Пакеты") if row and row[0]}
         assert figures[f"Пакет №{batch.pk}: статус"] == "Опубликован"
 
-    with steps("refused-correction-keeps-organization-and-month"):
-        # The same month again: one amount raised by 100 ₽, the last account gone (its two receipts).
-        # First without raising what it is made of: the file is refused, with the sum in words.
-        logout(driver)
-        login(driver, base, accountant.username)
-        corrected = [dict(line) for line in lines if line["account"] != lines[-1]["account"]]
-        corrected[0]["to_pay"] += Decimal("100")
-        broken = driver.downloads.parent / f"broken-{period}.xlsx"
-        write_desk_registry(broken, iter(corrected))
-        driver.get(f"{base}{reverse('admin:billing_batch_import')}")
-        Select(driver.find_element(By.ID, "id_organization")).select_by_value(str(organization.pk))
-        driver.find_element(By.ID, "id_file").send_keys(str(broken))
-        click_button(driver, "Загрузить и проверить")
-        wait_text(driver, "p.errornote", "Файл отклонён", timeout=60)
-        error = text_of(driver, "#import-errors tbody").replace("\xa0", " ")
-        assert "не сходится с составляющими" in error and rubles(corrected[0]["to_pay"]) in error, error
-        assert_fits(driver)
-        click_link(driver, "Загрузить исправленный файл")
-        wait(driver).until(lambda d: d.find_elements(By.ID, "id_organization"))
-        chosen = driver.find_element(By.CSS_SELECTOR, "#id_organization option:checked").get_attribute("value")
-        assert chosen == str(organization.pk)
-        assert driver.find_element(By.ID, "id_period").get_attribute("value") == period
-
-    with steps("correction-preview-names-what-it-replaces"):
-        corrected[0]["charge"] += Decimal("100")
-        changed_account = corrected[0]["account"]
-        registry = driver.downloads.parent / f"correction-{period}.xlsx"
-        write_desk_registry(registry, iter(corrected))
-        driver.find_element(By.ID, "id_file").send_keys(str(registry))
-        click_button(driver, "Загрузить и проверить")
-        wait_text(driver, "#import-status", "Проверен", timeout=60)
-        compared = text_of(driver, "#import-compared-with")
-        assert f"опубликованного пакета №{batch.pk} за этот же месяц" in compared
-        replaces = text_of(driver, "#import-replaces")
-        receipts_now = 2 * DEMO_REGISTRY_ACCOUNTS - 2
-        assert f"пакет №{batch.pk}" in replaces
-        assert f"Обновится {receipts_now} квитанций (сумма изменится у 1)" in replaces
-        assert "добавится 0 квитанций" in replaces and "будет отозвано 2 квитанции" in replaces
-        # The month's total against the published one, with its change in percent.
-        month_change = text_of(driver, "#import-month-change").replace("\xa0", " ")
-        assert f"в пакете №{batch.pk} было {rubles(total)}" in month_change and "%" in month_change
-        assert_fits(driver)
-
-    with steps("correction-full-preview-filters"):
-        filters = text_of(driver, "#import-kind-filters")
-        assert "Изменилась (1)" in filters and "Исчезла (2)" in filters
-        assert f"Без изменений ({receipts_now - 1})" in filters
-        click_link(driver, "Изменилась (1)")
-        wait(driver).until(lambda d: "kind=changed" in d.current_url)
-        (row,) = driver.find_elements(By.CSS_SELECTOR, "#import-receipt-rows tbody tr")
-        cells = [cell.text.replace("\xa0", " ") for cell in row.find_elements(By.TAG_NAME, "td")]
-        assert cells[0] == changed_account and cells[3] == "Изменилась"
-        assert cells[6].startswith("100,00")  # what changed: the difference, in money
-        click_link(driver, "Исчезла (2)")
-        wait(driver).until(lambda d: "kind=vanished" in d.current_url)
-        vanished = driver.find_elements(By.CSS_SELECTOR, "#import-receipt-rows tbody tr.kind-vanished")
-        assert {r.find_element(By.TAG_NAME, "td").text for r in vanished} == {lines[-1]["account"]}
-        assert_fits(driver)
-
-    with steps("correction-confirmed-lands-on-the-new-batch"):
-        click_button(driver, "Подтвердить")
-        wait_text(driver, "#batch-status", "Черновик", timeout=60)
-        correction = Batch.objects.filter(organization=organization).exclude(pk=batch.pk).get()
-        assert f"/{correction.pk}/" in driver.current_url
-        assert f"пакет №{batch.pk}" in text_of(driver, "#batch-replacement")
-        assert text_of(driver, "#replacement-withdrawn") == "2 квитанции"
-        assert_fits(driver)
-        # The accountant's queue holds the new draft until it is submitted.
-        driver.get(f"{base}{reverse('admin:index')}")
-        wait_text(driver, "#queue-my_drafts", "Мои черновики: 1")
-        click_link(driver, "Мои черновики")
-        wait_text(driver, "#changelist", f"№{correction.pk}")
-        assert_fits(driver)
-
+    correct_the_month(
+        steps,
+        driver,
+        base,
+        accountant=accountant,
+        organization=organization,
+        batch=batch,
+        lines=lines,
+        period=period,
+        total=total,
+    )
     assert steps.done[-1] == "correction-confirmed-lands-on-the-new-batch"
     assert (
         len(condo_sandbox.receipts(organization.condo_context_id, include_deleted=False)) == 2 * DEMO_REGISTRY_ACCOUNTS
