@@ -20,7 +20,7 @@ from billing.models import Batch, Receipt, RegistryUpload
 from integration.models import ERROR_CLASS_LABELS, OPERATION_LABELS
 from tests.factories import CondoCallFactory, ServiceLineFactory
 from tests.security.conftest import media_root  # noqa: F401 - a fixture
-from tests.security.test_role_matrix import CORE, MATRIX, SU
+from tests.security.role_matrix_table import CORE, MATRIX, SU
 from tests.security.world import build_world
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.security.test_role_matrix import MATRIX
+from tests.security.role_matrix_table import MATRIX
 from tests.security.world import snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
