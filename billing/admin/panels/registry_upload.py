@@ -13,7 +13,6 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_POST
 from billing.admin.file_jobs import owned_file_job
 from billing.admin.import_preview import full_preview
 from billing.admin.object_tools import ObjectTool
-from billing.admin.panels.base import BatchPanel, door_path
+from billing.admin.panels.base import BatchPanel, actor, door_path
 from billing.admin.registry_upload_form import RegistryUploadForm
 from billing.errors import ApplicationError
 from billing.exports.import_errors import import_errors_export
@@ -93,13 +92,6 @@ def _check_permission(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _uploader(request: HttpRequest) -> User:
-    """The signed-in user the upload services act for; admin_view lets nobody else through."""
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
 def _upload(request: HttpRequest, token: uuid.UUID) -> RegistryUpload:
     return owned_file_job(
         request,
@@ -137,7 +129,7 @@ def import_upload_view(model_admin: ModelAdmin, request: HttpRequest) -> HttpRes
                     file=file,
                     name=file.name,
                     size=file.size,
-                    by=_uploader(request),
+                    by=actor(request),
                 )
             except ApplicationError as error:
                 form.add_error("file", error.message)
@@ -195,7 +187,7 @@ def import_status_view(model_admin: ModelAdmin, request: HttpRequest, token: uui
 def import_confirm_view(model_admin: ModelAdmin, request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     upload = _upload(request, token)
     try:
-        upload = upload_confirm(upload=upload, by=_uploader(request))
+        upload = upload_confirm(upload=upload, by=actor(request))
     except ApplicationError as error:
         messages.error(request, error.message)
     return _status_page(upload)
@@ -204,7 +196,7 @@ def import_confirm_view(model_admin: ModelAdmin, request: HttpRequest, token: uu
 def import_cancel_view(model_admin: ModelAdmin, request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     upload = _upload(request, token)
     try:
-        upload_cancel(upload=upload, by=_uploader(request))
+        upload_cancel(upload=upload, by=actor(request))
     except ApplicationError as error:
         messages.error(request, error.message)
         return _status_page(upload)
