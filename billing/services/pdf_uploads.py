@@ -19,7 +19,8 @@ from billing.errors import ApplicationError
 from billing.models import Batch, ReceiptPdfUpload
 from billing.models.pdfs import pdf_archive_path
 from billing.services.file_jobs import file_job_claim, file_job_finish
-from billing.services.receipt_pdfs import AttachReport, check_may_attach, receipt_pdfs_attach
+from billing.services.pdf_attach_report import AttachReport
+from billing.services.receipt_pdfs import check_may_attach, receipt_pdfs_attach
 
 logger = logging.getLogger(__name__)
 Status = ReceiptPdfUpload.Status

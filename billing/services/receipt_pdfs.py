@@ -20,7 +20,7 @@ is not a usable PDF, too big, or ambiguous is refused alone and listed in the re
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
@@ -44,6 +44,7 @@ from billing.services.pdf_archive import (
     member_read,
     member_stem,
 )
+from billing.services.pdf_attach_report import AttachReport, Refusal
 from billing.services.pdf_check import pdf_max_bytes, pdf_problem, size_refusal
 from billing.services.pdf_names import RULE, ReceiptIndex
 
@@ -69,39 +70,6 @@ APPROVED_PDF_KEPT = (
     "Исправленный PDF загрузите с исправленным пакетом."
 )
 SAMPLE = 200  # receipts without a file listed by account; the report counts them all
-
-
-@dataclass(frozen=True)
-class Refusal:
-    name: str
-    reason: str
-
-
-@dataclass
-class AttachReport:
-    batch_id: int
-    files: int = 0  # PDF candidates in the archive (folders and archivers' junk left out)
-    attached: int = 0  # new or changed: stored and waiting to be sent
-    unchanged: int = 0  # the same content as the PDF already attached
-    unmatched: list[str] = field(default_factory=list)  # names that match no receipt of the batch
-    refused: list[Refusal] = field(default_factory=list)
-    receipts_without_file: int = 0
-    receipts_without_file_sample: list[str] = field(default_factory=list)  # "account (category)"
-
-    @property
-    def matched(self) -> int:
-        return self.attached + self.unchanged
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> AttachReport:
-        return cls(**{**data, "refused": [Refusal(**refusal) for refusal in data.get("refused", [])]})
-
-    @property
-    def rule(self) -> str:
-        return RULE
 
 
 @dataclass(frozen=True)
