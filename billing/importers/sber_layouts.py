@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from billing.importers.checks import CellError, parse_period, period_label
+from billing.importers.checks import CellError, parse_period
 
 _NAME_PERIOD = re.compile(r"_(?P<mm>\d{2})(?P<yy>\d{2})(?:\.\w+)?$")
 
@@ -111,10 +111,3 @@ def period_from_name(name: str):
         return parse_period(match["mm"] + match["yy"], allow_mmyy=True)
     except CellError:
         return None
-
-
-def describe_period_source(layout: SberLayout, name: str) -> str:
-    if layout.period:
-        return "из строк"
-    found = period_from_name(name)
-    return f"из имени файла ({period_label(found)})" if found else "период пакета"
