@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from django.conf import settings
@@ -136,7 +136,8 @@ def registry_parse(
     wrote and asks again with `grouped`); without one it is read again grouped on disk
     (regroup.py). Writes nothing itself.
     """
-    result = _parse(
+    read = partial(
+        _parse,
         organization=organization,
         period=period,
         path=path,
@@ -146,23 +147,10 @@ def registry_parse(
         on_inspected=on_inspected,
         keep_drafts=keep_drafts,
         keep_totals=keep_totals,
-        sink=sink,
-        grouped=grouped,
     )
+    result = read(sink=sink, grouped=grouped)
     if result.scattered and sink is None:
-        result = _parse(
-            organization=organization,
-            period=period,
-            path=path,
-            source_name=source_name,
-            format_code=format_code,
-            progress=progress,
-            on_inspected=on_inspected,
-            keep_drafts=keep_drafts,
-            keep_totals=keep_totals,
-            sink=None,
-            grouped=True,
-        )
+        result = read(sink=None, grouped=True)
     return result
 
 
