@@ -21,3 +21,30 @@ def registry_format_label(code: str) -> str:
         )
         return column_map.layout().label if column_map else "Сбербанк, раскладка УК"
     return "другой формат"
+
+
+# The check before approval stores Condo's rule codes (integration/condo/rules.py); support asks about the code,
+# the accountant reads what it means. A code not listed still reads as words.
+CHECK_CODE_LABELS = {
+    "SCHEMA": "Поле не по схеме Condo",
+    "DUPLICATE_IMPORT_ID": "Квитанция повторяется",
+    "INVALID_SERVICES": "Услуги не складываются в сумму к оплате",
+    "INVALID_AMOUNT": "Неверная сумма",
+    "WRONG_MONTH": "Неверный месяц",
+    "WRONG_YEAR": "Неверный год",
+    "BAD_TIN": "Неверный ИНН получателя",
+    "BAD_BIC": "Неверный БИК получателя",
+    "BANK_ACCOUNT_TWO_RECIPIENTS": "Один счёт у двух получателей",
+    "UNIT_TYPE_UNKNOWN": "Неизвестный тип помещения",
+    "ADDRESS_NOT_RECOGNIZED": "Адрес не распознан",
+    "UNIT_INVENTED": "Condo придумает помещение",
+    "ADDRESS_REPARSED": "Condo разберёт адрес иначе",
+    "OWNER_TYPE_GUESSED": "Тип владельца угадан",
+    "NO_UNIT": "Нет помещения",
+    "NO_IMPORT_ID": "Нет номера квитанции",
+    "RECEIPT_TOO_LARGE": "Квитанция слишком велика",
+}
+
+
+def check_code_label(code: str) -> str:
+    return CHECK_CODE_LABELS.get(code, "Другое нарушение правил Condo")

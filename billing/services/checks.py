@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from billing import enqueue
 from billing.errors import ActionForbidden, ApplicationError
+from billing.labels import check_code_label
 from billing.models import Batch, BatchCheck
 from billing.plurals import counted
 from billing.services.cleanup import delete_with_files
@@ -127,10 +128,11 @@ def check_blocking_reason(*, latest: BatchCheck | None, deciding: BatchCheck | N
     if deciding is not None:
         if not deciding.blocking:
             return None
-        codes = ", ".join(sorted((deciding.examples or {}).get("codes", {}))) or "—"
+        codes = sorted((deciding.examples or {}).get("codes", {}))
+        kinds = ", ".join(f"«{check_code_label(code)}»" for code in codes) or "—"
         return (
             f"Проверка перед утверждением нашла нарушения правил Condo: {deciding.problems_count} "
-            f"{counted(deciding.receipts_with_problems, 'in_receipts')} (коды: {codes}). Condo принял бы такие квитанции "
+            f"{counted(deciding.receipts_with_problems, 'in_receipts')} ({kinds}). Condo принял бы такие квитанции "
             "не так, как задумано. Исправьте реестр и загрузите его заново; подробности в отчёте проверки."
         )
     if latest is None:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from billing.admin.panels.base import BatchPanel, batch_or_404, door_path, service_view
 from billing.exports.writer import XLSX_CONTENT_TYPE
+from billing.labels import check_code_label
 from billing.models import Account, Batch, BatchCheck
 from billing.selectors.checks import batch_check
 from billing.services.checks import (
@@ -111,8 +112,13 @@ def _examples(check: BatchCheck | None) -> dict:
         for item in examples.get("changed", [])
     ]
     return {
-        "problems": examples.get("problems", []),
-        "codes": sorted((examples.get("codes") or {}).items(), key=lambda pair: -pair[1]),
+        "problems": [
+            {**problem, "label": check_code_label(problem.get("code", ""))} for problem in examples.get("problems", [])
+        ],
+        "codes": [
+            (code, check_code_label(code), count)
+            for code, count in sorted((examples.get("codes") or {}).items(), key=lambda pair: -pair[1])
+        ],
         "new": examples.get("new", []),
         "missing": examples.get("missing", []),
         "changed": changed,

@@ -77,7 +77,8 @@ def test_rule_violations_block_approval_with_their_reason(last_month, condo_sand
     approver = UserFactory(role="Утверждающий")
     with pytest.raises(ApplicationError, match="нарушения правил Condo") as refused:
         batch_approve(batch=month, by=approver)
-    assert "BANK_ACCOUNT_TWO_RECIPIENTS" in refused.value.message and "NO_UNIT" in refused.value.message
+    assert "«Один счёт у двух получателей»" in refused.value.message and "«Нет помещения»" in refused.value.message
+    assert "NO_UNIT" not in refused.value.message
     assert Batch.objects.get(pk=month.pk).status == Status.SUBMITTED
 
 
