@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from operator import attrgetter, itemgetter
 
 from django.db import connection
 from django.utils import timezone
 
+from billing.amounts import AMOUNT_FIELDS
 from billing.bulk import insert_rows
 from billing.importers.base import RecipientKey
 from billing.importers.drafts import AccountDraft, ReceiptDraft
@@ -33,13 +35,7 @@ RECEIPT_FIELDS = (
     "category",
     "recipient",
     "import_id",
-    "to_pay",
-    "charge",
-    "balance",
-    "recalculation",
-    "privilege",
-    "penalty",
-    "paid",
+    *AMOUNT_FIELDS,
     "publish_state",
     "condo_id",
     "error_code",
@@ -63,17 +59,15 @@ LINE_FIELDS = (
     "receipt",
     "service_id",
     "name",
-    "to_pay",
-    "charge",
-    "balance",
-    "recalculation",
-    "privilege",
-    "penalty",
-    "paid",
+    *AMOUNT_FIELDS,
     "volume",
     "tariff",
     "measure",
 )
+
+# The seven amounts in AMOUNT_FIELDS' order, read in C: a draft's from its dict, a service's from its attributes.
+_draft_amounts = itemgetter(*AMOUNT_FIELDS)
+_service_amounts = attrgetter(*AMOUNT_FIELDS)
 
 
 def receipts_insert(
@@ -110,13 +104,7 @@ def receipts_insert(
                 receipt_import_id(
                     organization_tin=tin, period=period, account_number=draft.account, category=draft.category
                 ),
-                a["to_pay"],
-                a["charge"],
-                a["balance"],
-                a["recalculation"],
-                a["privilege"],
-                a["penalty"],
-                a["paid"],
+                *_draft_amounts(a),
                 pending,
                 "",
                 "",
@@ -154,13 +142,7 @@ def receipts_insert(
                     receipt_id,
                     code,
                     service.name,
-                    service.to_pay,
-                    service.charge,
-                    service.balance,
-                    service.recalculation,
-                    service.privilege,
-                    service.penalty,
-                    service.paid,
+                    *_service_amounts(service),
                     service.volume,
                     service.tariff,
                     service.measure,
