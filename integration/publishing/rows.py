@@ -109,7 +109,9 @@ class _Decimals(dict):
 
 
 # The records are built with positional arguments, in their fields' order: keywords made each
-# one cost 2.5 times as much. The amounts arrive in billing.amounts.AMOUNT_FIELDS' order.
+# one cost 2.5 times as much. The amounts arrive in billing.amounts.AMOUNT_FIELDS' order and are
+# named one by one in both records: passing them as one starred run (`*map(decimal.__getitem__,
+# amounts)`) cost 1.5 times as much a record (0.97 → 1.44 µs a ServiceIn, a receipt has several).
 # tests/integration/publishing/test_rows.py compares every field.
 
 
