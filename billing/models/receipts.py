@@ -27,6 +27,21 @@ def receipt_import_id(*, organization_tin: str, period: date, account_number: st
     return f"{organization_tin}:{period:%Y-%m}:{account_number}:{category}"
 
 
+class AmountFields(models.Model):
+    """The seven amounts of billing.amounts, in its order: a receipt's own, and each service line's."""
+
+    balance = money_field("долг на начало")
+    charge = money_field("начислено")
+    recalculation = money_field("перерасчёт")
+    privilege = money_field("льготы")
+    penalty = money_field("пени")
+    paid = money_field("оплачено")
+    to_pay = money_field("итого к оплате")
+
+    class Meta:
+        abstract = True
+
+
 class ReceiptCategory(models.TextChoices):
     HOUSING = "housing", "ЖКУ"
     CAPITAL_REPAIR = "capital_repair", "Капремонт"
@@ -47,7 +62,7 @@ class CondoWarning(models.TextChoices):
     INVALID_SERVICES = "INVALID_SERVICES", "Принята, сумма услуг не сходится"
 
 
-class Receipt(models.Model):
+class Receipt(AmountFields):
     Category = ReceiptCategory
     PublishState = PublishState
     CondoWarning = CondoWarning
@@ -86,14 +101,6 @@ class Receipt(models.Model):
     )
     is_closed = models.BooleanField("счёт закрыт", default=False, editable=False)
     els = models.CharField("ЕЛС", max_length=32, blank=True, editable=False)
-
-    to_pay = money_field("итого к оплате")
-    charge = money_field("начислено")
-    balance = money_field("долг на начало")
-    recalculation = money_field("перерасчёт")
-    privilege = money_field("льготы")
-    penalty = money_field("пени")
-    paid = money_field("оплачено")
 
     publish_state = models.CharField(
         "состояние публикации", max_length=16, choices=PublishState.choices, default=PublishState.PENDING
@@ -152,7 +159,7 @@ class Receipt(models.Model):
         return f"Квитанция л/с {self.account_number} за {self.period:%m.%Y}, {self.get_category_display()}"
 
 
-class ServiceLine(models.Model):
+class ServiceLine(AmountFields):
     """One service of a receipt with its own details (Condo: an item of `services`)."""
 
     receipt = models.ForeignKey(
@@ -160,13 +167,6 @@ class ServiceLine(models.Model):
     )
     service_id = models.CharField("код услуги", max_length=64)
     name = models.CharField("услуга", max_length=255)
-    to_pay = money_field("итого к оплате")
-    charge = money_field("начислено")
-    balance = money_field("долг на начало")
-    recalculation = money_field("перерасчёт")
-    privilege = money_field("льготы")
-    penalty = money_field("пени")
-    paid = money_field("оплачено")
     volume = models.DecimalField("объём", max_digits=16, decimal_places=6, null=True, blank=True)
     tariff = models.DecimalField("тариф", max_digits=16, decimal_places=6, null=True, blank=True)
     measure = models.CharField("ед. изм.", max_length=32, blank=True)
