@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q
 
@@ -34,30 +35,13 @@ class SummaryRow:
     batch: Batch | None  # the batch that stands for the month; None when there is none
     batches: int
     last_published_at: datetime | None
-
-    @property
-    def receipts(self) -> int:
-        return self.batch.receipts_count if self.batch else 0
-
-    @property
-    def to_pay(self) -> Decimal:
-        return self.batch.total_to_pay if self.batch else Decimal("0.00")
-
-    @property
-    def accepted(self) -> int:
-        return self.batch.accepted_count if self.batch else 0
-
-    @property
-    def rejected(self) -> int:
-        return self.batch.rejected_count if self.batch else 0
-
-    @property
-    def withdrawn(self) -> int:
-        return self.batch.withdrawn_count if self.batch else 0
-
-    @property
-    def pending(self) -> int:
-        return self.batch.pending_count if self.batch else 0
+    # The standing batch's counters; a month without a batch shows these zeros.
+    receipts: int = 0
+    to_pay: Decimal = Decimal("0.00")
+    accepted: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+    pending: int = 0
 
 
 def monthly_summary(*, period: date, organization: Organization | None = None) -> list[SummaryRow]:
@@ -79,15 +63,30 @@ def monthly_summary(*, period: date, organization: Organization | None = None) -
     for org in organizations.order_by("name", "pk"):
         month = by_organization.get(org.pk, [])
         published = [batch.published_at for batch in month if batch.published_at]
+        standing = standing_batch(month)
         rows.append(
             SummaryRow(
                 organization=org,
-                batch=standing_batch(month),
+                batch=standing,
                 batches=len(month),
                 last_published_at=max(published, default=None),
+                **_counters(standing),
             )
         )
     return rows
+
+
+def _counters(batch: Batch | None) -> dict[str, Any]:
+    if batch is None:
+        return {}
+    return {
+        "receipts": batch.receipts_count,
+        "to_pay": batch.total_to_pay,
+        "accepted": batch.accepted_count,
+        "rejected": batch.rejected_count,
+        "withdrawn": batch.withdrawn_count,
+        "pending": batch.pending_count,
+    }
 
 
 def standing_batch(batches: list[Batch]) -> Batch | None:
