@@ -14,7 +14,12 @@ from decimal import Decimal
 
 @dataclass(slots=True)
 class ServiceIn:
-    """One service line of a receipt, as the publishing code reads it from the database."""
+    """One service line of a receipt, as the publishing code reads it from the database.
+
+    Not billing's ServiceDraft, though the fields look alike: that is a file's row before its
+    checks (its row number, zeros for the columns a format lacks); this is what Condo is sent
+    from an approved batch, every amount stated, in the order of Condo's own service fields.
+    """
 
     id: str
     name: str
