@@ -82,6 +82,19 @@ def chromium(tmp_path):
 
 
 @pytest.fixture
+def at_1366(chromium, live_server, qcluster, request):
+    """Chromium at 1366 px on the live server, the admin's URL, and the steps that keep a failing page.
+
+    Every page these tests visit must fit 1366 px without scrolling sideways; a failing step adds
+    the worker cluster's last log lines to its error.
+    """
+    from tests.browser.browser import NARROW, Steps
+
+    chromium.set_window_size(*NARROW)
+    return chromium, live_server.url, Steps(chromium, request.node.name, on_failure=qcluster.tail)
+
+
+@pytest.fixture
 def qcluster(transactional_db, condo_sandbox, settings, monkeypatch, tmp_path):
     """A real django-q2 cluster on this test's database, queue, media folder and Condo sandbox.
 

@@ -23,19 +23,7 @@ from billing.models import Batch
 from billing.roles import ACCOUNTANT, APPROVER
 from billing.services.checks import batch_check_request
 from integration.checking.run import batch_check_run
-from tests.browser.browser import (
-    NARROW,
-    Steps,
-    assert_fits,
-    click_button,
-    click_link,
-    login,
-    logout,
-    readme_shot,
-    text_of,
-    wait,
-    wait_text,
-)
+from tests.browser import browser
 from tests.factories import BatchCheckFactory, BatchFactory, UserFactory
 from tests.integration.publishing.builders import published_and_its_correction
 
@@ -43,10 +31,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 Status = Batch.Status
 
 
-def test_a_correction_a_rejection_and_the_queues_at_1366_px(chromium, live_server, qcluster, condo_sandbox, request):
-    driver, base = chromium, live_server.url
-    driver.set_window_size(*NARROW)
-    steps = Steps(driver, request.node.name, on_failure=qcluster.tail)
+def test_a_correction_a_rejection_and_the_queues_at_1366_px(at_1366, qcluster, condo_sandbox):
+    driver, base, steps = at_1366
     accountant = UserFactory(username="buh-fix", role=ACCOUNTANT)
     UserFactory(username="boss-fix", role=APPROVER)
 
@@ -62,97 +48,97 @@ def test_a_correction_a_rejection_and_the_queues_at_1366_px(chromium, live_serve
     qcluster.start()
 
     with steps("approver-queues"):
-        login(driver, base, "boss-fix")
-        wait_text(driver, "#queue-awaiting_me", "Ждут моего утверждения: 2")
-        assert "Проверка перед утверждением нашла нарушения: 1" in text_of(driver, "#queue-check_problems")
-        assert "Недоступно" not in text_of(driver, "#content")
-        assert_fits(driver)
-        readme_shot(driver, "dashboard")
-        click_link(driver, "Ждут моего утверждения")
-        wait_text(driver, "#changelist", f"№{new.pk}")
-        assert_fits(driver)
-        click_link(driver, f"№{new.pk}")
+        browser.login(driver, base, "boss-fix")
+        browser.wait_text(driver, "#queue-awaiting_me", "Ждут моего утверждения: 2")
+        assert "Проверка перед утверждением нашла нарушения: 1" in browser.text_of(driver, "#queue-check_problems")
+        assert "Недоступно" not in browser.text_of(driver, "#content")
+        browser.assert_fits(driver)
+        browser.readme_shot(driver, "dashboard")
+        browser.click_link(driver, "Ждут моего утверждения")
+        browser.wait_text(driver, "#changelist", f"№{new.pk}")
+        browser.assert_fits(driver)
+        browser.click_link(driver, f"№{new.pk}")
 
     with steps("correction-says-what-it-replaces"):
-        replacement = wait_text(driver, "#batch-replacement", f"пакет №{old.pk}")
-        assert "Обновится 3 квитанции" in text_of(driver, "#batch-replacement")
-        assert "добавится 3 квитанции" in text_of(driver, "#batch-replacement")
-        assert "2 квитанции" in text_of(driver, "#replacement-withdrawn")
+        replacement = browser.wait_text(driver, "#batch-replacement", f"пакет №{old.pk}")
+        assert "Обновится 3 квитанции" in browser.text_of(driver, "#batch-replacement")
+        assert "добавится 3 квитанции" in browser.text_of(driver, "#batch-replacement")
+        assert "2 квитанции" in browser.text_of(driver, "#replacement-withdrawn")
         assert replacement.is_displayed()
-        assert_fits(driver)
-        readme_shot(driver, "check-before-approval")
+        browser.assert_fits(driver)
+        browser.readme_shot(driver, "check-before-approval")
 
     with steps("approve-on-its-confirmation-page"):
-        click_link(driver, "Утвердить…")
-        wait_text(driver, "#confirm-consequences", f"пакет №{old.pk}")
-        consequences = text_of(driver, "#confirm-consequences")
+        browser.click_link(driver, "Утвердить…")
+        browser.wait_text(driver, "#confirm-consequences", f"пакет №{old.pk}")
+        consequences = browser.text_of(driver, "#confirm-consequences")
         assert "6 квитанций" in consequences and "обновится 3 квитанции" in consequences
-        assert_fits(driver)
-        readme_shot(driver, "confirm-approval")
-        click_button(driver, "Да, утвердить и опубликовать")
-        wait_text(driver, "ul.messagelist", "Пакет утверждён.")
-        readme_shot(driver, "publishing-progress")
-        wait(driver, 90).until(lambda d: text_of(d, "#batch-status") == "Опубликован")
-        assert_fits(driver)
+        browser.assert_fits(driver)
+        browser.readme_shot(driver, "confirm-approval")
+        browser.click_button(driver, "Да, утвердить и опубликовать")
+        browser.wait_text(driver, "ul.messagelist", "Пакет утверждён.")
+        browser.readme_shot(driver, "publishing-progress")
+        browser.wait(driver, 90).until(lambda d: browser.text_of(d, "#batch-status") == "Опубликован")
+        browser.assert_fits(driver)
 
     with steps("replacement-waits-in-its-queue"):
         driver.get(f"{base}{reverse('admin:index')}")
-        wait_text(driver, "#queue-replacements", "Замены ждут подтверждения: 1")
-        click_link(driver, "Замены ждут подтверждения")
-        wait_text(driver, "#changelist", f"№{new.pk}")
+        browser.wait_text(driver, "#queue-replacements", "Замены ждут подтверждения: 1")
+        browser.click_link(driver, "Замены ждут подтверждения")
+        browser.wait_text(driver, "#changelist", f"№{new.pk}")
         assert not driver.find_elements(By.LINK_TEXT, f"№{old.pk}"), "the queue lists the new batch, not the old"
-        click_link(driver, f"№{new.pk}")
-        wait_text(driver, "#batch-status", "Опубликован")
+        browser.click_link(driver, f"№{new.pk}")
+        browser.wait_text(driver, "#batch-status", "Опубликован")
 
     with steps("confirm-the-replacement-on-the-new-batch"):
-        click_link(driver, f"Подтвердить замену пакета №{old.pk}")
-        wait_text(driver, "#confirm-consequences", "будет отозвано 2 квитанции")
+        browser.click_link(driver, f"Подтвердить замену пакета №{old.pk}")
+        browser.wait_text(driver, "#confirm-consequences", "будет отозвано 2 квитанции")
         reason = driver.find_element(By.ID, "confirm-reason")
         assert reason.get_attribute("value") == "" and reason.get_attribute("required") == "true"
-        click_button(driver, "Да, подтвердить замену")
+        browser.click_button(driver, "Да, подтвердить замену")
         assert driver.current_url.endswith(reverse("admin:billing_batch_replace_confirm", args=[new.pk])), (
             "an empty reason must not leave the page"
         )
         reason.send_keys("Исправлена сумма по лицевому счёту 00000004")
-        click_button(driver, "Да, подтвердить замену")
-        wait_text(driver, "ul.messagelist", "Замена запущена")
+        browser.click_button(driver, "Да, подтвердить замену")
+        browser.wait_text(driver, "ul.messagelist", "Замена запущена")
         assert f"/{new.pk}/" in driver.current_url, "the answer lands on the new batch's page"
 
         def superseded(d) -> bool:
             d.refresh()
-            return "заменил" in text_of(d, "#batch-replacement")
+            return "заменил" in browser.text_of(d, "#batch-replacement")
 
-        wait(driver, 60).until(superseded)
+        browser.wait(driver, 60).until(superseded)
         assert Batch.objects.get(pk=old.pk).status == Status.SUPERSEDED
 
     with steps("reject-with-a-reason"):
         driver.get(f"{base}{reverse('admin:billing_batch_change', args=[elsewhere.pk])}")
         driver.find_element(By.ID, "reason-reject").send_keys("В доме 7 нет капремонта")
-        click_button(driver, "Отклонить")
-        wait_text(driver, "ul.messagelist", "Пакет отклонён.")
-        logout(driver)
+        browser.click_button(driver, "Отклонить")
+        browser.wait_text(driver, "ul.messagelist", "Пакет отклонён.")
+        browser.logout(driver)
 
     with steps("accountant-finds-the-rejection"):
-        login(driver, base, accountant.username)
-        queue = wait_text(driver, "#queue-my_rejected", "Отклонены, ждут моего исправления: 1")
+        browser.login(driver, base, accountant.username)
+        queue = browser.wait_text(driver, "#queue-my_rejected", "Отклонены, ждут моего исправления: 1")
         assert "В доме 7 нет капремонта" in queue.text
-        assert_fits(driver)
-        click_link(driver, f"№{elsewhere.pk}")
-        banner = wait_text(driver, "#rejected-banner", "В доме 7 нет капремонта")
+        browser.assert_fits(driver)
+        browser.click_link(driver, f"№{elsewhere.pk}")
+        banner = browser.wait_text(driver, "#rejected-banner", "В доме 7 нет капремонта")
         assert "загрузите исправленный реестр" in banner.text
-        assert_fits(driver)
-        click_link(driver, "Загрузить исправленный реестр")
-        wait(driver).until(lambda d: d.find_elements(By.ID, "id_organization"))
+        browser.assert_fits(driver)
+        browser.click_link(driver, "Загрузить исправленный реестр")
+        browser.wait(driver).until(lambda d: d.find_elements(By.ID, "id_organization"))
         chosen = driver.find_element(By.CSS_SELECTOR, "#id_organization option:checked").get_attribute("value")
         assert chosen == str(elsewhere.organization_id)
         assert driver.find_element(By.ID, "id_period").get_attribute("value") == f"{elsewhere.period:%Y-%m}"
-        assert_fits(driver)
-        readme_shot(driver, "upload")
+        browser.assert_fits(driver)
+        browser.readme_shot(driver, "upload")
 
     with steps("lists-fit-1366"):
         for name in ("billing_batch_changelist", "billing_receipt_changelist", "billing_audittransition_changelist"):
             driver.get(f"{base}{reverse(f'admin:{name}')}")
-            wait(driver).until(lambda d: d.find_elements(By.ID, "changelist"))
-            assert_fits(driver)
+            browser.wait(driver).until(lambda d: d.find_elements(By.ID, "changelist"))
+            browser.assert_fits(driver)
 
     assert steps.done[-1] == "lists-fit-1366"

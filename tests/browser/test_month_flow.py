@@ -29,22 +29,7 @@ from billing.roles import ACCOUNTANT, APPROVER
 from billing.services.demo import DEMO_REGISTRY_ACCOUNTS
 from integration.models import Reconciliation
 from integration.sandbox.faults import FaultConfig
-from tests.browser.browser import (
-    NARROW,
-    Steps,
-    assert_fits,
-    buttons,
-    click_button,
-    click_link,
-    login,
-    logout,
-    readme_shot,
-    refresh_until,
-    text_of,
-    wait,
-    wait_download,
-    wait_text,
-)
+from tests.browser import browser
 from tests.browser.month_correction import correct_the_month, rubles, table
 from tests.factories import OrganizationFactory, UserFactory
 
@@ -83,26 +68,22 @@ def post_from_page(driver, url: str) -> tuple[int, str]:
     )
 
 
-def test_a_month_from_template_to_excel_export_through_the_admin(
-    chromium, live_server, qcluster, condo_sandbox, organization, request
-):
-    driver, base = chromium, live_server.url
-    driver.set_window_size(*NARROW)  # every page of the month must fit without scrolling sideways
-    steps = Steps(driver, request.node.name, on_failure=qcluster.tail)
+def test_a_month_from_template_to_excel_export_through_the_admin(at_1366, qcluster, condo_sandbox, organization):
+    driver, base, steps = at_1366
     accountant = UserFactory(username="buh-browser", role=ACCOUNTANT)
     UserFactory(username="boss-browser", role=APPROVER)
 
     with steps("accountant-login"):
-        login(driver, base, accountant.username)
+        browser.login(driver, base, accountant.username)
         driver.get(f"{base}{reverse('admin:billing_batch_changelist')}")
-        assert_fits(driver)
-        click_link(driver, "Загрузить реестр")
-        wait(driver).until(lambda d: "Загрузить и проверить" in buttons(d))
-        assert_fits(driver)
+        browser.assert_fits(driver)
+        browser.click_link(driver, "Загрузить реестр")
+        browser.wait(driver).until(lambda d: "Загрузить и проверить" in browser.buttons(d))
+        browser.assert_fits(driver)
 
     with steps("download-template"):
-        click_link(driver, "пустой шаблон")
-        template = wait_download(driver.downloads, "shablon-reestra.xlsx")
+        browser.click_link(driver, "пустой шаблон")
+        template = browser.wait_download(driver.downloads, "shablon-reestra.xlsx")
         rows = table(template, "Реестр")
         titles = [column.title for column in REGISTRY_COLUMNS if column.key in TEMPLATE_KEYS]
         assert rows == [tuple(titles)], "the empty template holds the headers and nothing else"
@@ -126,15 +107,15 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         write_desk_registry(registry, iter(lines))
         Select(driver.find_element(By.ID, "id_organization")).select_by_value(str(organization.pk))
         driver.find_element(By.ID, "id_file").send_keys(str(registry))
-        click_button(driver, "Загрузить и проверить")
+        browser.click_button(driver, "Загрузить и проверить")
         # No worker runs yet, so the page is bound to show the queued upload with its progress bar.
-        wait_text(driver, "#import-status", "В очереди")
+        browser.wait_text(driver, "#import-status", "В очереди")
         assert driver.find_element(By.ID, "import-progress").get_attribute("value") == "0"
 
     with steps("progress-bar-finishes"):
         qcluster.start()
         # The page polls its JSON and reloads itself when the check ends: no refresh here.
-        wait_text(driver, "#import-status", "Проверен", timeout=60)
+        browser.wait_text(driver, "#import-status", "Проверен", timeout=60)
         assert not driver.find_elements(By.ID, "import-progress")
 
     with steps("read-preview"):
@@ -150,93 +131,93 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
         first = driver.find_element(By.CSS_SELECTOR, "#import-sample tbody tr").find_elements(By.TAG_NAME, "td")
         assert first[1].text == lines[0]["account"] and first[4].text == lines[0]["full_name"]
         assert first[6].text.replace("\xa0", " ") == rubles(lines[0]["to_pay"])
-        assert "сравнивать не с чем" in text_of(driver, "#import-anomalies")
-        assert_fits(driver)
-        readme_shot(driver, "preview")
+        assert "сравнивать не с чем" in browser.text_of(driver, "#import-anomalies")
+        browser.assert_fits(driver)
+        browser.readme_shot(driver, "preview")
 
     with steps("full-preview-filters"):
         # Every receipt of the upload, paged; nothing to compare with, so every one is new.
         receipts_total = 2 * DEMO_REGISTRY_ACCOUNTS
-        assert f"Новая ({receipts_total})" in text_of(driver, "#import-kind-filters")
-        click_link(driver, "Без изменений (0)")
-        wait_text(driver, "#import-receipt-rows", "Нет квитанций для этого отбора.")
-        click_link(driver, f"Новая ({receipts_total})")
-        wait(driver).until(lambda d: "kind=new" in d.current_url)
+        assert f"Новая ({receipts_total})" in browser.text_of(driver, "#import-kind-filters")
+        browser.click_link(driver, "Без изменений (0)")
+        browser.wait_text(driver, "#import-receipt-rows", "Нет квитанций для этого отбора.")
+        browser.click_link(driver, f"Новая ({receipts_total})")
+        browser.wait(driver).until(lambda d: "kind=new" in d.current_url)
         shown = driver.find_elements(By.CSS_SELECTOR, "#import-receipt-rows tbody tr.kind-new")
         assert len(shown) == min(receipts_total, 50)
-        assert_fits(driver)
+        browser.assert_fits(driver)
 
     with steps("confirm"):
-        click_button(driver, "Подтвердить")
+        browser.click_button(driver, "Подтвердить")
         # The page follows the worker and lands on the new batch itself.
-        wait_text(driver, "#batch-status", "Черновик", timeout=60)
+        browser.wait_text(driver, "#batch-status", "Черновик", timeout=60)
         batch = Batch.objects.get(organization=organization)
-        wait_text(driver, "ul.messagelist", f"Пакет №{batch.pk} создан")
-        assert_fits(driver)
-        readme_shot(driver, "batch")
-        assert f"{DEMO_REGISTRY_ACCOUNTS} / {2 * DEMO_REGISTRY_ACCOUNTS} / {len(lines)}" in text_of(
+        browser.wait_text(driver, "ul.messagelist", f"Пакет №{batch.pk} создан")
+        browser.assert_fits(driver)
+        browser.readme_shot(driver, "batch")
+        assert f"{DEMO_REGISTRY_ACCOUNTS} / {2 * DEMO_REGISTRY_ACCOUNTS} / {len(lines)}" in browser.text_of(
             driver, "#content-main .module"
         )
 
     with steps("submit"):
-        click_button(driver, "Отправить на утверждение")
-        wait_text(driver, "ul.messagelist", "Пакет отправлен на утверждение.")
-        wait_text(driver, "#batch-status", "На утверждении")
+        browser.click_button(driver, "Отправить на утверждение")
+        browser.wait_text(driver, "ul.messagelist", "Пакет отправлен на утверждение.")
+        browser.wait_text(driver, "#batch-status", "На утверждении")
 
     with steps("accountant-may-not-approve"):
-        assert "Утвердить" not in buttons(driver)
+        assert "Утвердить" not in browser.buttons(driver)
         assert not driver.find_elements(By.ID, "action-approve")
         status, body = post_from_page(driver, f"{base}{reverse('admin:billing_batch_approve', args=[batch.pk])}")
         assert status == 403, body[:500]
         assert "Действие запрещено" in body
         batch.refresh_from_db()
         assert batch.status == Batch.Status.SUBMITTED and batch.approved_by is None
-        logout(driver)
+        browser.logout(driver)
 
     with steps("approver-approves"):
-        login(driver, base, "boss-browser")
+        browser.login(driver, base, "boss-browser")
         driver.get(f"{base}{reverse('admin:billing_batch_changelist')}")
-        click_link(driver, "Ожидают утверждения: 1")
-        click_link(driver, f"№{batch.pk}")
-        wait_text(driver, "#batch-status", "На утверждении")
+        browser.click_link(driver, "Ожидают утверждения: 1")
+        browser.click_link(driver, f"№{batch.pk}")
+        browser.wait_text(driver, "#batch-status", "На утверждении")
         # The cluster checked the batch on submit; the page reloads itself until the result is in.
-        wait_text(driver, "#check-problems", "Нарушений правил Condo нет", timeout=60)
-        assert "Новые для Condo счета" in text_of(driver, "#batch-check")
+        browser.wait_text(driver, "#check-problems", "Нарушений правил Condo нет", timeout=60)
+        assert "Новые для Condo счета" in browser.text_of(driver, "#batch-check")
         # Slow answers keep the publishing visible for a few polls of the page.
         condo_sandbox.faults = FaultConfig(latency_seconds=0.7)
-        click_link(driver, "Утвердить…")
+        browser.click_link(driver, "Утвердить…")
 
     with steps("approve-confirmation"):
         # Like Django's delete confirmation: the numbers, a danger-coloured button, a way back.
-        wait_text(driver, "#confirm-consequences", f"{2 * DEMO_REGISTRY_ACCOUNTS} квитанц")
-        assert rubles(total) in text_of(driver, "#confirm-consequences").replace("\xa0", " ")
+        browser.wait_text(driver, "#confirm-consequences", f"{2 * DEMO_REGISTRY_ACCOUNTS} квитанц")
+        assert rubles(total) in browser.text_of(driver, "#confirm-consequences").replace("\xa0", " ")
         assert "delete-confirmation" in driver.find_element(By.TAG_NAME, "body").get_attribute("class")
         # Django's --delete-button-bg (#ba2121): the colour of danger in the admin.
         danger = driver.find_element(By.ID, "confirm-submit").value_of_css_property("background-color")
         assert danger in ("rgba(186, 33, 33, 1)", "rgb(186, 33, 33)"), danger
         assert Batch.objects.get(pk=batch.pk).status == Batch.Status.SUBMITTED  # nothing happened yet
-        click_button(driver, "Да, утвердить и опубликовать")
-        wait_text(driver, "ul.messagelist", "Пакет утверждён.")
-        assert text_of(driver, "#publish-status") in LIVE, "the page should open on a live publishing"
-        assert_fits(driver)
+        browser.click_button(driver, "Да, утвердить и опубликовать")
+        browser.wait_text(driver, "ul.messagelist", "Пакет утверждён.")
+        assert browser.text_of(driver, "#publish-status") in LIVE, "the page should open on a live publishing"
+        browser.assert_fits(driver)
 
     with steps("publishing-reaches-published"):
         seen = set()
 
         def published(d) -> bool:
-            seen.add(text_of(d, "#publish-status"))
-            return text_of(d, "#batch-status") == "Опубликован"
+            seen.add(browser.text_of(d, "#publish-status"))
+            return browser.text_of(d, "#batch-status") == "Опубликован"
 
-        wait(driver, 90).until(published)  # the page polls and reloads itself once publishing ends
+        browser.wait(driver, 90).until(published)  # the page polls and reloads itself once publishing ends
         condo_sandbox.faults = FaultConfig()
         receipts = str(2 * DEMO_REGISTRY_ACCOUNTS)
         bar = driver.find_element(By.ID, "publish-progress")
         assert bar.get_attribute("value") == bar.get_attribute("max") == receipts
-        assert text_of(driver, "#publish-percent") == "100 %"
-        assert text_of(driver, "#publish-counts [data-field=accepted]") == receipts
-        assert text_of(driver, "#publish-counts [data-field=rejected]") == "0"
+        assert browser.text_of(driver, "#publish-percent") == "100 %"
+        assert browser.text_of(driver, "#publish-counts [data-field=accepted]") == receipts
+        assert browser.text_of(driver, "#publish-counts [data-field=rejected]") == "0"
         assert seen & set(LIVE), seen
-        assert_fits(driver)
+        browser.assert_fits(driver)
 
     with steps("reconcile"):
 
@@ -245,31 +226,31 @@ def test_a_month_from_template_to_excel_export_through_the_admin(
             return links[0].get_attribute("href") if links else None
 
         # Publishing ends by asking for a reconciliation; the button asks for a fresh one.
-        refresh_until(driver, latest_link, timeout=60, what="the automatic reconciliation")
+        browser.refresh_until(driver, latest_link, timeout=60, what="the automatic reconciliation")
         automatic = latest_link(driver)
-        click_button(driver, "Сверить с Condo")
-        wait_text(driver, "ul.messagelist", "Сверка с Condo запущена")
-        refresh_until(
+        browser.click_button(driver, "Сверить с Condo")
+        browser.wait_text(driver, "ul.messagelist", "Сверка с Condo запущена")
+        browser.refresh_until(
             driver,
             lambda d: latest_link(d) not in (None, automatic),
             timeout=60,
             what="the reconciliation asked for by the button",
         )
-        assert "Расхождений нет." in text_of(driver, "#batch-publishing")
-        click_link(driver, "Подробнее")
-        wait_text(driver, "#content", "сверка с Condo")
-        assert_fits(driver)
+        assert "Расхождений нет." in browser.text_of(driver, "#batch-publishing")
+        browser.click_link(driver, "Подробнее")
+        browser.wait_text(driver, "#content", "сверка с Condo")
+        browser.assert_fits(driver)
         assert driver.find_element(By.CSS_SELECTOR, ".field-is_consistent img").get_attribute("alt") == "True"
         for field in ("batch_receipts", "condo_receipts"):
-            assert text_of(driver, f".field-{field} .readonly") == receipts
+            assert browser.text_of(driver, f".field-{field} .readonly") == receipts
         for field in ("missing_in_condo", "extra_in_condo", "amount_differs"):
-            assert text_of(driver, f".field-{field} .readonly") == "0"
+            assert browser.text_of(driver, f".field-{field} .readonly") == "0"
         assert Reconciliation.objects.filter(batch=batch).count() >= 2  # the automatic one and the button's
 
     with steps("export-receipts"):
         driver.get(f"{base}{reverse('admin:billing_batch_change', args=[batch.pk])}")
-        click_link(driver, "Квитанции с результатом публикации")
-        exported = wait_download(driver.downloads, f"kvitancii-paket-{batch.pk}.xlsx")
+        browser.click_link(driver, "Квитанции с результатом публикации")
+        exported = browser.wait_download(driver.downloads, f"kvitancii-paket-{batch.pk}.xlsx")
         header, *data = table(exported, "Квитанции")
         assert list(header) == [column.header for column in EXPORT_COLUMNS]
         at = {title: index for index, title in enumerate(header)}

@@ -22,19 +22,7 @@ from billing.models import Batch, ReceiptPdf
 from billing.roles import ACCOUNTANT, APPROVER
 from integration.publishing.publisher import batch_publish
 from tests.billing.pdfs.support import make_pdf, zip_of
-from tests.browser.browser import (
-    NARROW,
-    Steps,
-    assert_fits,
-    buttons,
-    click_button,
-    click_link,
-    login,
-    logout,
-    refresh_until,
-    text_of,
-    wait_text,
-)
+from tests.browser import browser
 from tests.factories import OrganizationFactory, UserFactory
 from tests.integration.publishing.builders import batch_with_receipts
 
@@ -53,11 +41,9 @@ def figures(driver, css: str) -> dict[str, str]:
 
 
 def test_pdfs_approved_by_a_second_person_a_withdrawal_and_a_failed_batch_at_1366_px(
-    chromium, live_server, qcluster, condo_sandbox, request, tmp_path
+    at_1366, qcluster, condo_sandbox, tmp_path
 ):
-    driver, base = chromium, live_server.url
-    driver.set_window_size(*NARROW)
-    steps = Steps(driver, request.node.name, on_failure=qcluster.tail)
+    driver, base, steps = at_1366
     accountant = UserFactory(username="buh-pdf", role=ACCOUNTANT)
     UserFactory(username="boss-pdf", role=APPROVER)
 
@@ -73,33 +59,33 @@ def test_pdfs_approved_by_a_second_person_a_withdrawal_and_a_failed_batch_at_136
     page = f"{base}{reverse('admin:billing_batch_change', args=[published.pk])}"
 
     with steps("accountant-attaches-pdfs-to-a-published-batch"):
-        login(driver, base, accountant.username)
+        browser.login(driver, base, accountant.username)
         driver.get(page)
-        click_link(driver, "Загрузить PDF (ZIP)")
+        browser.click_link(driver, "Загрузить PDF (ZIP)")
         driver.find_element(By.ID, "id_archive").send_keys(str(archive))
-        click_button(driver, "Загрузить PDF")
+        browser.click_button(driver, "Загрузить PDF")
         # The worker checks each file; the page refreshes itself until the report is in.
-        wait_text(driver, "#pdfs-report", "Результат загрузки", timeout=60)
+        browser.wait_text(driver, "#pdfs-report", "Результат загрузки", timeout=60)
         assert figures(driver, "#pdfs-report")["Прикреплено (новые и изменённые)"] == str(RECEIPTS)
-        assert_fits(driver)
+        browser.assert_fits(driver)
         driver.get(page)
         assert figures(driver, "#batch-pdfs")["Ждут утверждения"].startswith(f"{RECEIPTS} — загружены после отправки")
-        assert not [label for label in buttons(driver) if label.startswith("Утвердить PDF")], (
+        assert not [label for label in browser.buttons(driver) if label.startswith("Утвердить PDF")], (
             "the accountant who attached them may not approve them"
         )
-        logout(driver)
+        browser.logout(driver)
 
     with steps("approver-approves-the-pdf-addendum"):
-        login(driver, base, "boss-pdf")
+        browser.login(driver, base, "boss-pdf")
         driver.get(page)
-        click_button(driver, f"Утвердить PDF ({RECEIPTS})")
-        wait_text(driver, "ul.messagelist", f"PDF утверждены: {RECEIPTS}, отпечаток")
+        browser.click_button(driver, f"Утвердить PDF ({RECEIPTS})")
+        browser.wait_text(driver, "ul.messagelist", f"PDF утверждены: {RECEIPTS}, отпечаток")
         assert "Ждут утверждения" not in figures(driver, "#batch-pdfs")
-        assert_fits(driver)
+        browser.assert_fits(driver)
 
     with steps("the-approved-pdfs-reach-condo"):
         # The approval itself queues them for the worker: nobody has to press «Отправить PDF в Condo».
-        refresh_until(
+        browser.refresh_until(
             driver,
             lambda d: figures(d, "#batch-pdfs")["Отправлено в Condo"] == str(RECEIPTS),
             timeout=60,
@@ -109,51 +95,53 @@ def test_pdfs_approved_by_a_second_person_a_withdrawal_and_a_failed_batch_at_136
 
     with steps("withdraw-on-its-confirmation-page"):
         driver.get(page)
-        click_link(driver, "Отозвать…")
-        wait_text(driver, "#confirm-consequences", f"{RECEIPTS} квитанции на сумму")
-        assert "3 000,00" in text_of(driver, "#confirm-consequences").replace("\xa0", " ")
+        browser.click_link(driver, "Отозвать…")
+        browser.wait_text(driver, "#confirm-consequences", f"{RECEIPTS} квитанции на сумму")
+        assert "3 000,00" in browser.text_of(driver, "#confirm-consequences").replace("\xa0", " ")
         reason = driver.find_element(By.ID, "confirm-reason")
         assert reason.get_attribute("value") == "" and reason.get_attribute("required") == "true"
         danger = driver.find_element(By.ID, "confirm-submit").value_of_css_property("background-color")
         assert danger in ("rgba(186, 33, 33, 1)", "rgb(186, 33, 33)"), danger
-        assert_fits(driver)
+        browser.assert_fits(driver)
         confirm_url = driver.current_url
-        click_button(driver, driver.find_element(By.ID, "confirm-submit").get_attribute("value"))
+        browser.click_button(driver, driver.find_element(By.ID, "confirm-submit").get_attribute("value"))
         assert driver.current_url == confirm_url, "an empty reason must not leave the page"
         assert Batch.objects.get(pk=published.pk).status == Status.PUBLISHED
         reason.send_keys("Реестр загружен не той УК")
-        click_button(driver, driver.find_element(By.ID, "confirm-submit").get_attribute("value"))
-        wait_text(driver, "ul.messagelist", "Отзыв запущен")
-        refresh_until(driver, lambda d: text_of(d, "#batch-status") == "Отозван", timeout=60, what="the withdrawal")
+        browser.click_button(driver, driver.find_element(By.ID, "confirm-submit").get_attribute("value"))
+        browser.wait_text(driver, "ul.messagelist", "Отзыв запущен")
+        browser.refresh_until(
+            driver, lambda d: browser.text_of(d, "#batch-status") == "Отозван", timeout=60, what="the withdrawal"
+        )
         # Withdrawn: no full progress bar, no «Расхождений нет» about what Condo no longer holds.
         assert not driver.find_elements(By.ID, "publish-progress")
-        assert "Расхождений нет" not in text_of(driver, "#content")
-        assert_fits(driver)
+        assert "Расхождений нет" not in browser.text_of(driver, "#content")
+        browser.assert_fits(driver)
         assert condo_sandbox.receipts(published.organization.condo_context_id, include_deleted=False) == []
 
     with steps("a-failed-batch-says-what-to-fix"):
         driver.get(f"{base}{reverse('admin:index')}")
-        wait_text(driver, "#queue-failed", "Сбои публикации: 1")
-        click_link(driver, "Сбои публикации")
-        wait_text(driver, "#changelist", f"№{failed.pk}")
-        click_link(driver, f"№{failed.pk}")
-        wait_text(driver, "#batch-status", "Сбой публикации")
-        assert "Опубликовать снова" in buttons(driver)
-        assert "нет доступных действий" not in text_of(driver, "#content")
-        advice = text_of(driver, "#failure-advice")
+        browser.wait_text(driver, "#queue-failed", "Сбои публикации: 1")
+        browser.click_link(driver, "Сбои публикации")
+        browser.wait_text(driver, "#changelist", f"№{failed.pk}")
+        browser.click_link(driver, f"№{failed.pk}")
+        browser.wait_text(driver, "#batch-status", "Сбой публикации")
+        assert "Опубликовать снова" in browser.buttons(driver)
+        assert "нет доступных действий" not in browser.text_of(driver, "#content")
+        advice = browser.text_of(driver, "#failure-advice")
         assert stranger.condo_context_id in advice and "не в статусе Finished" not in advice
         assert driver.find_elements(
             By.CSS_SELECTOR,
             f"#failure-advice a[href$='{reverse('admin:billing_organization_change', args=[stranger.pk])}']",
         )
-        assert_fits(driver)
+        browser.assert_fits(driver)
 
     with steps("cancel-the-failed-batch"):
         driver.find_element(By.ID, "reason-cancel_batch").send_keys("УК ещё не подключена к Condo")
-        click_button(driver, "Отменить пакет")
-        wait_text(driver, "ul.messagelist", "Пакет отменён")
-        wait_text(driver, "#batch-status", "Отменён")
+        browser.click_button(driver, "Отменить пакет")
+        browser.wait_text(driver, "ul.messagelist", "Пакет отменён")
+        browser.wait_text(driver, "#batch-status", "Отменён")
         assert Batch.objects.get(pk=failed.pk).status == Status.CANCELLED
-        assert_fits(driver)
+        browser.assert_fits(driver)
 
     assert steps.done[-1] == "cancel-the-failed-batch"
