@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from billing.models import Account, Batch, Property, Receipt, ServiceLine, receipt_import_id
-from tests.factories import RecipientFactory, UserFactory
+from tests.factories import BatchFactory, OrganizationFactory, RecipientFactory, UserFactory
 
 
 @pytest.fixture
@@ -83,3 +84,12 @@ def bulk_receipts(
     )
     batch.refresh_from_db()
     return receipts
+
+
+def published_month_and_next(*, receipts: int, **next_fields) -> tuple[Batch, Batch]:
+    """(September, October) of one organization: September published with `receipts` receipts of 100 ₽
+    (accounts 0…receipts-1), October a batch with `next_fields` and no receipts yet."""
+    organization = OrganizationFactory()
+    september = BatchFactory(organization=organization, period=date(2026, 9, 1), status=Batch.Status.PUBLISHED)
+    bulk_receipts(september, receipts, amount=Decimal("100"))
+    return september, BatchFactory(organization=organization, **next_fields)

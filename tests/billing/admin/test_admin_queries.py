@@ -6,7 +6,6 @@ and identical for a small and a larger batch, so per-row queries cannot hide.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -16,8 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing.models import Batch, Receipt
-from tests.billing.admin.conftest import bulk_receipts
-from tests.factories import BatchFactory, OrganizationFactory
+from tests.billing.admin.conftest import bulk_receipts, published_month_and_next
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +28,7 @@ BATCH_PAGE_MAX_QUERIES_WARM = 22  # the newest check and the batch a correction 
 
 def _month_pair(size: int) -> Batch:
     """A published September and an October under review with new, gone, moved and zero receipts."""
-    organization = OrganizationFactory()
-    previous = BatchFactory(organization=organization, period=date(2026, 9, 1), status=Batch.Status.PUBLISHED)
-    bulk_receipts(previous, size, first=0, amount=Decimal("100"))
-    batch = BatchFactory(organization=organization, submitted=True)
+    _, batch = published_month_and_next(receipts=size, submitted=True)
     bulk_receipts(
         batch, size, first=size // 10, amount=Decimal("180"), amounts={0: Decimal(0), 1: Decimal(0), 2: Decimal(0)}
     )

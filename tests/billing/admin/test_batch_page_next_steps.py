@@ -132,6 +132,27 @@ def _upload(accountant, of, **fields):
     )
 
 
+def _checked_upload(accountant, compared_with, *, receipts: int, total_to_pay: str, **anomalies):
+    """A registry checked and waiting to be confirmed, compared with the published batch `compared_with`.
+
+    `receipts` counts its rows, accounts, receipts and service lines alike; `anomalies` are what the
+    comparison found (against a 50 % threshold).
+    """
+    from billing.models import RegistryUpload
+
+    counts = dict.fromkeys(("accounts", "receipts", "rows", "service_lines"), receipts)
+    return _upload(
+        accountant,
+        compared_with,
+        status=RegistryUpload.Status.READY,
+        preview={
+            **counts,
+            "total_to_pay": total_to_pay,
+            "anomalies": {"previous_batch_id": compared_with.pk, "threshold_percent": "50", **anomalies},
+        },
+    )
+
+
 def test_after_confirming_the_status_page_lands_on_the_new_batch(login, accountant):
     from billing.models import RegistryUpload
 
@@ -144,31 +165,20 @@ def test_after_confirming_the_status_page_lands_on_the_new_batch(login, accounta
 
 @pytest.mark.parametrize("same_month", [True, False])
 def test_the_preview_names_what_it_compares_with(login, accountant, same_month):
-    from billing.models import RegistryUpload
 
     published = BatchFactory(status=Status.PUBLISHED)
     compared = f"{published.period:%m.%Y}" if same_month else "09.2020"
-    upload = _upload(
+    upload = _checked_upload(
         accountant,
         published,
-        status=RegistryUpload.Status.READY,
-        preview={
-            "accounts": 10,
-            "receipts": 10,
-            "rows": 10,
-            "service_lines": 10,
-            "total_to_pay": "100.00",
-            "anomalies": {
-                "previous_batch_id": published.pk,
-                "previous_period": compared,
-                "threshold_percent": "50",
-                "new_count": 2,
-                "gone_count": 3,
-                "moved": [],
-                "moved_count": 0,
-                "kinds": {"new": 2, "changed": 1, "unchanged": 7, "vanished": 3},
-            },
-        },
+        receipts=10,
+        total_to_pay="100.00",
+        previous_period=compared,
+        new_count=2,
+        gone_count=3,
+        moved=[],
+        moved_count=0,
+        kinds={"new": 2, "changed": 1, "unchanged": 7, "vanished": 3},
     )
     html = login(accountant).get(reverse("admin:billing_batch_import_status", args=[upload.token])).content.decode()
     assert "Отличия от прошлого месяца" not in html
@@ -183,7 +193,7 @@ def test_the_preview_names_what_it_compares_with(login, accountant, same_month):
 
 
 def test_the_full_preview_pages_and_filters_every_receipt(login, accountant):
-    from billing.models import RegistryUpload, UploadReceipt
+    from billing.models import UploadReceipt
 
     published = BatchFactory(status=Status.PUBLISHED)
     kinds = ["new"] * 60 + ["changed"] * 5 + ["unchanged"] * 50 + ["vanished"] * 2
@@ -198,24 +208,14 @@ def test_the_full_preview_pages_and_filters_every_receipt(login, accountant):
         ]
         for n, kind in enumerate(kinds)
     ]
-    upload = _upload(
+    upload = _checked_upload(
         accountant,
         published,
-        status=RegistryUpload.Status.READY,
-        preview={
-            "accounts": 115,
-            "receipts": 115,
-            "rows": 115,
-            "service_lines": 115,
-            "total_to_pay": "11527.50",
-            "anomalies": {
-                "previous_batch_id": published.pk,
-                "previous_period": "09.2020",
-                "previous_total": "11470.00",
-                "threshold_percent": "50",
-                "kinds": {"new": 60, "changed": 5, "unchanged": 50, "vanished": 2},
-            },
-        },
+        receipts=115,
+        total_to_pay="11527.50",
+        previous_period="09.2020",
+        previous_total="11470.00",
+        kinds={"new": 60, "changed": 5, "unchanged": 50, "vanished": 2},
     )
     UploadReceipt.objects.bulk_create(
         UploadReceipt(upload=upload, account=a, category=c, kind=k, before=b, now=n, where=w)

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from billing.models import Batch, BatchTransition
 from billing.services.batches import batch_submit
-from tests.billing.admin.conftest import bulk_receipts
+from tests.billing.admin.conftest import bulk_receipts, published_month_and_next
 from tests.factories import BatchFactory, OrganizationFactory, ReceiptFactory, ServiceLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -200,10 +200,7 @@ def test_add_change_and_delete_are_not_offered_even_to_superusers(login, superus
 
 
 def test_page_shows_totals_per_service_history_and_anomalies(login, approver, accountant):
-    organization = OrganizationFactory()
-    previous = BatchFactory(organization=organization, period=date(2026, 9, 1), status=Batch.Status.PUBLISHED)
-    bulk_receipts(previous, 3, first=0, amount=Decimal("100"))
-    batch = BatchFactory(organization=organization, created_by=accountant)
+    previous, batch = published_month_and_next(receipts=3, created_by=accountant)
     bulk_receipts(batch, 3, first=1, amount=Decimal("250.50"))  # account 0 gone, 3 new, 1 and 2 moved by 150 %
     batch = batch_submit(batch=batch, by=accountant)
 
@@ -221,10 +218,7 @@ def test_page_shows_totals_per_service_history_and_anomalies(login, approver, ac
 
 
 def test_receipts_are_paged_by_fifty_and_filtered(login, approver):
-    organization = OrganizationFactory()
-    previous = BatchFactory(organization=organization, period=date(2026, 9, 1), status=Batch.Status.PUBLISHED)
-    bulk_receipts(previous, 100, amount=Decimal("100"))
-    batch = BatchFactory(organization=organization)
+    _, batch = published_month_and_next(receipts=100)
     bulk_receipts(batch, 110, amount=Decimal("100"))  # accounts 100..109 are new
     client = login(approver)
 
@@ -249,10 +243,7 @@ def test_an_anomaly_filter_pages_the_same_from_the_cached_ids_or_from_the_query(
 
     # Over the kept number the filter's receipts are not listed in the figures: the query pages them.
     monkeypatch.setattr(review, "ANOMALY_IDS_KEPT", kept)
-    organization = OrganizationFactory()
-    previous = BatchFactory(organization=organization, period=date(2026, 9, 1), status=Batch.Status.PUBLISHED)
-    bulk_receipts(previous, 40, amount=Decimal("100"))
-    batch = BatchFactory(organization=organization)
+    _, batch = published_month_and_next(receipts=40)
     bulk_receipts(batch, 95, amount=Decimal("100"))  # accounts 40..94 are new
     client = login(approver)
 
