@@ -11,57 +11,35 @@ import time
 from datetime import date
 from decimal import Decimal
 
-CHUNK = 5_000
+from bench.fill import CHUNK, accounts_create, bench_recipient, bench_user, organization_create, receipt
+
 FILLER_ACCOUNTS_PER_ORGANIZATION = 10_000
 REVIEW_PERIOD = date(2026, 10, 1)
 
 
 class Filler:
     def __init__(self, seed: int = 7) -> None:
-        from django.contrib.auth import get_user_model
-
-        from billing.models import Recipient
-
         self.random = random.Random(seed)
-        self.user, _ = get_user_model().objects.get_or_create(
-            username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
-        )
-        self.recipient, _ = Recipient.objects.get_or_create(
-            tin="7701234564", bic="044525225", bank_account="40702810938000012345", defaults={"name": "РЦ"}
-        )
+        self.user = bench_user("bench-admin")
+        self.recipient = bench_recipient("РЦ")
         self.organizations = 0
 
     def organization(self, name: str):
-        from billing.models import Organization
-
         self.organizations += 1
-        seed = 700_000_000 + self.organizations  # a fresh database: numbering from here is unique
-        digits = [int(d) for d in f"{seed:09d}"]
-        check = sum(d * w for d, w in zip(digits, (2, 4, 10, 3, 5, 9, 4, 6, 8))) % 11 % 10
-        return Organization.objects.create(
-            name=name, tin="".join(map(str, digits)) + str(check), condo_context_id=f"ctx-{seed}"
-        )
+        # A fresh database: numbering from here is unique.
+        return organization_create(seed=700_000_000 + self.organizations, name=name)
 
-    def accounts(self, organization, count: int) -> list[int]:
-        from billing.models import Account, Property
+    def accounts(self, organization, count: int) -> list[tuple[int, str]]:
+        from billing.models import Account
 
-        Property.objects.bulk_create(
-            Property(organization=organization, address=f"г Москва, ул Бенчмарковая, д {n + 1}")
-            for n in range(max(count // 100, 1))
-        )
-        houses = list(Property.objects.filter(organization=organization).order_by("id"))
         surnames = ("Иванов", "Петров", "Сидоров", "Смирнов", "Кузнецов", "Попов", "Васильев", "Соколов")
-        for start in range(0, count, CHUNK):
-            Account.objects.bulk_create(
-                Account(
-                    organization=organization,
-                    property=houses[n % len(houses)],
-                    number=f"{organization.pk:03d}{n:08d}",
-                    unit_name=str(n % 100 + 1),
-                    full_name=f"{surnames[n % len(surnames)]} {n}",
-                )
-                for n in range(start, min(start + CHUNK, count))
-            )
+        accounts_create(
+            organization,
+            count,
+            address="г Москва, ул Бенчмарковая, д {house}",
+            number=lambda n: f"{organization.pk:03d}{n:08d}",
+            full_name=lambda n: f"{surnames[n % len(surnames)]} {n}",
+        )
         return list(Account.objects.filter(organization=organization).order_by("id").values_list("id", "number"))
 
     def batch(
@@ -76,7 +54,7 @@ class Filler:
         base: dict[int, Decimal] | None = None,
         base_batch=None,
     ) -> tuple[object, dict[int, Decimal]]:
-        from billing.models import Batch, Receipt, ServiceLine, receipt_import_id
+        from billing.models import Batch, Receipt, ServiceLine
 
         batch = Batch.objects.create(
             organization=organization, period=period, status=status, created_by=self.user, source_name="bench.xlsx"
@@ -93,15 +71,11 @@ class Filler:
                     amount = Decimal("0.00")
                 amounts[account_id] = amount
                 rows.append(
-                    Receipt(
-                        batch=batch,
-                        organization=organization,
+                    receipt(
+                        batch,
                         account_id=account_id,
-                        period=period,
+                        number=number,
                         recipient=self.recipient,
-                        import_id=receipt_import_id(
-                            organization_tin=organization.tin, period=period, account_number=number, category="housing"
-                        ),
                         to_pay=amount,
                         charge=amount,
                         publish_state="accepted" if status == "published" else "pending",

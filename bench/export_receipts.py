@@ -24,45 +24,28 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.fill import accounts_create, bench_recipient, bench_user, organization_create, receipts_create
 from bench.support import ROOT, prepare_database, setup_django
 
 PERIOD = date(2026, 10, 1)
-CHUNK = 5_000
 
 
 def fill_batch(receipts: int, label: str) -> int:
     """A published batch: 97 % accepted, 2 % rejected with a message, 1 % pending; returns its id."""
-    from django.contrib.auth import get_user_model
+    from django.db.models import Sum
     from django.utils import timezone
 
-    from billing.models import Account, Batch, Organization, Property, Receipt, Recipient, receipt_import_id
+    from billing.models import Batch, Organization, Receipt
 
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench", defaults={"is_superuser": True, "is_staff": True}
-    )
-    recipient, _ = Recipient.objects.get_or_create(
-        tin="7701234564", bic="044525225", bank_account="40702810938000012345"
-    )
+    user, recipient = bench_user(), bench_recipient()
     seed = 610_000_000 + Organization.objects.count() + 1
-    digits = [int(d) for d in f"{seed:09d}"]
-    tin = "".join(map(str, digits)) + str(sum(d * w for d, w in zip(digits, (2, 4, 10, 3, 5, 9, 4, 6, 8))) % 11 % 10)
-    organization = Organization.objects.create(name=f"УК «{label}»", tin=tin, condo_context_id=f"ctx-{seed}")
-    houses = Property.objects.bulk_create(
-        Property(organization=organization, address=f"г Москва, ул Выгрузочная, д {n + 1}, корп 2")
-        for n in range(max(receipts // 100, 1))
-    )
-    Account.objects.bulk_create(
-        (
-            Account(
-                organization=organization,
-                property=houses[n % len(houses)],
-                number=f"{n:010d}",
-                unit_name=str(n % 100 + 1),
-                full_name=f"Кузнецова Анна Сергеевна {n}",
-            )
-            for n in range(receipts)
-        ),
-        batch_size=CHUNK,
+    organization = organization_create(seed=seed, name=f"УК «{label}»")
+    accounts_create(
+        organization,
+        receipts,
+        address="г Москва, ул Выгрузочная, д {house}, корп 2",
+        number="{:010d}".format,
+        full_name="Кузнецова Анна Сергеевна {}".format,
     )
     published = timezone.now()
     batch = Batch.objects.create(
@@ -74,40 +57,27 @@ def fill_batch(receipts: int, label: str) -> int:
         accounts_count=receipts,
         published_at=published,
     )
-    accounts = Account.objects.filter(organization=organization).order_by("pk").values_list("pk", "number")
-    rows, total = [], Decimal("0")
-    for n, (account_id, number) in enumerate(accounts.iterator(chunk_size=CHUNK)):
+
+    def fields(n: int, number: str) -> dict:
         to_pay = Decimal(1_000 + n * 37 % 900_000) / 100
-        total += to_pay
         state = "rejected" if n % 50 == 7 else "pending" if n % 100 == 3 else "accepted"
-        rows.append(
-            Receipt(
-                batch=batch,
-                organization=organization,
-                account_id=account_id,
-                period=PERIOD,
-                recipient=recipient,
-                import_id=receipt_import_id(
-                    organization_tin=tin, period=PERIOD, account_number=number, category="housing"
-                ),
-                to_pay=to_pay,
-                charge=to_pay,
-                balance=Decimal("120.50"),
-                penalty=Decimal("3.07"),
-                paid=Decimal("500.00"),
-                publish_state=state,
-                condo_id=f"{seed:x}-{n:012d}" if state == "accepted" else "",
-                published_at=published if state == "accepted" else None,
-                error_code="WRONG_AMOUNT" if state == "rejected" else "",
-                error_message="Сумма к оплате не совпадает с суммой по услугам (toPay ≠ Σ services.toPay)"
-                if state == "rejected"
-                else "",
-            )
-        )
-        if len(rows) == CHUNK:
-            Receipt.objects.bulk_create(rows)
-            rows = []
-    Receipt.objects.bulk_create(rows)
+        return {
+            "to_pay": to_pay,
+            "charge": to_pay,
+            "balance": Decimal("120.50"),
+            "penalty": Decimal("3.07"),
+            "paid": Decimal("500.00"),
+            "publish_state": state,
+            "condo_id": f"{seed:x}-{n:012d}" if state == "accepted" else "",
+            "published_at": published if state == "accepted" else None,
+            "error_code": "WRONG_AMOUNT" if state == "rejected" else "",
+            "error_message": "Сумма к оплате не совпадает с суммой по услугам (toPay ≠ Σ services.toPay)"
+            if state == "rejected"
+            else "",
+        }
+
+    receipts_create(batch, recipient=recipient, fields=fields)
+    total = Receipt.objects.filter(batch=batch).aggregate(total=Sum("to_pay"))["total"]
     Batch.objects.filter(pk=batch.pk).update(total_to_pay=total)
     return batch.pk
 
