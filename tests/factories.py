@@ -10,20 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from billing.models import (
-    Account,
-    Batch,
-    BatchCheck,
-    BatchTransition,
-    Organization,
-    Property,
-    Receipt,
-    Recipient,
-    ServiceLine,
-    receipt_import_id,
-)
+from billing.models import Batch, BatchCheck, Receipt, receipt_import_id
 from billing.roles import ACCOUNTANT, roles_sync
-from integration.models import CondoCall, Reconciliation
 
 
 def _valid_tin(seed: int) -> str:
@@ -58,7 +46,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class RecipientFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Recipient
+        model = "billing.Recipient"
         django_get_or_create = ("tin", "bic", "bank_account")
 
     name = "ООО «Расчётный центр»"
@@ -69,7 +57,7 @@ class RecipientFactory(factory.django.DjangoModelFactory):
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Organization
+        model = "billing.Organization"
         django_get_or_create = ("tin",)
 
     name = factory.Sequence(lambda n: f"УК «Домострой-{n}»")
@@ -80,7 +68,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
 class PropertyFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Property
+        model = "billing.Property"
 
     organization = factory.SubFactory(OrganizationFactory)
     address = factory.Sequence(lambda n: f"г Москва, ул Тверская, д {n + 1}")
@@ -88,7 +76,7 @@ class PropertyFactory(factory.django.DjangoModelFactory):
 
 class AccountFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Account
+        model = "billing.Account"
 
     organization = factory.SubFactory(OrganizationFactory)
     property = factory.SubFactory(PropertyFactory, organization=factory.SelfAttribute("..organization"))
@@ -99,7 +87,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
 
 class BatchFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Batch
+        model = "billing.Batch"
 
     organization = factory.SubFactory(OrganizationFactory)
     period = date(2026, 10, 1)
@@ -117,7 +105,7 @@ class BatchFactory(factory.django.DjangoModelFactory):
 
 class ReceiptFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Receipt
+        model = "billing.Receipt"
 
     batch = factory.SubFactory(BatchFactory)
     organization = factory.SelfAttribute("batch.organization")
@@ -147,7 +135,7 @@ class ReceiptFactory(factory.django.DjangoModelFactory):
 
 class ServiceLineFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = ServiceLine
+        model = "billing.ServiceLine"
 
     receipt = factory.SubFactory(ReceiptFactory)
     service_id = factory.Sequence(lambda n: f"service-{n}")
@@ -161,7 +149,7 @@ class ServiceLineFactory(factory.django.DjangoModelFactory):
 
 class BatchTransitionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = BatchTransition
+        model = "billing.BatchTransition"
 
     batch = factory.SubFactory(BatchFactory)
     source = Batch.Status.DRAFT
@@ -173,7 +161,7 @@ class BatchCheckFactory(factory.django.DjangoModelFactory):
     """A check before approval the worker finished with nothing that blocks approval."""
 
     class Meta:
-        model = BatchCheck
+        model = "billing.BatchCheck"
 
     batch = factory.SubFactory(BatchFactory)
     status = BatchCheck.Status.DONE
@@ -184,7 +172,7 @@ class CondoCallFactory(factory.django.DjangoModelFactory):
     """One call to Condo on the audit trail: a registerBillingReceipts that went through, unless told."""
 
     class Meta:
-        model = CondoCall
+        model = "integration.CondoCall"
 
     batch = factory.SubFactory(BatchFactory)
     operation = "registerBillingReceipts"
@@ -195,7 +183,7 @@ class ReconciliationFactory(factory.django.DjangoModelFactory):
     """A reconciliation with Condo; consistent unless a count of differences is given."""
 
     class Meta:
-        model = Reconciliation
+        model = "integration.Reconciliation"
 
     batch = factory.SubFactory(BatchFactory)
     batch_receipts = 1

@@ -24,6 +24,13 @@ def small_chunks(settings):
     settings.CONDO_CHUNK_SIZE = 20
 
 
+def _published_under(condo_sandbox, faults: FaultConfig, *, receipts: int):
+    """A batch of `receipts` receipts, published once while the sandbox plays `faults`: (the batch, the report)."""
+    batch = batch_with_receipts(receipts=receipts)
+    condo_sandbox.faults = faults
+    return batch, batch_publish(batch_id=batch.pk)
+
+
 def test_an_approved_batch_reaches_condo_whole_with_equal_sums(condo_sandbox):
     batch = batch_with_receipts(receipts=45, amounts={0: Decimal("1259.53"), 1: Decimal("-12.40")})
 
@@ -85,10 +92,7 @@ def test_rejected_receipts_are_explained_and_can_be_sent_again(condo_sandbox, ap
     ],
 )
 def test_every_fault_kind_ends_with_each_receipt_held_exactly_once(condo_sandbox, faults):
-    batch = batch_with_receipts(receipts=50)
-    condo_sandbox.faults = faults
-
-    report = batch_publish(batch_id=batch.pk)
+    batch, report = _published_under(condo_sandbox, faults, receipts=50)
 
     assert report.status == Status.PUBLISHED, report.summary
     every = condo_sandbox.receipts(batch.organization.condo_context_id, include_deleted=True)
@@ -101,9 +105,7 @@ def test_every_fault_kind_ends_with_each_receipt_held_exactly_once(condo_sandbox
 def test_answers_slower_than_the_read_timeout_are_retried_without_duplicates(condo_sandbox, settings):
     settings.CONDO_READ_TIMEOUT = 0.3
     settings.CONDO_BREAKER_COOLDOWN = 0.2
-    batch = batch_with_receipts(receipts=20)
-    condo_sandbox.faults = FaultConfig(latency_seconds=0.6)
-    report = batch_publish(batch_id=batch.pk)
+    batch, report = _published_under(condo_sandbox, FaultConfig(latency_seconds=0.6), receipts=20)
     # Every answer is too slow, so publishing fails transiently and keeps its progress for a retry.
     assert report.status == Status.FAILED
     batch.refresh_from_db()
@@ -119,10 +121,7 @@ def test_answers_slower_than_the_read_timeout_are_retried_without_duplicates(con
 
 def test_transient_failures_that_outlast_the_retries_fail_the_batch_and_keep_progress(condo_sandbox, settings):
     settings.CONDO_MAX_ATTEMPTS = 2
-    batch = batch_with_receipts(receipts=40)
-    condo_sandbox.faults = FaultConfig(error_every_nth=1)
-
-    report = batch_publish(batch_id=batch.pk)
+    batch, report = _published_under(condo_sandbox, FaultConfig(error_every_nth=1), receipts=40)
 
     assert report.status == Status.FAILED
     batch.refresh_from_db()
