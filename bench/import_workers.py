@@ -167,21 +167,12 @@ def worker_preview(path: Path) -> None:
         from django.core.files.storage import default_storage
 
         from billing.models import RegistryUpload
-        from billing.services.registry.upload import upload_create
+        from tests.billing.importers.conftest import upload_registry
 
         organization, user = _organization()
 
         def run():
-            with path.open("rb") as handle:
-                upload = upload_create(
-                    organization=organization,
-                    period=PERIOD,
-                    format_code="auto",
-                    file=handle,
-                    name=path.name,
-                    size=path.stat().st_size,
-                    by=user,
-                )
+            upload = upload_registry(path, organization=organization, by=user, period=PERIOD)
             return RegistryUpload.objects.get(pk=upload.pk)
 
         upload, cpu, wall = _timed(run)

@@ -46,12 +46,15 @@ def desk_file(tmp_path) -> Path:
     return path
 
 
-def upload_registry(path: Path, *, organization: Organization, by) -> RegistryUpload:
-    """The file at `path` uploaded as the admin form does: the period's registry, its format found by content."""
+def upload_registry(path: Path, *, organization: Organization, by, period: date = PERIOD) -> RegistryUpload:
+    """The file at `path` uploaded as the admin form does: the period's registry, its format found by content.
+
+    bench/import_workers.py uploads its registries with this too.
+    """
     with path.open("rb") as handle:
         return upload_create(
             organization=organization,
-            period=PERIOD,
+            period=period,
             format_code="auto",
             file=handle,
             name=path.name,
