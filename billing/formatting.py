@@ -33,15 +33,17 @@ def format_number(value: Decimal | int | str | None, places: int) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return str(value)
     # Half up, as Russian accounting rounds (billing.money); format() alone would round half even.
-    text = f"{abs(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
-    whole, _, fraction = text.partition(".")
-    sign = "-" if number < 0 and number.quantize(Decimal(1).scaleb(-places)) != 0 else ""
+    rounded = abs(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    whole, _, fraction = f"{rounded:f}".partition(".")
+    # The sign of what is shown: -0,004 is «0,00», but -0,005 rounds half up to «-0,01».
+    sign = "-" if number < 0 and rounded else ""
     return f"{sign}{_group(whole)}{',' + fraction if fraction else ''}"
 
 
 def money_data(value: Decimal) -> str:
-    """«1520.40»: rounded half up to kopecks (billing.money), never exponent notation."""
-    return f"{quantize_money(value):f}"
+    """«1520.40»: rounded half up to kopecks (billing.money), never exponent notation; never «-0.00»."""
+    rounded = quantize_money(value)
+    return f"{rounded:f}" if rounded else "0.00"
 
 
 def money_from_data(text: str | None) -> Decimal | None:

@@ -27,7 +27,9 @@ def money_to_wire(value: Decimal) -> str:
     """
     if not value:
         return "0.00"
-    return str(to_kopecks(value))
+    rounded = to_kopecks(value)
+    # An amount that rounds to zero from below is "0.00" on the wire, never "-0.00".
+    return str(rounded) if rounded else "0.00"
 
 
 def money_from_wire(value: str | None) -> Decimal | None:

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
         (Decimal("999.99"), "999,99"),
         (Decimal("1000"), "1 000,00"),
         (Decimal("-0.001"), "0,00"),
+        (Decimal("-0.004"), "0,00"),
+        (Decimal("-0.005"), "-0,01"),
         (None, ""),
     ],
 )
@@ -121,6 +123,8 @@ def test_the_batch_list_and_the_batch_page_show_one_publishing_percent(client, s
         (Decimal("1520.4"), "1520.40"),
         (Decimal("0.005"), "0.01"),
         (Decimal("-0.005"), "-0.01"),
+        (Decimal("-0.004"), "0.00"),
+        (Decimal("-0"), "0.00"),
         (Decimal("1E+3"), "1000.00"),
     ],
 )

@@ -31,7 +31,9 @@ EDGES = [
 def test_wire_text_is_the_rounded_amount_with_two_places_and_a_dot(text):
     value = Decimal(text)
     wire = money_to_wire(value)
-    assert wire == (f"{quantize_money(value):.2f}" if value else "0.00")
+    rounded = quantize_money(value)
+    # Whatever rounds to zero, from either side, is plain "0.00", never "-0.00".
+    assert wire == (f"{rounded:.2f}" if rounded else "0.00")
     assert "E" not in wire and wire.split(".")[1].__len__() == 2
 
 
