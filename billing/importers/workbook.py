@@ -9,8 +9,10 @@ stream. Both yield `(row_number, values)` with 1-based Excel row numbers, empty 
 from __future__ import annotations
 
 import tempfile
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import IO
 
 from billing.importers.base import ImportRefused, RegistrySource
@@ -72,7 +74,11 @@ def _calamine_rows(source: RegistrySource, sheet: int | str, max_rows: int | Non
             check_height(source, data.height, max_rows)
         first_row, first_column = start
         pad = [None] * first_column
-        for number, row in enumerate(data.iter_rows(), start=first_row + 1):
+        rows = data.iter_rows()
+        # iter_rows starts at the sheet's first row, not at `start`'s: the empty rows above the data
+        # come first (python-calamine 0.9), and numbering them from `start` shifted every row.
+        deque(islice(rows, first_row), maxlen=0)
+        for number, row in enumerate(rows, start=first_row + 1):
             # Calamine gives each row a list of its own and an empty cell as "": set those to None
             # in place, found by C-level scans (a row mostly has a few empty cells, if any).
             position = 0
