@@ -172,6 +172,7 @@ class ParseContext:
     tolerance: Decimal = Decimal("0.01")
     calamine_max_rows: int = 150_000
     calamine_max_cells: int = 8_000_000
+    calamine_slice_rows: int = 25_000
     max_rows: int = 1_000_000
     # GIS payment documents carry no account number or address: they are found by ЕЛС/ЖКУ id.
     accounts_by_els: Callable[[], dict[str, tuple[str, str, str, str]]] | None = None

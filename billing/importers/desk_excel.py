@@ -34,6 +34,7 @@ class DeskExcelParser:
             0,
             calamine_max_rows=context.calamine_max_rows,
             calamine_max_cells=context.calamine_max_cells,
+            calamine_slice_rows=context.calamine_slice_rows,
             max_rows=context.max_rows,
         )
         header = next(rows, None)

@@ -97,6 +97,7 @@ def _filled_rows(source: RegistrySource, sheet: str, first_row: int, context: Pa
         sheet,
         calamine_max_rows=context.calamine_max_rows,
         calamine_max_cells=context.calamine_max_cells,
+        calamine_slice_rows=context.calamine_slice_rows,
         max_rows=context.max_rows,
     ):
         if number >= first_row and any(value not in (None, "") for value in values):

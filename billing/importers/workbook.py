@@ -1,22 +1,26 @@
-"""Reading worksheet rows: python-calamine while a sheet fits in memory, openpyxl streaming above.
+"""Reading worksheet rows: python-calamine up to `calamine_max_rows`, openpyxl streaming above.
 
 Reading cells is what an import mostly costs. Calamine reads about fourteen times faster than
-openpyxl but holds the whole sheet in memory (~1.8 KB a row); openpyxl's read-only mode
-streams at a flat memory, its shared strings kept on disk (disk_strings.py). So sheets up to `calamine_max_rows` go to calamine and bigger ones
-stream. Both yield `(row_number, values)` with 1-based Excel row numbers, empty cells as None.
+openpyxl but holds the whole sheet in memory (~1.8 KB a row), so an xlsx sheet over
+`calamine_slice_rows` is read a slice of rows at a time (sheet_slices.py). openpyxl's read-only
+mode streams at a flat memory, its shared strings kept on disk (disk_strings.py). Both yield
+`(row_number, values)` with 1-based Excel row numbers, empty cells as None; a row may end
+before the sheet's last column.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from itertools import islice
+from pathlib import Path
 from typing import IO
 
 from billing.importers.base import ImportRefused, RegistrySource
 from billing.importers.disk_strings import rows_released, strings_on_disk
+from billing.importers.sheet_slices import NotSliceable, write_slices
 
 Row = tuple[int, list]
 
@@ -24,7 +28,7 @@ Row = tuple[int, list]
 def sheet_names(source: RegistrySource) -> list[str]:
     if source.kind == "xlsx" and source.scans:
         return list(source.scans)
-    with _calamine(source) as workbook:
+    with _calamine(source, source.path) as workbook:
         return list(workbook.sheet_names)
 
 
@@ -34,6 +38,7 @@ def iter_rows(
     *,
     calamine_max_rows: int = 150_000,
     calamine_max_cells: int = 8_000_000,
+    calamine_slice_rows: int = 25_000,
     prefer_streaming: bool = False,
     max_rows: int | None = None,
 ) -> Iterator[Row]:
@@ -45,39 +50,51 @@ def iter_rows(
     )
     if streaming:
         yield from _openpyxl_rows(source, sheet)
+    elif scan is not None and scan.rows > calamine_slice_rows:
+        yield from _sliced_calamine_rows(source, sheet, calamine_slice_rows)
     else:
-        yield from _calamine_rows(source, sheet, max_rows)
+        yield from _calamine_rows(source, source.path, sheet, max_rows)
 
 
-def _calamine(source: RegistrySource):
+def _calamine(source: RegistrySource, path: Path):
     from python_calamine import CalamineWorkbook
 
     try:
-        return CalamineWorkbook.from_path(str(source.path))
+        return CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types per format
         raise ImportRefused(
             f"Файл не удаётся прочитать как книгу {source.kind}: он повреждён или имеет другой формат."
         ) from error
 
 
-def _calamine_rows(source: RegistrySource, sheet: int | str, max_rows: int | None = None) -> Iterator[Row]:
-    with _calamine(source) as workbook:
+def _calamine_rows(
+    source: RegistrySource, path: Path, sheet: int | str, max_rows: int | None = None, after: int = 0
+) -> Generator[Row, None, int]:
+    """The rows of `path`'s sheet (the file itself or one of its slices); returns the last row's number.
+
+    `after`: the last row number a previous slice yielded, so that the empty rows between the two
+    are yielded too, as a whole read yields them."""
+    with _calamine(source, path) as workbook:
         try:
             data = workbook.get_sheet_by_index(sheet) if isinstance(sheet, int) else workbook.get_sheet_by_name(sheet)
         except Exception as error:
             raise ImportRefused(f"В книге нет листа «{sheet}» или его не удаётся прочитать.") from error
         start = data.start
         if start is None:
-            return
+            return after
         if max_rows is not None:
             # xls and ods are not scanned before reading (no zip of XML to count in): check here.
             check_height(source, data.height, max_rows)
         first_row, first_column = start
+        if after:
+            for number in range(after + 1, first_row + 1):
+                yield number, [None] * (first_column + data.width)
         pad = [None] * first_column
         rows = data.iter_rows()
         # iter_rows starts at the sheet's first row, not at `start`'s: the empty rows above the data
         # come first (python-calamine 0.9), and numbering them from `start` shifted every row.
         deque(islice(rows, first_row), maxlen=0)
+        number = after
         for number, row in enumerate(rows, start=first_row + 1):
             # Calamine gives each row a list of its own and an empty cell as "": set those to None
             # in place, found by C-level scans (a row mostly has a few empty cells, if any).
@@ -87,6 +104,21 @@ def _calamine_rows(source: RegistrySource, sheet: int | str, max_rows: int | Non
                 row[position] = None
             yield number, (pad + row) if first_column else row
         del data
+    return number
+
+
+def _sliced_calamine_rows(source: RegistrySource, sheet: int | str, slice_rows: int) -> Iterator[Row]:
+    # The directory goes when the rows are read, abandoned (the generator closed) or refused.
+    with tempfile.TemporaryDirectory(prefix="xlsx-slices-") as directory:
+        try:
+            name, slices = write_slices(source.path, sheet, Path(directory), slice_rows=slice_rows)
+        except NotSliceable:
+            yield from _calamine_rows(source, source.path, sheet)
+            return
+        last = 0
+        for path in slices:
+            last = yield from _calamine_rows(source, path, name, after=last)
+            path.unlink()
 
 
 def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:

@@ -65,7 +65,7 @@ class SheetScan:
         return self.row_bound * self.last_column
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
+def sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     """(sheet name, part path) in workbook order."""
     try:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
@@ -84,7 +84,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
 def scan_xlsx(archive: zipfile.ZipFile, *, max_rows: int) -> dict[str, SheetScan]:
     """One streaming pass over each worksheet of an xlsx; refuses a sheet over `max_rows` data rows."""
     scans: dict[str, SheetScan] = {}
-    for sheet_name, part in _sheet_parts(archive):
+    for sheet_name, part in sheet_parts(archive):
         try:
             member = archive.getinfo(part)
         except KeyError:

@@ -57,6 +57,9 @@ IMPORT_CALAMINE_MAX_ROWS = env.int("IMPORT_CALAMINE_MAX_ROWS", default=150_000)
 # each): one stray cell at XFD20000 would otherwise make calamine allocate 10 GB. xls and ods books,
 # which cannot be streamed, are refused beyond it.
 IMPORT_CALAMINE_MAX_CELLS = env.int("IMPORT_CALAMINE_MAX_CELLS", default=8_000_000)
+# An xlsx sheet over this many rows is handed to calamine this many rows at a time (cut from its
+# XML into small workbooks on disk), so calamine's memory is one slice's (~45 MB), not the sheet's.
+IMPORT_CALAMINE_SLICE_ROWS = env.int("IMPORT_CALAMINE_SLICE_ROWS", default=25_000)
 # An xlsx whose parts declare more than this when unpacked is refused before parsing (zip bombs).
 IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_UNCOMPRESSED_BYTES", default=2 * 1024**3)
 # How many row errors of a refused file are kept for the downloadable list.

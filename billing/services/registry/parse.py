@@ -57,6 +57,7 @@ def _context(organization: Organization, period: date) -> ParseContext:
         tolerance=Decimal(str(getattr(settings, "IMPORT_TOTAL_TOLERANCE", "0.01"))),
         calamine_max_rows=getattr(settings, "IMPORT_CALAMINE_MAX_ROWS", 150_000),
         calamine_max_cells=getattr(settings, "IMPORT_CALAMINE_MAX_CELLS", 8_000_000),
+        calamine_slice_rows=getattr(settings, "IMPORT_CALAMINE_SLICE_ROWS", 25_000),
         max_rows=settings.IMPORT_MAX_ROWS,
         accounts_by_els=lambda: _accounts_by_els(organization),
         recipients_by_account=cache(
