@@ -3,16 +3,17 @@
 python-calamine builds a whole sheet in memory (~1.8 KB a row of the desk template: its list of
 cells and the grid made from it are both alive at the peak) and has no lazy reader
 (dimastbk/python-calamine#42). So a sheet is cut, at the starts of its <row> elements, into
-workbooks of `slice_rows` rows each: the same workbook, styles and shared strings (dates
-stay dates, string indexes stay valid), every other sheet left empty, and a sheet part made of
-the original's head without its <dimension>, the slice's rows and a closing tag. The slices are
-stored uncompressed, so calamine does not inflate again what this pass already did.
-workbook.py reads them one after another, deleting each once read.
+workbooks of `slice_rows` rows each: the same workbook, styles and shared strings (dates stay
+dates, string indexes stay valid), every other sheet left empty, and a sheet part made of the
+original's head without its <dimension>, the slice's rows and a closing tag. The slices are
+stored uncompressed, so calamine does not inflate again what this pass already did. Each is
+handed over as soon as it is written; workbook.py reads it and deletes it before the next is cut.
 
 Rows keep their `r` attributes, so calamine puts each where it was. Anything the cut cannot
 vouch for (a namespace prefix, a row element without `r` first, a comment or CDATA section, no
-<sheetData>, a row longer than MAX_ROW_BYTES) raises NotSliceable before any slice is read, and
-the sheet is read whole: a sliced read never reads other data.
+<sheetData>, a row longer than MAX_ROW_BYTES) raises NotSliceable before the slice holding it
+is handed over: the rows before it are sound and the reader reads the rest of the sheet whole,
+so a sliced read never reads other data.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 from xml.etree import ElementTree
@@ -43,12 +45,15 @@ class NotSliceable(Exception):
     """The sheet's XML is not as the cut expects: read it whole instead."""
 
 
-def write_slices(path: Path, sheet: int | str, directory: Path, *, slice_rows: int) -> tuple[str, list[Path]]:
-    """Cut the sheet into slice workbooks in `directory`: (the sheet's name, the slices in order)."""
+def cut_slices(path: Path, sheet: int | str, directory: Path, *, slice_rows: int) -> Iterator[Path]:
+    """Each slice workbook in `directory` as soon as it is written, in order; the caller deletes it once read.
+
+    NotSliceable, at the first slice whose XML the cut cannot vouch for: the slices before it
+    were sound (their rows all carry their numbers), the rest of the sheet is the caller's."""
     with zipfile.ZipFile(path) as archive:
         parts = sheet_parts(archive)
         try:
-            name, part = parts[sheet] if isinstance(sheet, int) else next(p for p in parts if p[0] == sheet)
+            _, part = parts[sheet] if isinstance(sheet, int) else next(p for p in parts if p[0] == sheet)
         except (IndexError, StopIteration):
             raise NotSliceable(f"no sheet {sheet!r}") from None
         base = directory / "base.xlsx"
@@ -56,13 +61,10 @@ def write_slices(path: Path, sheet: int | str, directory: Path, *, slice_rows: i
         writer = _SliceWriter(base, part, directory, slice_rows)
         try:
             with archive.open(part) as stream:
-                slices = writer.write(stream)
-        except BaseException:
-            writer.discard()
-            raise
+                yield from writer.write(stream)
         finally:
-            base.unlink()
-    return name, slices
+            writer.discard()
+            base.unlink(missing_ok=True)  # gone already when the directory went first, at exit
 
 
 def _write_base(archive: zipfile.ZipFile, base: Path, sheets: set[str], part: str) -> None:
@@ -92,12 +94,13 @@ class _SliceWriter:
     def __init__(self, base: Path, part: str, directory: Path, slice_rows: int) -> None:
         self.base, self.part, self.directory, self.slice_rows = base, part, directory, slice_rows
         self.head = b""
-        self.slices: list[Path] = []
+        self.count = 0
+        self.path: Path | None = None
         self.archive: zipfile.ZipFile | None = None
         self.sheet: IO[bytes] | None = None
         self.rows = 0
 
-    def write(self, stream: IO[bytes]) -> list[Path]:
+    def write(self, stream: IO[bytes]) -> Iterator[Path]:
         buffer = b""
         body_started = False
         while chunk := stream.read(CHUNK):
@@ -108,15 +111,15 @@ class _SliceWriter:
                     continue
             end = buffer.find(_SHEET_DATA_END)
             if end >= 0:
-                self._add(buffer[:end])
-                self._close()
-                return self.slices
+                yield from self._add(buffer[:end])
+                yield self._close()
+                return
             cut = buffer.rfind(_ROW)
             if cut <= 0:
                 if len(buffer) > MAX_ROW_BYTES:
                     raise NotSliceable("a row too long to cut around")
                 continue
-            self._add(buffer[:cut])
+            yield from self._add(buffer[:cut])
             buffer = buffer[cut:]
         raise NotSliceable("no end of sheetData")
 
@@ -131,8 +134,9 @@ class _SliceWriter:
         self.head = _DIMENSION.sub(b"", buffer[: match.end()], count=1)
         return buffer[match.end() :], True
 
-    def _add(self, segment: bytes) -> None:
-        """Whole rows (the segment ends where a row starts) to the current slice and, past its size, to new ones."""
+    def _add(self, segment: bytes) -> Iterator[Path]:
+        """Whole rows (the segment ends where a row starts) to the current slice and, past its size,
+        to new ones; yields each slice it fills."""
         rows = segment.count(_ROW)
         if segment.count(_ROW_WITH_NUMBER) != rows:
             raise NotSliceable("a row element without r first")
@@ -144,7 +148,7 @@ class _SliceWriter:
             room = self.slice_rows - self.rows
             cut = _row_start(segment, room)
             self._write(segment[:cut], room)
-            self._close()
+            yield self._close()
             self._open()
             segment, rows = segment[cut:], rows - room
         self._write(segment, rows)
@@ -155,25 +159,26 @@ class _SliceWriter:
         self.rows += rows
 
     def _open(self) -> None:
-        path = self.directory / f"slice-{len(self.slices):04d}.xlsx"
-        shutil.copyfile(self.base, path)
-        self.slices.append(path)
-        self.archive = zipfile.ZipFile(path, "a", zipfile.ZIP_STORED)
+        self.path = self.directory / f"slice-{self.count:04d}.xlsx"
+        self.count += 1
+        shutil.copyfile(self.base, self.path)
+        self.archive = zipfile.ZipFile(self.path, "a", zipfile.ZIP_STORED)
         self.sheet = self.archive.open(self.part, "w", force_zip64=True)
         self.sheet.write(self.head)
         self.rows = 0
 
-    def discard(self) -> None:
-        self._close()
-        for path in self.slices:
-            path.unlink(missing_ok=True)
+    def _close(self) -> Path:
+        assert self.sheet is not None and self.archive is not None and self.path is not None
+        self.sheet.write(_SHEET_DATA_END + _WORKSHEET_END)
+        self.sheet.close()
+        self.archive.close()
+        path, self.sheet, self.archive, self.path = self.path, None, None, None
+        return path
 
-    def _close(self) -> None:
-        if self.sheet is not None and self.archive is not None:
-            self.sheet.write(_SHEET_DATA_END + _WORKSHEET_END)
-            self.sheet.close()
-            self.archive.close()
-        self.sheet = self.archive = None
+    def discard(self) -> None:
+        """The slice being written, when the cut stops before it is whole."""
+        if self.path is not None:
+            self._close().unlink()
 
 
 def _row_start(segment: bytes, index: int) -> int:

@@ -20,7 +20,7 @@ from typing import IO
 
 from billing.importers.base import ImportRefused, RegistrySource
 from billing.importers.disk_strings import rows_released, strings_on_disk
-from billing.importers.sheet_slices import NotSliceable, write_slices
+from billing.importers.sheet_slices import NotSliceable, cut_slices
 
 Row = tuple[int, list]
 
@@ -108,17 +108,19 @@ def _calamine_rows(
 
 
 def _sliced_calamine_rows(source: RegistrySource, sheet: int | str, slice_rows: int) -> Iterator[Row]:
-    # The directory goes when the rows are read, abandoned (the generator closed) or refused.
+    # Each slice is deleted once read (written, read and dropped, its pages never reach the disk);
+    # the directory goes when the rows are read, abandoned (the generator closed) or refused.
     with tempfile.TemporaryDirectory(prefix="xlsx-slices-") as directory:
-        try:
-            name, slices = write_slices(source.path, sheet, Path(directory), slice_rows=slice_rows)
-        except NotSliceable:
-            yield from _calamine_rows(source, source.path, sheet)
-            return
         last = 0
-        for path in slices:
-            last = yield from _calamine_rows(source, path, name, after=last)
-            path.unlink()
+        try:
+            for path in cut_slices(source.path, sheet, Path(directory), slice_rows=slice_rows):
+                last = yield from _calamine_rows(source, path, sheet, after=last)
+                path.unlink()
+        except NotSliceable:
+            # The rows read so far carried their numbers; the rest is read whole, as before slicing.
+            for number, values in _calamine_rows(source, source.path, sheet):
+                if number > last:
+                    yield number, values
 
 
 def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from billing.importers import sheet_slices
 from billing.importers.safety import Limits, inspect_file
-from billing.importers.sheet_slices import NotSliceable, write_slices
+from billing.importers.sheet_slices import NotSliceable, cut_slices
 from billing.importers.workbook import iter_rows
 from tests.billing.importers.hostile import minimal_xlsx, sheet_xml
 
@@ -62,8 +63,7 @@ def test_a_sheet_cut_into_several_slices_reads_exactly_as_whole(tmp_path):
     assert whole[2][1][:4] == ["4500000003", "г Москва, ул Тверская, д 3", 30.75, date(2026, 10, 4)]
     assert whole[4][1][2] is None and whole[5][1][4] == "заметка 2"  # an empty number cell; a shared string
     (tmp_path / "cut").mkdir()
-    name, slices = write_slices(path, 0, tmp_path / "cut", slice_rows=7)
-    assert name == "Реестр" and len(slices) == 8  # 55 row elements, 7 a slice
+    assert len(list(cut_slices(path, "Реестр", tmp_path / "cut", slice_rows=7))) == 8  # 55 row elements, 7 a slice
 
 
 def test_inline_strings_and_a_first_row_below_the_top_keep_their_numbers(tmp_path):
@@ -87,22 +87,30 @@ def test_the_slices_are_removed_when_read_and_when_reading_stops_midway(tmp_path
     source = inspect_file(path, path.name, limits=LIMITS)
     rows = iter_rows(source, 0, calamine_slice_rows=7)
     assert [next(rows)[0] for _ in range(10)] == list(range(1, 11))
-    assert len(list(temporary.rglob("slice-*.xlsx"))) == 7  # the first slice is read and gone
+    # The first slice is read and gone, the second being read; none is cut ahead.
+    assert [item.name for item in temporary.rglob("slice-*.xlsx")] == ["slice-0001.xlsx"]
     rows.close()
     assert list(temporary.iterdir()) == []
 
 
-def test_a_row_without_its_number_is_read_whole(tmp_path):
+def test_a_row_without_its_number_sends_the_rest_of_the_sheet_to_a_whole_read(tmp_path, monkeypatch):
     rows = [(number, [(f"A{number}", f"счёт {number}"), (f"B{number}", number)]) for number in range(1, 21)]
     xml = sheet_xml(rows).replace(b'<row r="12">', b"<row>")  # legal: it follows row 11
     path = minimal_xlsx(tmp_path / "no-r.xlsx", {"Лист": xml})
+    monkeypatch.setattr(sheet_slices, "CHUNK", 300)  # a few rows a read, so the doubt comes after slices
     (tmp_path / "cut").mkdir()
+    handed: list[str] = []
     with pytest.raises(NotSliceable):
-        write_slices(path, 0, tmp_path / "cut", slice_rows=5)
-    assert list((tmp_path / "cut").iterdir()) == []  # what was cut before the doubt is gone
+        handed.extend(slice_path.name for slice_path in cut_slices(path, 0, tmp_path / "cut", slice_rows=5))
+    assert handed[0] == "slice-0000.xlsx" and len(handed) in (1, 2)  # rows 1-5, maybe 6-10; never row 12
+    assert sorted(item.name for item in (tmp_path / "cut").iterdir()) == handed  # the one being cut is gone
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     sliced = _rows(path, slice_rows=5)
     assert sliced == _rows(path, slice_rows=WHOLE)
     assert sliced[11] == (12, ["счёт 12", 12.0]) and len(sliced) == 20
+    assert list(temporary.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -121,7 +129,7 @@ def test_xml_the_cut_cannot_vouch_for_is_read_whole(tmp_path, original, replacem
     path = minimal_xlsx(tmp_path / "odd.xlsx", {"Лист": xml})
     (tmp_path / "cut").mkdir()
     with pytest.raises(NotSliceable):
-        write_slices(path, 0, tmp_path / "cut", slice_rows=3)
+        list(cut_slices(path, 0, tmp_path / "cut", slice_rows=3))
     whole = _rows(path, slice_rows=WHOLE)
     assert len(whole) == 10 and whole[4] == (5, ["счёт 5"])
     assert _rows(path, slice_rows=3) == whole
