@@ -9,11 +9,12 @@ original's head without its <dimension>, the slice's rows and a closing tag. The
 stored uncompressed, so calamine does not inflate again what this pass already did. Each is
 handed over as soon as it is written; workbook.py reads it and deletes it before the next is cut.
 
-Rows keep their `r` attributes, so calamine puts each where it was. Anything the cut cannot
-vouch for (a namespace prefix, a row element without `r` first, a comment or CDATA section, no
-<sheetData>, a row longer than MAX_ROW_BYTES) raises NotSliceable before the slice holding it
-is handed over: the rows before it are sound and the reader reads the rest of the sheet whole,
-so a sliced read never reads other data.
+Rows keep their `r` attributes, so calamine puts each where it was; a slice starts only at a
+row element that begins with its `r`, so a row without one follows its neighbour as in a whole
+read. Anything the cut cannot vouch for (a namespace prefix, a comment or CDATA section where
+'<row r="' may be text, no <sheetData>, a row longer than MAX_ROW_BYTES) raises NotSliceable
+before the slice holding it is handed over: the rows before it are sound and the reader reads
+the rest of the sheet whole, so a sliced read never reads other data.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from billing.importers.xlsx_scan import CHUNK, sheet_parts
 MAX_ROW_BYTES = 64 << 20
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
-_ROW = b"<row"
-_ROW_WITH_NUMBER = b'<row r="'
+# A slice starts only at a row that states its number: a row without one (legal OOXML, numbered
+# after the row before it) stays in the slice of the row before it, numbered as in a whole read.
+_ROW = b'<row r="'
 _SHEET_DATA_END = b"</sheetData>"
 _WORKSHEET_END = b"</worksheet>"
 _EMPTY_WORKSHEET = (
@@ -109,7 +111,7 @@ class _SliceWriter:
                 buffer, body_started = self._take_head(buffer)
                 if not body_started:
                     continue
-            end = buffer.find(_SHEET_DATA_END)
+            end = buffer.find(_SHEET_DATA_END, max(0, len(buffer) - len(chunk) - len(_SHEET_DATA_END)))
             if end >= 0:
                 yield from self._add(buffer[:end])
                 yield self._close()
@@ -138,8 +140,6 @@ class _SliceWriter:
         """Whole rows (the segment ends where a row starts) to the current slice and, past its size,
         to new ones; yields each slice it fills."""
         rows = segment.count(_ROW)
-        if segment.count(_ROW_WITH_NUMBER) != rows:
-            raise NotSliceable("a row element without r first")
         if b"<!" in segment:
             raise NotSliceable("a comment or CDATA section, where '<row' may stand for no row")
         if self.sheet is None:

@@ -93,11 +93,26 @@ def test_the_slices_are_removed_when_read_and_when_reading_stops_midway(tmp_path
     assert list(temporary.iterdir()) == []
 
 
-def test_a_row_without_its_number_sends_the_rest_of_the_sheet_to_a_whole_read(tmp_path, monkeypatch):
+def test_rows_without_their_number_first_stay_with_the_row_before_them(tmp_path, monkeypatch):
     rows = [(number, [(f"A{number}", f"счёт {number}"), (f"B{number}", number)]) for number in range(1, 21)]
-    xml = sheet_xml(rows).replace(b'<row r="12">', b"<row>")  # legal: it follows row 11
+    # Legal: a row and cells without references are placed after the row and cell before them.
+    xml = sheet_xml(rows).replace(b'<row r="11">', b"<row>").replace(b' r="A11"', b"").replace(b' r="B11"', b"")
+    xml = xml.replace(b'<row r="16">', b'<row spans="1:2" r="16">').replace(b' r="A16"', b"").replace(b' r="B16"', b"")
     path = minimal_xlsx(tmp_path / "no-r.xlsx", {"Лист": xml})
-    monkeypatch.setattr(sheet_slices, "CHUNK", 300)  # a few rows a read, so the doubt comes after slices
+    monkeypatch.setattr(sheet_slices, "CHUNK", 300)  # a few rows a read: cuts fall between reads too
+    (tmp_path / "cut").mkdir()
+    # Rows 11 and 16 would start the third and fourth slices; they cannot, so they end the second and third.
+    assert len(list(cut_slices(path, 0, tmp_path / "cut", slice_rows=5))) == 4
+    sliced = _rows(path, slice_rows=5)
+    assert sliced == _rows(path, slice_rows=WHOLE)
+    assert sliced[10] == (11, ["счёт 11", 11.0]) and sliced[15] == (16, ["счёт 16", 16.0]) and len(sliced) == 20
+
+
+def test_a_doubt_after_the_first_slices_sends_the_rest_of_the_sheet_to_a_whole_read(tmp_path, monkeypatch):
+    rows = [(number, [(f"A{number}", f"счёт {number}"), (f"B{number}", number)]) for number in range(1, 21)]
+    xml = sheet_xml(rows).replace(b'<row r="12">', b'<!-- <row r="99"> --><row r="12">')
+    path = minimal_xlsx(tmp_path / "comment.xlsx", {"Лист": xml})
+    monkeypatch.setattr(sheet_slices, "CHUNK", 300)
     (tmp_path / "cut").mkdir()
     handed: list[str] = []
     with pytest.raises(NotSliceable):
@@ -109,7 +124,7 @@ def test_a_row_without_its_number_sends_the_rest_of_the_sheet_to_a_whole_read(tm
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     sliced = _rows(path, slice_rows=5)
     assert sliced == _rows(path, slice_rows=WHOLE)
-    assert sliced[11] == (12, ["счёт 12", 12.0]) and len(sliced) == 20
+    assert [number for number, _ in sliced] == list(range(1, 21)) and sliced[11] == (12, ["счёт 12", 12.0])
     assert list(temporary.iterdir()) == []
 
 
@@ -117,7 +132,6 @@ def test_a_row_without_its_number_sends_the_rest_of_the_sheet_to_a_whole_read(tm
     ("original", "replacement"),
     [
         (b"<worksheet xmlns=", b"<x:worksheet xmlns:x="),  # a namespace prefix on every element
-        (b'<row r="3">', b'<row spans="1:2" r="3">'),  # `r` not first: not vouched for
         (b"</t>", b'<![CDATA[<row r="1">]]></t>'),  # text that looks like a row
     ],
 )
