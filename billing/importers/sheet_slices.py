@@ -51,7 +51,7 @@ def cut_slices(path: Path, sheet: int | str, directory: Path, *, slice_rows: int
     """Each slice workbook in `directory` as soon as it is written, in order; the caller deletes it once read.
 
     NotSliceable, at the first slice whose XML the cut cannot vouch for: the slices before it
-    were sound (their rows all carry their numbers), the rest of the sheet is the caller's."""
+    were sound, the rest of the sheet is the caller's."""
     with zipfile.ZipFile(path) as archive:
         parts = sheet_parts(archive)
         try:
@@ -93,6 +93,8 @@ def _write_base(archive: zipfile.ZipFile, base: Path, sheets: set[str], part: st
 
 
 class _SliceWriter:
+    """Writes the rows it is given into slice workbooks of `slice_rows` rows, one open at a time."""
+
     def __init__(self, base: Path, part: str, directory: Path, slice_rows: int) -> None:
         self.base, self.part, self.directory, self.slice_rows = base, part, directory, slice_rows
         self.head = b""
@@ -141,7 +143,7 @@ class _SliceWriter:
         to new ones; yields each slice it fills."""
         rows = segment.count(_ROW)
         if b"<!" in segment:
-            raise NotSliceable("a comment or CDATA section, where '<row' may stand for no row")
+            raise NotSliceable("a comment or CDATA section, where '<row r=' may stand for no row")
         if self.sheet is None:
             self._open()
         while self.rows + rows > self.slice_rows:
