@@ -1,8 +1,16 @@
-"""Bulk writes of rows whose values are already clean: COPY on PostgreSQL, executemany elsewhere."""
+"""Bulk reads and writes of many values at once, cheap on PostgreSQL and correct everywhere.
+
+`insert_rows` writes rows whose values are already clean: COPY on PostgreSQL, executemany elsewhere.
+`any_of` matches a column against a long list of values: one array parameter on PostgreSQL.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import connection
+from django.db.models import F
+from django.db.models.lookups import In
 
 
 def insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
@@ -25,3 +33,21 @@ def insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
                     copy.write_row(row)
         else:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
+class AnyOf(In):
+    """`column IN (…)` that PostgreSQL receives as `column = ANY(%s)` with the list as one array.
+
+    `__in` gives each value its own placeholder, which Django resolves and prepares and psycopg
+    splits out of the query one by one: for the thousands of account numbers of each write
+    slice that was about 0.4 s of client CPU in a 100,000-row import. Other databases get `IN`.
+    """
+
+    def as_postgresql(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} = ANY(%s)", (*params, list(self.rhs))
+
+
+def any_of(field: str, values: Iterable[str] | Iterable[int]) -> AnyOf:
+    """A filter: `field` is one of `values` (clean strings or ids, as the column stores them)."""
+    return AnyOf(F(field), list(values))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from billing.bulk import insert_rows
+from billing.bulk import any_of, insert_rows
 from billing.importers.drafts import AccountDraft
 from billing.models import (
     Account,
@@ -48,7 +48,7 @@ def properties_ensure(directory: dict[str, AccountDraft], organization: Organiza
     existing = {
         address: (pk, fias)
         for pk, address, fias in Property.objects.filter(
-            organization=organization, address__in=list(wanted)
+            any_of("address", wanted), organization=organization
         ).values_list("pk", "address", "fias_id")
     }
     created = Property.objects.bulk_create(
@@ -81,7 +81,7 @@ def accounts_ensure(
     existing: dict[str, tuple[int, int, str, str, str, str, str, bool]] = {
         number: (pk, property_id, unit_name, unit_type, full_name, els, owner_type, is_closed)
         for number, pk, property_id, unit_name, unit_type, full_name, els, owner_type, is_closed in (
-            Account.objects.filter(organization=organization, number__in=list(directory)).values_list(
+            Account.objects.filter(any_of("number", directory), organization=organization).values_list(
                 "number", "pk", "property_id", "unit_name", "unit_type", "full_name", "els", "owner_type", "is_closed"
             )
         )
@@ -135,7 +135,7 @@ def accounts_ensure(
         fresh = {row[1] for row in new}
         ids.update(
             (number, (pk, False))
-            for number, pk in Account.objects.filter(organization=organization, number__in=list(fresh)).values_list(
+            for number, pk in Account.objects.filter(any_of("number", fresh), organization=organization).values_list(
                 "number", "pk"
             )
         )

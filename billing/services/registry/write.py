@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from billing.bulk import any_of
 from billing.errors import ActionForbidden
 from billing.importers.drafts import AccountDraft, ImportResult, Slice
 from billing.models import (
@@ -184,7 +185,7 @@ class BatchStream:
         properties = properties_ensure(directory, self.organization)
         accounts = accounts_ensure(directory, self.organization, properties)
         # Unique (batch, account, category) would fail the insert; the whole file is grouped again instead.
-        if Receipt.objects.filter(batch=self.batch, account_id__in=[pk for pk, _ in accounts.values()]).exists():
+        if Receipt.objects.filter(any_of("account_id", (pk for pk, _ in accounts.values())), batch=self.batch).exists():
             raise Scattered
         receipts_insert(
             drafts,
