@@ -40,3 +40,17 @@ def test_every_error_is_kept_with_row_column_and_value(organization, tmp_path):
     assert (4, "Начислено", "12.345") in found
     assert (5, "Лицевой счёт", "1234567") in found
     assert result.receipts == []
+
+
+def test_a_number_cell_reads_as_its_own_text_whatever_cell_came_before(organization, tmp_path):
+    """1, 1.0 and TRUE are one key to a dict: the fast path's memo of clean texts once gave
+    the unit «1» of a later account as «True», where the careful check reads «1»."""
+    rows = desk_rows(accounts=3)
+    units = dict(zip(dict.fromkeys(row["account"] for row in rows), (True, 1, 1.0), strict=True))
+    for row in rows:
+        row["unit_name"] = units[row["account"]]
+    path = tmp_path / "units.xlsx"
+    write_desk_registry(path, iter(rows))
+    result = registry_parse(organization=organization, period=PERIOD, path=path, source_name="units.xlsx")
+    assert result.errors == []
+    assert [account.unit_name for account in result.accounts.values()] == ["True", "1", "1"]
