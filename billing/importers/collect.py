@@ -16,10 +16,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 
 from billing.amounts import AMOUNT_FIELDS
 from billing.formatting import money_data
-from billing.importers.base import ParsedRow, RecipientKey, RowError
+from billing.importers.base import ParsedRow, RecipientKey, RowError, ServiceDraft
 from billing.importers.collect_errors import (
     account_at_two_addresses,
     account_repeated,
@@ -35,10 +36,14 @@ from billing.importers.collect_errors import (
 from billing.importers.drafts import ZERO, AccountDraft, ImportResult, ReceiptDraft, Slice
 
 SAMPLE_ROWS = 20
+FOLDED_KEPT = 10_000
 PROGRESS_EVERY = 5000
 # Receipts handed to the sink at once: ~10 MB in flight. COPY makes a slice cheap, so small ones
 # cost a few statements more and keep a million-row month's peak flat.
 SLICE = 2_000
+
+
+_service_amounts = attrgetter(*AMOUNT_FIELDS)
 
 
 class Cancelled(Exception):
@@ -76,6 +81,10 @@ class RegistryCollector:
         self._seen = array("q")  # 64-bit digests of the accounts already closed (streaming)
         self._open_account: str | None = None
         self._by_service: dict[str, list] = {}
+        # Each open receipt's services by folded name, to find a service named twice in one lookup.
+        self._service_names: dict[tuple[str, str], dict[str, ServiceDraft]] = {}
+        self._folded: dict[str, str] = {}  # service name -> casefold(): a month repeats a few dozen names
+        self._recipient_checked: RecipientKey | None = None  # the last recipient that agreed with its bank account
         if keep_totals and not keep_drafts:
             self.result.totals = {}
         if default_recipient is not None:
@@ -105,49 +114,62 @@ class RegistryCollector:
 
     def add(self, row: ParsedRow) -> None:
         result = self.result
-        if row.row != self._last_row:
-            self._last_row = row.row
+        number = row.row
+        if number != self._last_row:
+            self._last_row = number
             result.rows_read += 1
         if row.period != self._period:
             self._wrong_periods[row.period] += 1
             self.add_error(row_of_another_period(row, self._period))
-        recipient = row.recipient or self._default_recipient
+        recipient = row.recipient
         if recipient is None:
-            if not self._missing_recipient_reported:
-                self._missing_recipient_reported = True
-                self.add_error(no_recipient(row))
-            recipient = ("", "", "")
-        elif row.recipient is not None:
-            self._check_bank_account(row.row, row.recipient)
+            recipient = self._default_recipient
+            if recipient is None:
+                if not self._missing_recipient_reported:
+                    self._missing_recipient_reported = True
+                    self.add_error(no_recipient(row))
+                recipient = ("", "", "")
+        elif recipient != self._recipient_checked:
+            # Lines of one account (and mostly of a whole file) repeat their recipient: checked when it changes.
+            self._check_bank_account(number, recipient)
         if not self._keep and row.account != self._open_account:
             self._close_open()
             self._open_account = row.account
         account = result.accounts.get(row.account)
         if account is None:
             result.accounts[row.account] = AccountDraft(
-                row.row, row.address, row.unit_name, row.unit_type, row.full_name, row.els, row.fias, row.owner_type
+                number, row.address, row.unit_name, row.unit_type, row.full_name, row.els, row.fias, row.owner_type
             )
         elif account.address != row.address:
             self.add_error(account_at_two_addresses(row, account))
         key = (row.account, row.category)
         receipt = self._receipts.get(key)
         if receipt is None:
-            receipt = self._receipts[key] = ReceiptDraft(row.account, row.category, recipient, row.row)
+            receipt = self._receipts[key] = ReceiptDraft(row.account, row.category, recipient, number)
+            names = self._service_names[key] = {}
         else:
             if receipt.recipient != recipient:
                 self.add_error(receipt_with_two_recipients(row, receipt, recipient))
             if not row.services or (receipt.stated is not None and row.receipt_amounts is not None):
                 self.add_error(account_repeated(row, receipt))
                 return
+            names = self._service_names[key]
         if row.receipt_amounts is not None:
             receipt.stated = row.receipt_amounts
+        folds = self._folded
         for service in row.services:
-            folded = service.name.casefold()
-            for earlier in receipt.services:
-                if earlier.name.casefold() == folded:
-                    self.add_error(service_repeated(row, service, earlier))
-                    break
+            name = service.name
+            folded = folds.get(name)
+            if folded is None:
+                folded = name.casefold()
+                if len(folds) >= FOLDED_KEPT:
+                    folds.clear()
+                folds[name] = folded
+            earlier = names.get(folded)
+            if earlier is not None:
+                self.add_error(service_repeated(row, service, earlier))
             else:
+                names[folded] = service
                 receipt.services.append(service)
         if len(result.sample) < SAMPLE_ROWS:
             result.sample.extend(_sample(row)[: SAMPLE_ROWS - len(result.sample)])
@@ -159,6 +181,7 @@ class RegistryCollector:
         tin, bic, bank_account = recipient
         first = self.result.bank_accounts.setdefault(bank_account, (tin, bic, number))
         if first[:2] == (tin, bic):
+            self._recipient_checked = recipient
             return
         self.add_error(bank_account_with_two_recipients(number, recipient, first))
 
@@ -176,6 +199,7 @@ class RegistryCollector:
             if self._sink is not None and not self.result.errors_count:
                 self._pending.append((receipt, account))
         self._receipts.clear()
+        self._service_names.clear()
         if len(self._pending) >= self._slice_size:
             self._flush()
 
@@ -187,10 +211,12 @@ class RegistryCollector:
     def _close(self, receipt: ReceiptDraft) -> None:
         result = self.result
         sums = dict.fromkeys(AMOUNT_FIELDS, ZERO)
+        if receipt.services:
+            # Each amount's column over the services, read and summed in C.
+            columns = zip(*map(_service_amounts, receipt.services), strict=True)
+            sums = {name: sum(column, ZERO) for name, column in zip(AMOUNT_FIELDS, columns, strict=True)}
         by_service = self._by_service
         for service in receipt.services:
-            for name in AMOUNT_FIELDS:
-                sums[name] += getattr(service, name)
             bucket = by_service.get(service.name)
             if bucket is None:
                 bucket = by_service[service.name] = [0, ZERO]
@@ -221,6 +247,7 @@ class RegistryCollector:
             result.receipts = list(self._receipts.values())
             result.accounts_count = len(result.accounts)
             self._receipts.clear()
+            self._service_names.clear()
         else:
             self._close_open()
             seen = sorted(self._seen)
