@@ -1,6 +1,7 @@
 """Bulk reads and writes of many values at once, cheap on PostgreSQL and correct everywhere.
 
-`insert_rows` writes rows whose values are already clean: COPY on PostgreSQL, executemany elsewhere.
+`insert_rows` writes rows whose values are already clean: COPY on PostgreSQL, executemany elsewhere;
+`copy_text` gives a value every row repeats in the text COPY sends, once.
 `any_of` matches a column against a long list of values: one array parameter on PostgreSQL.
 """
 
@@ -33,6 +34,21 @@ def insert_rows(model, fields: tuple[str, ...], rows: list[tuple]) -> None:
                     copy.write_row(row)
         else:
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
+def copy_text(value: object) -> object:
+    """A date or timestamp that every row of an `insert_rows` repeats, as the text COPY sends for it.
+
+    psycopg formats a date or a timestamp anew on each row (half the formatting of a receipt's
+    33 columns) and copies a str as it is; other databases get the value itself.
+    """
+    if connection.vendor != "postgresql":
+        return value
+    from psycopg.adapt import PyFormat, Transformer
+
+    connection.ensure_connection()
+    dumped = Transformer(connection.connection).get_dumper(value, PyFormat.TEXT).dump(value)
+    return value if dumped is None else bytes(dumped).decode()
 
 
 class AnyOf(In):

@@ -1,14 +1,17 @@
-"""billing/bulk.py: `any_of` finds exactly what `__in` finds, as one array parameter on PostgreSQL."""
+"""billing/bulk.py: `any_of` finds exactly what `__in` finds, as one array parameter on PostgreSQL;
+a timestamp given once as `copy_text` is stored as the timestamp itself would be."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from billing.bulk import any_of
-from billing.models import Account
-from tests.factories import AccountFactory, OrganizationFactory
+from billing.bulk import any_of, copy_text, insert_rows
+from billing.models import Account, BatchTransition
+from tests.factories import AccountFactory, BatchFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +47,14 @@ def test_postgresql_gets_one_array_parameter_not_one_placeholder_a_value():
         assert not Account.objects.filter(any_of("number", numbers), organization=organization).exists()
     (sql,) = [query["sql"] for query in queries.captured_queries]
     assert '"number" = ANY(' in sql and " IN (" not in sql
+
+
+def test_a_timestamp_given_as_copy_text_is_stored_as_the_timestamp_itself():
+    batch = BatchFactory()
+    moment = datetime(2026, 10, 31, 23, 59, 58, 123456, tzinfo=UTC)
+    adapted = connection.ops.adapt_datetimefield_value(moment)
+    fields = ("batch", "source", "target", "reason", "created_at")
+    insert_rows(BatchTransition, fields, [(batch.pk, "draft", "in_review", "as is", adapted)])
+    insert_rows(BatchTransition, fields, [(batch.pk, "draft", "in_review", "as text", copy_text(adapted))] * 2)
+    stored = dict(BatchTransition.objects.filter(batch=batch).values_list("reason", "created_at").distinct())
+    assert stored == {"as is": moment, "as text": moment}

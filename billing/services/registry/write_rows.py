@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from billing.amounts import AMOUNT_FIELDS
-from billing.bulk import insert_rows
+from billing.bulk import copy_text, insert_rows
 from billing.importers.base import RecipientKey
 from billing.importers.drafts import AccountDraft, ReceiptDraft
 from billing.models import (
@@ -81,8 +81,8 @@ def receipts_insert(
     recipients: dict[RecipientKey, int],
     codes: dict[str, str],
 ) -> None:
-    period_db = connection.ops.adapt_datefield_value(period)
-    now_db = connection.ops.adapt_datetimefield_value(timezone.now())
+    period_db = copy_text(connection.ops.adapt_datefield_value(period))
+    now_db = copy_text(connection.ops.adapt_datetimefield_value(timezone.now()))
     pending = Receipt.PublishState.PENDING.value
     tin, batch_id, organization_id = organization.tin, batch.pk, organization.pk
     last_id = Receipt.objects.filter(batch=batch).order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -124,12 +124,12 @@ def receipts_insert(
         )
     insert_rows(Receipt, RECEIPT_FIELDS, rows)
     # Receipts of this batch inserted by this chunk are exactly those above the last id seen.
-    ids = {}
-    for pk, account_id, category in Receipt.objects.filter(batch=batch, pk__gt=last_id).values_list(
-        "pk", "account_id", "category"
-    ):
-        ids[(account_id, category)] = pk
-        last_id = max(last_id, pk)
+    ids = {
+        (account_id, category): pk
+        for pk, account_id, category in Receipt.objects.filter(batch=batch, pk__gt=last_id).values_list(
+            "pk", "account_id", "category"
+        )
+    }
     lines = []
     for draft in drafts:
         receipt_id = ids[(accounts[draft.account][0], str(draft.category))]
