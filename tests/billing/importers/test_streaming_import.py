@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import tracemalloc
 from datetime import date
+from functools import partial
+
+import pytest
 
 from billing.importers.desk_template import write_desk_registry
 from billing.models import Account, Batch, Property, Receipt, ServiceLine
@@ -118,3 +122,32 @@ def test_the_batch_page_figures_are_computed_by_the_import_not_by_its_first_view
     with CaptureQueriesContext(connection) as later:
         assert batch_review(batch=batch) == review
     assert len(first) == len(later) and review.totals.receipts == batch.receipts_count
+
+
+def test_the_heap_is_frozen_while_a_file_is_read_and_handed_back_after_even_on_failure(organization, tmp_path):
+    path = tmp_path / "r.xlsx"
+    write_desk_registry(path, iter(desk_rows(accounts=2)))
+    assert gc.get_freeze_count() == 0
+    during = []
+    parse = partial(registry_parse, organization=organization, period=PERIOD, path=path, source_name="r.xlsx")
+    assert parse(on_inspected=lambda total: during.append(gc.get_freeze_count())).ok
+    assert during[0] > 0 and gc.get_freeze_count() == 0
+
+    def fail(total):
+        raise RuntimeError("the worker is stopping")
+
+    with pytest.raises(RuntimeError):
+        parse(on_inspected=fail)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_heap_the_process_froze_itself_stays_frozen(organization, tmp_path):
+    path = tmp_path / "r.xlsx"
+    write_desk_registry(path, iter(desk_rows(accounts=2)))
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        registry_parse(organization=organization, period=PERIOD, path=path, source_name="r.xlsx")
+        assert frozen > 0 and gc.get_freeze_count() > 0  # not handed back: not ours to thaw
+    finally:
+        gc.unfreeze()
