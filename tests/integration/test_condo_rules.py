@@ -196,6 +196,8 @@ def test_the_contract_example_receipts_measure_as_stated():
         {"a": "x" * 4097, "b": [1, -2.5, 3e5], "c": True, "d": False, "e": None, "ж": "ёлка"},
         {"name": 'ООО "Ромашка"', "n": 12, "s": "1,5"},
         {"emoji": "😀 дом", "nested": [{"k": ""}, []]},
+        # Separators and literals inside strings are text, not structure: only the ones outside count.
+        {"t": "true, false: null {x} [1]", "n": [1, 2.5, -3e-7, 0], "ok": [True, False, None], "": "дом 5"},
     ],
 )
 def test_compact_text_is_measured_like_the_value(value):
