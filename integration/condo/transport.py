@@ -8,9 +8,11 @@ alongside Condo's error codes.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, cast
 
 import httpx
@@ -76,10 +78,21 @@ class _Transport(HTTPXTransport):
             self._raise_response_error(response, "Not a JSON answer")
 
 
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's own default verification (certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR), built once.
+
+    httpx builds it for every client, loading the whole CA bundle: 30–40 ms of CPU for each
+    publish, reconciliation or check (1.3 ms per 1,000 receipts of a 30,000-receipt batch).
+    A context is safe to share between clients and threads.
+    """
+    return httpx.create_ssl_context()
+
+
 class CondoTransport:
     def __init__(self, url: str, *, connect_timeout: float, read_timeout: float) -> None:
         timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
-        self._transport = _Transport(url=url, timeout=timeout)
+        self._transport = _Transport(url=url, timeout=timeout, verify=_tls_context())
         self._transport.connect()
 
     def post(self, operation: Operation, variables: dict[str, Any], headers: dict[str, str]) -> HttpAnswer:
