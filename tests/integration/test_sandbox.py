@@ -236,7 +236,14 @@ def test_the_management_command_serves_the_demo_context(tmp_path):
     env = {**os.environ, "CONDO_LOGIN": "demo@sandbox.test", "CONDO_PASSWORD": "demo-password", "DEBUG": "true"}
     command = [sys.executable, "manage.py", "condo_sandbox", "--port", str(port), "--db", str(tmp_path / "s.sqlite3")]
     process = subprocess.Popen(
-        command, cwd=Path(settings.BASE_DIR), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # Started as a shell's background job is: SIGINT ignored, inherited. Ctrl-C must still stop it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         url = f"http://127.0.0.1:{port}/admin/api"

@@ -38,6 +38,9 @@ class Command(DeskCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Condo sandbox at {server.url} (state: {db_path or 'memory'}); Ctrl-C stops it.")
         )
+        # Both set here: a process started in the background by a shell inherits SIGINT ignored,
+        # and Ctrl-C (or a test's SIGINT) would then never stop the sandbox.
+        signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
         try:
             server.serve_forever()
