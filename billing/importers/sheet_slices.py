@@ -142,7 +142,8 @@ class _SliceWriter:
         """Whole rows (the segment ends where a row starts) to the current slice and, past its size,
         to new ones; yields each slice it fills."""
         rows = segment.count(_ROW)
-        if b"<!" in segment:
+        # "!" alone is found by memchr; "<!" costs a slow pass over every "<" of the sheet (~0.1 s a 100,000-row one).
+        if b"!" in segment and b"<!" in segment:
             raise NotSliceable("a comment or CDATA section, where '<row r=' may stand for no row")
         if self.sheet is None:
             self._open()
