@@ -135,7 +135,7 @@ def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, *,
                 match = _SHEET_DATA.search(buffer)
                 if match:
                     prefix = match.group(1) or b""
-                    row_open = (b"<" + prefix + b"row ", b"<" + prefix + b"row>")
+                    row_open = (b"<" + prefix + b"row ", b"<" + prefix + b"row")
             cut = max(buffer.rfind(b"</c>"), buffer.rfind(b"row>"))
             if cut < 0:
                 if len(buffer) > MAX_CELL_BUFFER:
@@ -196,7 +196,12 @@ def _column_number(letters: bytes) -> int:
 
 def _scan_segment(segment: bytes, scan: SheetScan, row_open: tuple[bytes, bytes] | None) -> None:
     if row_open is not None:
-        scan.rows += segment.count(row_open[0]) + segment.count(row_open[1])
+        # Every element named "row" (with attributes or none, whatever whitespace follows) in one
+        # pass; the only other worksheet element whose name starts so, <rowBreaks>, has a "k"
+        # (found by memchr), which most sheets' cells lack.
+        scan.rows += segment.count(row_open[1])
+        if b"k" in segment:
+            scan.rows -= segment.count(row_open[1] + b"Breaks")
         # Row elements come in order; a row out of order only lowers the bar for far references.
         last = segment.rfind(row_open[0])
         match = _ROW_NUMBER.match(segment, last) if last >= 0 else None
