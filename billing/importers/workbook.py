@@ -20,7 +20,7 @@ from typing import IO
 
 from billing.importers.base import ImportRefused, RegistrySource
 from billing.importers.disk_strings import rows_released, strings_on_disk
-from billing.importers.sheet_slices import NotSliceable, cut_slices
+from billing.importers.sheet_slices import NotSliceable, cut_slices, last_slice_rows
 
 Row = tuple[int, list]
 
@@ -50,8 +50,8 @@ def iter_rows(
     )
     if streaming:
         yield from _openpyxl_rows(source, sheet)
-    elif scan is not None and scan.rows > calamine_slice_rows:
-        yield from _sliced_calamine_rows(source, sheet, calamine_slice_rows)
+    elif scan is not None and scan.rows > last_slice_rows(calamine_slice_rows):
+        yield from _sliced_calamine_rows(source, sheet, calamine_slice_rows, scan.rows)
     else:
         yield from _calamine_rows(source, source.path, sheet, max_rows)
 
@@ -107,13 +107,14 @@ def _calamine_rows(
     return number
 
 
-def _sliced_calamine_rows(source: RegistrySource, sheet: int | str, slice_rows: int) -> Iterator[Row]:
+def _sliced_calamine_rows(source: RegistrySource, sheet: int | str, slice_rows: int, rows_total: int) -> Iterator[Row]:
     # Each slice is deleted once read (written, read and dropped, its pages never reach the disk);
     # the directory goes when the rows are read, abandoned (the generator closed) or refused.
     with tempfile.TemporaryDirectory(prefix="xlsx-slices-") as directory:
         last = 0
         try:
-            for path in cut_slices(source.path, sheet, Path(directory), slice_rows=slice_rows):
+            slices = cut_slices(source.path, sheet, Path(directory), slice_rows=slice_rows, rows_total=rows_total)
+            for path in slices:
                 last = yield from _calamine_rows(source, path, sheet, after=last)
                 path.unlink()
         except NotSliceable:

@@ -66,6 +66,18 @@ def test_a_sheet_cut_into_several_slices_reads_exactly_as_whole(tmp_path):
     assert len(list(cut_slices(path, "Реестр", tmp_path / "cut", slice_rows=7))) == 8  # 55 row elements, 7 a slice
 
 
+def test_a_short_last_slice_joins_the_one_before_it_when_the_count_of_rows_is_known(tmp_path):
+    # Each slice yields the empty rows above its first: a one-row last slice would cost all of them.
+    path = _book_with_everything(tmp_path / "book.xlsx")
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    assert len(list(cut_slices(path, 0, cut, slice_rows=9))) == 7  # 55 row elements: six of 9, then one
+    assert len(list(cut_slices(path, 0, cut, slice_rows=9, rows_total=55))) == 6  # the last holds 10
+    assert len(list(cut_slices(path, 0, cut, slice_rows=9, rows_total=3))) == 7  # a count too low: as unknown
+    assert len(list(cut_slices(path, 0, cut, slice_rows=8, rows_total=55))) == 7  # a tail of 7 is no quarter of 8
+    assert _rows(path, slice_rows=9) == _rows(path, slice_rows=WHOLE)
+
+
 def test_inline_strings_and_a_first_row_below_the_top_keep_their_numbers(tmp_path):
     rows = [(3, [("B3", "Адрес"), ("C3", "Сумма")])]
     rows += [(number, [(f"B{number}", f"дом {number}"), (f"C{number}", number)]) for number in range(4, 30)]
