@@ -2,7 +2,8 @@
 
 Reading cells is what an import mostly costs. Calamine reads about fourteen times faster than
 openpyxl but holds the whole sheet in memory (~1.8 KB a row), so an xlsx sheet over
-`calamine_slice_rows` is read a slice of rows at a time (sheet_slices.py). openpyxl's read-only
+`calamine_slice_rows` (and a quarter, see `last_slice_rows`) is read a slice of rows at a time
+(sheet_slices.py). openpyxl's read-only
 mode streams at a flat memory, its shared strings kept on disk (disk_strings.py). Both yield
 `(row_number, values)` with 1-based Excel row numbers, empty cells as None; a row may end
 before the sheet's last column.
