@@ -19,6 +19,7 @@ from tests.billing.importers.hostile import (
     lone_far_cell_xlsx,
     minimal_xlsx,
     repeated_ods,
+    sheet_xml,
 )
 from tests.billing.importers.wild import MB, TITLES, _desk_values, _desk_with, _refused, _upload_final_state
 
@@ -44,6 +45,17 @@ def test_a_lone_cell_at_xfd20000_streams_at_flat_memory_and_names_its_row(organi
     errors = _refused(organization, importer, path)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * MB
     assert any(error.startswith("Строка 20000, столбец «Лицевой счёт»") and "не указан" in error for error in errors)
+
+
+@pytest.mark.parametrize("spelling", [b" r='XFD20000'", b' r = "XFD20000"', b'\tr="XFD20000"', b'\nr="XFD20000"'])
+def test_a_far_cell_is_found_however_its_reference_is_spelled(tmp_path, settings, spelling):
+    # Legal XML that calamine reads as the same far cell: the scan must see it too.
+    cells = [(f"{letter}1", title) for letter, title in zip("ABC", TITLES, strict=False)]
+    xml = sheet_xml([(1, cells), (20000, [("XFD20000", 1)])]).replace(b' r="XFD20000"', spelling)
+    assert spelling in xml
+    path = minimal_xlsx(tmp_path / "far.xlsx", {"Реестр": xml})
+    scan = inspect_file(path, path.name, limits=import_limits()).scan(0)
+    assert scan.last_column == 16384 and scan.extent > settings.IMPORT_CALAMINE_MAX_CELLS
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
