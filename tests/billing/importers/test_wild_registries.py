@@ -58,6 +58,14 @@ def test_a_far_cell_is_found_however_its_reference_is_spelled(tmp_path, settings
     assert scan.last_column == 16384 and scan.extent > settings.IMPORT_CALAMINE_MAX_CELLS
 
 
+def test_a_merged_header_is_found_however_its_reference_is_spelled(tmp_path):
+    cells = [(f"{letter}1", title) for letter, title in zip("ABC", TITLES, strict=False)]
+    merge = b"<mergeCells count=\"1\"><mergeCell ref = 'A1:B1'/></mergeCells>"
+    xml = sheet_xml([(1, cells)]).replace(b"</sheetData>", b"</sheetData>" + merge)
+    path = minimal_xlsx(tmp_path / "merged.xlsx", {"Реестр": xml})
+    assert inspect_file(path, path.name, limits=import_limits()).scan(0).merged == ["A1:B1"]
+
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
