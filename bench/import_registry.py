@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         help="measure default django-import-export on the first N rows only and scale linearly",
     )
     parser.add_argument("--keep", action="store_true", help="keep the generated registries")
-    parser.add_argument("--worker")
+    parser.add_argument("--worker", choices=[*WORKERS, "d-tuned", "d-default"], help="one step in this process")
     parser.add_argument("--file", type=Path)
     parser.add_argument("--limit", type=int)
     args = parser.parse_args(argv)
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         if args.worker in WORKERS:
             WORKERS[args.worker](args.file)
-        else:
+        else:  # a mistyped name is refused by argparse, not run as django-import-export
             worker_import_export(args.file, tuned=args.worker == "d-tuned", rows_limit=args.limit)
         return 0
 
