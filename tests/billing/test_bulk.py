@@ -1,16 +1,17 @@
 """billing/bulk.py: `any_of` finds exactly what `__in` finds, as one array parameter on PostgreSQL;
-a timestamp given once as `copy_text` is stored as the timestamp itself would be."""
+a timestamp given once as `copy_text` is stored as the timestamp itself would be; `unique_violated`
+names the constraint an insert broke, on either database."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from billing.bulk import any_of, copy_text, insert_rows
-from billing.models import Account, BatchTransition
+from billing.bulk import any_of, copy_text, insert_rows, unique_violated
+from billing.models import Account, BatchTransition, Recipient
 from tests.factories import AccountFactory, BatchFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +59,25 @@ def test_a_timestamp_given_as_copy_text_is_stored_as_the_timestamp_itself():
     insert_rows(BatchTransition, fields, [(batch.pk, "draft", "in_review", "as text", copy_text(adapted))] * 2)
     stored = dict(BatchTransition.objects.filter(batch=batch).values_list("reason", "created_at").distinct())
     assert stored == {"as is": moment, "as text": moment}
+
+
+def _insert_again(account, copy):
+    """The account's own row once more: every column as it is, but the id."""
+    columns = [f.attname for f in Account._meta.concrete_fields if not f.primary_key]
+    values = Account.objects.filter(pk=account.pk).values_list(*columns).get()
+    with transaction.atomic():
+        if copy:
+            insert_rows(Account, tuple(columns), [values])
+        else:
+            Account.objects.create(**dict(zip(columns, values, strict=True)))
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["insert_rows (COPY on PostgreSQL)", "the ORM"])
+def test_unique_violated_names_the_constraint_an_insert_broke(copy):
+    account = AccountFactory(number="100-1")
+    with pytest.raises(IntegrityError) as caught:
+        _insert_again(account, copy)
+    assert unique_violated(caught.value, Account, "account_unique_number")
+    assert unique_violated(caught.value, Account, "some_other", "account_unique_number")
+    assert not unique_violated(caught.value, Account, "some_other")
+    assert not unique_violated(caught.value, Recipient, "recipient_unique_requisites")

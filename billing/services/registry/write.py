@@ -15,9 +15,9 @@ from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from billing.bulk import any_of
+from billing.bulk import references_checked_as_written, unique_violated
 from billing.errors import ActionForbidden
 from billing.importers.drafts import AccountDraft, ImportResult, Slice
 from billing.models import (
@@ -108,6 +108,7 @@ def registry_write(
     for grouped in (False, True):
         try:
             with transaction.atomic():
+                references_checked_as_written()
                 stream = BatchStream(
                     organization=organization, period=period, by=by, source_file=source_file, source_name=source_name
                 )
@@ -184,19 +185,25 @@ class BatchStream:
             self._recipients.update(recipients_ensure(missing))
         properties = properties_ensure(directory, self.organization)
         accounts = accounts_ensure(directory, self.organization, properties)
-        # Unique (batch, account, category) would fail the insert; the whole file is grouped again instead.
-        if Receipt.objects.filter(any_of("account_id", (pk for pk, _ in accounts.values())), batch=self.batch).exists():
-            raise Scattered
-        receipts_insert(
-            drafts,
-            directory,
-            batch=self.batch,
-            organization=self.organization,
-            period=self.period,
-            accounts=accounts,
-            recipients=self._recipients,
-            codes=self._codes,
-        )
+        try:
+            receipts_insert(
+                drafts,
+                directory,
+                batch=self.batch,
+                organization=self.organization,
+                period=self.period,
+                accounts=accounts,
+                recipients=self._recipients,
+                codes=self._codes,
+            )
+        except IntegrityError as error:
+            # An account met again in a later slice: its receipt is already in the batch (the
+            # database may name either constraint, the import id being made of the same keys).
+            # The transaction is spoilt either way; the whole file is read again grouped. Asking
+            # first cost a query of every slice's accounts: 0.5 s of a 100,000-row import.
+            if unique_violated(error, Receipt, "receipt_one_per_account_category", "receipt_import_id_unique"):
+                raise Scattered from error
+            raise
 
     def close(self, result: ImportResult) -> Batch:
         if self.batch is None:
