@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from functools import cache, partial
@@ -16,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
-from billing.importers.base import ImportRefused, ParseContext, RowError
+from billing.importers.base import ImportRefused, ParseContext, ParsedRow, RowError
 from billing.importers.collect import SLICE, RegistryCollector
 from billing.importers.drafts import ImportResult, Slice
 from billing.importers.formats import resolve_parser
@@ -29,6 +30,7 @@ from billing.models import (
     Recipient,
     SberColumnMap,
 )
+from billing.services.registry.read_aside import ReadAside
 
 
 def import_limits() -> Limits:
@@ -177,6 +179,20 @@ def heap_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _read(
+    collector: RegistryCollector,
+    rows: Iterator[ParsedRow | RowError],
+    *,
+    grouped: bool,
+    progress: Callable[[int], None] | None,
+) -> ImportResult:
+    if grouped:
+        # Progress (and the cancel it carries) is heard while the file is read onto disk.
+        rows, progress = grouped_by_account(rows, progress=progress), None
+    collector.feed(rows, progress=progress)
+    return collector.finish()
+
+
 def _parse(
     *,
     organization: Organization,
@@ -199,6 +215,17 @@ def _parse(
         if on_inspected is not None:
             on_inspected(source.rows_total)
         parser = resolve_parser(source, format_code, custom_layouts(organization))
+        aside = None if sink is None else ReadAside(sink=sink, progress=progress)
+        if aside is not None:
+            # The parser's lookups query the database: from the read thread they go through this one.
+            context = replace(
+                context,
+                accounts_by_els=partial(aside.here, context.accounts_by_els) if context.accounts_by_els else None,
+                recipients_by_account=(
+                    cache(partial(aside.here, context.recipients_by_account)) if context.recipients_by_account else None
+                ),
+            )
+            progress = aside.progress
         collector = RegistryCollector(
             format_code=parser.code,
             format_label=parser.label,
@@ -208,15 +235,12 @@ def _parse(
             max_errors_kept=getattr(settings, "IMPORT_MAX_ERRORS_KEPT", 100_000),
             keep_drafts=keep_drafts,
             keep_totals=keep_totals,
-            sink=sink,
+            sink=aside.sink if aside is not None else None,
             slice_size=getattr(settings, "IMPORT_WRITE_SLICE", SLICE),
         )
-        rows = parser.rows(source, context)
-        if grouped:
-            # Progress (and the cancel it carries) is heard while the file is read onto disk.
-            rows, progress = grouped_by_account(rows, progress=progress), None
-        collector.feed(rows, progress=progress)
-        result = collector.finish()
+        read = partial(_read, collector, parser.rows(source, context), grouped=grouped, progress=progress)
+        # With a sink, the rows are read in a thread beside the sink's database work (read_aside.py).
+        result = read() if aside is None else aside.run(read)
         conflicts = _bank_account_conflicts(organization, result) if result.bank_accounts else []
         if conflicts:
             result.errors.extend(conflicts)
