@@ -12,6 +12,8 @@ and measures, each in its own process (so peak RSS is that step's own):
       the same columns: its default configuration and its fastest (use_bulk, skip_diff,
       force_init_instance).
 
+(a), (b) and (c) run in turn `--rounds` times (default 3) and their medians are compared.
+
 Then a registry of `--large-rows` (default 1,000,000; `--quick`: 20,000; 0 skips it) goes
 through (c) and (p) again under the default limits: it must be accepted, and peak RSS must not
 grow with the rows.
@@ -28,6 +30,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +52,31 @@ def _run_worker(kind: str, path: Path, *extra: str) -> dict:
         if line.startswith("RESULT "):
             return json.loads(line[7:])
     raise RuntimeError(f"worker {kind} failed:\n{completed.stdout[-2000:]}\n{completed.stderr[-4000:]}")
+
+
+def _alternating(path: Path, rounds: int) -> dict[str, dict]:
+    """(a), (b) and (c) in turn, `rounds` times: each figure the median of its rounds (peak RSS the
+    highest). One run of each drifts with whatever else the machine does; rounds in turn share it."""
+    runs: dict[str, list[dict]] = {"a": [], "b": [], "c": []}
+    for number in range(1, max(rounds, 1) + 1):
+        for kind, found in runs.items():
+            found.append(_run_worker(kind, path))
+        print(
+            f"round {number}: "
+            + ", ".join(
+                f"({kind}) {found[-1]['cpu']:.2f} s CPU {found[-1]['wall']:.2f} s wall" for kind, found in runs.items()
+            ),
+            flush=True,
+        )
+    figures = {}
+    for kind, found in runs.items():
+        figures[kind] = {
+            **found[0],
+            "cpu": statistics.median(run["cpu"] for run in found),
+            "wall": statistics.median(run["wall"] for run in found),
+            "rss_mb": max(run["rss_mb"] for run in found),
+        }
+    return figures
 
 
 def _registry(directory: Path, rows: int) -> tuple[Path, int]:
@@ -75,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         help="measure default django-import-export on the first N rows only and scale linearly",
     )
     parser.add_argument("--keep", action="store_true", help="keep the generated registries")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds of (a), (b), (c); their medians are compared"
+    )
     parser.add_argument("--worker", choices=[*WORKERS, "d-tuned", "d-default"], help="one step in this process")
     parser.add_argument("--file", type=Path)
     parser.add_argument("--limit", type=int)
@@ -93,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path, written = _registry(directory, rows)
         database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
-        figures = {kind: _run_worker(kind, path) for kind in ("a", "b", "c", "p", "d-tuned")}
+        figures = _alternating(path, args.rounds)
+        figures.update({kind: _run_worker(kind, path) for kind in ("p", "d-tuned")})
         default_extra = []
         if args.ie_default_rows and args.ie_default_rows < written:
             default_extra = ["--limit", str(args.ie_default_rows)]
