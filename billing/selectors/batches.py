@@ -130,19 +130,6 @@ def batch_service_totals(*, batch: Batch) -> list[ServiceTotal]:
     return [ServiceTotal(**row) for row in rows]
 
 
-def batch_state_counts(*, batch: Batch) -> dict[str, int]:
-    """Receipts per publish state; served by the (batch, publish_state) index alone.
-
-    COUNT(*), not COUNT(id): counting ids would read every row of the batch from the table
-    (96 ms for 300,000 receipts) where an Index Only Scan of receipt_batch_state takes 45.
-    """
-    counts = dict.fromkeys(Receipt.PublishState.values, 0)
-    rows = Receipt.objects.filter(batch=batch).values_list("publish_state").annotate(n=Count("*")).order_by()
-    for state, n in rows:
-        counts[state] = n
-    return counts
-
-
 # --- Receipt pages -----------------------------------------------------------------------------
 
 

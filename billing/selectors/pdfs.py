@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from billing.models import Batch, Receipt, ReceiptPdf, ReceiptPdfUpload
+from billing.selectors.receipt_states import batch_receipts_not_withdrawn
 
 State = ReceiptPdf.State
 
@@ -41,9 +42,8 @@ def batch_pdf_counts(*, batch: Batch) -> BatchPdfCounts:
         failed=Count("pk", filter=Q(state=State.FAILED)),
         pending_ready=Count("pk", filter=Q(state=State.PENDING) & accepted),
     )
-    receipts = Receipt.objects.filter(batch=batch).exclude(publish_state=Receipt.PublishState.WITHDRAWN).count()
     return BatchPdfCounts(
-        receipts=receipts,
+        receipts=batch_receipts_not_withdrawn(batch=batch),
         with_file=counts["total"],
         pending=counts["pending"],
         sent=counts["sent"],

@@ -21,6 +21,7 @@ from billing.selectors.batches import (
     batch_service_totals,
     batch_totals,
 )
+from billing.selectors.receipt_states import batch_receipts_total_keep
 from billing.selectors.review_receipts import (
     MOVED,
     NONPOSITIVE,
@@ -133,7 +134,10 @@ def batch_figures_warm(*, batch: Batch, sample_size: int = 10) -> None:
     when one of its batches is published, withdrawn or superseded (their «previous» moves).
     """
     batch = Batch.objects.select_related("organization").get(pk=batch.pk)
-    _figures(batch=batch, previous=batch_previous_published(batch=batch), sample_size=sample_size, refresh=True)
+    figures = _figures(
+        batch=batch, previous=batch_previous_published(batch=batch), sample_size=sample_size, refresh=True
+    )
+    batch_receipts_total_keep(batch=batch, total=figures.totals.receipts)  # the state filters' «Все»
 
 
 _UNDER_REVIEW = (

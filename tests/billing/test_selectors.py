@@ -9,10 +9,10 @@ from billing.models import Batch, Receipt
 from billing.selectors.batches import (
     batch_previous_published,
     batch_service_totals,
-    batch_state_counts,
     batch_totals,
     batches_awaiting_approval,
 )
+from billing.selectors.receipt_states import batch_state_counts
 from billing.selectors.review import Anomaly, batch_anomalies, batch_receipts
 from tests.factories import AccountFactory, BatchFactory, OrganizationFactory, ReceiptFactory, ServiceLineFactory
 

@@ -18,10 +18,11 @@ from billing.admin.panels.base import BatchAction, BatchPanel, actor, batch_or_4
 from billing.admin.panels.review_links import anomaly_filters, anomaly_rows, state_filters, url_with
 from billing.labels import registry_format_label
 from billing.models import Batch, Receipt
-from billing.selectors.batches import batch_state_counts, batch_transitions
+from billing.selectors.batches import batch_transitions
 from billing.selectors.corrections import PUBLISHED, Replacement, batch_replacement
 from billing.selectors.month import batch_approval_state
 from billing.selectors.queues import batch_rejection
+from billing.selectors.receipt_states import batch_state_counts
 from billing.selectors.review import batch_review
 from billing.selectors.review_receipts import Anomaly, batch_receipts_page
 from billing.services.batches import available_targets, batch_approve, batch_cancel, batch_reject, batch_submit
@@ -76,7 +77,8 @@ def batch_review_view(model_admin: BatchAdmin, request: HttpRequest, object_id: 
 
     review = batch_review(batch=batch)
     anomalies = review.anomalies
-    state_counts = batch_state_counts(batch=batch)
+    state_counts = batch_state_counts(batch=batch, total=review.totals.receipts)
+    total = _known_total(state=state, anomaly=anomaly, state_counts=state_counts, anomalies=anomalies)
     # One row more than a page tells whether a next page exists without counting.
     rows = batch_receipts_page(
         batch=batch,
@@ -87,7 +89,6 @@ def batch_review_view(model_admin: BatchAdmin, request: HttpRequest, object_id: 
         offset=(page - 1) * RECEIPTS_PER_PAGE,
         limit=RECEIPTS_PER_PAGE + 1,
     )
-    total = _known_total(state=state, anomaly=anomaly, state_counts=state_counts, anomalies=anomalies)
 
     allowed = set(available_targets(batch=batch, user=actor(request)))
     replacement = batch_replacement(batch=batch)

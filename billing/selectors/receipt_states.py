@@ -1,0 +1,97 @@
+"""How many of a batch's receipts are in each publish state, without counting the whole batch per view.
+
+A batch's receipts are written once, by its import, and never added or removed after: their number
+is counted once and kept (`batch_receipts_total`, written with the review figures at the import).
+The batch page and its PDF panel then count only the states other than the batch's largest, by an
+index probe each on receipt_batch_state (batch_id, publish_state), and the largest is the rest. The
+batch's own counters only choose which state is left out; every figure still comes from the rows.
+
+At 300,000 receipts under review (PostgreSQL 15), instead of an Index Only Scan of every entry of the
+batch (18–26 ms, twice a page: the state filters and the PDF panel):
+
+    Append  (actual time=0.2..7.6 rows=3)
+      ->  Finalize Aggregate -> Gather -> Partial Aggregate
+            ->  Parallel Index Only Scan using receipt_batch_state  (actual rows=0 loops=3)
+                  Index Cond: ((batch_id = 86) AND (publish_state = 'accepted'::text))
+      ->  Aggregate -> Index Only Scan using receipt_batch_state  (actual rows=0 loops=1)
+                  Index Cond: ((batch_id = 86) AND (publish_state = 'rejected'::text))
+      ->  Aggregate -> Index Only Scan using receipt_batch_state  (actual rows=0 loops=1)
+                  Index Cond: ((batch_id = 86) AND (publish_state = 'withdrawn'::text))
+
+(`publish_state IN (…)` in one GROUP BY is no cheaper: the planner keeps the list as a Filter and
+reads every entry of the batch.)
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import Count, QuerySet
+
+from billing.models import Batch, Receipt
+
+PublishState = Receipt.PublishState
+
+
+def _total_key(batch: Batch) -> str:
+    # created_at keeps keys apart where ids are reused (test databases rolled back).
+    return f"billing:batch-receipts:v1:{batch.pk}:{batch.created_at.timestamp()}:{batch.receipts_count}"
+
+
+def batch_receipts_total(*, batch: Batch) -> int:
+    """The number of the batch's receipts: kept since the import, counted here only if it was lost."""
+    total = cache.get(_total_key(batch))
+    if total is None:
+        total = batch_receipts_total_keep(batch=batch)
+    return total
+
+
+def batch_receipts_total_keep(*, batch: Batch, total: int | None = None) -> int:
+    """Keep the number of the batch's receipts (`total` when the caller has just counted them)."""
+    if total is None:
+        total = Receipt.objects.filter(batch=batch).count()
+    # No expiry: the key names the batch, and its receipts never change in number after the import.
+    cache.set(_total_key(batch), total, None)
+    return total
+
+
+def _largest_state(batch: Batch) -> str:
+    """The state most of the batch is in, as its counters tell; pending where they tie (nothing sent)."""
+    counters = {
+        PublishState.PENDING: batch.pending_count,
+        PublishState.ACCEPTED: batch.accepted_count,
+        PublishState.REJECTED: batch.rejected_count,
+        PublishState.WITHDRAWN: batch.withdrawn_count,
+    }
+    return max(counters, key=lambda state: counters[state])
+
+
+def batch_state_counts(*, batch: Batch, total: int | None = None) -> dict[str, int]:
+    """Receipts per publish state: one query of index probes, whatever the size of the batch.
+
+    `total`: the batch's receipts where the caller has them (the review figures' count).
+    """
+    largest = _largest_state(batch)
+    others = [state for state in PublishState.values if state != largest]
+    probes: list[QuerySet] = [
+        Receipt.objects.filter(batch=batch, publish_state=state)
+        .values_list("publish_state")
+        .annotate(n=Count("*"))
+        .order_by()
+        for state in others
+    ]
+    counts = dict.fromkeys(PublishState.values, 0)
+    counts.update(probes[0].union(*probes[1:], all=True))
+    if total is None:
+        total = batch_receipts_total(batch=batch)
+    counts[largest] = total - sum(counts[state] for state in others)
+    return counts
+
+
+def batch_receipts_not_withdrawn(*, batch: Batch) -> int:
+    """Receipts Condo still shows or will (the PDF panel's «of how many»): one index probe, unless
+    most of the batch was withdrawn."""
+    if _largest_state(batch) == PublishState.WITHDRAWN:
+        counts = batch_state_counts(batch=batch)
+        return sum(counts.values()) - counts[PublishState.WITHDRAWN]
+    withdrawn = Receipt.objects.filter(batch=batch, publish_state=PublishState.WITHDRAWN).count()
+    return batch_receipts_total(batch=batch) - withdrawn
