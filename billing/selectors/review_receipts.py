@@ -83,22 +83,45 @@ def batch_receipts_page(
     anomaly: str | None = None,
     previous: Batch | None = None,
     anomaly_ids: dict[str, tuple[int, ...]] | None = None,
+    total: int | None = None,
 ) -> list[Receipt]:
     """One page of `batch_receipts`: the ids first, then only those rows with their joins.
 
     A deep OFFSET then walks an index of ids instead of 100,000 joined rows; an anomaly whose
     receipts the cached figures list (`anomaly_ids`, BatchAnomalies.receipt_ids) is paged from
-    that list without touching the rest of the batch.
+    that list without touching the rest of the batch. Where `total` (the rows of this narrowing)
+    is known, a page past the middle is read from the end (`_ids_from_the_end`).
     """
     kept = (anomaly_ids or {}).get(anomaly or "")
     if kept is not None and state is None:
         ids = list(kept[offset : offset + limit])
     else:
-        narrowed = _narrowed(batch=batch, state=state, anomaly=anomaly, previous=previous)
-        ids = list(narrowed.order_by("id").values_list("id", flat=True)[offset : offset + limit])
+        narrowed = _narrowed(batch=batch, state=state, anomaly=anomaly, previous=previous).values_list("id", flat=True)
+        if total is not None and offset > total // 2:
+            ids = _ids_from_the_end(narrowed, offset=offset, limit=limit, total=total)
+        else:
+            ids = list(narrowed.order_by("id")[offset : offset + limit])
     if not ids:
         return []
     return list(batch_receipts(batch=batch, previous=previous).filter(pk__in=ids))
+
+
+def _ids_from_the_end(ids: QuerySet, *, offset: int, limit: int, total: int) -> list[int]:
+    """Ids `offset` to `offset + limit` of `total`, read backwards from the last one.
+
+    The last page of 300,000 receipts: `ORDER BY id DESC LIMIT 50` walks 50 entries of
+    receipt_batch_id_order (batch_id, id) where `ORDER BY id LIMIT 51 OFFSET 299950` walked them
+    all (16–29 ms on PostgreSQL 15):
+
+        Limit  (actual time=0.32..0.34 rows=50)
+          ->  Index Only Scan Backward using receipt_batch_id_order on billing_receipt  (actual rows=50)
+                Index Cond: (batch_id = 86)
+    """
+    end = min(offset + limit, total)
+    if end <= offset:
+        return []
+    skipped = total - end
+    return list(reversed(ids.order_by("-id")[skipped : skipped + end - offset]))
 
 
 def _narrowed(*, batch: Batch, state: str | None, anomaly: str | None, previous: Batch | None) -> QuerySet[Receipt]:

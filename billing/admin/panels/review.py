@@ -88,6 +88,7 @@ def batch_review_view(model_admin: BatchAdmin, request: HttpRequest, object_id: 
         anomaly_ids=anomalies.receipt_ids,
         offset=(page - 1) * RECEIPTS_PER_PAGE,
         limit=RECEIPTS_PER_PAGE + 1,
+        total=total,
     )
 
     allowed = set(available_targets(batch=batch, user=actor(request)))
