@@ -83,7 +83,12 @@ class BatchReview:
     anomalies: BatchAnomalies
 
 
-FIGURES_CACHE_SECONDS = 24 * 3600
+# Kept without expiry: the figures depend only on what the entry records (the batch, its previous,
+# the threshold), and a batch's receipts never change after the import. With the former 24 hours a
+# batch opened the next day paid for its figures on the first request (2.4 s at 300,000 receipts).
+# One entry a batch, overwritten when what it depends on moves, so they do not pile up (about 50 KB
+# for 300,000 receipts, the kept anomaly ids included).
+FIGURES_CACHE_SECONDS = None
 
 
 def batch_review(*, batch: Batch, sample_size: int = 10) -> BatchReview:
@@ -108,21 +113,20 @@ def batch_review(*, batch: Batch, sample_size: int = 10) -> BatchReview:
     return BatchReview(totals=figures.totals, services=figures.services, anomalies=anomalies)
 
 
-def _figures_key(*, batch: Batch, previous: Batch | None, threshold: Decimal, sample_size: int) -> str:
+def _figures_key(batch: Batch) -> str:
     # created_at keeps keys apart even where ids are reused (test databases rolled back).
-    return (
-        f"billing:batch-figures:v3:{batch.pk}:{batch.created_at.timestamp()}:{batch.receipts_count}:"
-        f"{previous.pk if previous else 0}:{threshold}:{sample_size}"
-    )
+    return f"billing:batch-figures:v4:{batch.pk}:{batch.created_at.timestamp()}"
 
 
 def _figures(*, batch: Batch, previous: Batch | None, sample_size: int, refresh: bool = False) -> BatchFigures:
     threshold = batch.organization.anomaly_threshold_percent
-    key = _figures_key(batch=batch, previous=previous, threshold=threshold, sample_size=sample_size)
-    figures = None if refresh else cache.get(key)
-    if figures is None:
-        figures = _batch_figures(batch=batch, previous=previous, threshold=threshold, sample_size=sample_size)
-        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    key = _figures_key(batch)
+    depends_on = (batch.receipts_count, previous.pk if previous else 0, str(threshold), sample_size)
+    kept = None if refresh else cache.get(key)
+    if kept is not None and kept[0] == depends_on:
+        return kept[1]
+    figures = _batch_figures(batch=batch, previous=previous, threshold=threshold, sample_size=sample_size)
+    cache.set(key, (depends_on, figures), FIGURES_CACHE_SECONDS)
     return figures
 
 

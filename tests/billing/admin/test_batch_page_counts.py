@@ -1,17 +1,21 @@
-"""The batch page at scale: its state counts and deep pages without reading the whole batch.
+"""The batch page at scale: its figures, state counts and deep pages without reading the whole batch.
 
-Counts per publish state come from the rows (index probes for all states but the largest, the
-number of receipts kept since the import), whatever the batch's counters say; a page past the
-middle is read from the end and shows exactly what reading from the start showed.
+The figures written at the import are read however long after. Counts per publish state come from
+the rows (index probes for all states but the largest, the number of receipts kept since the
+import), whatever the batch's counters say; a page past the middle is read from the end and shows
+exactly what reading from the start showed.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -110,3 +114,22 @@ def test_a_page_past_the_middle_is_read_from_the_end_with_the_same_rows(params, 
     assert shown == expected
     if response.context["receipts_total"] is not None:
         assert max(offsets, default=0) <= len(expected) // 2  # the last page did not walk the whole filter
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "days"}})
+def test_the_figures_written_at_the_import_are_read_days_later(login, approver, monkeypatch):
+    from django.core.cache.backends import locmem
+
+    _, batch = published_month_and_next(receipts=20)
+    bulk_receipts(batch, 30, amount=Decimal("130"))
+    batch_figures_warm(batch=batch)  # as the import does
+    later = time.time() + 3 * 24 * 3600
+    monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: later))  # the cache's clock only
+    client = login(approver)
+    client.get("/admin/")
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("admin:billing_batch_change", args=[batch.pk]))
+    assert [q["sql"] for q in captured.captured_queries if "SUM(" in q["sql"]] == []  # no figure computed again
+    assert _receipt_counts(captured.captured_queries) == []
+    assert response.context["totals"].receipts == 30
