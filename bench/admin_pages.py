@@ -85,7 +85,8 @@ def pages(batch) -> list[tuple[str, str]]:
 def measure(client, url: str, repeat: int) -> tuple[float, float, int]:
     """(first request ms, median of the next `repeat` ms, queries of the last one).
 
-    The first request computes what the batch page caches (figures over all receipts).
+    The batch page's figures over all receipts were written with the batch (fill → batch_figures_warm):
+    its first request should cost what the later ones do.
     """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
