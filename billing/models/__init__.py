@@ -2,6 +2,7 @@ from billing.models.audit import AuditTransition
 from billing.models.batches import Batch, BatchTransition
 from billing.models.checks import BatchCheck
 from billing.models.exports import ReceiptsExport
+from billing.models.figures import BatchFiguresRecord
 from billing.models.imports import RegistryUpload, SberColumnMap, UploadReceipt
 from billing.models.organizations import Account, Organization, Property, Recipient
 from billing.models.pdfs import ReceiptPdf, ReceiptPdfUpload
@@ -15,6 +16,7 @@ __all__ = [
     "AuditTransition",
     "Batch",
     "BatchCheck",
+    "BatchFiguresRecord",
     "BatchTransition",
     "Organization",
     "Property",

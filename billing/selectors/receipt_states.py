@@ -1,8 +1,8 @@
 """How many of a batch's receipts are in each publish state, without counting the whole batch per view.
 
 A batch's receipts are written once, by its import, and never added or removed after: their number
-is counted once and kept (`batch_receipts_total`, written with the review figures at the import).
-The batch page and its PDF panel then count only the states other than the batch's largest, by an
+is counted once and kept (`batch_receipts_total`: BatchFiguresRecord, written with the review figures
+at the import). The batch page and its PDF panel then count only the states other than the batch's largest, by an
 index probe each on receipt_batch_state (batch_id, publish_state), and the largest is the rest. The
 batch's own counters only choose which state is left out; every figure still comes from the rows.
 
@@ -27,34 +27,21 @@ better: the planner kept the list as a Filter and read every entry of the batch.
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from billing.models import Batch, Receipt
+from billing.selectors.kept_figures import kept_receipts_total, receipts_total_keep
 
 PublishState = Receipt.PublishState
 
 
-def _total_key(batch: Batch) -> str:
-    # created_at keeps keys apart where ids are reused (test databases rolled back).
-    return f"billing:batch-receipts:v1:{batch.pk}:{batch.created_at.timestamp()}:{batch.receipts_count}"
-
-
 def batch_receipts_total(*, batch: Batch) -> int:
-    """The number of the batch's receipts: kept since the import, counted here only if it was lost."""
-    total = cache.get(_total_key(batch))
-    if total is None:
-        total = batch_receipts_total_keep(batch=batch)
-    return total
-
-
-def batch_receipts_total_keep(*, batch: Batch, total: int | None = None) -> int:
-    """Keep the number of the batch's receipts (`total` when the caller has just counted them)."""
+    """The number of the batch's receipts: kept since the import, counted here only if it was not."""
+    total = kept_receipts_total(batch_id=batch.pk)
     if total is None:
         total = Receipt.objects.filter(batch=batch).count()
-    # No expiry: the key names the batch, and its receipts never change in number after the import.
-    cache.set(_total_key(batch), total, None)
+        receipts_total_keep(batch_id=batch.pk, receipts_total=total)
     return total
 
 

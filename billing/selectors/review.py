@@ -1,8 +1,8 @@
-"""The batch review: totals and anomalies against the last published batch, cached per batch.
+"""The batch review: totals and anomalies against the last published batch, kept per batch.
 
 Anomalies are set-based SQL (billing.selectors.review_receipts, which also lists and pages the
-receipts). What is computed over all the receipts of a batch is cached: a batch's receipts do not
-change after the import.
+receipts). What is computed over all the receipts of a batch is kept in the database (kept_figures.py),
+written when the batch changes: a batch's receipts do not change after the import.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db.models import F, QuerySet
 
 from billing.models import Batch, Receipt
@@ -21,7 +20,7 @@ from billing.selectors.batches import (
     batch_service_totals,
     batch_totals,
 )
-from billing.selectors.receipt_states import batch_receipts_total_keep
+from billing.selectors.kept_figures import figures_keep, kept_figures
 from billing.selectors.review_receipts import (
     MOVED,
     NONPOSITIVE,
@@ -37,7 +36,7 @@ class BatchFigures:
     """What the review page computes over all of a batch's receipts, and the ids of examples.
 
     Receipts are never changed after the import (only their publish state is), so these
-    figures are cached per batch, previous batch and threshold.
+    figures are kept per batch, previous batch and threshold.
     """
 
     totals: BatchTotals
@@ -83,18 +82,14 @@ class BatchReview:
     anomalies: BatchAnomalies
 
 
-# Kept without expiry: the figures depend only on what the entry records (the batch, its previous,
-# the threshold), and a batch's receipts never change after the import. With the former 24 hours a
-# batch opened the next day paid for its figures on the first request (2.4 s at 300,000 receipts).
-# One entry a batch, overwritten when what it depends on moves, so they do not pile up (about 50 KB
-# for 300,000 receipts, the kept anomaly ids included).
-FIGURES_CACHE_SECONDS = None
+# Part of what the kept figures were computed for: raised when BatchFigures or its parts change shape.
+FIGURES_VERSION = 5
 
 
 def batch_review(*, batch: Batch, sample_size: int = 10) -> BatchReview:
     """Totals, totals per service and anomalies against the last published batch.
 
-    Three queries when the figures are cached; about a dozen aggregate queries over the
+    Three queries when the figures are kept; about a dozen aggregate queries over the
     batch's receipts when not, whatever the size of the batch. Examples carry
     `previous_to_pay` (None where there is nothing to compare with).
     """
@@ -113,35 +108,26 @@ def batch_review(*, batch: Batch, sample_size: int = 10) -> BatchReview:
     return BatchReview(totals=figures.totals, services=figures.services, anomalies=anomalies)
 
 
-def _figures_key(batch: Batch) -> str:
-    # created_at keeps keys apart even where ids are reused (test databases rolled back).
-    return f"billing:batch-figures:v4:{batch.pk}:{batch.created_at.timestamp()}"
-
-
 def _figures(*, batch: Batch, previous: Batch | None, sample_size: int, refresh: bool = False) -> BatchFigures:
     threshold = batch.organization.anomaly_threshold_percent
-    key = _figures_key(batch)
-    depends_on = (batch.receipts_count, previous.pk if previous else 0, str(threshold), sample_size)
-    kept = None if refresh else cache.get(key)
-    if kept is not None and kept[0] == depends_on:
-        return kept[1]
+    depends_on = f"v{FIGURES_VERSION}:{batch.receipts_count}:{previous.pk if previous else 0}:{threshold}:{sample_size}"
+    kept = None if refresh else kept_figures(batch_id=batch.pk, depends_on=depends_on)
+    if kept is not None:
+        return kept
     figures = _batch_figures(batch=batch, previous=previous, threshold=threshold, sample_size=sample_size)
-    cache.set(key, (depends_on, figures), FIGURES_CACHE_SECONDS)
+    figures_keep(batch_id=batch.pk, receipts_total=figures.totals.receipts, depends_on=depends_on, figures=figures)
     return figures
 
 
 def batch_figures_warm(*, batch: Batch, sample_size: int = 10) -> None:
-    """Compute and cache the figures of `batch` now, so that its page's first request costs what
-    later ones cost (a million-receipt batch: ~0.7 s of aggregates otherwise paid by a reviewer).
+    """Compute and keep the figures of `batch` now (BatchFiguresRecord), so that its page's first
+    request costs what later ones cost (300,000 receipts: ~2 s of aggregates otherwise paid by a reviewer).
 
     Called where they change: at the end of the import, and for an organization's later batches
     when one of its batches is published, withdrawn or superseded (their «previous» moves).
     """
     batch = Batch.objects.select_related("organization").get(pk=batch.pk)
-    figures = _figures(
-        batch=batch, previous=batch_previous_published(batch=batch), sample_size=sample_size, refresh=True
-    )
-    batch_receipts_total_keep(batch=batch, total=figures.totals.receipts)  # the state filters' «Все»
+    _figures(batch=batch, previous=batch_previous_published(batch=batch), sample_size=sample_size, refresh=True)
 
 
 _UNDER_REVIEW = (
