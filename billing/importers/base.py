@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from billing.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from billing.importers.scan_slices import ScanSlices
 
 RecipientKey = tuple[str, str, str]  # (tin, bic, bank_account)
 
@@ -156,6 +159,13 @@ class RegistrySource:
     rows_total: int | None = None  # rows of the first sheet (text: lines), for progress and limits
     # Per worksheet (xlsx): rows, merged ranges, formulas saved without values (xlsx_scan.SheetScan).
     scans: dict[str, Any] = field(default_factory=dict)
+    # The first sheet's slices, cut in the scan's pass for a read in the same step (scan_slices.py).
+    slices: ScanSlices | None = None
+
+    def close(self) -> None:
+        """Deletes what the checks left on disk for the read (the slices), read or not."""
+        if self.slices is not None:
+            self.slices.close()
 
     def scan(self, sheet: int | str) -> Any | None:
         if isinstance(sheet, int):

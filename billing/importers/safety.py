@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 from billing.formatting import format_mebibytes
 from billing.importers.base import ImportRefused, RegistrySource
 from billing.importers.extent import Extent, UnreadableBook, ods_extents, xls_extents
+from billing.importers.scan_slices import ScanSlices, SliceRule
 from billing.importers.xlsx_scan import CHUNK, scan_xlsx
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -34,8 +35,11 @@ class Limits:
     max_cells: int = 8_000_000  # xls and ods are read whole by calamine: the grid must fit
 
 
-def inspect_file(path: Path, name: str, *, limits: Limits) -> RegistrySource:
-    """Sniff the file type and run the safety checks; raise ImportRefused with the reason."""
+def inspect_file(path: Path, name: str, *, limits: Limits, slices: SliceRule | None = None) -> RegistrySource:
+    """Sniff the file type and run the safety checks; raise ImportRefused with the reason.
+
+    `slices`: the first sheet of an xlsx is cut for calamine in the scan's pass (scan_slices.py),
+    for a read in this same step; the caller then closes the source (`RegistrySource.close`)."""
     size = path.stat().st_size
     if size == 0:
         raise ImportRefused("Файл пустой (0 байт): выберите файл реестра ещё раз.")
@@ -48,7 +52,7 @@ def inspect_file(path: Path, name: str, *, limits: Limits) -> RegistrySource:
         head = handle.read(8)
     suffix = PurePosixPath(name).suffix.lower()
     if head.startswith(ZIP_MAGIC):
-        return _inspect_zip(path, name, limits=limits)
+        return _inspect_zip(path, name, limits=limits, slices=slices)
     if head == OLE_MAGIC:
         try:
             extents = xls_extents(path)
@@ -93,26 +97,35 @@ def _count_text_lines(path: Path) -> int:
     return count + (1 if last and not last.endswith(b"\n") else 0)
 
 
-def _inspect_zip(path: Path, name: str, *, limits: Limits) -> RegistrySource:
+def _inspect_zip(path: Path, name: str, *, limits: Limits, slices: SliceRule | None) -> RegistrySource:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
         raise ImportRefused("Файл повреждён: это ZIP-архив (как xlsx), но его не удаётся открыть.") from error
     try:
         with archive:
-            return _inspect_archive(archive, path, name, limits=limits)
+            return _inspect_archive(archive, path, name, limits=limits, slices=slices)
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
         raise ImportRefused(
             "Файл повреждён: архив книги не распаковывается (не сходится контрольная сумма или размер)."
         ) from error
 
 
-def _inspect_archive(archive: zipfile.ZipFile, path: Path, name: str, *, limits: Limits) -> RegistrySource:
+def _inspect_archive(
+    archive: zipfile.ZipFile, path: Path, name: str, *, limits: Limits, slices: SliceRule | None
+) -> RegistrySource:
     members = archive.infolist()
     names = {member.filename for member in members}
     _check_declared_sizes(members, limits=limits)
+    cut = None
     if "xl/workbook.xml" in names:
-        scans = scan_xlsx(archive, max_rows=limits.max_rows)
+        cut = ScanSlices(slices) if slices is not None else None
+        try:
+            scans = scan_xlsx(archive, max_rows=limits.max_rows, cut=cut)
+        except BaseException:
+            if cut is not None:
+                cut.close()
+            raise
         kind = "xlsx"
     elif "content.xml" in names and _is_ods(archive):
         try:
@@ -124,7 +137,9 @@ def _inspect_archive(archive: zipfile.ZipFile, path: Path, name: str, *, limits:
     else:
         raise ImportRefused("Файл — ZIP-архив, но не книга Excel (xlsx) или OpenDocument (ods).")
     first = next(iter(scans.values()), None)
-    return RegistrySource(path=path, name=name, kind=kind, rows_total=first.rows if first else None, scans=scans)
+    return RegistrySource(
+        path=path, name=name, kind=kind, rows_total=first.rows if first else None, scans=scans, slices=cut
+    )
 
 
 def _check_extents(extents: list[Extent], limits: Limits) -> None:

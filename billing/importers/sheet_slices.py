@@ -73,17 +73,21 @@ def cut_slices(
         except (IndexError, StopIteration):
             raise NotSliceable(f"no sheet {sheet!r}") from None
         base = directory / "base.xlsx"
-        _write_base(archive, base, {other for _, other in parts}, part)
-        writer = _SliceWriter(base, part, directory, slice_rows, rows_total)
+        write_base(archive, base, {other for _, other in parts}, part)
+        writer = SliceWriter(base, part, directory, slice_rows, rows_total)
         try:
             with archive.open(part) as stream:
-                yield from writer.write(stream)
+                while chunk := stream.read(CHUNK):
+                    yield from writer.feed(chunk)
+                    if writer.done:
+                        return
+            writer.end()
         finally:
             writer.discard()
             base.unlink(missing_ok=True)  # gone already when the directory went first, at exit
 
 
-def _write_base(archive: zipfile.ZipFile, base: Path, sheets: set[str], part: str) -> None:
+def write_base(archive: zipfile.ZipFile, base: Path, sheets: set[str], part: str) -> None:
     """The workbook without the sheet: its own parts and those it relates to (styles, shared strings, theme)."""
     needed = ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"]
     try:
@@ -106,13 +110,27 @@ def _write_base(archive: zipfile.ZipFile, base: Path, sheets: set[str], part: st
                 shutil.copyfileobj(source, copy, CHUNK)
 
 
-class _SliceWriter:
-    """Writes the rows it is given into slice workbooks of `slice_rows` rows (the last up to a quarter
-    more), one open at a time."""
+class SliceWriter:
+    """Writes the rows it is fed into slice workbooks of `slice_rows` rows (the last up to a quarter
+    more), one open at a time.
 
-    def __init__(self, base: Path, part: str, directory: Path, slice_rows: int, rows_total: int | None) -> None:
+    `hold_tail`, when the count of rows is not known: the rows a slice takes past `slice_rows` wait
+    in memory (a quarter of a slice at most) until the sheet ends, when they join it, or more rows
+    come, when they begin the next; so the slices are those a known count gives."""
+
+    def __init__(
+        self,
+        base: Path,
+        part: str,
+        directory: Path,
+        slice_rows: int,
+        rows_total: int | None,
+        *,
+        hold_tail: bool = False,
+    ) -> None:
         self.base, self.part, self.directory, self.slice_rows = base, part, directory, slice_rows
         self.rows_total = rows_total
+        self.hold_tail = hold_tail and rows_total is None
         self.head = b""
         self.count = 0
         self.path: Path | None = None
@@ -121,29 +139,43 @@ class _SliceWriter:
         self.rows = 0
         self.capacity = slice_rows  # rows the open slice takes
         self.written = 0  # rows in the slices closed before it
+        self.held: list[bytes] = []  # rows past `slice_rows` not yet written (hold_tail)
+        self.held_rows = 0
+        self.buffer = b""
+        self.body_started = False
+        self.done = False
 
-    def write(self, stream: IO[bytes]) -> Iterator[Path]:
-        buffer = b""
-        body_started = False
-        while chunk := stream.read(CHUNK):
-            buffer += chunk
-            if not body_started:
-                buffer, body_started = self._take_head(buffer)
-                if not body_started:
-                    continue
-            end = buffer.find(_SHEET_DATA_END, max(0, len(buffer) - len(chunk) - len(_SHEET_DATA_END)))
-            if end >= 0:
-                yield from self._add(buffer[:end])
-                yield self._close()
+    def feed(self, chunk: bytes) -> Iterator[Path]:
+        """The next bytes of the sheet's XML; yields each slice it completes (the last once the sheet
+        data ends, then `done`)."""
+        if self.done:
+            return
+        buffer = self.buffer + chunk if self.buffer else chunk
+        self.buffer = b""
+        if not self.body_started:
+            buffer, self.body_started = self._take_head(buffer)
+            if not self.body_started:
+                self.buffer = buffer
                 return
-            cut = buffer.rfind(_ROW)
-            if cut <= 0:
-                if len(buffer) > MAX_ROW_BYTES:
-                    raise NotSliceable("a row too long to cut around")
-                continue
-            yield from self._add(buffer[:cut])
-            buffer = buffer[cut:]
-        raise NotSliceable("no end of sheetData")
+        end = buffer.find(_SHEET_DATA_END, max(0, len(buffer) - len(chunk) - len(_SHEET_DATA_END)))
+        if end >= 0:
+            yield from self._add(buffer[:end])
+            self.done = True
+            yield self._close()
+            return
+        cut = buffer.rfind(_ROW)
+        if cut <= 0:
+            if len(buffer) > MAX_ROW_BYTES:
+                raise NotSliceable("a row too long to cut around")
+            self.buffer = buffer
+            return
+        yield from self._add(buffer[:cut])
+        self.buffer = buffer[cut:]
+
+    def end(self) -> None:
+        """The sheet's XML is over: NotSliceable unless its sheet data ended."""
+        if not self.done:
+            raise NotSliceable("no end of sheetData")
 
     def _take_head(self, buffer: bytes) -> tuple[bytes, bool]:
         match = _SHEET_DATA.search(buffer)
@@ -169,14 +201,29 @@ class _SliceWriter:
             room = self.capacity - self.rows
             cut = _row_start(segment, room)
             self._write(segment[:cut], room)
+            # The rows held back begin the next slice, opened only once this one is taken.
+            held, self.held = self.held, []
+            held_rows, self.held_rows = self.held_rows, 0
+            self.rows -= held_rows
             yield self._close()
             self._open()
+            self._write(b"".join(held), held_rows)
             segment, rows = segment[cut:], rows - room
         self._write(segment, rows)
 
     def _write(self, rows_xml: bytes, rows: int) -> None:
         assert self.sheet is not None
-        self.sheet.write(rows_xml)
+        if self.held_rows:
+            self.held.append(rows_xml)
+            self.held_rows += rows
+        elif self.hold_tail and self.rows + rows > self.slice_rows:
+            direct = self.slice_rows - self.rows
+            cut = _row_start(rows_xml, direct)
+            self.sheet.write(rows_xml[:cut])
+            self.held.append(rows_xml[cut:])
+            self.held_rows = rows - direct
+        else:
+            self.sheet.write(rows_xml)
         self.rows += rows
 
     def _open(self) -> None:
@@ -188,12 +235,18 @@ class _SliceWriter:
         self.sheet.write(self.head)
         self.written += self.rows
         self.rows = 0
+        if self.hold_tail:
+            self.capacity = last_slice_rows(self.slice_rows)
+            return
         left = self.slice_rows if self.rows_total is None else self.rows_total - self.written
         # Never below `slice_rows`, whatever the count said: each slice takes rows.
         self.capacity = left if self.slice_rows < left <= last_slice_rows(self.slice_rows) else self.slice_rows
 
     def _close(self) -> Path:
         assert self.sheet is not None and self.archive is not None and self.path is not None
+        for rows_xml in self.held:
+            self.sheet.write(rows_xml)
+        self.held, self.held_rows = [], 0
         self.sheet.write(_SHEET_DATA_END + _WORKSHEET_END)
         self.sheet.close()
         self.archive.close()

@@ -3,7 +3,7 @@
 Reading cells is what an import mostly costs. Calamine reads about fourteen times faster than
 openpyxl but holds the whole sheet in memory (~1.8 KB a row), so an xlsx sheet over
 `calamine_slice_rows` (and a quarter, see `last_slice_rows`) is read a slice of rows at a time
-(sheet_slices.py). openpyxl's read-only
+(sheet_slices.py; cut in the safety scan's pass when the parse asked for it, scan_slices.py). openpyxl's read-only
 mode streams at a flat memory, its shared strings kept on disk (disk_strings.py). Both yield
 `(row_number, values)` with 1-based Excel row numbers, empty cells as None; a row may end
 before the sheet's last column.
@@ -109,6 +109,10 @@ def _calamine_rows(
 
 
 def _sliced_calamine_rows(source: RegistrySource, sheet: int | str, slice_rows: int, rows_total: int) -> Iterator[Row]:
+    cut = source.slices.take(source.scan(sheet), slice_rows) if source.slices is not None else None
+    if cut is not None:
+        yield from _cut_calamine_rows(source, sheet, *cut)
+        return
     # Each slice is deleted once read (written, read and dropped, its pages never reach the disk);
     # the directory goes when the rows are read, abandoned (the generator closed) or refused.
     with tempfile.TemporaryDirectory(prefix="xlsx-slices-") as directory:
@@ -123,6 +127,23 @@ def _sliced_calamine_rows(source: RegistrySource, sheet: int | str, slice_rows: 
             for number, values in _calamine_rows(source, source.path, sheet):
                 if number > last:
                     yield number, values
+
+
+def _cut_calamine_rows(source: RegistrySource, sheet: int | str, paths: list[Path], complete: bool) -> Iterator[Row]:
+    """The slices the safety scan cut (scan_slices.py), each deleted once read, all of them when the
+    read stops; the rows no slice holds (`complete` False) read whole, as `_sliced_calamine_rows` does."""
+    last = 0
+    try:
+        for path in paths:
+            last = yield from _calamine_rows(source, path, sheet, after=last)
+            path.unlink()
+    finally:
+        for path in paths:
+            path.unlink(missing_ok=True)
+    if not complete:
+        for number, values in _calamine_rows(source, source.path, sheet):
+            if number > last:
+                yield number, values
 
 
 def _openpyxl_rows(source: RegistrySource, sheet: int | str) -> Iterator[Row]:

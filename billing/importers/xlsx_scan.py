@@ -12,6 +12,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Protocol
 from xml.etree import ElementTree
 
 from billing.formatting import format_mebibytes
@@ -65,6 +66,14 @@ class SheetScan:
         return self.row_bound * self.last_column
 
 
+class SheetCut(Protocol):
+    """What may take a sheet's XML as the scan inflates it (scan_slices.ScanSlices), so it is inflated once."""
+
+    def begin(self, archive: zipfile.ZipFile, part: str, scan: SheetScan) -> bool: ...
+    def feed(self, chunk: bytes, scan: SheetScan) -> None: ...
+    def end(self, scan: SheetScan) -> None: ...
+
+
 def sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     """(sheet name, part path) in workbook order."""
     try:
@@ -81,15 +90,17 @@ def sheet_parts(archive: zipfile.ZipFile) -> list[tuple[str, str]]:
     return parts
 
 
-def scan_xlsx(archive: zipfile.ZipFile, *, max_rows: int) -> dict[str, SheetScan]:
-    """One streaming pass over each worksheet of an xlsx; refuses a sheet over `max_rows` data rows."""
+def scan_xlsx(archive: zipfile.ZipFile, *, max_rows: int, cut: SheetCut | None = None) -> dict[str, SheetScan]:
+    """One streaming pass over each worksheet of an xlsx; refuses a sheet over `max_rows` data rows.
+
+    `cut` is fed the XML of the sheets it asks for, chunk by chunk, as the scan inflates it."""
     scans: dict[str, SheetScan] = {}
     for sheet_name, part in sheet_parts(archive):
         try:
             member = archive.getinfo(part)
         except KeyError:
             continue
-        scans[sheet_name] = _scan_sheet(archive, member, sheet_name, max_rows=max_rows)
+        scans[sheet_name] = _scan_sheet(archive, member, sheet_name, max_rows=max_rows, sheet_cut=cut)
     if not scans:
         raise ImportRefused("В книге Excel нет ни одного листа с данными.")
     for member in archive.infolist():
@@ -115,8 +126,11 @@ def lying_archive(member: zipfile.ZipInfo) -> ImportRefused:
     )
 
 
-def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, *, max_rows: int) -> SheetScan:
+def _scan_sheet(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, *, max_rows: int, sheet_cut: SheetCut | None
+) -> SheetScan:
     scan = SheetScan(name=name)
+    slicer = sheet_cut if sheet_cut is not None and sheet_cut.begin(archive, member.filename, scan) else None
     max_xml_rows = max_rows + 1  # the header row
     buffer = b""
     seen = 0
@@ -127,6 +141,8 @@ def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, *,
             seen += len(chunk)
             if seen > member.file_size:
                 raise lying_archive(member)
+            if slicer is not None:
+                slicer.feed(chunk, scan)
             buffer += chunk
             if first:
                 first = False
@@ -151,6 +167,8 @@ def _scan_sheet(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str, *,
     _scan_segment(buffer, scan, row_open)
     if max(scan.rows, scan.last_row) > max_xml_rows:
         raise _too_many_rows(name, max_rows, scan)
+    if slicer is not None:
+        slicer.end(scan)
     return scan
 
 

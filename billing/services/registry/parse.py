@@ -23,6 +23,7 @@ from billing.importers.drafts import ImportResult, Slice
 from billing.importers.formats import resolve_parser
 from billing.importers.regroup import grouped_by_account
 from billing.importers.safety import Limits, inspect_file
+from billing.importers.scan_slices import SliceRule
 from billing.models import (
     Account,
     Organization,
@@ -210,8 +211,11 @@ def _parse(
     period = first_of_month(period)
     context = _context(organization, period)
     collector = None
+    source = None
     try:
-        source = inspect_file(Path(path), source_name, limits=import_limits())
+        # The scan cuts the first sheet's slices for this read (scan_slices.py); `finally` deletes them.
+        rule = SliceRule(context.calamine_slice_rows, context.calamine_max_rows, context.calamine_max_cells)
+        source = inspect_file(Path(path), source_name, limits=import_limits(), slices=rule)
         if on_inspected is not None:
             on_inspected(source.rows_total)
         parser = resolve_parser(source, format_code, custom_layouts(organization))
@@ -258,3 +262,6 @@ def _parse(
         result.errors_count += len(refusal.errors)
         result.receipts = []
         return result
+    finally:
+        if source is not None:
+            source.close()
