@@ -199,9 +199,10 @@ def _far_refs(last_row: int) -> re.Pattern:
         higher = f"|[{lead + 1}-9][0-9]{{{digits - 1}}}" if lead < 9 else ""
         # Any spelling calamine reads as a reference: single quotes, spaces around "=", a tab or a
         # newline before "r" (each once let a far cell through). One group after a common first
-        # letter: a third faster over a sheet than two alternatives of two groups each.
+        # letter: a third faster over a sheet than two alternatives of two groups each. The spaces
+        # are matched possessively (no "=" or quote is a space): a tenth faster again, same matches.
         pattern = _FAR_PATTERNS[key] = re.compile(
-            rf"""r\s*=\s*["']([A-Z](?:[A-Z]{{1,3}}[0-9]{{1,10}}|[0-9]{{{digits + 1},10}}{higher}))["']""".encode()
+            rf"""r\s*+=\s*+["']([A-Z](?:[A-Z]{{1,3}}[0-9]{{1,10}}|[0-9]{{{digits + 1},10}}{higher}))["']""".encode()
         )
     return pattern
 
