@@ -7,8 +7,8 @@ sheet's slices are cut from the chunks the scan inflates and kept in a temporary
 the source owns: the reader deletes each slice once read and the rest when it stops, and the
 parse closes the source whatever happens (`RegistrySource.close`), so no slice outlives it.
 
-The slices are those the reader would cut (sheet_slices.SliceWriter, holding back the rows a last
-slice may take, as the count of rows is not known yet), and a doubt the cut cannot vouch for
+The cut takes the scan's segments with the row elements the scan counted in them (nothing counted
+or buffered twice; sheet_slices.SliceWriter.feed_segment), and a doubt it cannot vouch for
 (NotSliceable) leaves the rows after the last sound slice to a whole read, as before. Only what the
 reader will use is kept: the slices go as soon as the sheet turns out to be read otherwise
 (streamed: over `calamine_max_rows` rows or a grid over `calamine_max_cells` cells; whole: no more
@@ -54,7 +54,7 @@ class ScanSlices:
 
     def begin(self, archive: zipfile.ZipFile, part: str, scan: SheetScan) -> bool:
         """The scan starts a sheet: True when its chunks are to be fed (the first sheet only)."""
-        if self.state != "unused":
+        if self.state != "unused" or self.rule.slice_rows < 1:
             return False
         self.state, self.sheet = "cutting", scan.name
         self._directory = tempfile.TemporaryDirectory(prefix="xlsx-slices-")
@@ -65,18 +65,18 @@ class ScanSlices:
         except NotSliceable:
             self.drop()
             return False
-        self._writer = SliceWriter(self._base, part, directory, self.rule.slice_rows, None, hold_tail=True)
+        self._writer = SliceWriter(self._base, part, directory, self.rule.slice_rows, None)
         return True
 
-    def feed(self, chunk: bytes, scan: SheetScan) -> None:
+    def feed(self, segment: bytes, rows: int, scan: SheetScan) -> None:
         if self._writer is None:
             return
-        self._bytes += len(chunk)
+        self._bytes += len(segment)
         if scan.rows > self.rule.calamine_max_rows or self._bytes > MAX_KEPT_BYTES:
             self.drop()
             return
         try:
-            self.paths.extend(self._writer.feed(chunk))
+            self.paths.extend(self._writer.feed_segment(segment, rows))
         except NotSliceable:
             self._stop()  # the slices so far are sound; the rest is read whole
 

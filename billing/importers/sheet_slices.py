@@ -11,8 +11,9 @@ handed over as soon as it is written; workbook.py reads it and deletes it before
 
 A slice's rows keep their numbers, and calamine yields the empty rows above its first one: a slice
 costs as many empty rows as the slices before it hold (~0.6 s CPU a million). So when the scan's
-count of the sheet's rows is given, a last slice of at most a quarter of `slice_rows` joins the one
-before it (100,001 rows: four slices, not four and a one-row fifth behind 100,000 empty rows).
+count of the sheet's rows is given (or, cut in the scan's pass, the sheet declares its extent), a
+last slice of at most a quarter of `slice_rows` joins the one before it (100,001 rows: four slices,
+not four and a one-row fifth behind 100,000 empty rows).
 
 Rows keep their `r` attributes, so calamine puts each where it was; a slice starts only at a
 row element that begins with its `r`, so a row without one follows its neighbour as in a whole
@@ -37,9 +38,11 @@ from billing.importers.xlsx_scan import CHUNK, sheet_parts
 MAX_ROW_BYTES = 64 << 20
 _SHEET_DATA = re.compile(rb"<(\w+:)?sheetData\b[^>]*?(/?)>")
 _DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
+_DECLARED_LAST_ROW = re.compile(rb"<dimension\s+ref=\"[A-Z]+\d+(?::[A-Z]+(\d+))?\"")
 # A slice starts only at a row that states its number: a row without one (legal OOXML, numbered
 # after the row before it) stays in the slice of the row before it, numbered as in a whole read.
 _ROW = b'<row r="'
+_ROW_ELEMENT = b"<row"  # within the sheet data, only rows' tags start so
 _SHEET_DATA_END = b"</sheetData>"
 _WORKSHEET_END = b"</worksheet>"
 _EMPTY_WORKSHEET = (
@@ -114,23 +117,14 @@ class SliceWriter:
     """Writes the rows it is fed into slice workbooks of `slice_rows` rows (the last up to a quarter
     more), one open at a time.
 
-    `hold_tail`, when the count of rows is not known: the rows a slice takes past `slice_rows` wait
-    in memory (a quarter of a slice at most) until the sheet ends, when they join it, or more rows
-    come, when they begin the next; so the slices are those a known count gives."""
+    Fed either chunks of the sheet's XML (`feed`: rows counted here, as rows that state their
+    number) or the safety scan's segments with their count of row elements (`feed_segment`, from
+    scan_slices.py: nothing counted or buffered twice). A segment's count has no total yet, so the
+    sheet's declared <dimension> stands for it: it only sizes the slices, never what they hold."""
 
-    def __init__(
-        self,
-        base: Path,
-        part: str,
-        directory: Path,
-        slice_rows: int,
-        rows_total: int | None,
-        *,
-        hold_tail: bool = False,
-    ) -> None:
+    def __init__(self, base: Path, part: str, directory: Path, slice_rows: int, rows_total: int | None) -> None:
         self.base, self.part, self.directory, self.slice_rows = base, part, directory, slice_rows
         self.rows_total = rows_total
-        self.hold_tail = hold_tail and rows_total is None
         self.head = b""
         self.count = 0
         self.path: Path | None = None
@@ -139,8 +133,6 @@ class SliceWriter:
         self.rows = 0
         self.capacity = slice_rows  # rows the open slice takes
         self.written = 0  # rows in the slices closed before it
-        self.held: list[bytes] = []  # rows past `slice_rows` not yet written (hold_tail)
-        self.held_rows = 0
         self.buffer = b""
         self.body_started = False
         self.done = False
@@ -172,12 +164,47 @@ class SliceWriter:
         yield from self._add(buffer[:cut])
         self.buffer = buffer[cut:]
 
+    def feed_segment(self, segment: bytes, rows: int) -> Iterator[Path]:
+        """The scan's next segment of the sheet's XML (it ends between two cells or two rows) and the
+        row elements it holds; yields each slice it completes, as `feed` does. Rows count as elements
+        here, and a slice still starts only at a row that states its number."""
+        if self.done:
+            return
+        if not self.body_started:
+            segment, self.body_started = self._take_head(self.buffer + segment, declared=self.rows_total is None)
+            self.buffer = b"" if self.body_started else segment
+            if not self.body_started:
+                return
+            rows = segment.count(_ROW_ELEMENT)
+        # The sheet data ends after its last row: looked for from there, not through the segment.
+        end = segment.find(_SHEET_DATA_END, max(0, segment.rfind(_ROW)))
+        if end >= 0:
+            segment = segment[:end]
+            rows = segment.count(_ROW_ELEMENT)
+        if b"!" in segment and b"<!" in segment:
+            raise NotSliceable("a comment or CDATA section, where '<row r=' may stand for no row")
+        if self.sheet is None:
+            self._open()
+        while self.rows + rows > self.capacity:
+            cut = _next_slice_start(segment, self.capacity - self.rows)
+            if cut < 0:
+                break  # no row here can start a slice: this one takes them all
+            taken = segment.count(_ROW_ELEMENT, 0, cut)
+            self._write(segment[:cut], taken)
+            yield self._close()
+            self._open()
+            segment, rows = segment[cut:], rows - taken
+        self._write(segment, rows)
+        if end >= 0:
+            self.done = True
+            yield self._close()
+
     def end(self) -> None:
         """The sheet's XML is over: NotSliceable unless its sheet data ended."""
         if not self.done:
             raise NotSliceable("no end of sheetData")
 
-    def _take_head(self, buffer: bytes) -> tuple[bytes, bool]:
+    def _take_head(self, buffer: bytes, *, declared: bool = False) -> tuple[bytes, bool]:
         match = _SHEET_DATA.search(buffer)
         if match is None:
             if len(buffer) > MAX_ROW_BYTES:
@@ -185,7 +212,11 @@ class SliceWriter:
             return buffer, False
         if match.group(1) or match.group(2):
             raise NotSliceable("a prefixed or empty sheetData")
-        self.head = _DIMENSION.sub(b"", buffer[: match.end()], count=1)
+        head = buffer[: match.end()]
+        dimension = _DECLARED_LAST_ROW.search(head) if declared else None
+        if dimension and dimension.group(1):
+            self.rows_total = int(dimension.group(1))
+        self.head = _DIMENSION.sub(b"", head, count=1)
         return buffer[match.end() :], True
 
     def _add(self, segment: bytes) -> Iterator[Path]:
@@ -201,29 +232,14 @@ class SliceWriter:
             room = self.capacity - self.rows
             cut = _row_start(segment, room)
             self._write(segment[:cut], room)
-            # The rows held back begin the next slice, opened only once this one is taken.
-            held, self.held = self.held, []
-            held_rows, self.held_rows = self.held_rows, 0
-            self.rows -= held_rows
             yield self._close()
             self._open()
-            self._write(b"".join(held), held_rows)
             segment, rows = segment[cut:], rows - room
         self._write(segment, rows)
 
     def _write(self, rows_xml: bytes, rows: int) -> None:
         assert self.sheet is not None
-        if self.held_rows:
-            self.held.append(rows_xml)
-            self.held_rows += rows
-        elif self.hold_tail and self.rows + rows > self.slice_rows:
-            direct = self.slice_rows - self.rows
-            cut = _row_start(rows_xml, direct)
-            self.sheet.write(rows_xml[:cut])
-            self.held.append(rows_xml[cut:])
-            self.held_rows = rows - direct
-        else:
-            self.sheet.write(rows_xml)
+        self.sheet.write(rows_xml)
         self.rows += rows
 
     def _open(self) -> None:
@@ -235,18 +251,12 @@ class SliceWriter:
         self.sheet.write(self.head)
         self.written += self.rows
         self.rows = 0
-        if self.hold_tail:
-            self.capacity = last_slice_rows(self.slice_rows)
-            return
         left = self.slice_rows if self.rows_total is None else self.rows_total - self.written
         # Never below `slice_rows`, whatever the count said: each slice takes rows.
         self.capacity = left if self.slice_rows < left <= last_slice_rows(self.slice_rows) else self.slice_rows
 
     def _close(self) -> Path:
         assert self.sheet is not None and self.archive is not None and self.path is not None
-        for rows_xml in self.held:
-            self.sheet.write(rows_xml)
-        self.held, self.held_rows = [], 0
         self.sheet.write(_SHEET_DATA_END + _WORKSHEET_END)
         self.sheet.close()
         self.archive.close()
@@ -257,6 +267,17 @@ class SliceWriter:
         """The slice being written, when the cut stops before it is whole."""
         if self.path is not None:
             self._close().unlink()
+
+
+def _next_slice_start(segment: bytes, index: int) -> int:
+    """Where the first row that states its number starts, from the segment's row element `index`
+    (from 0) on; -1 if none does."""
+    position = segment.find(_ROW_ELEMENT)
+    for _ in range(index):
+        if position < 0:
+            return -1
+        position = segment.find(_ROW_ELEMENT, position + 1)
+    return segment.find(_ROW, position) if position >= 0 else -1
 
 
 def _row_start(segment: bytes, index: int) -> int:

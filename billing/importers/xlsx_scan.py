@@ -67,10 +67,11 @@ class SheetScan:
 
 
 class SheetCut(Protocol):
-    """What may take a sheet's XML as the scan inflates it (scan_slices.ScanSlices), so it is inflated once."""
+    """What may take a sheet's XML as the scan inflates it (scan_slices.ScanSlices), so it is inflated
+    once: each segment the scan looked through, in order, with the row elements it counted there."""
 
     def begin(self, archive: zipfile.ZipFile, part: str, scan: SheetScan) -> bool: ...
-    def feed(self, chunk: bytes, scan: SheetScan) -> None: ...
+    def feed(self, segment: bytes, rows: int, scan: SheetScan) -> None: ...
     def end(self, scan: SheetScan) -> None: ...
 
 
@@ -141,8 +142,6 @@ def _scan_sheet(
             seen += len(chunk)
             if seen > member.file_size:
                 raise lying_archive(member)
-            if slicer is not None:
-                slicer.feed(chunk, scan)
             buffer += chunk
             if first:
                 first = False
@@ -160,11 +159,17 @@ def _scan_sheet(
                     )
                 continue
             cut += 4
-            _scan_segment(buffer[:cut], scan, row_open)
-            buffer = buffer[cut:]
+            segment, buffer = buffer[:cut], buffer[cut:]
+            rows = scan.rows
+            _scan_segment(segment, scan, row_open)
+            if slicer is not None:
+                slicer.feed(segment, scan.rows - rows, scan)
             if max(scan.rows, scan.last_row) > max_xml_rows:
                 raise _too_many_rows(name, max_rows, scan)
+    rows = scan.rows
     _scan_segment(buffer, scan, row_open)
+    if slicer is not None:
+        slicer.feed(buffer, scan.rows - rows, scan)
     if max(scan.rows, scan.last_row) > max_xml_rows:
         raise _too_many_rows(name, max_rows, scan)
     if slicer is not None:

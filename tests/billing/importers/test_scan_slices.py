@@ -53,12 +53,19 @@ def test_slices_cut_by_the_scan_read_exactly_as_a_whole_read(tmp_path, temporary
     assert list(temporary.iterdir()) == []
 
 
-def test_the_scan_holds_back_a_short_tail_so_it_joins_the_last_slice(tmp_path, temporary):
-    path = _book_with_everything(tmp_path / "book.xlsx")  # 55 row elements
-    for slice_rows, slices in ((9, 6), (8, 7), (7, 8)):  # 9: the last holds 10; a tail of 7 is no quarter of 8
-        source = inspect_file(path, path.name, limits=LIMITS, slices=_rule(slice_rows))
-        assert source.slices is not None and len(source.slices.paths) == slices
-        source.close()
+@pytest.mark.parametrize(
+    ("dimension", "slices"),
+    [("A1:B55", 6), (None, 7), ("A1:B3", 7), ("A1:B1000", 7)],  # 55 rows of 9: the last holds 10 when declared
+)
+def test_the_declared_dimension_lets_a_short_tail_join_the_last_slice(tmp_path, temporary, dimension, slices):
+    # Each slice yields the empty rows above its first: a one-row last slice would cost all of them.
+    # The scan's count is not known while it cuts; a wrong dimension only sizes the slices.
+    rows = [(number, [(f"A{number}", f"счёт {number}"), (f"B{number}", number)]) for number in range(1, 56)]
+    path = minimal_xlsx(tmp_path / "book.xlsx", {"Лист": sheet_xml(rows, dimension=dimension)})
+    source = inspect_file(path, path.name, limits=LIMITS, slices=_rule(9))
+    assert source.slices is not None and len(source.slices.paths) == slices
+    source.close()
+    assert _cut_rows(path, slice_rows=9, temporary=temporary) == _rows(path, slice_rows=WHOLE)
     assert list(temporary.iterdir()) == []
 
 
@@ -115,3 +122,19 @@ def test_a_parse_reads_the_scan_slices_and_leaves_nothing_behind(organization, d
         organization=organization, period=PERIOD, path=desk_file, source_name="r.xlsx", format_code="sber_8_2"
     )
     assert refused.errors and list(temporary.iterdir()) == []
+
+
+@pytest.mark.parametrize("slice_rows", [2, 3, 5])
+def test_rows_without_their_number_stay_with_the_row_before_them_in_the_scan_slices(
+    tmp_path, temporary, monkeypatch, slice_rows
+):
+    rows = [(number, [(f"A{number}", f"счёт {number}"), (f"B{number}", number)]) for number in range(1, 21)]
+    xml = sheet_xml(rows, dimension="A1:B20")
+    for number in (6, 11, 12, 16):  # legal: placed after the row and the cell before them
+        xml = xml.replace(f'<row r="{number}">'.encode(), b"<row>")
+        xml = xml.replace(f' r="A{number}"'.encode(), b"").replace(f' r="B{number}"'.encode(), b"")
+    path = minimal_xlsx(tmp_path / "no-r.xlsx", {"Лист": xml})
+    monkeypatch.setattr(xlsx_scan, "CHUNK", 100)
+    sliced = _cut_rows(path, slice_rows=slice_rows, temporary=temporary)
+    assert sliced == _rows(path, slice_rows=WHOLE) and len(sliced) == 20
+    assert sliced[10] == (11, ["счёт 11", 11.0]) and sliced[15] == (16, ["счёт 16", 16.0])
