@@ -177,6 +177,9 @@ class SliceWriter:
                 return
             rows = segment.count(_ROW_ELEMENT)
         # The sheet data ends after its last row: looked for from there, not through the segment.
+        # A row's tag after the end (no schema puts one there) only hides the end: the slice being
+        # cut is then dropped (NotSliceable at `end`) and the rest read whole; calamine reads a
+        # slice's rows up to the first end of its sheet data, so rows past it are never read.
         end = segment.find(_SHEET_DATA_END, max(0, segment.rfind(_ROW)))
         if end >= 0:
             segment = segment[:end]

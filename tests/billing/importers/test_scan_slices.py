@@ -138,3 +138,17 @@ def test_rows_without_their_number_stay_with_the_row_before_them_in_the_scan_sli
     sliced = _cut_rows(path, slice_rows=slice_rows, temporary=temporary)
     assert sliced == _rows(path, slice_rows=WHOLE) and len(sliced) == 20
     assert sliced[10] == (11, ["счёт 11", 11.0]) and sliced[15] == (16, ["счёт 16", 16.0])
+
+
+@pytest.mark.parametrize("chunk", [100, 1 << 20])
+def test_a_row_tag_after_the_sheet_data_changes_nothing(tmp_path, temporary, monkeypatch, chunk):
+    # No schema puts a row there; a crafted one must not make the slices read what a whole read does not.
+    rows = [(number, [(f"A{number}", f"счёт {number}"), (f"B{number}", number)]) for number in range(1, 21)]
+    tail = b'</sheetData><extLst><ext uri="x"><row r="99"><c r="A99"><v>7</v></c></row></ext></extLst></worksheet>'
+    xml = sheet_xml(rows, dimension="A1:B20").replace(b"</sheetData></worksheet>", tail)
+    path = minimal_xlsx(tmp_path / "ext.xlsx", {"Лист": xml})
+    monkeypatch.setattr(xlsx_scan, "CHUNK", chunk)
+    whole = _rows(path, slice_rows=WHOLE)
+    assert [number for number, _ in whole] == list(range(1, 21))
+    assert _cut_rows(path, slice_rows=3, temporary=temporary) == whole
+    assert list(temporary.iterdir()) == []
