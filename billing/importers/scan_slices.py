@@ -13,8 +13,8 @@ or buffered twice; sheet_slices.SliceWriter.feed_segment), and a doubt it cannot
 (NotSliceable) leaves the rows after the last sound slice to a whole read, as before. Only what the
 reader will use is kept: the slices go as soon as the sheet turns out to be read otherwise
 (streamed: over `calamine_max_rows` rows or a grid over `calamine_max_cells` cells; whole: no more
-than a slice and a quarter), or to hold more than MAX_KEPT_BYTES on disk (then the reader cuts
-as it reads, one slice on disk at a time).
+than a slice and a quarter), or to hold more than MAX_KEPT_BYTES on disk, or when the disk refuses
+them (then the reader cuts as it reads, one slice on disk at a time).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class ScanSlices:
         self._base = directory / "base.xlsx"
         try:
             write_base(archive, self._base, {other for _, other in sheet_parts(archive)}, part)
-        except NotSliceable:
+        except (NotSliceable, OSError):
             self.drop()
             return False
         self._writer = SliceWriter(self._base, part, directory, self.rule.slice_rows, None)
@@ -80,6 +80,9 @@ class ScanSlices:
             self.paths.extend(self._writer.feed_segment(segment, rows))
         except NotSliceable:
             self._stop()  # the slices so far are sound; the rest is read whole
+        except OSError:
+            # The disk does not hold the whole sheet in slices: free it, the reader cuts one at a time.
+            self.drop()
 
     def end(self, scan: SheetScan) -> None:
         """The scan finished the sheet: keep the slices if the reader will read them."""
@@ -91,6 +94,9 @@ class ScanSlices:
                 self.complete = True
             except NotSliceable:
                 pass
+            except OSError:
+                self.drop()
+                return
             self._stop()
         rule = self.rule
         read_in_slices = last_slice_rows(rule.slice_rows) < scan.rows <= rule.calamine_max_rows

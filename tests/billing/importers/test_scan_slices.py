@@ -3,6 +3,7 @@ and nothing left on disk once the parse that cut them is over, whatever stopped 
 
 from __future__ import annotations
 
+import resource
 import tempfile
 from pathlib import Path
 
@@ -151,4 +152,24 @@ def test_a_row_tag_after_the_sheet_data_changes_nothing(tmp_path, temporary, mon
     whole = _rows(path, slice_rows=WHOLE)
     assert [number for number, _ in whole] == list(range(1, 21))
     assert _cut_rows(path, slice_rows=3, temporary=temporary) == whole
+    assert list(temporary.iterdir()) == []
+
+
+def test_slices_the_disk_refuses_are_dropped_and_the_reader_cuts_its_own(tmp_path, temporary):
+    """A full disk, made real by a file-size limit while the scan runs (Python ignores SIGXFSZ, so
+    a write past it fails with EFBIG): the scan keeps no slice, and the read gives every row."""
+    path = _book_with_everything(tmp_path / "book.xlsx")
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))  # no slice fits
+    try:
+        source = inspect_file(path, path.name, limits=LIMITS, slices=_rule(7))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    try:
+        assert source.slices is not None and source.slices.state == "dropped"
+        assert [item.name for item in temporary.rglob("*.xlsx")] == []
+        read = [(number, _trimmed(values)) for number, values in iter_rows(source, 0, calamine_slice_rows=7)]
+    finally:
+        source.close()
+    assert read == _rows(path, slice_rows=WHOLE)
     assert list(temporary.iterdir()) == []
