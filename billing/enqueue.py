@@ -33,6 +33,8 @@ import_upload_parse = _by_id("billing.tasks.import_upload_parse", "import-parse"
 import_upload_write = _by_id("billing.tasks.import_upload_write", "import-write")
 pdf_archive_attach = _by_id("billing.tasks.pdf_archive_attach", "pdf-upload")
 receipts_export_write = _by_id("billing.tasks.receipts_export_write", "receipts-export")
+# The batch page's figures of an organization whose anomaly threshold changed (selectors/review.py).
+organization_figures_warm = _by_id("billing.tasks.organization_figures_warm", "figures-warm")
 
 # --- Condo's side (integration/tasks.py) ----------------------------------------------------------
 

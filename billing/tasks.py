@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 
 from billing.models import ReceiptPdfUpload, ReceiptsExport
+from billing.selectors.review import organization_figures_warm as organization_figures_warm_selector
 from billing.services.checks import batch_checks_expire
 from billing.services.file_jobs import file_jobs_expire
 from billing.services.pdf_uploads import pdf_archive_attach as pdf_archive_attach_service
@@ -21,6 +22,10 @@ def import_upload_parse(upload_id: int) -> str:
 
 def import_upload_write(upload_id: int) -> str:
     return upload_write(upload_id=upload_id)
+
+
+def organization_figures_warm(organization_id: int) -> str:
+    return f"batches warmed: {organization_figures_warm_selector(organization_id=organization_id)}"
 
 
 def receipts_export_write(export_id: int) -> str:

@@ -7,9 +7,13 @@ accounts come from imports and transitions from the workflow: nobody edits those
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 
+from billing import enqueue
 from billing.admin.amounts import percent_fields
 from billing.admin.paging import CappedCountPaginator
 from billing.admin.readonly import ReadOnlyAdminMixin
@@ -37,6 +41,13 @@ class OrganizationAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
+
+    def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "anomaly_threshold_percent" in form.changed_data:
+            # The batches under review compare with the new threshold: their figures are written
+            # again by a worker, not by their next reviewer's first request.
+            transaction.on_commit(partial(enqueue.organization_figures_warm, obj.pk))
 
     def get_fields(self, request: HttpRequest, obj=None):
         # Those who only view read the threshold as a percent («25 %»); a superuser edits the number.

@@ -152,6 +152,17 @@ def batch_figures_warm_followers(*, batch: Batch) -> None:
         batch_figures_warm(batch=follower)
 
 
+def organization_figures_warm(*, organization_id: int) -> int:
+    """The organization's anomaly threshold changed: warm its batches still under review, the newest
+    few (their figures depend on it). Returns how many."""
+    batches = Batch.objects.filter(organization_id=organization_id, status__in=_UNDER_REVIEW).order_by("-period", "-pk")
+    warmed = 0
+    for batch in batches[:FOLLOWERS_WARMED]:
+        batch_figures_warm(batch=batch)
+        warmed += 1
+    return warmed
+
+
 def batch_anomalies(*, batch: Batch, sample_size: int = 10) -> BatchAnomalies:
     return batch_review(batch=batch, sample_size=sample_size).anomalies
 

@@ -39,7 +39,7 @@ def test_every_queued_task_path_is_a_task_function():
         and getattr(node.func, "id", "") in ("_queue", "_by_id")
         and isinstance(node.args[0], ast.Constant)
     ]
-    assert len(paths) == 10
+    assert len(paths) == 11
     for dotted in paths:
         module, name = dotted.rsplit(".", 1)
         assert callable(getattr(importlib.import_module(module), name, None)), dotted

@@ -3,10 +3,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from billing.models import BatchTransition, Organization
+from billing.models import Batch, BatchFiguresRecord, BatchTransition, Organization
+from billing.selectors.review import batch_anomalies, batch_figures_warm
 from billing.services.batches import batch_submit
+from tests.billing.admin.conftest import bulk_receipts, published_month_and_next
 from tests.factories import AccountFactory, BatchFactory, OrganizationFactory, RecipientFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +98,32 @@ def test_the_anomaly_threshold_reads_as_a_percent_in_the_list_and_for_those_who_
     assert "12,5\xa0%" in viewed.content.decode()
     edited = login(superuser).get(reverse("admin:billing_organization_change", args=[organization.pk]))
     assert 'name="anomaly_threshold_percent"' in edited.content.decode()  # a superuser still edits the number
+
+
+def test_a_changed_threshold_has_the_figures_of_batches_under_review_written_again(
+    login, superuser, django_capture_on_commit_callbacks
+):
+    _, batch = published_month_and_next(receipts=10)
+    bulk_receipts(batch, 12, amount=Decimal("200"))  # September's 100 → 200: moved beyond 25 %, not 150 %
+    batch_figures_warm(batch=batch)  # as the import does
+    assert batch_anomalies(batch=batch).moved_receipts == 10
+    organization = batch.organization
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(superuser).post(
+            reverse("admin:billing_organization_change", args=[organization.pk]),
+            {
+                "name": organization.name,
+                "tin": organization.tin,
+                "condo_context_id": organization.condo_context_id,
+                "is_active": "on",
+                "anomaly_threshold_percent": "150",
+                "default_recipient": organization.default_recipient_id or "",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    # The worker (synchronous here) wrote them for 150 %: the page reads them, nothing to compute.
+    record = BatchFiguresRecord.objects.get(batch=batch)
+    assert ":150" in record.depends_on
+    with CaptureQueriesContext(connection) as captured:
+        assert batch_anomalies(batch=Batch.objects.get(pk=batch.pk)).moved_receipts == 0
+    assert [q["sql"] for q in captured.captured_queries if "SUM(" in q["sql"]] == []
